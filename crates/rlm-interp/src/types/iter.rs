@@ -71,8 +71,9 @@ pub enum IterState {
     #[allow(private_interfaces)]
     Tool(Box<dyn Suspended>),
     /// An `itertools` iterator while its step runs (taken out of its
-    /// state): asked again from inside that step, it raises.
-    Busy,
+    /// state), with what it cost when taken out (a sync during the step
+    /// counts that): asked again from inside that step, it raises.
+    Busy(usize),
 }
 
 /// Fuel for each step of a lazy `map`, `filter`, `enumerate` or `zip` and
@@ -324,8 +325,8 @@ impl IterState {
             | IterState::DictEntries { .. }
             | IterState::Range(..)
             | IterState::Count(..)
-            | IterState::Enumerate(..)
-            | IterState::Busy => 0,
+            | IterState::Enumerate(..) => 0,
+            IterState::Busy(cost) => *cost,
         };
         Some(crate::mem::rc_block::<RefCell<IterState>>() + items)
     }

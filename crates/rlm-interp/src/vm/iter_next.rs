@@ -34,7 +34,7 @@ impl Vm {
             drop(st);
             return self.resume_generator(it);
         }
-        if let IterState::Tool(_) | IterState::Busy = &*st {
+        if let IterState::Tool(_) | IterState::Busy(_) = &*st {
             drop(st);
             return self.tool_step(it);
         }
@@ -138,7 +138,7 @@ impl Vm {
             },
             IterState::Gen(_)
             | IterState::Tool(_)
-            | IterState::Busy
+            | IterState::Busy(_)
             | IterState::DictEntries { .. }
             | IterState::Map(..)
             | IterState::Filter(..)
@@ -160,7 +160,7 @@ impl Vm {
                 _ => return exc(ExcKind::ValueError, "generator already executing"),
             }
         };
-        *it.borrow_mut() = IterState::Busy;
+        *it.borrow_mut() = IterState::Busy(boxed.mem_cost());
         self.check_call_depth()?;
         self.callback_depth += 1;
         let r = match crate::modules::itertools::tool::Tool::of(&mut *boxed) {

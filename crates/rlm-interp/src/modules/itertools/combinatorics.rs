@@ -29,6 +29,8 @@ pub(crate) struct Combinatoric {
     r: usize,
     first: bool,
     done: bool,
+    /// What its pools and indices hold (they never grow).
+    bytes: usize,
 }
 
 impl Combinatoric {
@@ -108,8 +110,12 @@ impl Combinatoric {
         }
     }
 
-    /// Its pools and indices, counted at their size.
+    /// Its pools and indices, counted at their size when it was made.
     pub(crate) fn mem_cost(&self) -> usize {
+        self.bytes
+    }
+
+    fn measure(&self) -> usize {
         let pools: usize = self
             .pools
             .iter()
@@ -195,6 +201,7 @@ pub(super) fn call<C: Callbacks + ?Sized>(
     };
     // The pools were charged as they were read; the iterator's box and
     // indices are counted when it is tracked (`IterState::mem_cost`).
-    let c = Combinatoric { kind, pools, indices, cycles, r, first: true, done };
+    let mut c = Combinatoric { kind, pools, indices, cycles, r, first: true, done, bytes: 0 };
+    c.bytes = c.measure();
     Ok(Tool::Combinatoric(c).value())
 }

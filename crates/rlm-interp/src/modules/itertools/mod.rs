@@ -126,7 +126,10 @@ fn drawing<C: Callbacks + ?Sized>(
             }
             Tool::ZipLongest { live: srcs.len(), srcs, fill }
         }
-        "cycle" => Tool::Cycle { src: Some(source(cx, arg(&args, 0))?), saved: Vec::new(), at: 0 },
+        "cycle" => {
+            let src = Some(source(cx, arg(&args, 0))?);
+            Tool::Cycle { src, saved: Vec::new(), at: 0, bytes: 0 }
+        }
         "groupby" => {
             let src = source(
                 cx,

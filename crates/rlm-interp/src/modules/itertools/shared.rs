@@ -86,6 +86,24 @@ pub(crate) fn groupby_next<C: Callbacks + ?Sized>(
     Ok(Some(Value::tuple(vec![key, group])))
 }
 
+impl Drop for GroupBy {
+    /// Its source leaves without recursion (a groupby over a groupby...).
+    fn drop(&mut self) {
+        let src = std::mem::replace(&mut self.src, spent_source());
+        let mut out = vec![Value::Iter(src)];
+        out.extend(self.key.take());
+        out.extend(self.tgt.take());
+        out.extend(self.cur_key.take());
+        out.extend(self.cur_value.take());
+        defer_drop(out);
+    }
+}
+
+/// A stand-in for a source moved out to be dropped.
+pub(crate) fn spent_source() -> Source {
+    std::rc::Rc::new(RefCell::new(IterState::Busy(0)))
+}
+
 /// One group of a `groupby`: valid while it is the current one.
 pub(crate) struct Group {
     parent: Rc<RefCell<GroupBy>>,
@@ -117,6 +135,8 @@ pub(crate) struct TeeBuf {
     base: usize,
     positions: Vec<usize>,
     drawing: bool,
+    /// What the buffer holds, kept as it changes (read at every step).
+    bytes: usize,
 }
 
 /// One of `tee`'s iterators.
@@ -133,8 +153,19 @@ pub(crate) fn tee(src: Source, n: usize) -> Vec<Value> {
         base: 0,
         positions: vec![0; n],
         drawing: false,
+        bytes: 0,
     }));
     (0..n).map(|index| Tool::Tee(Tee { buf: buf.clone(), index }).value()).collect()
+}
+
+impl Drop for TeeBuf {
+    /// Its source and items leave without recursion (a tee over a tee...).
+    fn drop(&mut self) {
+        let src = std::mem::replace(&mut self.src, spent_source());
+        let mut out: Vec<Value> = self.items.drain(..).collect();
+        out.push(Value::Iter(src));
+        defer_drop(out);
+    }
 }
 
 impl Tee {
@@ -152,8 +183,11 @@ impl Tee {
             let drawn = draw(cx, &src);
             self.buf.borrow_mut().drawing = false;
             let Some(x) = drawn? else { return Ok(None) };
-            cx.meter().alloc(std::mem::size_of::<Value>() + x.unowned_cost())?;
-            self.buf.borrow_mut().items.push_back(x.clone());
+            let cost = std::mem::size_of::<Value>() + x.unowned_cost();
+            cx.meter().alloc(cost)?;
+            let mut b = self.buf.borrow_mut();
+            b.items.push_back(x.clone());
+            b.bytes += cost;
             Some(x)
         };
         let mut b = self.buf.borrow_mut();
@@ -162,7 +196,7 @@ impl Tee {
         let low = b.positions.iter().copied().min().unwrap_or(0);
         while b.base < low {
             if let Some(v) = b.items.pop_front() {
-                cx.meter().account.credit(std::mem::size_of::<Value>() + v.unowned_cost());
+                b.bytes = b.bytes.saturating_sub(std::mem::size_of::<Value>() + v.unowned_cost());
                 defer_drop_one(v);
             }
             b.base += 1;
@@ -172,11 +206,7 @@ impl Tee {
 
     pub(crate) fn mem_cost(&self) -> usize {
         let Ok(b) = self.buf.try_borrow() else { return 0 };
-        // The buffer is counted once, by the first iterator.
-        if self.index != 0 {
-            return 0;
-        }
-        crate::mem::vec_block::<Value>(b.items.len())
-            + b.items.iter().map(Value::unowned_cost).sum::<usize>()
+        // Each iterator counts its share of the buffer they share.
+        b.bytes.div_ceil(b.positions.len().max(1))
     }
 }

@@ -91,6 +91,8 @@ pub(crate) enum Tool {
         src: Option<Source>,
         saved: Vec<Value>,
         at: usize,
+        /// What `saved` holds, kept as it grows.
+        bytes: usize,
     },
     Combinatoric(Combinatoric),
     /// The builtin `reversed(list)`: the next index to read (the list's
@@ -191,7 +193,7 @@ impl Tool {
                 }
             },
             Tool::ZipLongest { srcs, live, fill } => zip_longest_next(cx, srcs, live, fill),
-            Tool::Cycle { src, saved, at } => cycle_next(cx, src, saved, at),
+            Tool::Cycle { src, saved, at, bytes } => cycle_next(cx, src, saved, at, bytes),
             Tool::Reversed { list, next } => {
                 let Value::List(l) = list else { return Ok(None) };
                 // Past the end (the list shrank) or spent: the end.
@@ -353,11 +355,14 @@ fn cycle_next<C: Callbacks + ?Sized>(
     src: &mut Option<Source>,
     saved: &mut Vec<Value>,
     at: &mut usize,
+    bytes: &mut usize,
 ) -> R<Option<Value>> {
     if let Some(s) = src.clone() {
         if let Some(x) = draw(cx, &s)? {
-            cx.meter().alloc(std::mem::size_of::<Value>() + x.unowned_cost())?;
+            let cost = std::mem::size_of::<Value>() + x.unowned_cost();
+            cx.meter().alloc(cost)?;
             cx.meter().check_len(saved.len() + 1)?;
+            *bytes += cost;
             saved.push(x.clone());
             return Ok(Some(x));
         }
@@ -373,13 +378,13 @@ fn cycle_next<C: Callbacks + ?Sized>(
 
 impl Suspended for Tool {
     fn mem_cost(&self) -> usize {
-        let held = |vs: &[Value]| {
-            crate::mem::vec_block::<Value>(vs.len())
-                + vs.iter().map(Value::unowned_cost).sum::<usize>()
-        };
+        // Read at every step (`vm/iter_next.rs`): each part is kept as it
+        // changes, none is a walk.
         let own = std::mem::size_of::<Tool>();
         own + match self {
-            Tool::Cycle { saved, .. } => held(saved),
+            Tool::Cycle { saved, bytes, .. } => {
+                crate::mem::vec_block::<Value>(saved.capacity()) + *bytes
+            }
             Tool::Chain { rest, .. } => crate::mem::vec_block::<Value>(rest.len()),
             Tool::ZipLongest { srcs, .. } => crate::mem::vec_block::<Value>(srcs.len()),
             Tool::Combinatoric(c) => c.mem_cost(),
@@ -397,28 +402,39 @@ impl Drop for Tool {
     /// What it holds leaves without recursion (a chain of tools over tools).
     fn drop(&mut self) {
         let mut out: Vec<Value> = Vec::new();
-        let mut src = |s: Option<Source>| out.extend(s.map(Value::Iter));
+        let mut take = |s: &mut Source| {
+            out.push(Value::Iter(std::mem::replace(s, super::shared::spent_source())))
+        };
         match self {
             Tool::Chain { rest, outer, cur } => {
-                src(outer.take());
-                src(cur.take());
+                outer.iter_mut().chain(cur.iter_mut()).for_each(&mut take);
                 out.extend(rest.drain(..));
             }
-            Tool::Islice { src: s, .. } | Tool::TakeWhile { src: s, .. } => src(s.take()),
-            Tool::Pairwise { src: s, last } => {
-                src(s.take());
+            Tool::Islice { src, .. } | Tool::TakeWhile { src, .. } => {
+                src.iter_mut().for_each(&mut take)
+            }
+            Tool::Accumulate { src, .. }
+            | Tool::DropWhile { src, .. }
+            | Tool::FilterFalse { src, .. }
+            | Tool::StarMap { src, .. } => take(src),
+            Tool::Pairwise { src, last } => {
+                src.iter_mut().for_each(&mut take);
                 out.extend(last.take());
             }
-            Tool::ZipLongest { srcs, .. } => {
-                for s in srcs.drain(..) {
-                    src(s);
-                }
+            Tool::Compress { data, sel } => {
+                data.iter_mut().for_each(&mut take);
+                take(sel);
             }
-            Tool::Cycle { src: s, saved, .. } => {
-                src(s.take());
+            Tool::ZipLongest { srcs, .. } => srcs.iter_mut().flatten().for_each(&mut take),
+            Tool::Cycle { src, saved, .. } => {
+                src.iter_mut().for_each(&mut take);
                 out.append(saved);
             }
-            _ => {}
+            Tool::Reversed { .. }
+            | Tool::Combinatoric(_)
+            | Tool::GroupBy(_)
+            | Tool::Group(_)
+            | Tool::Tee(_) => {}
         }
         defer_drop(out);
     }
