@@ -114,5 +114,16 @@ pub(crate) trait Callbacks {
     /// `csv.field_size_limit()`: the longest field the session's csv readers
     /// accept, which a program may set. State of the session's `csv` module,
     /// kept on the machine with the modules it imported.
+    /// The running event loop's functions and methods (asyncio's tasks,
+    /// futures and primitives, `vm/loop_ops.rs`): `recv` is the object whose
+    /// method `name` is, `None` for a function of the module.
+    fn event_loop(
+        &mut self,
+        recv: Option<&Value>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value>;
+
     fn csv_field_limit(&mut self) -> &mut i64;
 }

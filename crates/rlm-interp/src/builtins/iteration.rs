@@ -70,12 +70,34 @@ pub(crate) fn iteration_builtin<C: Callbacks + ?Sized>(
         "reversed" => {
             nargs("reversed", &args, 1, 1)?;
             let items = match &args[0] {
-                Value::Dict(_)
-                | Value::List(_)
-                | Value::Tuple(_)
-                | Value::Str(_)
-                | Value::Range(_)
-                | Value::Deque(_) => cx.iterate(&args[0])?,
+                // CPython's list iterator reads the list in place, from
+                // the end, a step at a time (it sees the list change).
+                Value::List(l) => {
+                    // Its index is the list's last now (`usize::MAX`: none).
+                    let next = l.borrow().len().wrapping_sub(1);
+                    let list = args[0].clone();
+                    let tool = crate::modules::itertools::tool::Tool::Reversed { list, next };
+                    return Ok(tool.value());
+                }
+                // A range's is a range: nothing is made up front.
+                Value::Range(r) => {
+                    let (start, _, step) = **r;
+                    let n = crate::types::range::range_py_len(r)? as i128;
+                    let last = i128::from(start) + (n - 1) * i128::from(step);
+                    let stop = i128::from(start) - i128::from(step);
+                    if n == 0 {
+                        return Ok(Value::iter(IterState::Range(0, 0, 1)));
+                    }
+                    if let (Ok(last), Ok(stop), Some(neg)) =
+                        (i64::try_from(last), i64::try_from(stop), step.checked_neg())
+                    {
+                        return Ok(Value::iter(IterState::Range(last, stop, neg)));
+                    }
+                    cx.iterate(&args[0])?
+                }
+                Value::Dict(_) | Value::Tuple(_) | Value::Str(_) | Value::Deque(_) => {
+                    cx.iterate(&args[0])?
+                }
                 Value::Native(n) if matches!(**n, Native::DictView(..)) => cx.iterate(&args[0])?,
                 other => {
                     return type_err(format!("'{}' object is not reversible", other.type_name()));

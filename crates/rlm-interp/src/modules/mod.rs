@@ -140,10 +140,20 @@ const MATH_COSTS: CostTable = &[
 ];
 /// Awaitables are made, not run: their host calls are the embedder's.
 const ASYNCIO_COSTS: CostTable = &[
+    ("Event", FREE),
+    ("Future", FREE),
+    ("Lock", FREE),
+    ("Queue", FREE),
+    ("Semaphore", FREE),
+    ("all_tasks", FREE),
+    ("as_completed", FREE),
     ("create_task", FREE),
+    ("current_task", FREE),
     ("ensure_future", FREE),
     ("gather", FREE),
+    ("iscoroutine", FREE),
     ("run", FREE),
+    ("shield", FREE),
     ("sleep", FREE),
     ("wait_for", FREE),
 ];

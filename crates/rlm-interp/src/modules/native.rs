@@ -56,6 +56,10 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         crate::modules::datetime::timedelta::method(t.0, t.1, t.2, name)
     } else if m.downcast_ref::<SysStream>().is_some() {
         crate::modules::sys::stream_method(cx, name, args)
+    } else if m.is::<crate::modules::asyncio::future::Future>()
+        || m.is::<crate::modules::asyncio::sync::SyncObj>()
+    {
+        cx.event_loop(Some(recv), name, args, kwargs)
     } else if let Some(v) = m.downcast_ref::<VersionInfo>() {
         // It calls as the tuple it stands for.
         cx.call_method(&v.0, name, args, kwargs)

@@ -66,6 +66,14 @@ pub enum IterState {
     /// search (`modules/re/functions.rs`), so a loop that breaks after the
     /// first match pays for that search only (issue #53).
     Matches(Value, Str, usize, bool),
+    /// An `itertools` iterator (`modules/itertools/tool.rs`), drawn one
+    /// item a step; held behind [`Suspended`] as a generator's frame is.
+    #[allow(private_interfaces)]
+    Tool(Box<dyn Suspended>),
+    /// An `itertools` iterator while its step runs (taken out of its
+    /// state), with what it cost when taken out (a sync during the step
+    /// counts that): asked again from inside that step, it raises.
+    Busy(usize),
 }
 
 /// Fuel for each step of a lazy `map`, `filter`, `enumerate` or `zip` and
@@ -132,6 +140,7 @@ impl IterState {
         matches!(
             self,
             IterState::Gen(_)
+                | IterState::Tool(_)
                 | IterState::Map(..)
                 | IterState::Filter(..)
                 | IterState::Enumerate(..)
@@ -304,7 +313,7 @@ impl IterState {
             IterState::Seq(v, _) | IterState::Repeat(v, _) | IterState::CountFloat(v, _) => {
                 v.unowned_cost()
             }
-            IterState::Gen(g) => g.mem_cost(),
+            IterState::Gen(g) | IterState::Tool(g) => g.mem_cost(),
             // The sources are iterators of their own, charged by themselves.
             IterState::Map(f, srcs) => {
                 f.unowned_cost() + crate::mem::vec_block::<Value>(srcs.capacity())
@@ -317,6 +326,7 @@ impl IterState {
             | IterState::Range(..)
             | IterState::Count(..)
             | IterState::Enumerate(..) => 0,
+            IterState::Busy(cost) => *cost,
         };
         Some(crate::mem::rc_block::<RefCell<IterState>>() + items)
     }
@@ -329,8 +339,9 @@ impl Drop for IterState {
             IterState::Seq(v, _) | IterState::Repeat(v, _) => {
                 return defer_drop_one(std::mem::replace(v, Value::None));
             }
-            // Its frame's values leave one at a time by its own `Drop`.
-            IterState::Gen(_) => return,
+            // Its frame's values leave one at a time by its own `Drop`,
+            // a tool's by its own.
+            IterState::Gen(_) | IterState::Tool(_) => return,
             IterState::Items(q) => std::mem::take(q).into(),
             IterState::Watched(q, c) => {
                 let mut items: Vec<Value> = std::mem::take(q).into();

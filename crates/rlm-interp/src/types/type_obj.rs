@@ -121,6 +121,13 @@ pub enum ExcKind {
     OSError,
     KeyboardInterrupt,
     SystemExit,
+    /// `asyncio.CancelledError`: a `BaseException`, thrown into a cancelled task.
+    CancelledError,
+    /// `asyncio.InvalidStateError`: a future's result asked before it is done.
+    InvalidStateError,
+    /// `asyncio.QueueEmpty` and `asyncio.QueueFull`.
+    QueueEmpty,
+    QueueFull,
 }
 
 impl ExcKind {
@@ -182,6 +189,10 @@ impl ExcKind {
             ExcKind::OSError => "OSError",
             ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
             ExcKind::SystemExit => "SystemExit",
+            ExcKind::CancelledError => "CancelledError",
+            ExcKind::InvalidStateError => "InvalidStateError",
+            ExcKind::QueueEmpty => "QueueEmpty",
+            ExcKind::QueueFull => "QueueFull",
         }
     }
 
@@ -191,6 +202,10 @@ impl ExcKind {
             ExcKind::JSONDecodeError => "json.decoder.JSONDecodeError",
             ExcKind::ReError => "re.error",
             ExcKind::CsvError => "_csv.Error",
+            ExcKind::CancelledError => "asyncio.exceptions.CancelledError",
+            ExcKind::InvalidStateError => "asyncio.exceptions.InvalidStateError",
+            ExcKind::QueueEmpty => "asyncio.queues.QueueEmpty",
+            ExcKind::QueueFull => "asyncio.queues.QueueFull",
             k => k.name(),
         }
     }
@@ -199,7 +214,7 @@ impl ExcKind {
         use ExcKind::*;
         Some(match self {
             BaseException => return None,
-            Exception | KeyboardInterrupt | SystemExit => BaseException,
+            Exception | KeyboardInterrupt | SystemExit | CancelledError => BaseException,
             ZeroDivisionError | OverflowError => ArithmeticError,
             IndexError | KeyError => LookupError,
             UnicodeError | JSONDecodeError => ValueError,

@@ -125,4 +125,14 @@ impl Callbacks for Vm {
     fn csv_field_limit(&mut self) -> &mut i64 {
         &mut self.csv_field_limit
     }
+
+    fn event_loop(
+        &mut self,
+        recv: Option<&Value>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value> {
+        Vm::event_loop(self, recv, name, args, kwargs)
+    }
 }

@@ -293,9 +293,7 @@ fn generator_step_end(r: R<ExecEnd>, yielded: bool) -> R<Option<Value>> {
         Ok(ExecEnd::Yielded(v)) if yielded => Ok(Some(v)),
         Ok(ExecEnd::Yielded(_)) => Err(crate::vm::internal("generator frame lost")),
         Ok(ExecEnd::Returned(_)) => Ok(None),
-        Ok(
-            ExecEnd::Suspend(..) | ExecEnd::Gather(_) | ExecEnd::Sleep(..) | ExecEnd::WaitFor(..),
-        )
+        Ok(ExecEnd::Suspend(..) | ExecEnd::Block(_) | ExecEnd::Yield(_))
         | Err(Fault::Suspend(..)) => exc(ExcKind::RuntimeError, GENERATOR_HOST_MSG),
         // CPython turns a StopIteration escaping a generator's body into
         // this (PEP 479): it would otherwise end the consumer's loop.

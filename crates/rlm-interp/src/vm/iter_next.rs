@@ -34,6 +34,10 @@ impl Vm {
             drop(st);
             return self.resume_generator(it);
         }
+        if let IterState::Tool(_) | IterState::Busy(_) = &*st {
+            drop(st);
+            return self.tool_step(it);
+        }
         if let Some(pull) = st.pull() {
             drop(st);
             return self.adapter_step(it, pull);
@@ -133,12 +137,39 @@ impl Vm {
                 }
             },
             IterState::Gen(_)
+            | IterState::Tool(_)
+            | IterState::Busy(_)
             | IterState::DictEntries { .. }
             | IterState::Map(..)
             | IterState::Filter(..)
             | IterState::Enumerate(..)
             | IterState::Zip(..) => None,
         })
+    }
+
+    /// One step of an `itertools` iterator: its state is taken out while
+    /// it runs (its sources and callbacks may ask it again: that raises)
+    /// and put back after, whatever the step ended with.
+    fn tool_step(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
+        let mut boxed = {
+            let mut st = it.borrow_mut();
+            match &mut *st {
+                IterState::Tool(b) => {
+                    std::mem::replace(b, Box::new(crate::modules::itertools::tool::Spent))
+                }
+                _ => return exc(ExcKind::ValueError, "generator already executing"),
+            }
+        };
+        *it.borrow_mut() = IterState::Busy(boxed.mem_cost());
+        self.check_call_depth()?;
+        self.callback_depth += 1;
+        let r = match crate::modules::itertools::tool::Tool::of(&mut *boxed) {
+            Some(tool) => stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || tool.next(self)),
+            None => Err(crate::vm::internal("an itertools state that is not one")),
+        };
+        self.callback_depth -= 1;
+        *it.borrow_mut() = IterState::Tool(boxed);
+        r
     }
 
     /// One step of a dict's iterator (`kind` 0, 1, 2: keys, values,

@@ -31,10 +31,12 @@ mod clock;
 mod compare;
 mod exec;
 mod fused;
+mod futures;
 mod generator;
 mod globals;
 mod iter;
 mod iter_next;
+mod loop_ops;
 mod method_fast;
 mod methods;
 mod plain;
@@ -58,38 +60,54 @@ use crate::value::*;
 use crate::fault::{Fault, PendingCall, R};
 pub(crate) use builtin_fast::{is_builtin_len, len_fast};
 
+/// The host calls a task waits for: their answers by slot, how many are
+/// still out, and whether the task gets the one answer itself or a list.
 struct Wait {
     slots: Vec<Option<Value>>,
     remaining: usize,
     single: bool,
-    return_exceptions: bool,
 }
 
-#[derive(Default)]
+/// A task's coroutine as the loop holds it: its frames (none before its
+/// first step), its `asyncio.Task` value, and what it waits for besides a
+/// future (host calls), or what its await does once woken (`Cont`).
 struct Task {
     frames: Vec<Frame>,
-    wait: Option<Wait>,
-    parent: Option<(usize, usize)>,
-    /// A value or exception to deliver when the task next runs.
-    deliver: Option<Result<Value, Rc<Exception>>>,
-    finished: bool,
-    cancelled: bool,
-    /// The sequence number of its armed timer (`clock.rs`), if any.
-    timer: Option<u64>,
+    /// Its `asyncio.Task` (a `modules::asyncio::future::Future`).
+    fut: Value,
+    /// Tells this slot's task from an earlier one in the same slot.
+    era: u64,
+    /// Whether its coroutine ran a step (a cancel before then never runs it).
+    started: bool,
+    host: Option<Wait>,
+    cont: Option<loop_ops::Cont>,
 }
+
+/// A callback in the loop's ready queue (CPython's `Handle`s).
+enum Handle {
+    /// `Task.__step`: the task runs on, sent a value or thrown an exception
+    /// (`None`: a new task's first step).
+    Step { task: usize, era: u64, send: Option<Result<Value, Rc<Exception>>> },
+    /// `Task.__wakeup`: the future the task awaited is done.
+    Wakeup { task: usize, era: u64, fut: Value },
+    /// A future's done callback, with the future.
+    Callback(modules::asyncio::future::DoneCb, Value),
+    /// `futures._set_result_unless_cancelled` (a sleep's end).
+    SetResult(Value, Value),
+}
+
+use crate::modules;
 
 enum ExecEnd {
     Returned(Value),
     /// A generator expression's frame (the run's base frame) yielded this.
     Yielded(Value),
     Suspend(Vec<PendingCall>, bool),
-    Gather(Rc<Gather>),
-    /// `await asyncio.sleep(...)`: park until the virtual clock reaches
-    /// this time, then resume with this result.
-    Sleep(f64, Value),
-    /// `await asyncio.wait_for(aw, t)`: await `aw` as a child, with a
-    /// deadline at this virtual time.
-    WaitFor(Value, f64),
+    /// The task awaits this pending future.
+    Block(Value),
+    /// A bare yield to the loop (`sleep(0)`): the task runs again next
+    /// round, sent this value.
+    Yield(Value),
 }
 
 /// What a run (or resume) ended with.
@@ -119,15 +137,25 @@ pub struct Vm {
     pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
     pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
     frames: Vec<Frame>,
-    tasks: Vec<Task>,
+    /// The loop's tasks by slot (`None`: a free slot, reused), the free
+    /// slots, and the next generation number.
+    tasks: Vec<Option<Task>>,
+    free_slots: Vec<usize>,
+    next_era: u64,
+    /// The loop's ready queue (`tasks.rs`).
+    ready: std::collections::VecDeque<Handle>,
+    /// How many tasks this session named (`Task-N`).
+    tasks_named: u64,
+    /// Where the loop is in `asyncio.run` (`tasks.rs`).
+    loop_phase: tasks::LoopPhase,
     /// The event loop's virtual time in seconds and its timers (`clock.rs`).
     clock: f64,
     timers: std::collections::BinaryHeap<std::cmp::Reverse<clock::Timer>>,
     next_timer: u64,
-    /// The timers' count after their last sweep of stale ones.
-    timers_swept: usize,
+    /// The slot of the task running now.
     current_task: usize,
-    pending: HashMap<u64, (usize, usize)>,
+    /// A host call's id: the task's slot and generation, and the slot of its answer.
+    pending: HashMap<u64, (usize, u64, usize)>,
     pending_calls_info: HashMap<u64, HostCall>,
     answered: HashMap<u64, Result<Value, crate::host::HostError>>,
     next_call_id: u64,
@@ -173,10 +201,14 @@ impl Vm {
             host_values: HashMap::default(),
             frames: Vec::new(),
             tasks: Vec::new(),
+            free_slots: Vec::new(),
+            next_era: 0,
+            ready: Default::default(),
+            tasks_named: 0,
+            loop_phase: Default::default(),
             clock: 0.0,
             timers: std::collections::BinaryHeap::new(),
             next_timer: 0,
-            timers_swept: 0,
             current_task: 0,
             pending: HashMap::new(),
             pending_calls_info: HashMap::new(),
@@ -211,7 +243,7 @@ impl Drop for Vm {
         let frames: Vec<Frame> = self
             .frames
             .drain(..)
-            .chain(self.tasks.drain(..).flat_map(|mut t| std::mem::take(&mut t.frames)))
+            .chain(self.tasks.drain(..).flatten().flat_map(|mut t| std::mem::take(&mut t.frames)))
             .collect();
         for f in frames {
             roots.extend(f.stack.into_values());

@@ -39,9 +39,9 @@ impl Vm {
     /// Where the running program was, outermost frame first: the frames of
     /// task `t` (the one a limit stopped), or of the main task.
     fn traceback_of(&self, t: usize) -> Vec<(String, u32)> {
-        let frames = match self.tasks.get(t) {
+        let frames = match self.tasks.get(t).and_then(Option::as_ref) {
             Some(task) if !task.frames.is_empty() => &task.frames,
-            _ => match self.tasks.first() {
+            _ => match self.tasks.first().and_then(Option::as_ref) {
                 Some(task) if !task.frames.is_empty() => &task.frames,
                 _ => &self.frames,
             },
@@ -62,10 +62,13 @@ impl Vm {
     pub(crate) fn roll_back(&mut self) {
         let mut released: Vec<Value> = Vec::new();
         let frames =
-            self.frames.drain(..).chain(self.tasks.drain(..).flat_map(|t| t.frames.into_iter()));
+            self.frames.drain(..).chain(self.tasks.drain(..).flatten().flat_map(|t| t.frames));
         for f in frames {
             released.extend(f.into_values());
         }
+        self.free_slots.clear();
+        self.ready.clear();
+        self.timers.clear();
         self.pending.clear();
         self.pending_calls_info.clear();
         released.extend(self.answered.drain().filter_map(|(_, r)| r.ok()));

@@ -1,20 +1,32 @@
-//! Tasks and suspension: a cell runs as a main task; `asyncio.gather`
-//! starts child tasks; host calls park a task until the embedder answers
-//! them; the scheduler runs whatever can run and reports the pending calls.
+//! The event loop, on CPython 3.11's task model: a cell runs as the main
+//! task (`asyncio.run`'s); `create_task` and the functions built on it
+//! start tasks, each a slot of the loop's task table; the ready queue holds
+//! the callbacks to run (a task's step, a future's done callbacks) and each
+//! round runs the ones that were ready when it began, as `_run_once` does.
+//! A task that awaits a pending future is woken by the future's callback;
+//! one that awaits host calls is parked until the embedder answers them,
+//! and the loop reports the pending calls when nothing else can run. Every
+//! step is constant work besides the task's own: the loop is linear in the
+//! tasks that run (40k tasks each awaiting `sleep(0)` twice, see
+//! docs/decisions/rlm-interp.md).
+//!
+//! When the main task is done the loop runs one more round (CPython's stop
+//! callback), cancels the tasks still pending and runs until they end,
+//! as `asyncio.run` does, so their `finally` blocks run.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use smol_str::SmolStr;
-
-use crate::compile::{Code, Instr};
+use crate::compile::Code;
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
 use crate::host::HostCall;
+use crate::modules::asyncio::future::{FutKind, Future, future_of};
 use crate::value::frame::{Collect, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
-use crate::vm::clock::TimedStep;
-use crate::vm::{ExecEnd, RunState, Task, Vm, Wait, pop};
+use crate::vm::{ExecEnd, Handle, RunState, Task, Vm, Wait, pop};
+
+/// How the main task ended, once it did.
+type MainEnd = Result<(), Rc<Exception>>;
 
 impl Vm {
     // ------------------------------------------------------------ running
@@ -29,11 +41,14 @@ impl Vm {
         }
         self.output_total = 0;
         self.tasks.clear();
+        self.free_slots.clear();
+        self.ready.clear();
         self.reset_clock();
         self.pending.clear();
         self.pending_calls_info.clear();
         self.answered.clear();
         self.frames.clear();
+        self.loop_phase = LoopPhase::Main;
         let frame = Frame {
             locals: vec![None; code.local_names.len()],
             code,
@@ -46,8 +61,33 @@ impl Vm {
             _charge: None,
             collect: Collect::No,
         };
-        self.tasks.push(Task { frames: vec![frame], ..Default::default() });
+        let (slot, _) = self.new_task(vec![frame]);
+        self.current_task = slot;
         self.schedule()
+    }
+
+    /// A new task over `frames` in a free slot, its first step scheduled
+    /// (CPython's `Task.__init__`): its slot and its `asyncio.Task`.
+    pub(super) fn new_task(&mut self, frames: Vec<Frame>) -> (usize, Value) {
+        let era = self.next_era;
+        self.next_era += 1;
+        self.tasks_named += 1;
+        let slot = self.free_slots.pop().unwrap_or(self.tasks.len());
+        let name = format!("Task-{}", self.tasks_named);
+        let fut = Native::value(Future::new(FutKind::Task { slot, era, name }));
+        let task = Task { frames, fut: fut.clone(), era, started: false, host: None, cont: None };
+        if slot == self.tasks.len() {
+            self.tasks.push(Some(task));
+        } else {
+            self.tasks[slot] = Some(task);
+        }
+        self.ready.push_back(Handle::Step { task: slot, era, send: None });
+        (slot, fut)
+    }
+
+    /// The live task in `slot` of generation `era`.
+    pub(super) fn task_mut(&mut self, slot: usize, era: u64) -> Option<&mut Task> {
+        self.tasks.get_mut(slot)?.as_mut().filter(|t| t.era == era)
     }
 
     /// Deliver a host call's result. Call [`Vm::resume`] afterwards.
@@ -66,15 +106,14 @@ impl Vm {
 
     pub(crate) fn resume(&mut self) -> RunState {
         self.meter.arm_checkpoint();
-        let ids: Vec<u64> = self.answered.keys().copied().collect();
+        let mut ids: Vec<u64> = self.answered.keys().copied().collect();
+        ids.sort_unstable();
         for id in ids {
             let Some(result) = self.answered.remove(&id) else { continue };
             self.pending_calls_info.remove(&id);
-            let Some((t, slot)) = self.pending.remove(&id) else { continue };
-            match result {
-                Ok(v) => self.fill_slot(t, slot, Ok(v)),
-                Err(e) => self.fill_slot(t, slot, Err(Exception::new(e.kind, e.message))),
-            }
+            let Some((t, era, slot)) = self.pending.remove(&id) else { continue };
+            let r = result.map_err(|e| Exception::new(e.kind, e.message));
+            self.fill_slot(t, era, slot, r);
         }
         self.schedule()
     }
@@ -85,91 +124,58 @@ impl Vm {
         v
     }
 
-    fn fill_slot(&mut self, t: usize, slot: usize, r: Result<Value, Rc<Exception>>) {
-        let Some(task) = self.tasks.get_mut(t) else { return };
-        if task.cancelled || task.finished {
-            return;
-        }
-        let Some(wait) = task.wait.as_mut() else { return };
-        match r {
+    /// A host call's answer for task `t`: once all its calls are answered
+    /// (or one failed) it steps on with them.
+    fn fill_slot(&mut self, t: usize, era: u64, slot: usize, r: Result<Value, Rc<Exception>>) {
+        let Some(task) = self.task_mut(t, era) else { return };
+        let Some(wait) = task.host.as_mut() else { return };
+        let send = match r {
             Ok(v) => {
-                if let Some(s) = wait.slots.get_mut(slot) {
-                    if s.is_none() {
-                        *s = Some(v);
-                        wait.remaining -= 1;
-                    }
+                if let Some(s) = wait.slots.get_mut(slot).filter(|s| s.is_none()) {
+                    *s = Some(v);
+                    wait.remaining -= 1;
                 }
-            }
-            Err(e) if wait.return_exceptions => {
-                if let Some(s) = wait.slots.get_mut(slot) {
-                    if s.is_none() {
-                        *s = Some(Value::Exc(e));
-                        wait.remaining -= 1;
-                    }
+                if wait.remaining > 0 {
+                    return;
                 }
-            }
-            Err(e) => {
-                task.wait = None;
-                task.deliver = Some(Err(e));
-                self.cancel_children(t);
-                return;
-            }
-        }
-        if wait.remaining == 0 {
-            let wait = task.wait.take();
-            if let Some(w) = wait {
+                let Some(w) = task.host.take() else { return };
                 let vals: Vec<Value> =
                     w.slots.into_iter().map(|s| s.unwrap_or(Value::None)).collect();
-                let v = if w.single {
+                Ok(if w.single {
                     vals.into_iter().next().unwrap_or(Value::None)
                 } else {
                     Value::list(vals)
-                };
-                task.deliver = Some(Ok(v));
+                })
             }
-        }
+            Err(e) => {
+                task.host = None;
+                self.pending.retain(|_, (pt, pg, _)| (*pt, *pg) != (t, era));
+                Err(e)
+            }
+        };
+        self.ready.push_back(Handle::Step { task: t, era, send: Some(send) });
     }
 
-    pub(super) fn cancel_children(&mut self, parent: usize) {
-        let mut stack = vec![parent];
-        while let Some(p) = stack.pop() {
-            for i in 0..self.tasks.len() {
-                if self.tasks[i].parent.map(|x| x.0) == Some(p) && !self.tasks[i].cancelled {
-                    self.tasks[i].cancelled = true;
-                    self.tasks[i].frames.clear();
-                    stack.push(i);
-                }
-            }
-        }
-        self.pending.retain(|_, (t, _)| *t != parent);
-        let tasks = &self.tasks;
-        self.pending.retain(|_, (t, _)| !tasks[*t].cancelled);
-    }
-
-    /// Run runnable tasks until all are blocked or the main task ends.
+    /// Run the ready callbacks, round after round, until the main task and
+    /// the tasks cancelled after it are done, or everything waits on the host.
     fn schedule(&mut self) -> RunState {
         if let Some(limit) = self.pending_limit.take() {
             self.note_stop(self.current_task);
             return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(limit));
         }
         loop {
-            self.drop_finished_tail();
-            let runnable = (0..self.tasks.len()).find(|&i| {
-                let t = &self.tasks[i];
-                !t.finished && !t.cancelled && (t.wait.is_none() || t.deliver.is_some())
-            });
-            let Some(t) = runnable else {
-                // Everything waits on the host.
-                let mut calls = Vec::new();
-                for id in self.pending_ids() {
-                    if let Some(c) = self.pending_calls_info.get(&id) {
-                        calls.push(c.clone());
-                    }
+            if let Some(end) = self.loop_round_end() {
+                return end;
+            }
+            if self.ready.is_empty() {
+                if !self.pending.is_empty() {
+                    return self.suspend_for_host();
                 }
-                if calls.is_empty() {
-                    if self.fire_next_timer() {
-                        continue;
-                    }
+                if matches!(self.loop_phase, LoopPhase::LastRound) {
+                    // The round after the main task's end ran: what is left is cancelled.
+                    continue;
+                }
+                if !self.fire_due_timers(true) {
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
                         &Exception::new(
                             ExcKind::RuntimeError,
@@ -177,121 +183,281 @@ impl Vm {
                         ),
                     ));
                 }
-                // The calls leave the sandbox only once paid for.
-                if let Err(l) = self.charge_host_calls(&calls) {
-                    self.note_stop(self.current_task);
-                    return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
-                }
-                return RunState::Suspended(calls);
-            };
-            self.current_task = t;
-            std::mem::swap(&mut self.frames, &mut self.tasks[t].frames);
-            let deliver = self.tasks[t].deliver.take();
-            // Its wait is over: a deadline still armed for it is stale.
-            self.tasks[t].timer = None;
-            let result = match deliver {
-                Some(Ok(v)) => {
-                    if let Some(f) = self.frames.last_mut() {
-                        f.stack.push(v);
-                    }
-                    self.exec(0)
-                }
-                Some(Err(e)) => match self.unwind(e, 0) {
-                    Ok(()) => self.exec(0),
-                    Err(f) => Err(f),
-                },
-                None => self.exec(0),
-            };
-            std::mem::swap(&mut self.frames, &mut self.tasks[t].frames);
-            match result {
-                Ok(ExecEnd::Returned(v)) => {
-                    self.tasks[t].finished = true;
-                    self.tasks[t].frames.clear();
-                    match self.tasks[t].parent {
-                        None => return RunState::Done,
-                        Some((p, slot)) => self.fill_slot(p, slot, Ok(v)),
-                    }
-                }
-                Ok(ExecEnd::Suspend(calls, single)) => {
-                    let n = calls.len();
-                    self.tasks[t].wait = Some(Wait {
-                        slots: vec![None; n],
-                        remaining: n,
-                        single,
-                        return_exceptions: false,
-                    });
-                    if n == 0 {
-                        self.tasks[t].wait = None;
-                        self.tasks[t].deliver = Some(Ok(Value::list(Vec::new())));
-                    }
-                    for (slot, c) in calls.into_iter().enumerate() {
-                        self.register_call(t, slot, c);
-                    }
-                }
-                Ok(ExecEnd::Gather(g)) => self.start_gather(t, &g, false),
-                Ok(ExecEnd::Sleep(when, result)) => {
-                    self.tasks[t].wait = Some(Wait {
-                        slots: vec![None],
-                        remaining: 1,
-                        single: true,
-                        return_exceptions: false,
-                    });
-                    self.set_timer(t, when, Some(result));
-                }
-                Ok(ExecEnd::WaitFor(awaitable, when)) => {
-                    let g = Gather { items: vec![awaitable], return_exceptions: false };
-                    self.start_gather(t, &g, true);
-                    if self.tasks[t].wait.is_some() {
-                        self.set_timer(t, when, None);
-                    }
-                }
-                Err(Fault::Exc(e)) => {
-                    self.tasks[t].finished = true;
-                    match self.tasks[t].parent {
-                        None => {
+            }
+            let n = self.ready.len();
+            for _ in 0..n {
+                let Some(h) = self.ready.pop_front() else { break };
+                if let Err(f) = self.run_handle(h) {
+                    match f {
+                        Fault::Final(v) => return RunState::Final(v),
+                        Fault::Limit(l) => {
+                            self.note_stop(self.current_task);
+                            return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
+                        }
+                        Fault::Exc(e) => {
                             return RunState::Error(
                                 crate::error_info::RuntimeErrorInfo::exception(&e),
                             );
                         }
-                        Some((p, slot)) => self.fill_slot(p, slot, Err(e)),
+                        Fault::Suspend(..) => {
+                            return RunState::Error(
+                                crate::error_info::RuntimeErrorInfo::exception(&Exception::new(
+                                    ExcKind::RuntimeError,
+                                    "internal: stray suspension",
+                                )),
+                            );
+                        }
                     }
                 }
-                Err(Fault::Final(v)) => return RunState::Final(v),
-                Err(Fault::Limit(l)) => {
-                    self.note_stop(t);
-                    return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
+            }
+            self.fire_due_timers(false);
+        }
+    }
+
+    /// Between two rounds: what `asyncio.run` does once the main task is
+    /// done (one more round, then the pending tasks cancelled and run to
+    /// their end); `Some` when the cell is over.
+    fn loop_round_end(&mut self) -> Option<RunState> {
+        match self.loop_phase {
+            LoopPhase::Main => {
+                if self.main_end().is_some() {
+                    self.loop_phase = LoopPhase::LastRound;
+                    if self.ready.is_empty() {
+                        return self.loop_round_end();
+                    }
                 }
-                Err(Fault::Suspend(..)) => {
-                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
-                        &Exception::new(ExcKind::RuntimeError, "internal: stray suspension"),
-                    ));
+                None
+            }
+            LoopPhase::LastRound => {
+                let mut any = false;
+                for slot in 1..self.tasks.len() {
+                    let Some(fut) = self.tasks[slot].as_ref().map(|t| t.fut.clone()) else {
+                        continue;
+                    };
+                    if future_of(&fut).is_some_and(|f| !f.done()) {
+                        any = true;
+                        self.cancel_future(&fut, None);
+                    }
                 }
-                // Only a generator's own nested run yields, never a task's base frame.
-                Ok(ExecEnd::Yielded(_)) => {
-                    return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
-                        &Exception::new(ExcKind::RuntimeError, "internal: stray yield"),
-                    ));
-                }
+                self.loop_phase = LoopPhase::Cancelling;
+                if any { None } else { Some(self.cell_end()) }
+            }
+            LoopPhase::Cancelling => {
+                let busy = self
+                    .tasks
+                    .iter()
+                    .skip(1)
+                    .flatten()
+                    .any(|t| future_of(&t.fut).is_some_and(|f| !f.done()));
+                if busy { None } else { Some(self.cell_end()) }
             }
         }
     }
 
-    /// Drops the finished or cancelled tasks at the end of the list (never
-    /// the main task, nor one a host call still answers into): a gather's
-    /// or `wait_for`'s children are pushed last and finish first, so a loop
-    /// of awaited gathers keeps the list, and each scan of it for a runnable
-    /// task, as long as what still runs. Kept, they made the loop quadratic
-    /// and held a `Task` per child outside the memory count (issue #53).
-    /// A stale timer for a dropped index never fires for a task pushed there
-    /// later: it names its own sequence number (`clock.rs`).
-    fn drop_finished_tail(&mut self) {
-        while self.tasks.len() > 1 {
-            let last = self.tasks.len() - 1;
-            let done = self.tasks[last].finished || self.tasks[last].cancelled;
-            if !done || self.pending.values().any(|(t, _)| *t == last) {
-                return;
+    /// How the main task ended, if it did.
+    fn main_end(&self) -> Option<MainEnd> {
+        let main = self.tasks.first()?.as_ref()?;
+        let f = future_of(&main.fut)?;
+        f.outcome().map(|r| r.map(|_| ()))
+    }
+
+    /// The cell's end: the main task's exception, if it raised.
+    fn cell_end(&mut self) -> RunState {
+        match self.main_end() {
+            Some(Err(e)) => RunState::Error(crate::error_info::RuntimeErrorInfo::exception(&e)),
+            _ => RunState::Done,
+        }
+    }
+
+    /// Every task waits on the host: the pending calls leave once paid for.
+    fn suspend_for_host(&mut self) -> RunState {
+        let mut calls = Vec::new();
+        for id in self.pending_ids() {
+            if let Some(c) = self.pending_calls_info.get(&id) {
+                calls.push(c.clone());
             }
-            self.tasks.pop();
+        }
+        if let Err(l) = self.charge_host_calls(&calls) {
+            self.note_stop(self.current_task);
+            return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
+        }
+        RunState::Suspended(calls)
+    }
+
+    /// Runs one ready callback. A fault is the cell's end (a limit, a
+    /// `FINAL`, an internal error); a task's exception is its future's.
+    fn run_handle(&mut self, h: Handle) -> R<()> {
+        match h {
+            Handle::Step { task, era, send } => self.step_task(task, era, send),
+            Handle::Wakeup { task, era, fut } => {
+                let send = match future_of(&fut).and_then(Future::outcome) {
+                    Some(r) => r,
+                    None => Err(Exception::new(ExcKind::RuntimeError, "internal: woken early")),
+                };
+                self.wake_task(task, era, send)
+            }
+            Handle::Callback(cb, fut) => self.run_done_callback(cb, fut),
+            Handle::SetResult(fut, v) => {
+                if future_of(&fut).is_some_and(|f| !f.done()) {
+                    self.set_result(&fut, v);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `Task.__step`: the task's coroutine runs on, sent `send` (or thrown
+    /// its error, or a cancel asked before), to its next wait or its end.
+    pub(super) fn step_task(
+        &mut self,
+        t: usize,
+        era: u64,
+        mut send: Option<Result<Value, Rc<Exception>>>,
+    ) -> R<()> {
+        let Some(task) = self.task_mut(t, era) else { return Ok(()) };
+        let fut = task.fut.clone();
+        let Some(f) = future_of(&fut) else { return Ok(()) };
+        if f.done() {
+            return Ok(());
+        }
+        {
+            let mut inner = f.inner.borrow_mut();
+            if inner.must_cancel {
+                inner.must_cancel = false;
+                let msg = inner.cancel_msg.clone();
+                send = Some(Err(crate::modules::asyncio::future::cancelled_error(msg.as_ref())));
+            }
+            inner.waiting_on = None;
+        }
+        let Some(task) = self.task_mut(t, era) else { return Ok(()) };
+        let started = std::mem::replace(&mut task.started, true);
+        if !started && matches!(send, Some(Err(_))) {
+            // An exception thrown into a coroutine that never ran ends it
+            // there, its body unrun.
+            task.frames.clear();
+        }
+        if started {
+            // A task resumed (its frames moved back, its wait's value
+            // sent); a task's first step was paid when it was made.
+            self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
+        }
+        self.current_task = t;
+        if let Some(task) = self.tasks[t].as_mut() {
+            std::mem::swap(&mut self.frames, &mut task.frames);
+        }
+        let result = match send {
+            _ if self.frames.is_empty() => match send {
+                Some(Err(e)) => Err(Fault::Exc(e)),
+                _ => Err(crate::vm::internal("a task without frames")),
+            },
+            Some(Ok(v)) => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.stack.push(v);
+                }
+                self.exec(0)
+            }
+            Some(Err(e)) => match self.unwind(e, 0) {
+                Ok(()) => self.exec(0),
+                Err(f) => Err(f),
+            },
+            None => self.exec(0),
+        };
+        if let Some(task) = self.tasks[t].as_mut() {
+            std::mem::swap(&mut self.frames, &mut task.frames);
+        }
+        self.frames.clear();
+        self.after_step(t, era, &fut, result)
+    }
+
+    /// What the task's step ended with: its end (its future's result or
+    /// exception), or what it waits for now.
+    fn after_step(&mut self, t: usize, era: u64, fut: &Value, result: R<ExecEnd>) -> R<()> {
+        match result {
+            Ok(ExecEnd::Returned(v)) => {
+                self.end_task(t);
+                let must = future_of(fut).map(|f| {
+                    let mut i = f.inner.borrow_mut();
+                    (std::mem::take(&mut i.must_cancel), i.cancel_msg.clone())
+                });
+                match must {
+                    Some((true, msg)) => {
+                        self.cancel_plain(fut, msg.as_ref());
+                    }
+                    _ => self.set_result(fut, v),
+                }
+            }
+            Err(Fault::Exc(e)) => {
+                self.end_task(t);
+                if matches!(e.kind, ExcKind::CancelledError) {
+                    self.cancel_with(fut, e);
+                } else {
+                    self.set_exception(fut, e);
+                }
+            }
+            Err(f) => {
+                self.note_stop(t);
+                return Err(f);
+            }
+            Ok(ExecEnd::Suspend(calls, single)) => {
+                let n = calls.len();
+                if let Some(task) = self.task_mut(t, era) {
+                    task.host = Some(Wait { slots: vec![None; n], remaining: n, single });
+                }
+                if n == 0 {
+                    if let Some(task) = self.task_mut(t, era) {
+                        task.host = None;
+                    }
+                    let send = Some(Ok(Value::list(Vec::new())));
+                    self.ready.push_back(Handle::Step { task: t, era, send });
+                }
+                for (slot, c) in calls.into_iter().enumerate() {
+                    self.register_call(t, era, slot, c);
+                }
+            }
+            Ok(ExecEnd::Block(on)) => self.block_on(t, era, fut, on),
+            Ok(ExecEnd::Yield(v)) => {
+                self.ready.push_back(Handle::Step { task: t, era, send: Some(Ok(v)) })
+            }
+            Ok(ExecEnd::Yielded(_)) => return Err(crate::vm::internal("stray yield")),
+        }
+        Ok(())
+    }
+
+    /// The task awaits the pending future `on`: woken by its done callback
+    /// (a cancel asked meanwhile goes to `on`, as CPython's step does).
+    pub(super) fn block_on(&mut self, t: usize, era: u64, fut: &Value, on: Value) {
+        let Some(f) = future_of(fut) else { return };
+        f.inner.borrow_mut().waiting_on = Some(on.clone());
+        if let Some(of) = future_of(&on) {
+            of.inner
+                .borrow_mut()
+                .callbacks
+                .push(crate::modules::asyncio::future::DoneCb::Wakeup { task: t, era });
+        }
+        let must = {
+            let i = f.inner.borrow();
+            i.must_cancel.then(|| i.cancel_msg.clone())
+        };
+        if let Some(msg) = must {
+            if self.cancel_future(&on, msg) {
+                f.inner.borrow_mut().must_cancel = false;
+            }
+        }
+    }
+
+    /// The task in slot `t` ended: its slot is free (its future lives on).
+    fn end_task(&mut self, t: usize) {
+        if t == 0 {
+            // The main task's slot stays: the loop reads its future.
+            if let Some(task) = self.tasks[0].as_mut() {
+                task.frames.clear();
+                task.cont = None;
+            }
+            return;
+        }
+        if let Some(task) = self.tasks.get_mut(t).and_then(Option::take) {
+            defer_drop(task.frames.into_iter().flat_map(Frame::into_values).collect());
+            self.free_slots.push(t);
         }
     }
 
@@ -327,98 +493,17 @@ impl Vm {
         Ok(())
     }
 
-    fn register_call(&mut self, t: usize, slot: usize, c: PendingCall) {
+    fn register_call(&mut self, t: usize, era: u64, slot: usize, c: PendingCall) {
         let id = self.next_call_id;
         self.next_call_id += 1;
-        self.pending.insert(id, (t, slot));
+        self.pending.insert(id, (t, era, slot));
         self.pending_calls_info
             .insert(id, HostCall { id, name: c.name, args: c.args, kwargs: c.kwargs });
     }
 
-    /// Runs `g`'s parts as children of task `t`; `single`: `t` gets the one
-    /// part's result itself (`wait_for`), not a list.
-    fn start_gather(&mut self, t: usize, g: &Gather, single: bool) {
-        let n = g.items.len();
-        self.tasks[t].wait = Some(Wait {
-            slots: vec![None; n],
-            remaining: n,
-            single,
-            return_exceptions: g.return_exceptions,
-        });
-        if n == 0 {
-            self.tasks[t].wait = None;
-            self.tasks[t].deliver = Some(Ok(Value::list(Vec::new())));
-            return;
-        }
-        for (slot, item) in g.items.iter().enumerate() {
-            match item {
-                Value::HostFuture(h) => {
-                    h.awaited.set(true);
-                    self.register_call(
-                        t,
-                        slot,
-                        PendingCall {
-                            name: h.name.clone(),
-                            args: h.args.clone(),
-                            kwargs: h.kwargs.clone(),
-                        },
-                    );
-                }
-                Value::Coroutine(c) => match self.coroutine_frame(c) {
-                    Ok(frame) => {
-                        self.tasks.push(Task {
-                            frames: vec![frame],
-                            parent: Some((t, slot)),
-                            ..Default::default()
-                        });
-                    }
-                    Err(Fault::Exc(e)) => {
-                        self.fill_slot(t, slot, Err(e));
-                    }
-                    Err(_) => self.fill_slot(
-                        t,
-                        slot,
-                        Err(Exception::new(ExcKind::RuntimeError, "bad coroutine")),
-                    ),
-                },
-                Value::Gather(_) | Value::Native(_) if is_shimmed(item) => {
-                    // A nested gather or a sleep runs as a child task awaiting it.
-                    let code = gather_shim_code();
-                    let frame = Frame {
-                        code,
-                        pc: 0,
-                        stack: OperandStack::from_values(vec![item.clone()]),
-                        locals: Vec::new(),
-                        cells: Vec::new(),
-                        blocks: Vec::new(),
-                        handled: Vec::new(),
-                        _charge: None,
-                        collect: Collect::No,
-                    };
-                    self.tasks.push(Task {
-                        frames: vec![frame],
-                        parent: Some((t, slot)),
-                        ..Default::default()
-                    });
-                }
-                // An answered `llm_query(...)` made outside a gather
-                // (`tasks = [llm_query(p) ...]`) is its own result.
-                Value::Str(_) => self.fill_slot(t, slot, Ok(item.clone())),
-                other => {
-                    let e = Exception::new(
-                        ExcKind::TypeError,
-                        format!(
-                            "An asyncio.Future, a coroutine or an awaitable is required, not {}",
-                            other.type_name()
-                        ),
-                    );
-                    self.fill_slot(t, slot, Err(e));
-                }
-            }
-        }
-    }
-
-    fn coroutine_frame(&mut self, c: &Rc<RefCell<Coroutine>>) -> R<Frame> {
+    /// A coroutine's frame, bound to its arguments; a coroutine awaited or
+    /// wrapped in a task before cannot be again.
+    pub(super) fn coroutine_frame(&mut self, c: &Rc<std::cell::RefCell<Coroutine>>) -> R<Frame> {
         let mut co = c.borrow_mut();
         if co.started {
             return exc(ExcKind::RuntimeError, "cannot reuse already awaited coroutine");
@@ -432,8 +517,9 @@ impl Vm {
     }
 
     /// Await the value on top of the stack: push a coroutine's frame, or
-    /// end the step with a suspension/gather/timer. `wait_for(aw, None)` is
-    /// `await aw`: a chain of them is unwound by this loop, not recursion.
+    /// end the step with a suspension, a wait for a future or a yield.
+    /// `wait_for(aw, None)` is `await aw`: a chain of them is unwound by
+    /// this loop, not recursion.
     pub(super) fn await_value(&mut self) -> R<Option<ExecEnd>> {
         let mut v = pop(top!(self))?;
         loop {
@@ -463,14 +549,9 @@ impl Vm {
                     )))
                 }
                 Value::Gather(g) => {
-                    // Each coroutine or nested awaitable runs as a task of its own.
-                    let tasks = g
-                        .items
-                        .iter()
-                        .filter(|i| !matches!(i, Value::HostFuture(_) | Value::Str(_)))
-                        .count();
-                    self.meter.fuel((tasks as u64).saturating_mul(crate::cost::FUEL_PER_TASK))?;
-                    Ok(Some(ExecEnd::Gather(g)))
+                    // `llm_batch_async(...)`: a gather of its calls.
+                    v = self.gather(g.items.clone(), g.return_exceptions)?;
+                    continue;
                 }
                 // `r = llm_query(p)` then `await r`: the reply is a str, awaited
                 // as itself (the rule in grammar/reference.md).
@@ -478,13 +559,14 @@ impl Vm {
                     top!(self).stack.push(Value::Str(s));
                     Ok(None)
                 }
-                Value::Native(n) if n.module::<crate::modules::asyncio::Timed>().is_some() => {
-                    let Some(t) = n.module::<crate::modules::asyncio::Timed>() else {
-                        return Ok(None);
-                    };
-                    match self.await_timed(t)? {
-                        TimedStep::End(end) => Ok(Some(end)),
-                        TimedStep::Await(inner) => {
+                Value::Native(ref n) if n.module::<Future>().is_some() => {
+                    self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
+                    self.await_future(v)
+                }
+                Value::Native(ref n) if n.module::<crate::modules::asyncio::Timed>().is_some() => {
+                    match self.await_timed(&v)? {
+                        crate::vm::loop_ops::Awaited::End(end) => Ok(end),
+                        crate::vm::loop_ops::Awaited::Again(inner) => {
                             v = inner;
                             continue;
                         }
@@ -497,44 +579,47 @@ impl Vm {
             };
         }
     }
-}
 
-thread_local! {
-    static GATHER_SHIM: Rc<Code> = {
-        let mut c = Code {
-            name: SmolStr::new("<gather>"),
-            ops: vec![Instr::Await, Instr::Return],
-            lines: vec![0, 0],
-            consts: Vec::new(),
-            names: Vec::new(),
-            local_names: Vec::new(),
-            argcount: 0,
-            kwonly: 0,
-            has_varargs: false,
-            has_varkw: false,
-            ncells: 0,
-            free_from: Vec::new(),
-            param_cells: Vec::new(),
-            is_async: true,
-            is_module: false,
-            plain: false,
-            frame_bytes_no_cells: 0,
-        };
-        c.is_async = true;
-        Rc::new(c)
-    };
-}
-
-/// What a gather runs as a child task awaiting it: a nested gather, a sleep
-/// or a `wait_for`.
-fn is_shimmed(v: &Value) -> bool {
-    match v {
-        Value::Gather(_) => true,
-        Value::Native(n) => n.module::<crate::modules::asyncio::Timed>().is_some(),
-        _ => false,
+    /// `await fut`: its result at once when it is done, else the task
+    /// waits for it (CPython's `Future.__await__`).
+    pub(super) fn await_future(&mut self, v: Value) -> R<Option<ExecEnd>> {
+        let Some(f) = future_of(&v) else { return Ok(None) };
+        match f.outcome() {
+            Some(Ok(r)) => {
+                top!(self).stack.push(r);
+                Ok(None)
+            }
+            Some(Err(e)) => Err(Fault::Exc(e)),
+            None => {
+                if self.callback_depth > 0 {
+                    return Err(Fault::Suspend(Vec::new(), true));
+                }
+                let own = self.tasks.get(self.current_task).and_then(Option::as_ref);
+                if own.is_some_and(|t| same(&t.fut, &v)) {
+                    return exc(ExcKind::RuntimeError, "Task cannot await on itself");
+                }
+                Ok(Some(ExecEnd::Block(v)))
+            }
+        }
     }
 }
 
-fn gather_shim_code() -> Rc<Code> {
-    GATHER_SHIM.with(|c| c.clone())
+/// Where the loop is in `asyncio.run`.
+#[derive(Clone, Copy, Default)]
+pub(super) enum LoopPhase {
+    /// Running until the main task is done.
+    #[default]
+    Main,
+    /// The main task is done: one more round (CPython's stop callback).
+    LastRound,
+    /// The tasks left are cancelled: running until they end.
+    Cancelling,
+}
+
+/// Whether `a` and `b` are the same object.
+pub(super) fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Native(x), Value::Native(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
 }

@@ -1,45 +1,146 @@
 //! `combinations`, `combinations_with_replacement`, `permutations` and
-//! `product`: the result is sized (checked arithmetic) and charged before
-//! any tuple is built.
+//! `product`, lazy as CPython's (issue #76): the pools are read when the
+//! iterator is made, as CPython's `tuple(iterable)`, and each step moves
+//! the indices by CPython's own algorithm and builds one tuple, its items
+//! paid before it is built. `next(permutations(range(100)))` is one step.
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
-use crate::fault::{R, exc, type_err};
-use crate::modules::itertools::items_iter;
+use crate::fault::{R, exc, type_err, value_err};
+use crate::modules::itertools::tool::Tool;
 use crate::value::*;
 
-/// C(n, r), `None` when it does not fit in a u128.
-fn binomial(n: usize, r: usize) -> Option<u128> {
-    if r > n {
-        return Some(0);
-    }
-    let r = r.min(n - r) as u128;
-    let n = n as u128;
-    let mut acc: u128 = 1;
-    for i in 0..r {
-        // acc * (n - i) is divisible by (i + 1) after the multiplication.
-        acc = acc.checked_mul(n - i)? / (i + 1);
-    }
-    Some(acc)
+/// Which combinatoric iterator.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Product,
+    Combinations,
+    WithReplacement,
+    Permutations,
 }
 
-/// n * (n-1) * ... * (n-r+1), `None` when it does not fit in a u128.
-fn falling_factorial(n: usize, r: usize) -> Option<u128> {
-    if r > n {
-        return Some(0);
-    }
-    (0..r as u128).try_fold(1u128, |acc, i| acc.checked_mul(n as u128 - i))
+/// A combinatoric iterator's state: its pools (one for all but `product`),
+/// the indices and (`permutations`) cycles of the next tuple, the width.
+pub(crate) struct Combinatoric {
+    kind: Kind,
+    pools: Vec<Vec<Value>>,
+    indices: Vec<usize>,
+    cycles: Vec<usize>,
+    r: usize,
+    first: bool,
+    done: bool,
+    /// What its pools and indices hold (they never grow).
+    bytes: usize,
 }
 
-/// Charge the collection cap, fuel and memory for `count` tuples of `width`
-/// items before building them (`None`: too many to count).
-fn charge_tuples<C: Callbacks + ?Sized>(cx: &mut C, count: Option<u128>, width: usize) -> R<()> {
-    let n = count.and_then(|c| usize::try_from(c).ok()).unwrap_or(usize::MAX);
-    cx.meter().check_len(n)?;
-    let items = n.saturating_mul(width.max(1));
-    cx.meter().fuel(items as u64)?;
-    // A tuple: its header plus 16 bytes per item (as `measure_live` counts).
-    cx.meter().alloc(n.saturating_mul(40).saturating_add(items.saturating_mul(16)))
+impl Combinatoric {
+    fn pool(&self) -> &[Value] {
+        self.pools.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// Its next tuple, `None` once it ended.
+    pub(crate) fn next<C: Callbacks + ?Sized>(&mut self, cx: &mut C) -> R<Option<Value>> {
+        if self.done {
+            return Ok(None);
+        }
+        if !std::mem::replace(&mut self.first, false) && !self.advance() {
+            self.done = true;
+            return Ok(None);
+        }
+        cx.meter().fuel(self.r as u64)?;
+        let items: Vec<Value> = match self.kind {
+            Kind::Product => {
+                self.indices.iter().zip(&self.pools).map(|(&i, p)| p[i].clone()).collect()
+            }
+            _ => {
+                let pool = self.pool();
+                self.indices[..self.r].iter().map(|&i| pool[i].clone()).collect()
+            }
+        };
+        Ok(Some(Value::tuple(items)))
+    }
+
+    /// Moves the indices to the next tuple (CPython's algorithms); false at the end.
+    fn advance(&mut self) -> bool {
+        let r = self.r;
+        let n = self.pool().len();
+        match self.kind {
+            Kind::Product => {
+                for i in (0..self.indices.len()).rev() {
+                    self.indices[i] += 1;
+                    if self.indices[i] < self.pools[i].len() {
+                        return true;
+                    }
+                    self.indices[i] = 0;
+                }
+                false
+            }
+            Kind::Combinations => {
+                let Some(i) = (0..r).rev().find(|&i| self.indices[i] != i + n - r) else {
+                    return false;
+                };
+                self.indices[i] += 1;
+                for j in i + 1..r {
+                    self.indices[j] = self.indices[j - 1] + 1;
+                }
+                true
+            }
+            Kind::WithReplacement => {
+                let Some(i) = (0..r).rev().find(|&i| self.indices[i] != n - 1) else {
+                    return false;
+                };
+                let v = self.indices[i] + 1;
+                self.indices[i..r].iter_mut().for_each(|x| *x = v);
+                true
+            }
+            Kind::Permutations => {
+                for i in (0..r).rev() {
+                    self.cycles[i] -= 1;
+                    if self.cycles[i] == 0 {
+                        self.indices[i..].rotate_left(1);
+                        self.cycles[i] = n - i;
+                    } else {
+                        let j = self.cycles[i];
+                        self.indices.swap(i, n - j);
+                        return true;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// Its pools and indices, counted at their size when it was made.
+    pub(crate) fn mem_cost(&self) -> usize {
+        self.bytes
+    }
+
+    fn measure(&self) -> usize {
+        let pools: usize = self
+            .pools
+            .iter()
+            .map(|p| {
+                crate::mem::vec_block::<Value>(p.len())
+                    + p.iter().map(Value::unowned_cost).sum::<usize>()
+            })
+            .sum();
+        pools
+            + crate::mem::vec_block::<Vec<Value>>(self.pools.len())
+            + crate::mem::vec_block::<usize>(self.indices.len() + self.cycles.len())
+    }
+}
+
+/// The `r` argument: absent is `default`, negative a ValueError.
+fn width(v: Option<&Value>, default: Option<usize>, name: &str) -> R<usize> {
+    match v {
+        None | Some(Value::None) if default.is_some() => Ok(default.unwrap_or(0)),
+        None => type_err(format!("{name}() missing required argument 'r' (pos 2)")),
+        Some(v) => match as_int(v) {
+            Some(r) if r < 0 => value_err("r must be non-negative"),
+            Some(r) => Ok(r as usize),
+            None => type_err("Expected int as r"),
+        },
+    }
 }
 
 pub(super) fn call<C: Callbacks + ?Sized>(
@@ -48,116 +149,59 @@ pub(super) fn call<C: Callbacks + ?Sized>(
     args: Vec<Value>,
     kwargs: Kwargs,
 ) -> R<Value> {
-    let cap = cx.meter().limits.max_collection_len;
-    match name {
+    let (kind, pools, r) = match name {
         "combinations" | "combinations_with_replacement" | "permutations" => {
             let pool = cx.iterate(args.first().unwrap_or(&Value::None))?;
             let n = pool.len();
-            let r = match args.get(1).or_else(|| kw(&kwargs, "r")) {
-                Some(v) => as_int(v).unwrap_or(0).max(0) as usize,
-                None if name == "permutations" => n,
-                None => return type_err(format!("{name}() missing required argument 'r' (pos 2)")),
+            let (kind, default) = match name {
+                "combinations" => (Kind::Combinations, None),
+                "combinations_with_replacement" => (Kind::WithReplacement, None),
+                _ => (Kind::Permutations, Some(n)),
             };
-            // Size the result first (checked arithmetic: 20! or C(10**5, 50)
-            // overflows) and charge it before generating anything.
-            let count = match name {
-                "combinations" => binomial(n, r),
-                "combinations_with_replacement" if n == 0 => Some(u128::from(r == 0)),
-                "combinations_with_replacement" => binomial(n + r - 1, r),
-                _ => falling_factorial(n, r),
-            };
-            charge_tuples(cx, count, r)?;
-            if count == Some(0) {
-                return Ok(items_iter(Vec::new()));
-            }
-            let mut out = Vec::new();
-            let mut idx: Vec<usize> = Vec::new();
-            // Iterative generation in lexicographic index order (as CPython).
-            fn push(out: &mut Vec<Value>, pool: &[Value], idx: &[usize]) {
-                out.push(Value::tuple(idx.iter().map(|&i| pool[i].clone()).collect()));
-            }
-            let mut stack: Vec<usize> = vec![0];
-            while let Some(top) = stack.last_mut() {
-                if idx.len() == r {
-                    push(&mut out, &pool, &idx);
-                    cx.meter().fuel(1)?;
-                    if out.len() > cap {
-                        cx.meter().check_len(out.len())?;
-                    }
-                    stack.pop();
-                    idx.pop();
-                    continue;
-                }
-                let cand = *top;
-                if cand >= n {
-                    stack.pop();
-                    idx.pop();
-                    continue;
-                }
-                *top += 1;
-                let ok = match name {
-                    "permutations" => !idx.contains(&cand),
-                    _ => true,
-                };
-                if !ok {
-                    continue;
-                }
-                idx.push(cand);
-                let next_start = match name {
-                    "combinations" => cand + 1,
-                    "combinations_with_replacement" => cand,
-                    _ => 0,
-                };
-                stack.push(next_start);
-            }
-            Ok(items_iter(out))
+            let r = width(args.get(1).or_else(|| kw(&kwargs, "r")), default, name)?;
+            (kind, vec![pool], r)
         }
         "product" => {
-            let repeat = kw(&kwargs, "repeat").and_then(as_int).unwrap_or(1).max(0) as usize;
+            let repeat = match kw(&kwargs, "repeat") {
+                None => 1,
+                Some(v) => match as_int(v) {
+                    Some(r) if r < 0 => return value_err("repeat argument cannot be negative"),
+                    Some(r) => r as usize,
+                    None => return type_err("'repeat' must be an integer"),
+                },
+            };
             let mut pools = Vec::new();
             for a in &args {
                 pools.push(cx.iterate(a)?);
             }
-            // Size the result before repeating the pools or building tuples.
-            let width = pools.len().checked_mul(repeat);
-            let mut count: Option<u128> = Some(1);
-            for p in &pools {
-                let len = p.len() as u128;
-                if len == 0 && repeat > 0 {
-                    count = Some(0);
-                    break;
-                }
-                if len == 1 {
-                    continue;
-                }
-                count = count.and_then(|c| {
-                    (0..repeat).try_fold(c, |acc, _| acc.checked_mul(len).filter(|&x| x <= 1 << 64))
-                });
-            }
-            match width {
-                Some(w) if count == Some(0) => charge_tuples(cx, Some(0), w)?,
-                Some(w) => charge_tuples(cx, count, w)?,
-                None => charge_tuples(cx, None, usize::MAX)?,
-            }
-            if count == Some(0) {
-                return Ok(items_iter(Vec::new()));
-            }
+            let width = pools.len().saturating_mul(repeat);
+            cx.meter().check_len(width)?;
             let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.iter().cloned()).collect();
-            let mut result: Vec<Vec<Value>> = vec![Vec::new()];
-            for p in &pools {
-                let mut next = Vec::new();
-                for r in &result {
-                    for x in p {
-                        let mut t = r.clone();
-                        t.push(x.clone());
-                        next.push(t);
-                    }
-                }
-                cx.meter().check_len(next.len())?;
-                result = next;
-            }
-            Ok(items_iter(result.into_iter().map(Value::tuple).collect()))
+            (Kind::Product, pools, width)
         }
-        _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
-    }
+        _ => {
+            return exc(
+                ExcKind::AttributeError,
+                format!("module 'itertools' has no attribute '{name}'"),
+            );
+        }
+    };
+    let n = pools.first().map_or(0, Vec::len);
+    let done = match kind {
+        Kind::Product => pools.iter().any(Vec::is_empty),
+        Kind::Combinations | Kind::Permutations => r > n,
+        Kind::WithReplacement => n == 0 && r > 0,
+    };
+    let (indices, cycles) = match kind {
+        Kind::Product => (vec![0; pools.len()], Vec::new()),
+        Kind::Combinations => ((0..r).collect(), Vec::new()),
+        Kind::WithReplacement => (vec![0; r], Vec::new()),
+        Kind::Permutations if done => (Vec::new(), Vec::new()),
+        Kind::Permutations => ((0..n).collect(), (n - r + 1..=n).rev().collect()),
+    };
+    // The pools were charged as they were read; the iterator's box and
+    // indices are counted when it is tracked (`IterState::mem_cost`).
+    let mut c = Combinatoric { kind, pools, indices, cycles, r, first: true, done, bytes: 0 };
+    c.bytes = c.measure();
+    Ok(Tool::Combinatoric(c).value())
 }

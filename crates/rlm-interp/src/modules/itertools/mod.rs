@@ -1,20 +1,20 @@
-//! The `itertools` module. Results are materialised eagerly, charged
-//! before they are built, except the infinite iterators (`count`, `cycle`,
-//! `repeat`), which step lazily. Sources are drawn one item at a time,
-//! each callback called before the next item is drawn, as CPython does
-//! (a callback may consume the same iterator); `drawn.rs` holds those.
-//! The combinatoric functions are in `combinatorics.rs`.
+//! The `itertools` module, lazy as CPython's (issue #76): each function
+//! makes an iterator (`tool.rs`) that draws from its sources one item a
+//! step, in CPython's order; nothing is drawn when it is made. Arguments
+//! are checked, and the combinatoric functions' pools read, when it is
+//! made, as CPython does. `count` and `repeat` are states of their own
+//! (`types/iter.rs`).
 
 mod combinatorics;
-mod drawn;
+mod shared;
+pub(crate) mod tool;
 
-use drawn::{
-    accumulate, compress, dropwhile, filterfalse, groupby, pairwise, starmap, zip_longest,
-};
+use std::collections::VecDeque;
+
+use tool::{Tool, source};
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
-use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::modules::functions;
 use crate::value::*;
@@ -54,86 +54,168 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
     kwargs: Kwargs,
 ) -> R<Value> {
     match name {
-        "chain" | "from_iterable" | "islice" | "count" | "cycle" | "repeat" | "groupby" => {
-            sources(cx, name, args, kwargs)
-        }
         "combinations" | "combinations_with_replacement" | "permutations" | "product" => {
             combinatorics::call(cx, name, args, kwargs)
         }
-        _ => transforms(cx, name, args, kwargs),
+        "count" | "repeat" => endless(name, args, kwargs),
+        _ => drawing(cx, name, args, kwargs),
     }
 }
 
-pub(super) fn items_iter(v: Vec<Value>) -> Value {
-    Value::iter(IterState::Items(v.into()))
+/// The argument at `i`, or `None`.
+fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).cloned().unwrap_or(Value::None)
 }
 
-/// Chaining, slicing, grouping and the infinite iterators.
-fn sources<C: Callbacks + ?Sized>(
+/// CPython's error for a call with the wrong number of arguments.
+fn arity(name: &str, args: &[Value], min: usize, max: usize) -> R<()> {
+    let n = args.len();
+    if n < min {
+        return type_err(format!("{name} expected {min} arguments, got {n}"));
+    }
+    if n > max {
+        return type_err(format!("{name} expected at most {max} arguments, got {n}"));
+    }
+    Ok(())
+}
+
+/// The iterators that draw from their sources.
+fn drawing<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &str,
     args: Vec<Value>,
     kwargs: Kwargs,
 ) -> R<Value> {
-    match name {
-        "chain" => {
-            // Charged as it grows: each part's items are moved into a
-            // buffer held to the budget and the cap.
-            let mut out = ChargedVec::new();
-            for a in &args {
-                let part = cx.iterate(a)?;
-                out.reserve(cx.meter(), part.len())?;
-                for x in part {
-                    out.push(cx.meter(), x)?;
-                }
-            }
-            Ok(items_iter(out.into_vec()))
-        }
+    let tool = match name {
+        "chain" => Tool::Chain { rest: args.into_iter().collect(), outer: None, cur: None },
         "from_iterable" => {
-            let outer = cx.iterate(args.first().unwrap_or(&Value::None))?;
-            let mut out = ChargedVec::new();
-            for a in &outer {
-                let part = cx.iterate(a)?;
-                out.reserve(cx.meter(), part.len())?;
-                for x in part {
-                    out.push(cx.meter(), x)?;
-                }
-            }
-            Ok(items_iter(out.into_vec()))
+            let outer = Some(source(cx, arg(&args, 0))?);
+            Tool::Chain { rest: VecDeque::new(), outer, cur: None }
         }
-        "islice" => {
-            let src = args.first().cloned().unwrap_or(Value::None);
-            let ints: Vec<Option<i64>> = args[1.min(args.len())..].iter().map(as_int).collect();
-            let (start, stop, step) = match ints.as_slice() {
-                [stop] => (0, *stop, 1),
-                [a, b] => (a.unwrap_or(0), *b, 1),
-                [a, b, c] => (a.unwrap_or(0), *b, c.unwrap_or(1)),
-                _ => return type_err("islice expected 2 to 4 arguments"),
+        "islice" => islice(cx, args)?,
+        "accumulate" => {
+            let src = source(cx, arg(&args, 0))?;
+            let func = args.get(1).or_else(|| kw(&kwargs, "func")).cloned();
+            let func = func.filter(|f| !matches!(f, Value::None));
+            let initial = kw(&kwargs, "initial").cloned().filter(|v| !matches!(v, Value::None));
+            Tool::Accumulate { src, func, acc: None, initial }
+        }
+        "takewhile" | "dropwhile" | "filterfalse" | "starmap" => {
+            arity(name, &args, 2, 2)?;
+            let pred = arg(&args, 0);
+            let src = source(cx, arg(&args, 1))?;
+            match name {
+                "takewhile" => Tool::TakeWhile { pred, src: Some(src) },
+                "dropwhile" => Tool::DropWhile { pred, src, dropping: true },
+                "filterfalse" => Tool::FilterFalse { pred, src },
+                _ => Tool::StarMap { func: pred, src },
+            }
+        }
+        "pairwise" => Tool::Pairwise { src: Some(source(cx, arg(&args, 0))?), last: None },
+        "compress" => {
+            let data = args.first().or_else(|| kw(&kwargs, "data")).cloned().unwrap_or(Value::None);
+            let sel = args.get(1).or_else(|| kw(&kwargs, "selectors")).cloned();
+            let data = Some(source(cx, data)?);
+            Tool::Compress { data, sel: source(cx, sel.unwrap_or(Value::None))? }
+        }
+        "zip_longest" => {
+            let fill = kw(&kwargs, "fillvalue").cloned().unwrap_or(Value::None);
+            let mut srcs = Vec::with_capacity(args.len());
+            for a in args {
+                srcs.push(Some(source(cx, a)?));
+            }
+            Tool::ZipLongest { live: srcs.len(), srcs, fill }
+        }
+        "cycle" => {
+            let src = Some(source(cx, arg(&args, 0))?);
+            Tool::Cycle { src, saved: Vec::new(), at: 0, bytes: 0 }
+        }
+        "groupby" => {
+            let src = source(
+                cx,
+                args.first().or_else(|| kw(&kwargs, "iterable")).cloned().unwrap_or(Value::None),
+            )?;
+            let key = args.get(1).or_else(|| kw(&kwargs, "key")).cloned();
+            let key = key.filter(|k| !matches!(k, Value::None));
+            Tool::GroupBy(std::rc::Rc::new(std::cell::RefCell::new(shared::GroupBy::new(src, key))))
+        }
+        "tee" => {
+            arity("tee", &args, 1, 2)?;
+            let n = match args.get(1) {
+                None => 2,
+                Some(v) => as_int(v).ok_or_else(|| {
+                    crate::fault::Fault::Exc(Exception::new(
+                        ExcKind::TypeError,
+                        format!("'{}' object cannot be interpreted as an integer", v.type_name()),
+                    ))
+                })?,
             };
-            if start < 0 || stop.is_some_and(|s| s < 0) || step <= 0 {
-                return value_err(
-                    "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
-                );
+            if n < 0 {
+                return value_err("n must be >= 0");
             }
-            let it = cx.get_iter(src)?;
-            let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
-            // Charged before each growth and held to the cap (a plain
-            // `Vec` of 10^18 items from `count()` doubled to 512 MiB first).
-            let mut out = ChargedVec::new();
-            let mut i = 0i64;
-            loop {
-                if stop.is_some_and(|s| i >= s) {
-                    break;
-                }
-                let Some(v) = cx.iter_next(&it)? else { break };
-                cx.meter().fuel(1)?;
-                if i >= start && (i - start) % step == 0 {
-                    out.push(cx.meter(), v)?;
-                }
-                i += 1;
-            }
-            Ok(items_iter(out.into_vec()))
+            let n = n as usize;
+            cx.meter().check_len(n)?;
+            // Each iterator's box and its place in the buffer, before any is made.
+            cx.meter().fuel(n as u64)?;
+            cx.meter().alloc(n.saturating_mul(std::mem::size_of::<Tool>() + 64))?;
+            let src = source(cx, arg(&args, 0))?;
+            return Ok(Value::tuple(shared::tee(src, n)));
         }
+        _ => {
+            return exc(
+                ExcKind::AttributeError,
+                format!("module 'itertools' has no attribute '{name}'"),
+            );
+        }
+    };
+    Ok(tool.value())
+}
+
+/// `islice(src, stop)` or `islice(src, start, stop[, step])`, checked as CPython checks them.
+fn islice<C: Callbacks + ?Sized>(cx: &mut C, args: Vec<Value>) -> R<Tool> {
+    arity("islice", &args, 2, 4)?;
+    const MSG_STOP: &str =
+        "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.";
+    const MSG: &str = "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize.";
+    let int_or_none = |v: &Value, msg: &str| -> R<Option<i64>> {
+        match v {
+            Value::None => Ok(None),
+            v => match as_int(v) {
+                Some(i) if i >= 0 => Ok(Some(i)),
+                _ => value_err(msg.to_string()),
+            },
+        }
+    };
+    let (start, stop, step) = if args.len() == 2 {
+        (Some(0), int_or_none(&args[1], MSG_STOP)?, Some(1))
+    } else {
+        let start = int_or_none(&args[1], MSG)?;
+        let stop = int_or_none(&args[2], MSG_STOP)?;
+        let step = match args.get(3) {
+            None | Some(Value::None) => Some(1),
+            Some(v) => match as_int(v) {
+                Some(i) if i >= 1 => Some(i),
+                Some(_) => {
+                    return value_err("Step for islice() must be a positive integer or None.");
+                }
+                None => return value_err("Step for islice() must be a positive integer or None."),
+            },
+        };
+        (start, stop, step)
+    };
+    let src = source(cx, arg(&args, 0))?;
+    Ok(Tool::Islice {
+        src: Some(src),
+        next: start.unwrap_or(0),
+        stop,
+        step: step.unwrap_or(1),
+        at: 0,
+    })
+}
+
+/// `count(start, step)` and `repeat(x, times)`.
+fn endless(name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+    match name {
         "count" => {
             let start_v = args.first().or_else(|| kw(&kwargs, "start")).cloned();
             let step_v = args.get(1).or_else(|| kw(&kwargs, "step")).cloned();
@@ -161,76 +243,10 @@ fn sources<C: Callbacks + ?Sized>(
             let step = step_v.as_ref().and_then(as_int).unwrap_or(1);
             Ok(Value::iter(IterState::Count(start, step)))
         }
-        "cycle" => {
-            let items = cx.iterate(args.first().unwrap_or(&Value::None))?;
-            Ok(Value::iter(IterState::Cycle(items, 0)))
-        }
-        "repeat" => {
+        _ => {
             let v = args.first().cloned().unwrap_or(Value::None);
             let n = args.get(1).or_else(|| kw(&kwargs, "times")).and_then(as_int);
             Ok(Value::iter(IterState::Repeat(v, n.map(|n| n.max(0)))))
         }
-        "groupby" => groupby(cx, args, kwargs),
-        _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
-    }
-}
-
-/// Functions that map, filter or regroup one or more iterables.
-fn transforms<C: Callbacks + ?Sized>(
-    cx: &mut C,
-    name: &str,
-    args: Vec<Value>,
-    kwargs: Kwargs,
-) -> R<Value> {
-    match name {
-        "accumulate" => accumulate(cx, args, kwargs),
-        "zip_longest" => zip_longest(cx, args, kwargs),
-        "takewhile" => {
-            let pred = args.first().cloned().unwrap_or(Value::None);
-            let it = cx.get_iter(args.get(1).cloned().unwrap_or(Value::None))?;
-            let Value::Iter(it) = it else { return Ok(items_iter(Vec::new())) };
-            let mut out = ChargedVec::new();
-            while let Some(x) = cx.iter_next(&it)? {
-                cx.meter().fuel(1)?;
-                if !cx.call_value(&pred, vec![x.clone()], Vec::new())?.truthy() {
-                    break;
-                }
-                out.push(cx.meter(), x)?;
-            }
-            Ok(items_iter(out.into_vec()))
-        }
-        "dropwhile" => dropwhile(cx, args),
-        "filterfalse" => filterfalse(cx, args),
-        "starmap" => starmap(cx, args),
-        "pairwise" => pairwise(cx, args),
-        "compress" => compress(cx, args),
-        "tee" => {
-            let items = cx.iterate(args.first().unwrap_or(&Value::None))?;
-            let n = args.get(1).and_then(as_int).unwrap_or(2);
-            if n < 0 {
-                return value_err("n must be >= 0");
-            }
-            // Each of the `n` iterators holds its own copy of the items:
-            // held to the collection cap, fuel and memory for every copied
-            // item before a copy is made (`tee(xs, 2**62)` asked Rust for a
-            // 2^62-slot vector and panicked).
-            // Each copy's cost is `IterState::mem_cost` of an `Items` state:
-            // its box, its buffer and what its items hold inline (`tee('',
-            // 10**6)` made a million empty iterators, 136 MiB, uncharged).
-            let n = n as usize;
-            cx.meter().check_len(n)?;
-            let copied = n.saturating_mul(items.len());
-            cx.meter().fuel(crate::cost::fuel_for(
-                crate::cost::COPY,
-                copied.saturating_add(n) as u64,
-                0,
-            ))?;
-            let per_copy = crate::mem::rc_block::<std::cell::RefCell<IterState>>()
-                + crate::mem::vec_block::<Value>(items.len())
-                + items.iter().map(Value::unowned_cost).sum::<usize>();
-            cx.meter().alloc(n.saturating_mul(per_copy))?;
-            Ok(Value::tuple((0..n).map(|_| items_iter(items.clone())).collect()))
-        }
-        _ => exc(ExcKind::AttributeError, format!("module 'itertools' has no attribute '{name}'")),
     }
 }

@@ -1,13 +1,18 @@
-//! The `asyncio` module: `gather` (awaiting it runs its parts at once, see
-//! `vm/tasks.rs`), `sleep` and `wait_for` (awaitables on the loop's virtual
-//! clock, `vm/clock.rs`: a sleep advances the clock instead of waiting, a
-//! `wait_for` times out when its work needs more virtual time than its
-//! timeout), `create_task` and friends (the coroutine itself);
+//! The `asyncio` module on CPython 3.11's task model: its functions and
+//! classes, the coroutines of the loop (`sleep`, `wait_for`, the waits of
+//! the primitives: `Timed`, run when awaited by `vm/loop_ops.rs`), its
+//! futures and tasks (`future.rs`) and primitives (`sync.rs`). What needs
+//! the running loop (`create_task`, `gather`, `shield`, `as_completed`...)
+//! is the machine's, reached through `Callbacks::event_loop`.
 //! `asyncio.run(main())` awaits in the running loop (`vm/call.rs`), so
 //! calling `run` elsewhere explains that.
 
+pub(crate) mod future;
+pub(crate) mod sync;
+
 use std::cell::Cell;
-use std::rc::Rc;
+
+use sync::{SyncKind, SyncObj};
 
 use crate::args::{Kwargs, check_kwargs, kw};
 use crate::callbacks::Callbacks;
@@ -16,8 +21,61 @@ use crate::modules::functions;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 
+/// The module's functions and classes that need the running loop.
+pub(crate) const LOOP_FUNCTIONS: &[&str] = &[
+    "all_tasks",
+    "as_completed",
+    "create_task",
+    "current_task",
+    "ensure_future",
+    "gather",
+    "shield",
+];
+
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
-    functions("asyncio", &["gather", "run", "sleep", "create_task", "wait_for", "ensure_future"])
+    let mut v = functions(
+        "asyncio",
+        &[
+            "gather",
+            "run",
+            "sleep",
+            "create_task",
+            "wait_for",
+            "ensure_future",
+            "shield",
+            "as_completed",
+            "current_task",
+            "all_tasks",
+            "Event",
+            "Lock",
+            "Semaphore",
+            "Queue",
+            "Future",
+            "iscoroutine",
+        ],
+    );
+    for (name, kind) in [
+        ("CancelledError", ExcKind::CancelledError),
+        ("TimeoutError", ExcKind::TimeoutError),
+        ("InvalidStateError", ExcKind::InvalidStateError),
+        ("QueueEmpty", ExcKind::QueueEmpty),
+        ("QueueFull", ExcKind::QueueFull),
+    ] {
+        v.push((name, Value::Type(Ty::Exc(kind))));
+    }
+    v
+}
+
+/// What awaiting a primitive's wait does (`vm/loop_ops.rs`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SyncOp {
+    EventWait,
+    Acquire,
+    Get,
+    Put,
+    Join,
+    /// One of `as_completed`'s awaitables: the next done future's result.
+    NextDone,
 }
 
 /// A coroutine of the virtual clock, made by `asyncio.sleep(...)` or
@@ -33,6 +91,8 @@ pub enum TimedKind {
     Sleep { delay: Value, result: Value },
     /// `wait_for(awaitable, timeout)`.
     WaitFor { awaitable: Value, timeout: Value },
+    /// A primitive's wait (`ev.wait()`, `lock.acquire()`, `q.get()`, `q.put(x)`...).
+    Op { obj: Value, op: SyncOp, arg: Value },
 }
 
 impl Timed {
@@ -40,6 +100,14 @@ impl Timed {
         match self.what {
             TimedKind::Sleep { .. } => "sleep",
             TimedKind::WaitFor { .. } => "wait_for",
+            TimedKind::Op { op, .. } => match op {
+                SyncOp::EventWait => "Event.wait",
+                SyncOp::Acquire => "acquire",
+                SyncOp::Get => "Queue.get",
+                SyncOp::Put => "Queue.put",
+                SyncOp::Join => "Queue.join",
+                SyncOp::NextDone => "as_completed.<locals>._wait_for_one",
+            },
         }
     }
 
@@ -53,6 +121,10 @@ impl Timed {
             TimedKind::WaitFor { awaitable, timeout } => {
                 each(awaitable);
                 each(timeout);
+            }
+            TimedKind::Op { obj, arg, .. } => {
+                each(obj);
+                each(arg);
             }
         }
     }
@@ -87,6 +159,7 @@ impl Drop for Timed {
         let (a, b) = match &mut self.what {
             TimedKind::Sleep { delay, result } => (delay, result),
             TimedKind::WaitFor { awaitable, timeout } => (awaitable, timeout),
+            TimedKind::Op { obj, arg, .. } => (obj, arg),
         };
         defer_drop(vec![std::mem::replace(a, Value::None), std::mem::replace(b, Value::None)]);
     }
@@ -133,7 +206,7 @@ fn bind(
     Ok(out)
 }
 
-fn timed(what: TimedKind) -> Value {
+pub(crate) fn timed(what: TimedKind) -> Value {
     Native::value(Timed { what, awaited: Cell::new(false) })
 }
 
@@ -143,12 +216,8 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
     args: Vec<Value>,
     kwargs: Kwargs,
 ) -> R<Value> {
-    let _ = cx;
     match name {
-        "gather" => {
-            let re = kw(&kwargs, "return_exceptions").is_some_and(|v| v.truthy());
-            Ok(Value::Gather(Rc::new(Gather { items: args, return_exceptions: re })))
-        }
+        _ if LOOP_FUNCTIONS.contains(&name) => cx.event_loop(None, name, args, kwargs),
         "sleep" => {
             let mut a = bind("sleep", args, &kwargs, &["delay", "result"], 1)?.into_iter();
             let delay = a.next().flatten().unwrap_or(Value::None);
@@ -161,7 +230,49 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             let timeout = a.next().flatten().unwrap_or(Value::None);
             Ok(timed(TimedKind::WaitFor { awaitable, timeout }))
         }
-        "create_task" | "ensure_future" => Ok(args.into_iter().next().unwrap_or(Value::None)),
+        "Event" | "Lock" => {
+            bind(name, args, &kwargs, &[], 0)?;
+            let kind = if name == "Event" { SyncKind::Event } else { SyncKind::Lock };
+            Ok(Native::value(SyncObj::new(kind, 0, None)))
+        }
+        "Semaphore" => {
+            let a = bind(name, args, &kwargs, &["value"], 0)?;
+            let n = match a.into_iter().next().flatten() {
+                None => 1,
+                Some(v) => crate::args::as_int(&v).ok_or_else(|| {
+                    crate::fault::Fault::Exc(Exception::new(
+                        ExcKind::TypeError,
+                        format!(
+                            "'<' not supported between instances of '{}' and 'int'",
+                            v.type_name()
+                        ),
+                    ))
+                })?,
+            };
+            if n < 0 {
+                return crate::fault::value_err("Semaphore initial value must be >= 0");
+            }
+            Ok(Native::value(SyncObj::new(SyncKind::Semaphore, n, None)))
+        }
+        "Queue" => {
+            let a = bind(name, args, &kwargs, &["maxsize"], 0)?;
+            let n = a.into_iter().next().flatten().as_ref().and_then(crate::args::as_int);
+            let finished = SyncObj::new(SyncKind::Event, 0, None);
+            finished.st.borrow_mut().flag = true;
+            let q = SyncObj::new(SyncKind::Queue, n.unwrap_or(0), Some(Native::value(finished)));
+            Ok(Native::value(q))
+        }
+        "Future" => {
+            bind(name, args, &kwargs, &[], 0)?;
+            Ok(Native::value(future::Future::new(future::FutKind::Future)))
+        }
+        "iscoroutine" => {
+            let a = bind(name, args, &kwargs, &["object"], 1)?;
+            let v = a.into_iter().next().flatten().unwrap_or(Value::None);
+            let is = matches!(v, Value::Coroutine(_) | Value::HostFuture(_))
+                || Native::of::<Timed>(&v).is_some();
+            Ok(Value::Bool(is))
+        }
         "run" => exc(
             ExcKind::RuntimeError,
             "asyncio.run() is not needed here: the cell already runs in an event loop; write `await main()` instead",
