@@ -110,7 +110,7 @@ def repeats(events, own) -> dict:
             order.append(("broken",))
         elif t == "model_call_finished" and own(e["span_id"]):
             replies.append(e["kind"].get("response_preview", ""))
-            order.append(("reply", normalise(replies[-1])))
+            order.append(("reply", normalise(replies[-1]), replies[-1]))
     sent_again = sum(1 for i, p in enumerate(programs) if p in programs[:i])
     not_run = [i for i, o in enumerate(order) if o[0] == "not_run"]
     changed = 0
@@ -119,12 +119,13 @@ def repeats(events, own) -> dict:
         refused = next((o[1] for o in reversed(order[:i]) if o[0] == "reply"), "")
         after = next((o[1] for o in order[i + 1:] if o[0] == "program"), None)
         nxt_reply = next((o[1] for o in order[i + 1:] if o[0] == "reply"), None)
-        if nxt_reply is not None and nxt_reply != refused and (after is not None or not PROGRAM.search(nxt_reply)):
+        if nxt_reply is not None and nxt_reply != refused:
             changed += 1
     # Degenerate: a reply with no program equal to an earlier such reply.
     seen, degenerate, rescued = set(), 0, False
     for i, o in enumerate(order):
-        if o[0] != "reply" or PROGRAM.search(o[1]) or "FINAL" in o[1]:
+        # The fence's line break is in the raw reply, not the normalised one.
+        if o[0] != "reply" or PROGRAM.search(o[2]) or "FINAL" in o[1]:
             continue
         if o[1] in seen:
             degenerate += 1
