@@ -24,8 +24,7 @@ class City(pydantic.BaseModel):
 
 
 def root(*finals):
-    # The program prints the facts the answers state (issue #78: an answer rests on evidence).
-    return FakeAdapter(script=["print(context)", *finals])
+    return FakeAdapter(script=["print(context[:20])", *finals])
 
 
 def ctx():
