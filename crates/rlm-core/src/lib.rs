@@ -56,7 +56,6 @@ mod compaction;
 mod direct;
 mod engine;
 mod error;
-mod ledger;
 mod models;
 mod options;
 mod outcome;

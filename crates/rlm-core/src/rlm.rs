@@ -381,7 +381,6 @@ impl Rlm {
                 subcalls: 0,
                 cancelled: false,
                 program_span: None,
-                answered: Vec::new(),
             },
         })
     }
