@@ -76,6 +76,14 @@ pub trait ModelAdapter: Send + Sync {
         false
     }
 
+    /// Whether the provider decodes under a grammar constraint
+    /// ([`rlm_types::OutputConstraint::Grammar`]: llama.cpp's `grammar`);
+    /// one that does not ignores it (the loop then breaks a degenerate
+    /// reply another way).
+    fn decodes_grammar(&self) -> bool {
+        false
+    }
+
     /// One completion, with its retries.
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport>;
 
@@ -126,6 +134,9 @@ impl<T: ModelAdapter + ?Sized> ModelAdapter for Arc<T> {
     }
     fn supports_streaming(&self) -> bool {
         (**self).supports_streaming()
+    }
+    fn decodes_grammar(&self) -> bool {
+        (**self).decodes_grammar()
     }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         (**self).call(request)

@@ -240,6 +240,9 @@ pub struct FakeAdapter {
     /// The script, compiled once; shared by [`FakeAdapter::from_start`]'s copies.
     mode: Arc<Mode>,
     context_window: Option<u64>,
+    /// Whether it says it decodes under a grammar (it does not: a test's
+    /// stand-in for llama.cpp, to see the loop choose the grammar).
+    grammar: bool,
     state: Mutex<FakeState>,
 }
 
@@ -250,6 +253,7 @@ impl FakeAdapter {
             model: "echo".into(),
             mode: Arc::new(Mode::Echo),
             context_window: None,
+            grammar: false,
             state: Mutex::default(),
         }
     }
@@ -260,6 +264,7 @@ impl FakeAdapter {
             model: "fixed".into(),
             mode: Arc::new(Mode::Fixed(text.into())),
             context_window: None,
+            grammar: false,
             state: Mutex::default(),
         }
     }
@@ -278,6 +283,7 @@ impl FakeAdapter {
                 when_exhausted: WhenExhausted::Error,
             }),
             context_window: None,
+            grammar: false,
             state: Mutex::default(),
         }
     }
@@ -300,6 +306,7 @@ impl FakeAdapter {
                 when_exhausted: script.when_exhausted,
             }),
             context_window: script.context_window,
+            grammar: false,
             state: Mutex::new(FakeState { rule_uses: vec![0; n], ..FakeState::default() }),
         })
     }
@@ -325,6 +332,7 @@ impl FakeAdapter {
             model: self.model.clone(),
             mode: Arc::clone(&self.mode),
             context_window: self.context_window,
+            grammar: false,
             state: Mutex::new(FakeState { rule_uses: vec![0; rules], ..FakeState::default() }),
         }
     }
@@ -336,6 +344,12 @@ impl FakeAdapter {
 
     pub fn with_context_window(mut self, tokens: u64) -> Self {
         self.context_window = Some(tokens);
+        self
+    }
+
+    /// Says it decodes under a grammar, as llama.cpp does (see the field).
+    pub fn with_grammar(mut self) -> Self {
+        self.grammar = true;
         self
     }
 
@@ -507,6 +521,10 @@ impl ModelAdapter for FakeAdapter {
 
     fn supports_streaming(&self) -> bool {
         true
+    }
+
+    fn decodes_grammar(&self) -> bool {
+        self.grammar
     }
 
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {

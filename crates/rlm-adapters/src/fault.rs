@@ -267,6 +267,10 @@ impl ModelAdapter for FaultInjector {
         self.inner.supports_streaming()
     }
 
+    fn decodes_grammar(&self) -> bool {
+        self.inner.decodes_grammar()
+    }
+
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         self.call_gated(request, None)
     }

@@ -364,6 +364,10 @@ impl ModelAdapter for OpenAiAdapter {
         true
     }
 
+    fn decodes_grammar(&self) -> bool {
+        self.constrained_decoding
+    }
+
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         self.call_gated(request, None)
     }

@@ -37,6 +37,10 @@ impl ModelAdapter for Paced {
         self.inner.supports_streaming()
     }
 
+    fn decodes_grammar(&self) -> bool {
+        self.inner.decodes_grammar()
+    }
+
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         self.inner.call(request)
     }

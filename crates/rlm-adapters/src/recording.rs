@@ -264,6 +264,9 @@ impl ModelAdapter for Recorder {
     fn supports_streaming(&self) -> bool {
         self.inner.supports_streaming()
     }
+    fn decodes_grammar(&self) -> bool {
+        self.inner.decodes_grammar()
+    }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         Box::pin(async move { self.settle(request, self.inner.call(request).await).await })
     }
@@ -584,6 +587,9 @@ pub struct Replayer {
     model: ModelId,
     context_window: Option<u64>,
     streaming: bool,
+    /// Whether the adapter it stands for decodes under a grammar: the loop
+    /// then makes the requests it made when recording.
+    grammar: bool,
 }
 
 impl Replayer {
@@ -595,7 +601,13 @@ impl Replayer {
         context_window: Option<u64>,
         streaming: bool,
     ) -> Replayer {
-        Replayer { session, model, context_window, streaming }
+        Replayer { session, model, context_window, streaming, grammar: false }
+    }
+
+    /// As the adapter it stands for: one that decodes under a grammar or not.
+    pub fn decoding_grammar(mut self, grammar: bool) -> Replayer {
+        self.grammar = grammar;
+        self
     }
 
     /// The recorded completion (or error) and a stream's chunks.
@@ -617,6 +629,9 @@ impl ModelAdapter for Replayer {
     }
     fn supports_streaming(&self) -> bool {
         self.streaming
+    }
+    fn decodes_grammar(&self) -> bool {
+        self.grammar
     }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         Box::pin(async move { CallReport::single(self.replay(request).map(|(c, _)| c)) })

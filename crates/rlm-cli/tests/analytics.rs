@@ -130,13 +130,15 @@ fn a_task_whose_answer_fails_its_criteria_exits_6() {
         .unwrap();
     // Every FINAL misses the year: the first is refused by the criteria and
     // uses the one step; the finalize-now call's FINAL is the run's answer.
+    // The program prints the notes and computes its FINAL from them, and the
+    // closing reply states nothing they lack: both rest on evidence (#78).
     std::fs::write(
         dir.path().join("script.toml"),
         r#"model = "scripted-task"
 [[replies]]
-text = "```repl\nFINAL('It landed in the sixties.')\n```"
+text = "```repl\nprint(context)\nFINAL(context.split(' in July')[0] + ' in the sixties.')\n```"
 [[replies]]
-text = "```repl\nFINAL('It landed in the sixties, I said.')\n```"
+text = "FINAL('It landed in the sixties, I said.')"
 "#,
     )
     .unwrap();

@@ -34,7 +34,8 @@ const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
 /// The front ends a row names (`python`: probed by rlm-py's pytest).
 const FRONT_ENDS: [&str; 7] =
     ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
-const FALLBACK: &str = "FINAL('from the fallback')\n";
+// It prints before it answers: a FINAL rests on evidence, the fallback's too (issue #78).
+const FALLBACK: &str = "print('the fallback ran')\nFINAL('from the fallback')\n";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,6 +153,9 @@ fn fill(text: &str, dir: &Path) -> String {
 fn script(row: &Row) -> Value {
     let replies: Vec<String> = match &row.program {
         Some(p) => vec![format!("```repl\n{p}\n```")],
+        // A row without replies only needs a run that ends well: a program
+        // first, so the FINAL after it rests on evidence (issue #78).
+        None if row.replies.is_empty() => vec!["```repl\nprint('done')\n```".to_string()],
         None => row.replies.clone(),
     };
     json!({

@@ -61,6 +61,9 @@ pub struct Guards {
     pub require_program: bool,
     /// Refuse a FINAL before any sub-model call.
     pub require_subcall: bool,
+    /// Take an answer that rests on no evidence (off: the run ends
+    /// `no_evidence` with no answer).
+    pub accept_ungrounded: bool,
     /// Replies in a row with no program before the fallback program runs.
     pub max_invalid_replies: u32,
     /// A DSL file run when the model keeps failing to write a program.
@@ -460,6 +463,7 @@ impl Settings {
             guards: Guards {
                 require_program: self.flag("guards.require_program"),
                 require_subcall: self.flag("guards.require_subcall"),
+                accept_ungrounded: self.flag("guards.accept_ungrounded"),
                 max_invalid_replies: self
                     .narrow("guards.max_invalid_replies")?
                     .unwrap_or(crate::DEFAULT_MAX_INVALID_REPLIES),

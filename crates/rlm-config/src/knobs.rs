@@ -180,6 +180,9 @@ fn default_require_program() -> String {
 fn default_require_subcall() -> String {
     crate::DEFAULT_REQUIRE_SUBCALL.to_string()
 }
+fn default_accept_ungrounded() -> String {
+    crate::DEFAULT_ACCEPT_UNGROUNDED.to_string()
+}
 fn default_invalid_replies() -> String {
     crate::DEFAULT_MAX_INVALID_REPLIES.to_string()
 }
@@ -696,6 +699,14 @@ pub const KNOBS: &[Knob] = &[
         kind: Kind::Bool,
         default: Some(default_require_subcall),
         help: "Refuse a FINAL before any sub-model call",
+    },
+    Knob {
+        key: "guards.accept_ungrounded",
+        flag: "accept-ungrounded",
+        env: "RLM_ACCEPT_UNGROUNDED",
+        kind: Kind::Bool,
+        default: Some(default_accept_ungrounded),
+        help: "Take an answer whose numbers and names no program printed or computed and no call answered (off: the run ends no_evidence)",
     },
     Knob {
         key: "guards.max_invalid_replies",

@@ -56,6 +56,8 @@ pub const DEFAULT_MAX_BATCH: u64 = 256;
 pub const DEFAULT_REQUIRE_PROGRAM: bool = true;
 /// A FINAL before any sub-model call is accepted by default.
 pub const DEFAULT_REQUIRE_SUBCALL: bool = false;
+/// An answer that rests on no evidence is refused by default (issue #78).
+pub const DEFAULT_ACCEPT_UNGROUNDED: bool = false;
 /// Replies in a row with no program before the fallback program runs.
 pub const DEFAULT_MAX_INVALID_REPLIES: u32 = 3;
 

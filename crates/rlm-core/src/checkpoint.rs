@@ -47,6 +47,20 @@ pub struct LoopCounters {
     pub soft_limit_seen: bool,
     pub last_code: Option<String>,
     pub last_output: String,
+    /// What the run has seen, so a resumed run judges its answer as the run
+    /// it goes on from would (issue #78). Checkpoints written before it hold none.
+    #[serde(default)]
+    pub evidence: RunEvidence,
+}
+
+/// The evidence an answer may rest on (`run_loop/ledger.rs`), the names
+/// programs bound to literals, and the distinct outputs the closing call's
+/// digest shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunEvidence {
+    pub(crate) ledger: Option<crate::ledger::Ledger>,
+    pub(crate) literal_vars: Vec<String>,
+    pub(crate) outputs: Vec<(u32, String)>,
 }
 
 /// A root run after a completed step.

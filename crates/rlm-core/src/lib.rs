@@ -56,6 +56,7 @@ mod compaction;
 mod direct;
 mod engine;
 mod error;
+mod ledger;
 mod models;
 mod options;
 mod outcome;

@@ -213,6 +213,9 @@ pub struct LoopOptions {
     pub require_program_before_final: bool,
     /// Refuse a FINAL before any sub-model call was made.
     pub require_subcall_before_final: bool,
+    /// Take an answer that rests on no evidence (`run_loop/ledger.rs`):
+    /// off by default, the run then ends `no_evidence` with no answer.
+    pub accept_ungrounded: bool,
     /// Refuse a FINAL whose value is only template text ("answer", "the
     /// answer", "<your answer>", "...", empty, "None") and ask again; the
     /// step and time budgets bound the re-asks. On by default: it fires only
@@ -265,6 +268,7 @@ impl Default for LoopOptions {
             max_output_chars: 20_000,
             require_program_before_final: rlm_config::DEFAULT_REQUIRE_PROGRAM,
             require_subcall_before_final: rlm_config::DEFAULT_REQUIRE_SUBCALL,
+            accept_ungrounded: rlm_config::DEFAULT_ACCEPT_UNGROUNDED,
             refuse_placeholder_final: true,
             max_invalid_replies: rlm_config::DEFAULT_MAX_INVALID_REPLIES,
             fallback_program: None,
@@ -306,6 +310,7 @@ impl LoopOptions {
                 .map_or(defaults.max_batch, |n| usize::try_from(n).unwrap_or(usize::MAX)),
             require_program_before_final: config.guards.require_program,
             require_subcall_before_final: config.guards.require_subcall,
+            accept_ungrounded: config.guards.accept_ungrounded,
             max_invalid_replies: config.guards.max_invalid_replies,
             fallback_guard_steps: config.guards.fallback_steps,
             subcall_guard_steps: config.guards.subcall_steps,

@@ -39,6 +39,11 @@ pub enum Finish {
     /// The sandbox worker process running the program died (or broke its
     /// protocol): `reason` says how, naming the signal. Only this run fails.
     SandboxFailed { reason: String },
+    /// The run ended on an answer that rests on no evidence (issue #78): a
+    /// number or name the model wrote that no program printed or computed
+    /// and no call answered (`run_loop/ledger.rs`). No answer is given; the
+    /// model's `guess` is kept here and in the trace, never as the answer.
+    NoEvidence { guess: String, reason: String },
     /// The run has an output schema and ended with no answer matching it:
     /// the answer, if any, is the last candidate, which fails the schema
     /// (`reason` says how). Never an answer to take as valid.
@@ -62,6 +67,7 @@ impl Finish {
             Finish::Cancelled => "cancelled",
             Finish::SandboxFailed { .. } => "sandbox_failed",
             Finish::SchemaFailed { .. } => "schema_failed",
+            Finish::NoEvidence { .. } => "no_evidence",
         }
     }
 
@@ -70,7 +76,9 @@ impl Finish {
         match self {
             Finish::Finalized { reason } | Finish::BestEffort { reason } => Some(reason),
             Finish::ModelError { message } => Some(message),
-            Finish::SandboxFailed { reason } | Finish::SchemaFailed { reason } => Some(reason),
+            Finish::SandboxFailed { reason }
+            | Finish::SchemaFailed { reason }
+            | Finish::NoEvidence { reason, .. } => Some(reason),
             _ => None,
         }
     }

@@ -88,7 +88,15 @@ pub(crate) struct RunServer {
     /// The span of the program being run: its subcalls and sub-RLMs hang
     /// from it (`None`: from the run's span, for embedder-driven sessions).
     pub program_span: Option<SpanId>,
+    /// What the calls served since the loop last took them answered, as
+    /// text (sub-models, sub-RLMs, tools, retrieval): evidence an answer may
+    /// rest on (`run_loop/ledger.rs`). Bounded by [`ANSWERED_BYTES`].
+    pub answered: Vec<String>,
 }
+
+/// The most bytes of call answers kept between two programs' ends (the
+/// ledger keeps their claims, not their text).
+const ANSWERED_BYTES: usize = 16 << 20;
 
 impl CallServer for RunServer {
     fn serve<'a>(
@@ -618,7 +626,29 @@ impl RunServer {
                 ))),
             });
         }
-        slots.into_iter().map(|slot| slot.result(&cancelled)).collect()
+        let results: Vec<Result<Value, HostError>> =
+            slots.into_iter().map(|slot| slot.result(&cancelled)).collect();
+        self.keep_answered(&results);
+        results
+    }
+
+    /// Keeps what the calls answered as text, for the run's evidence.
+    fn keep_answered(&mut self, results: &[Result<Value, HostError>]) {
+        let mut kept: usize = self.answered.iter().map(String::len).sum();
+        for value in results.iter().flatten() {
+            if kept >= ANSWERED_BYTES {
+                return;
+            }
+            let text = match value.as_str() {
+                Some(s) => s.as_str().to_string(),
+                None => match rlm_interp::to_json(value) {
+                    Ok(json) => json.to_string(),
+                    Err(_) => continue,
+                },
+            };
+            kept += text.len();
+            self.answered.push(text);
+        }
     }
 
     /// One slot per job, and the work the slots wait on: every sub-model

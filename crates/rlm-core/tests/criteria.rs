@@ -12,10 +12,12 @@ fn run_task(task_toml: &str, replies: &[&str], max_steps: u64) -> (RunResult, Ar
     let rlm = Rlm::builder()
         .root(Arc::clone(&root) as Arc<dyn rlm_adapters::ModelAdapter>)
         .budget(rlm_policy::BudgetLimits { max_steps: Some(max_steps), ..Default::default() })
-        // The scripted answers are literals: the evidence guard
-        // (evidence_and_closing.rs) would refuse them before the criteria.
+        // The scripted answers are literals: the evidence guard and the
+        // evidence rule (evidence_and_closing.rs, no_evidence.rs) would
+        // refuse them before the criteria, which are under test here.
         .options(rlm_core::LoopOptions {
             require_program_before_final: false,
+            accept_ungrounded: true,
             ..Default::default()
         })
         .criteria(SuccessCriteria::from_spec(&spec).unwrap())

@@ -9,9 +9,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm_adapters::{
-    FakeAdapter, FakeReply, FakeReplySpec, FakeRule, FakeScript, MatchTarget, WhenExhausted,
-};
+use rlm_adapters::FakeAdapter;
 use rlm_context::Context;
 use rlm_core::{Finish, Helps, LoopOptions, Rlm};
 use rlm_policy::BudgetLimits;
@@ -46,7 +44,8 @@ fn a_first_final_of_a_literal_is_refused_in_every_shape() {
         repl("x = 5\nFINAL(x)"),
         repl("total = 10000\nFinal(f'{total:,}')"),
     ] {
-        let root = root(&[&shape, &repl("print(context.count('north'))"), "FINAL('92,865')"]);
+        let total = "print(sum(int(l.split(',')[1]) for l in context.splitlines()[1:3]))";
+        let root = root(&[&shape, &repl(total), "FINAL('92,865')"]);
         let r = rlm(root.clone()).run_blocking("What is the total?", context()).unwrap();
         assert_eq!(r.answer.as_deref(), Some("92,865"), "{shape}");
         assert_eq!(r.steps, 3, "{shape}: refused, then a program, then the answer");
@@ -78,15 +77,27 @@ fn a_final_of_a_computed_value_is_taken_at_once() {
 }
 
 #[test]
-fn the_guard_off_takes_a_literal_final() {
-    let root = root(&["FINAL(\"10,000\")"]);
-    let options = LoopOptions {
+fn the_guard_off_lets_a_literal_final_through_to_the_evidence_rule() {
+    // The program guard off, a first-step literal FINAL reaches the end of
+    // the run, where the evidence rule (issue #78) still refuses a number
+    // nothing printed: no answer, the guess kept. Taking ungrounded answers
+    // takes it.
+    let options = |accept_ungrounded| LoopOptions {
         helps: Helps::none(),
         require_program_before_final: false,
+        accept_ungrounded,
         ..LoopOptions::default()
     };
-    let rlm = Rlm::builder().root(root).options(options).build().unwrap();
-    let r = rlm.run_blocking("What is the total?", context()).unwrap();
+    let rlm = Rlm::builder().root(root(&["FINAL(\"10,000\")"])).options(options(false));
+    let r = rlm.build().unwrap().run_blocking("What is the total?", context()).unwrap();
+    assert_eq!((r.steps, r.answer.as_deref()), (1, None));
+    assert!(
+        matches!(&r.finish, Finish::NoEvidence { guess, .. } if guess == "10,000"),
+        "{:?}",
+        r.finish
+    );
+    let rlm = Rlm::builder().root(root(&["FINAL(\"10,000\")"])).options(options(true));
+    let r = rlm.build().unwrap().run_blocking("What is the total?", context()).unwrap();
     assert_eq!((r.steps, r.answer.as_deref()), (1, Some("10,000")));
 }
 
@@ -94,31 +105,14 @@ fn the_guard_off_takes_a_literal_final() {
 /// explores, a program again at the closing call, and the answer when
 /// asked once more for the answer alone.
 fn slow_explorer(delay_ms: u64) -> Arc<FakeAdapter> {
-    let reply = |text: &str| {
-        FakeReply::Full(FakeReplySpec {
-            text: text.to_string(),
-            delay_ms: Some(delay_ms),
-            ..Default::default()
-        })
-    };
-    let rule = |pattern: &str, text: &str| FakeRule {
-        pattern: pattern.to_string(),
-        target: MatchTarget::LastUser,
-        reply: reply(text),
-        times: None,
-    };
-    let script = FakeScript {
-        model: Some("slow".into()),
-        replies: Vec::new(),
-        rules: vec![
-            rule("nothing more runs now", "FINAL('south had 52,865')"),
-            rule("The run must end now", &repl("print(context.find('south'))")),
-            rule(".", &repl("print(context[:30])")),
-        ],
-        when_exhausted: WhenExhausted::Error,
-        context_window: None,
-    };
-    Arc::new(FakeAdapter::scripted(script).unwrap())
+    let closing = repl("print(context.find('south'))");
+    let exploring = repl("print(context[:40])");
+    let rules = [
+        ("nothing more runs now", "FINAL('south had 52,865')"),
+        ("The run must end now", closing.as_str()),
+        (".", exploring.as_str()),
+    ];
+    support::scripted_delayed("slow", &rules, delay_ms)
 }
 
 fn closing_requests(adapter: &FakeAdapter) -> Vec<rlm_types::CompletionRequest> {
@@ -240,15 +234,15 @@ fn a_closing_reply_that_copies_the_closing_prompt_is_asked_again_for_the_answer(
         rlm_trace::EventKind::Error(err) if err.message.contains("the closing prompt copied"))));
 }
 
-/// A one-step run whose program counts, whose closing reply is `closing`
-/// (no answer) and whose reply to the one re-ask is `FINAL("1")`: the run
-/// and the re-ask as sent, checked to be finalized with `1` after exactly
-/// one re-ask that suggests no value.
+/// A one-step run whose program counts (it prints 20), whose closing reply
+/// is `closing` (no answer) and whose reply to the one re-ask is
+/// `FINAL("20")`: the run and the re-ask as sent, checked to be finalized
+/// with `20` after exactly one re-ask that suggests no value.
 fn answer_after_one_reask(closing: &str) -> (rlm_core::RunResult, String) {
     let root = Arc::new(FakeAdapter::replies([
         "```repl\nprint(context.count('south'))\n```",
         closing,
-        "FINAL(\"1\")",
+        "FINAL(\"20\")",
     ]));
     let rlm = Rlm::builder()
         .root(root.clone())
@@ -258,10 +252,10 @@ fn answer_after_one_reask(closing: &str) -> (rlm_core::RunResult, String) {
         .unwrap();
     let r = rlm.run_blocking("How many times does south appear?", context()).unwrap();
     assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
-    assert_eq!(r.answer.as_deref(), Some("1"));
+    assert_eq!(r.answer.as_deref(), Some("20"));
     let closing = closing_requests(&root);
     assert_eq!(closing.len(), 2, "the closing call and its one re-ask");
     let reask = closing[1].messages.last().unwrap().content.clone();
-    assert!(!reask.contains('1'), "the re-ask suggests no value: {reask}");
+    assert!(!reask.contains("20"), "the re-ask suggests no value: {reask}");
     (r, reask)
 }

@@ -128,7 +128,7 @@ fn a_valid_closing_reply_ends_finalized_as_json() {
 #[test]
 fn without_a_schema_nothing_changes_and_a_string_schema_takes_text() {
     let root = Arc::new(FakeAdapter::replies([
-        "```repl\nprint(context[:10])\n```",
+        "```repl\nprint(context[:10], 1)\n```",
         "```repl\nFINAL({'a': 1})\n```",
     ]));
     let rlm = Rlm::builder().root(root).build().unwrap();

@@ -148,7 +148,7 @@ fn finalize_compaction_direct_and_sub_rlm_prompts() {
 #[test]
 fn output_schema_prompts_as_sent() {
     let root = support::root(&[
-        &repl("print(peek(30))"),
+        &repl("print(peek(40))"),
         &repl("FINAL({'day': 2})"),
         &repl("FINAL({'day': 'Tuesday'})"),
     ]);

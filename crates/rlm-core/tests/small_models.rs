@@ -431,7 +431,10 @@ fn a_final_that_is_only_template_text_is_refused_and_reasked() {
         }
     }
     // A real answer that merely holds the word is taken at once.
-    for answer in ["The answer is 42", "answer: 42", "No answer is in the text"] {
+    for answer in
+        [format!("The answer is {n}"), format!("answer: {n}"), "No answer is in the text".into()]
+    {
+        let answer = answer.as_str();
         let root = support::root(&[&count, &format!("FINAL(\"{answer}\")")]);
         let r = rlm_with(root, None, Helps::none())
             .run_blocking(q, Context::from_text(log.clone()))
@@ -544,7 +547,8 @@ fn the_last_call_takes_an_answer_call_written_as_a_code_block() {
     for last in
         ["```\nFINAL(\"cobalt-harbor-71\")\n```", "```python\nFinal('cobalt-harbor-71')\n```"]
     {
-        let root = support::root(&[&repl("print(1)"), last]);
+        let found = repl("print([l for l in context.splitlines() if 'cobalt' in l])");
+        let root = support::root(&[&found, last]);
         let r =
             rlm_steps(root.clone(), Helps::none(), 1).run_blocking(QUESTION, haystack()).unwrap();
         assert!(matches!(r.finish, Finish::Finalized { .. }), "{last}: {:?}", r.finish);
@@ -765,12 +769,14 @@ fn a_program_resent_after_its_count_was_confirmed_ends_the_run() {
         (Some(all.to_string()), &Finish::ConfirmedCount, 1)
     );
 
-    // Off: the confirmed program runs again.
+    // Off: the loop's own repeat check (issue #78) does not run it again
+    // either, and says which step ran it; the model then answers.
     let root = support::root(&[&count, &count, &repl(&format!("FINAL({n})"))]);
-    let r = rlm_with(root, None, helps_counting())
+    let r = rlm_with(root.clone(), None, helps_counting())
         .run_blocking(WINDOW_Q, Context::from_text(log))
         .unwrap();
-    assert_eq!((&r.finish, programs_run(&r)), (&Finish::Final, 3));
+    assert_eq!((&r.finish, programs_run(&r)), (&Finish::Final, 2));
+    assert!(last_user(&root, 2).contains("step 1 already ran the same program"));
 }
 
 #[test]

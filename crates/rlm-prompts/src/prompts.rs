@@ -140,6 +140,15 @@ pub struct Notes {
     pub error_block: String,
     pub note_line: String,
     pub repeated_program: String,
+    /// A program not run because an earlier step ran it over the same
+    /// variables (issue #78): `step`.
+    pub program_already_ran: String,
+    /// The same, asked for again: `step`, `times`.
+    pub program_already_ran_again: String,
+    /// The closing call's digest of the outputs: `outputs` (its entries).
+    pub closing_digest: String,
+    /// One output of the digest: `step`, `output`.
+    pub closing_digest_entry: String,
     pub blocks_not_run: String,
     pub claimed_output: String,
     pub rejected_languages: String,

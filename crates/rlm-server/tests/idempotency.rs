@@ -14,12 +14,14 @@ use common::{TestServer, config};
 use rlm_adapters::FakeScript;
 use serde_json::{Value, json};
 
-/// One root step, its reply `delay_ms` late.
+/// One root step, its reply `delay_ms` late: a program whose FINAL it
+/// computes (an answer rests on evidence, issue #78).
 fn slow_script(delay_ms: u64) -> FakeScript {
+    let program = "```repl\nFINAL(len(context))\n```";
     serde_json::from_value(json!({
         "model": "slow",
-        "replies": [{ "text": "FINAL('done')", "delay_ms": delay_ms }],
-        "when_exhausted": { "fixed": "FINAL('done')" }
+        "replies": [{ "text": program, "delay_ms": delay_ms }],
+        "when_exhausted": { "fixed": program }
     }))
     .unwrap()
 }

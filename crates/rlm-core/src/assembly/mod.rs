@@ -237,7 +237,8 @@ pub fn record_or_replay(
             Box::new(move |a| {
                 let (id, window) = (a.model_id(), a.context_window());
                 let streams = a.supports_streaming();
-                Arc::new(Replayer::new(Arc::clone(&session), id, window, streams))
+                let replayer = Replayer::new(Arc::clone(&session), id, window, streams);
+                Arc::new(replayer.decoding_grammar(a.decodes_grammar()))
             })
         }
         (None, Some(writer)) => {

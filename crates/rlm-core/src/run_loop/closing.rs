@@ -63,8 +63,7 @@ impl Runner {
             &self.engine().prompts.finalize_now,
             &[("reason", &reason), ("partial", &partial_note)],
         );
-        let mut messages = self.messages.clone();
-        messages.push(ChatMessage::user(prompt.clone()));
+        let messages = self.closing_messages(&prompt);
         let (mut messages, first) =
             call_root_with(&self.scope, messages, self.steps + 1, CLOSING).await;
         let mut reply = match first {
@@ -106,7 +105,45 @@ impl Runner {
                 Ok(None) => {}
             }
         }
+        if answer.is_none() {
+            // The partial answer's origin: the variable the program left it in.
+            let auto = self.engine().options.auto_final_var.clone();
+            self.closing_written = self.literal_vars.contains(super::evidence::ANSWER_CONTENT)
+                || auto.is_some_and(|v| self.literal_vars.contains(&v));
+        }
         self.end(answer.or(partial), Finish::Finalized { reason })
+    }
+
+    /// The closing call's messages (issue #78): the run's opening, then the
+    /// digest of what the programs printed (each distinct output once, with
+    /// its step, within the step output's size) and the closing prompt, in
+    /// place of the transcript whose repeats drowned the evidence. A run
+    /// whose programs printed nothing keeps its transcript.
+    fn closing_messages(&self, prompt: &str) -> Vec<ChatMessage> {
+        if self.outputs.is_empty() {
+            let mut messages = self.messages.clone();
+            messages.push(ChatMessage::user(prompt.to_string()));
+            return messages;
+        }
+        let notes = &self.engine().prompts.notes;
+        let budget = self.engine().options.max_output_chars;
+        let each = (budget / self.outputs.len()).max(DIGEST_ENTRY_MIN_CHARS);
+        let entries: String = self
+            .outputs
+            .iter()
+            .map(|(step, output)| {
+                let output = truncate_middle(output, each);
+                self.note(
+                    &notes.closing_digest_entry,
+                    &[("step", &step.to_string()), ("output", &output)],
+                )
+            })
+            .collect();
+        let digest = self.note(&notes.closing_digest, &[("outputs", &entries)]);
+        let mut messages: Vec<ChatMessage> =
+            self.full_history.iter().take(self.opening).cloned().collect();
+        messages.push(ChatMessage::user(format!("{digest}{prompt}")));
+        messages
     }
 
     /// One more closing call: `reply` and `note` added to `messages`, the
@@ -197,6 +234,7 @@ impl Runner {
             && reply.trim_start().starts_with(['{', '['])
             && serde_json::from_str::<serde_json::Value>(reply.trim()).is_ok()
         {
+            self.closing_written = true;
             return self.unless_ungrounded(reply.trim().to_string());
         }
         let ex = extract(reply);
@@ -204,19 +242,24 @@ impl Runner {
             ex.prose_final.clone().or_else(|| ex.code.iter().rev().find_map(|c| lone_final(c)));
         // `literal`: the answer is text the reply wrote, not a value a program made.
         let (answer, literal) = match prose_final {
-            Some(ProseFinal::Var(name)) => (self.sandbox.auto_final(&name), false),
+            Some(ProseFinal::Var(name)) => {
+                self.closing_written = self.literal_vars.contains(&name);
+                (self.sandbox.auto_final(&name), false)
+            }
             Some(ProseFinal::Final(inner)) => {
                 // A variable name or an expression over the REPL's state, else the text.
                 let name = inner.trim();
                 let shown = rlm_syntax::is_identifier(name)
                     .then(|| self.sandbox.display_global(name))
                     .flatten();
+                self.closing_written = shown.is_none() || self.literal_vars.contains(name);
                 match shown {
                     Some(shown) => (Some(shown), false),
                     None => (Some(strip_quotes(&inner)), true),
                 }
             }
             None if ex.code.is_empty() && !reply.trim().is_empty() => {
+                self.closing_written = true;
                 (Some(plain_text(reply)).filter(|a| !a.is_empty()), true)
             }
             None => (None, false),
@@ -246,6 +289,9 @@ impl Runner {
         Some(answer)
     }
 }
+
+/// The fewest characters of one output the digest shows.
+const DIGEST_ENTRY_MIN_CHARS: usize = 600;
 
 /// Characters of a closing answer that, found in the closing prompt, make
 /// it a copy of the prompt: longer than any answer the prompt itself quotes

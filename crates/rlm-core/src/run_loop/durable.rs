@@ -87,6 +87,11 @@ impl Runner {
         self.soft_limit_seen = c.soft_limit_seen;
         self.last_code = c.last_code;
         self.last_output = c.last_output;
+        if let Some(ledger) = c.evidence.ledger {
+            self.ledger = ledger;
+        }
+        self.literal_vars = c.evidence.literal_vars.into_iter().collect();
+        self.outputs = c.evidence.outputs;
         if let Err(e) = self.sandbox.restore_globals(&cp.globals, &SnapshotLimits::default()) {
             // `Rlm::resume` checked the snapshot: this is the sandbox's failure.
             self.note_error(format!("the checkpoint's variables were not restored: {e}"));
@@ -154,6 +159,11 @@ impl Runner {
             soft_limit_seen: self.soft_limit_seen,
             last_code: self.last_code.clone(),
             last_output: self.last_output.clone(),
+            evidence: crate::checkpoint::RunEvidence {
+                ledger: Some(self.ledger.clone()),
+                literal_vars: self.literal_vars.iter().cloned().collect(),
+                outputs: self.outputs.clone(),
+            },
         };
         let Some(d) = &mut self.durable else { return };
         let trace = self.scope.recorder.events_since(d.trace_from);

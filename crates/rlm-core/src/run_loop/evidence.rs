@@ -96,6 +96,91 @@ fn statement<'a>(stmt: &'a Stmt, literals: &HashSet<&str>) -> Statement<'a> {
     }
 }
 
+/// Where a program's answers come from (issue #78, `ledger.rs`): whether
+/// its FINAL is a literal, and the names it binds, each to a literal or not.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct AnswerSites {
+    /// A FINAL / FINAL_VAR of the program has a literal argument (or names a
+    /// variable bound to one): its answer is written, not computed.
+    pub literal_final: bool,
+    /// The names the program binds, in order, with whether the value is a
+    /// literal; `answer["content"] = ...` binds [`ANSWER_CONTENT`].
+    pub binds: Vec<(String, bool)>,
+}
+
+/// The name `answer["content"] = ...` binds in [`AnswerSites::binds`].
+pub(crate) const ANSWER_CONTENT: &str = "answer[\"content\"]";
+
+/// Where `code`'s answers come from, given the names earlier programs
+/// bound to literals (`literal_before`). A program that does not parse
+/// answers nothing.
+pub(crate) fn answer_sites(code: &str, literal_before: &HashSet<String>) -> AnswerSites {
+    let Ok(module) = rlm_syntax::parse(code) else { return AnswerSites::default() };
+    let mut literals: HashSet<&str> = literal_before.iter().map(String::as_str).collect();
+    let mut sites = AnswerSites::default();
+    let mut stack: Vec<&Stmt> = module.body.iter().rev().collect();
+    while let Some(stmt) = stack.pop() {
+        match &stmt.kind {
+            StmtKind::Assign { targets, value } => {
+                let literal = is_literal(value, &literals);
+                for target in targets {
+                    let Some(name) = bound_name(target) else { continue };
+                    if literal {
+                        literals.insert(name);
+                    } else {
+                        literals.remove(name);
+                    }
+                    sites.binds.push((name.to_string(), literal));
+                }
+            }
+            StmtKind::Expr(Expr { kind: ExprKind::Call { func, args, .. }, .. }) => {
+                let ExprKind::Name(name) = &func.kind else { continue };
+                let literal_arg = match (answer_call(name), args.as_slice()) {
+                    (Some(AnswerCall::Final), [arg]) => is_literal(arg, &literals),
+                    (
+                        Some(AnswerCall::FinalVar),
+                        [Expr { kind: ExprKind::Constant(Constant::Str(var)), .. }],
+                    ) => literals.contains(var.as_str()),
+                    _ => false,
+                };
+                sites.literal_final |= literal_arg;
+            }
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => {
+                stack.extend(orelse.iter().rev());
+                stack.extend(body.iter().rev());
+            }
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
+                stack.extend(finalbody.iter().rev());
+                stack.extend(orelse.iter().rev());
+                for h in handlers.iter().rev() {
+                    stack.extend(h.body.iter().rev());
+                }
+                stack.extend(body.iter().rev());
+            }
+            _ => {}
+        }
+    }
+    sites
+}
+
+/// The name an assignment target binds: a variable, or `answer["content"]`.
+fn bound_name(target: &Expr) -> Option<&str> {
+    match &target.kind {
+        ExprKind::Name(name) => Some(name.as_str()),
+        ExprKind::Subscript { value, index } => match (&value.kind, &index.kind) {
+            (ExprKind::Name(n), ExprKind::Constant(Constant::Str(key)))
+                if n.as_str() == "answer" && key.as_str() == "content" =>
+            {
+                Some(ANSWER_CONTENT)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 enum AnswerCall {
     Print,
     Final,
@@ -150,7 +235,34 @@ fn is_literal(expr: &Expr, literals: &HashSet<&str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Evidence, of_program};
+    use super::{ANSWER_CONTENT, AnswerSites, Evidence, answer_sites, of_program};
+    use std::collections::HashSet;
+
+    #[test]
+    fn a_final_s_origin_follows_its_argument_and_the_names_it_reads() {
+        let none = HashSet::new();
+        let literal = |code: &str| answer_sites(code, &none).literal_final;
+        assert!(literal("FINAL('11,050')"));
+        assert!(literal("lines = context.splitlines()\nFINAL('11,050')"));
+        assert!(literal("x = 5\nif x:\n    FINAL(f'{x} items')"));
+        assert!(literal("answer = '10,000'\nFINAL_VAR('answer')"));
+        assert!(!literal("FINAL(len(context))"));
+        assert!(!literal("for r in range(8):\n    pass\nFINAL(len(results))"));
+        // A variable an earlier program bound to a literal is still one.
+        let earlier: HashSet<String> = ["x".to_string()].into();
+        assert!(answer_sites("FINAL(x)", &earlier).literal_final);
+        assert!(!answer_sites("x = len(context)\nFINAL(x)", &earlier).literal_final);
+        assert_eq!(
+            answer_sites("answer['content'] = context[:5]\nfinal_answer = 'no'", &none),
+            AnswerSites {
+                literal_final: false,
+                binds: vec![
+                    (ANSWER_CONTENT.to_string(), false),
+                    ("final_answer".to_string(), true)
+                ],
+            }
+        );
+    }
 
     #[test]
     fn a_final_of_a_literal_or_of_a_name_bound_to_one_is_no_evidence() {

@@ -6,6 +6,7 @@
 //! one thread; concurrency comes from awaiting many calls at once (a batch of
 //! subcalls, several sub-RLMs), never from sharing a session.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +29,7 @@ mod closing;
 mod durable;
 mod evidence;
 mod guards;
+mod repeats;
 mod schema;
 
 use answers::ProseRefusal;
@@ -181,6 +183,35 @@ struct Runner {
     durable: Option<durable::DurableRun>,
     /// The last answer the output schema refused, and why (`schema.rs`).
     schema_candidate: Option<(String, String)>,
+    /// What the run has seen and what the model wrote: no answer ends the
+    /// run unless it rests on the evidence (`ledger.rs`, issue #78).
+    ledger: crate::ledger::Ledger,
+    /// The programs that would print what they printed before (`repeats.rs`).
+    repeats: repeats::Repeats,
+    /// The replies with nothing to run so far, normalised (the last few):
+    /// one sent again is degenerate (`degenerate_reply`).
+    invalid_seen: Vec<String>,
+    /// The next root call breaks a degenerate reply: held to a ```repl
+    /// block where the provider decodes under a grammar, else at another
+    /// temperature.
+    break_degenerate: bool,
+    /// Each distinct output a program printed, with its step (the closing
+    /// call's digest, `closing.rs`).
+    outputs: Vec<(u32, String)>,
+    /// How many of the history's first messages are the run's opening (the
+    /// system prompt, the question): the closing call starts from them.
+    opening: usize,
+    /// The names programs bound to literals, as of the last program
+    /// (`evidence::answer_sites`): an answer read from one is written, not
+    /// computed.
+    literal_vars: HashSet<String>,
+    /// The last program's FINAL had a literal argument.
+    literal_final: bool,
+    /// How the closing call's answer was made (`closing.rs`): `true`
+    /// written as text, `false` read from a variable.
+    closing_written: bool,
+    /// The last reply's text (a prose FINAL's origin).
+    last_reply: String,
 }
 
 impl Runner {
@@ -238,6 +269,17 @@ impl Runner {
             evidence.as_deref(),
             helps.count_shown(),
         );
+        let opening = messages.len();
+        let mut ledger = crate::ledger::Ledger::new(&query);
+        // The passages the evidence help showed are the context's own text.
+        if let Some(shown) = &evidence {
+            ledger.evidence(shown);
+        }
+        // The session's earlier answers, shown as its history, are what this
+        // session's runs settled on: a later answer may rest on them.
+        for answer in turns.iter().filter_map(|t| t.answer.as_deref()) {
+            ledger.settled(answer);
+        }
         let scope = Rc::new(RunScope {
             engine,
             recorder: control.recorder,
@@ -256,6 +298,7 @@ impl Runner {
                 subcalls: 0,
                 cancelled: false,
                 program_span: None,
+                answered: Vec::new(),
             },
             scope,
             sandbox,
@@ -280,6 +323,16 @@ impl Runner {
             checked: None,
             durable,
             schema_candidate: None,
+            ledger,
+            repeats: repeats::Repeats::default(),
+            invalid_seen: Vec::new(),
+            break_degenerate: false,
+            outputs: Vec::new(),
+            opening,
+            literal_vars: HashSet::new(),
+            literal_final: false,
+            closing_written: true,
+            last_reply: String::new(),
         }
     }
 
@@ -355,6 +408,7 @@ impl Runner {
                 Err(RootError::Cancelled) => return self.cancelled(),
             };
             self.push(ChatMessage::assistant(reply.clone()));
+            self.last_reply.clone_from(&reply);
             if let Some(out) = self.step(&reply).await {
                 return out;
             }
@@ -402,11 +456,18 @@ impl Runner {
         {
             return Some(out);
         }
+        // The repeat escape help, when on, handles a repeat its own way.
         if !ex.code.is_empty()
             && let Some(escape) = self.engine().options.helps.repeat_escape.clone()
             && self.helps.seen_before(&joined_code)
         {
             return self.escape_repeat(&joined_code, &escape).await;
+        }
+        if !ex.code.is_empty()
+            && let repeats::Repeat::Skip { step, times } =
+                self.repeats.check(&joined_code, &|name| calls_a_model(&engine, name))
+        {
+            return self.skip_repeat(step, times);
         }
         if repeats_last {
             notes.push(notes_t.repeated_program.clone());
@@ -495,6 +556,7 @@ impl Runner {
             &stdout,
             error.is_some(),
         ) {
+            self.ledger.shown(&note);
             notes.push(note);
         }
         if error.is_some() {
@@ -522,6 +584,7 @@ impl Runner {
         let engine = Arc::clone(&self.scope.engine);
         let notes_t = &engine.prompts.notes;
         self.invalid_streak += 1;
+        self.degenerate_reply(reply);
         let languages = ex.rejected_languages.join(", ```");
         let reason = if reply.trim().is_empty() {
             notes_t.invalid_empty.clone()
@@ -659,10 +722,45 @@ impl Runner {
         None
     }
 
+    /// A program not run: step `step` ran it over the same variables
+    /// (`repeats.rs`). The model gets a note, firmer from the second repeat,
+    /// and no value.
+    fn skip_repeat(&mut self, step: u32, times: u32) -> Option<RunOut> {
+        let engine = Arc::clone(&self.scope.engine);
+        let notes = &engine.prompts.notes;
+        self.scope.recorder.error(
+            self.scope.run_span,
+            ErrorEvent {
+                message: format!(
+                    "program not run: step {step} ran it over the same variables (repeat {times})"
+                ),
+                fatal: false,
+            },
+        );
+        let (step, count) = (step.to_string(), (times + 1).to_string());
+        let note = if times <= 1 {
+            self.note(&notes.program_already_ran, &[("step", &step)])
+        } else {
+            self.note(&notes.program_already_ran_again, &[("step", &step), ("times", &count)])
+        };
+        self.push(ChatMessage::user(note));
+        None
+    }
+
     /// Runs `code` in the sandbox; a step's program (`counted`) counts for the guards.
     async fn run_program(&mut self, code: &str, counted: bool) -> ProgramReport {
+        let kind = evidence::of_program(code);
+        let sites = evidence::answer_sites(code, &self.literal_vars);
+        self.literal_final = sites.literal_final;
+        for (name, literal) in sites.binds {
+            if literal {
+                self.literal_vars.insert(name);
+            } else {
+                self.literal_vars.remove(&name);
+            }
+        }
         if counted {
-            match evidence::of_program(code) {
+            match kind {
                 evidence::Evidence::Computed => self.evidence_programs += 1,
                 evidence::Evidence::Printed => self.printed_unseen = true,
                 evidence::Evidence::None => {}
@@ -673,6 +771,18 @@ impl Runner {
             self.sandbox.set_global("history", history_value(&self.full_history));
         }
         let mut report = self.sandbox.run(code, self.steps, counted, &mut self.server).await;
+        // What the program printed and what its calls answered is evidence;
+        // a program that computed is evidence of its own.
+        self.ledger.evidence(&report.stdout);
+        let engine = Arc::clone(&self.scope.engine);
+        self.repeats.ran(code, self.steps, &|name| calls_a_model(&engine, name));
+        self.keep_output(&report.stdout);
+        for answered in std::mem::take(&mut self.server.answered) {
+            self.ledger.evidence(&answered);
+        }
+        if kind == evidence::Evidence::Computed {
+            self.ledger.computed();
+        }
         if let Some(reason) = report.sandbox_failed.take() {
             // Nothing can run any more: end the run as a cancelled one ends,
             // with the failure as its finish (see `cancelled`).
@@ -680,6 +790,20 @@ impl Runner {
             report.cancelled = true;
         }
         report
+    }
+
+    /// Keeps a program's output for the closing call's digest, once per
+    /// distinct output, within [`DIGEST_KEPT_BYTES`] (the oldest go first).
+    fn keep_output(&mut self, stdout: &str) {
+        let out = stdout.trim();
+        if out.is_empty() || self.outputs.iter().any(|(_, o)| o == out) {
+            return;
+        }
+        self.outputs.push((self.steps, out.to_string()));
+        let mut kept: usize = self.outputs.iter().map(|(_, o)| o.len()).sum();
+        while kept > DIGEST_KEPT_BYTES && self.outputs.len() > 1 {
+            kept -= self.outputs.remove(0).1.len();
+        }
     }
 
     fn partial(&mut self) -> Option<String> {
@@ -721,15 +845,51 @@ impl Runner {
         .unwrap_or_else(|e| format!("{output}\n{error}\n({e})"))
     }
 
+    /// A reply with nothing to run that repeats an earlier one (at
+    /// temperature 0 a small model gives it again every time it is asked
+    /// again): the next root call is made differently, and the trace says how.
+    fn degenerate_reply(&mut self, reply: &str) {
+        let seen = reply.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !self.invalid_seen.contains(&seen) {
+            self.invalid_seen.push(seen);
+            if self.invalid_seen.len() > DEGENERATE_MEMORY {
+                self.invalid_seen.remove(0);
+            }
+            return;
+        }
+        self.break_degenerate = true;
+        let how = if self.engine().root.decodes_grammar() {
+            "held to a ```repl block (a grammar)".to_string()
+        } else {
+            format!("sent at temperature {DEGENERATE_TEMPERATURE}")
+        };
+        self.scope.recorder.error(
+            self.scope.run_span,
+            ErrorEvent {
+                message: format!(
+                    "the reply repeated an earlier one with nothing to run: the next root call is {how}"
+                ),
+                fatal: false,
+            },
+        );
+    }
+
     /// Calls the root model with the history (moved out and back, not copied).
     /// A reply refused as over the model's window compacts the history once
     /// and tries again.
     async fn call_root(&mut self, messages: Vec<ChatMessage>) -> Result<String, RootError> {
-        let sampling = Sampling {
+        let mut sampling = Sampling {
             temperature: self.next_temperature.take(),
             constrained: self.engine().options.helps.constrain_root,
             answer_only: false,
         };
+        if std::mem::take(&mut self.break_degenerate) {
+            if self.engine().root.decodes_grammar() {
+                sampling.constrained = true;
+            } else {
+                sampling.temperature = Some(DEGENERATE_TEMPERATURE);
+            }
+        }
         let called = Instant::now();
         let (messages, result) = call_root_with(&self.scope, messages, self.steps, sampling).await;
         self.slowest_root_call = self.slowest_root_call.max(called.elapsed());
@@ -792,6 +952,7 @@ impl Runner {
 
     fn end(&mut self, answer: Option<String>, finish: Finish) -> RunOut {
         let (answer, finish) = self.schema_end(answer, finish);
+        let (answer, finish) = self.grounded_end(answer, finish);
         let memory = if self.memory_in {
             let (m, dropped) = self.sandbox.memory();
             if !dropped.is_empty() {
@@ -812,6 +973,70 @@ impl Runner {
         };
         let criteria = self.criteria_for(answer.as_deref());
         RunOut { answer, finish, steps: self.steps, memory, criteria }
+    }
+
+    /// The one rule every ending asks (issue #78): an answer that does not
+    /// rest on the evidence is no answer (`ledger.rs`); the run ends
+    /// `no_evidence`, the model's guess kept in the finish and the trace. A
+    /// direct answer (the SmartRouter's, by the operator's choice of mode)
+    /// and a run whose operator accepts ungrounded answers are left as they are.
+    fn grounded_end(&mut self, answer: Option<String>, finish: Finish) -> (Option<String>, Finish) {
+        let Some(guess) = answer else { return (None, finish) };
+        // A schema's failed candidate is never an answer to begin with.
+        let exempt = matches!(finish, Finish::Direct | Finish::SchemaFailed { .. });
+        if exempt || self.engine().options.accept_ungrounded {
+            return (Some(guess), finish);
+        }
+        let computed = self.answer_computed(&finish);
+        let Err(unfounded) = self.ledger.check(&guess, computed) else {
+            return (Some(guess), finish);
+        };
+        let reason = match unfounded.missing.as_slice() {
+            [] => format!(
+                "the {} answer rests on no evidence: no program printed or computed anything, and no call answered",
+                finish.as_str()
+            ),
+            missing => format!(
+                "the {} answer states {} that no program printed or computed and no call answered",
+                finish.as_str(),
+                missing.join(", ")
+            ),
+        };
+        self.scope.recorder.error(
+            self.scope.run_span,
+            ErrorEvent { message: format!("answer refused: {reason}: {guess}"), fatal: false },
+        );
+        (None, Finish::NoEvidence { guess, reason })
+    }
+
+    /// Whether the answer an ending gives was computed by a program (not
+    /// written as a literal): a FINAL's argument, or the variable the answer
+    /// is read from, bound to no literal (`evidence::answer_sites`).
+    fn answer_computed(&self, finish: &Finish) -> bool {
+        let computed_var = |name: &str| !self.literal_vars.contains(name);
+        let auto = self.engine().options.auto_final_var.clone();
+        let auto_computed = || auto.as_deref().is_none_or(computed_var);
+        match finish {
+            Finish::Final => !self.literal_final,
+            Finish::ProseFinal => match extract(&self.last_reply).prose_final {
+                Some(ProseFinal::Var(name)) => computed_var(&name),
+                // An expression over the program's variables is computed; a
+                // literal (or text that is no expression) is written.
+                Some(ProseFinal::Final(inner)) => {
+                    let call = format!("FINAL({inner})");
+                    rlm_syntax::parse(&call).is_ok()
+                        && !evidence::answer_sites(&call, &self.literal_vars).literal_final
+                }
+                None => false,
+            },
+            Finish::AnswerReady => computed_var(evidence::ANSWER_CONTENT),
+            Finish::AutoVariable => auto_computed(),
+            Finish::BestEffort { .. } | Finish::Cancelled => {
+                computed_var(evidence::ANSWER_CONTENT) && auto_computed()
+            }
+            Finish::Finalized { .. } => !self.closing_written,
+            _ => false,
+        }
     }
 
     /// Records the end of the run in the trace.
@@ -912,6 +1137,24 @@ fn initial_messages(
         first = format!("{}\n\n{note}", first.trim_end());
     }
     vec![ChatMessage::system(system), ChatMessage::user(first)]
+}
+
+/// Replies with nothing to run remembered to notice a degenerate one.
+const DEGENERATE_MEMORY: usize = 8;
+/// The temperature a degenerate reply's next call is sent at, where the
+/// provider takes no grammar.
+const DEGENERATE_TEMPERATURE: f32 = 0.8;
+/// The most bytes of distinct outputs kept for the closing call's digest.
+const DIGEST_KEPT_BYTES: usize = 256 * 1024;
+
+/// Whether a name the program calls reaches a model, a sub-RLM, a tool or
+/// a search (anything but the interpreter's own functions): such a program
+/// may print something else when run again.
+fn calls_a_model(engine: &Engine, name: &str) -> bool {
+    engine
+        .functions
+        .get(name)
+        .is_some_and(|f| f.kind() != Some(rlm_functions::FunctionKind::Inline))
 }
 
 /// `history` for the program: a list of `{"role", "content"}` dicts.
