@@ -21,7 +21,8 @@ from rlm_rs.errors import ModelError
 
 TABLE = pathlib.Path(__file__).resolve().parents[2] / "rlm-config" / "knob_table.toml"
 ROWS = tomllib.loads(TABLE.read_text())["knob"]
-FALLBACK = "FINAL('from the fallback')\n"
+# It prints before it answers: a FINAL rests on evidence, the fallback's too (issue #78).
+FALLBACK = "print('the fallback ran')\nFINAL('from the fallback')\n"
 # pyrlm's RLM defaults require_repl_before_final to False, the knob to true:
 # the control run of that row sets the knob's own default explicitly.
 KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}

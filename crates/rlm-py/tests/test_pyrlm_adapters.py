@@ -25,6 +25,16 @@ def _send_json(handler: BaseHTTPRequestHandler, value: Any) -> None:
     handler.wfile.write(data)
 
 
+# A run's first reply is a program (it prints), the next a FINAL: an answer
+# rests on evidence (issue #78).
+FIRST_PROGRAM = "```repl\nprint(context)\n```"
+
+
+def _first_turn(messages: List[Any]) -> bool:
+    """Whether a run's conversation has no reply of the model yet."""
+    return not any(m.get("role") == "assistant" for m in messages)
+
+
 @pytest.fixture
 def server() -> Iterator[Tuple[str, List[Any]]]:
     requests: List[Any] = []
@@ -33,9 +43,10 @@ def server() -> Iterator[Tuple[str, List[Any]]]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            reply = FIRST_PROGRAM if _first_turn(body.get("messages", [])) else "FINAL: mocked"
             _send_json(self, {
                 "id": "x", "object": "chat.completion", "model": body.get("model", ""),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "FINAL: mocked"},
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
                              "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
             })
@@ -100,7 +111,8 @@ def test_refused_adapter_forms_say_why():
 def test_a_python_adapter_may_return_pyrlm_model_responses():
     class Root:
         def complete(self, messages: Any, **_: Any) -> ModelResponse:
-            return ModelResponse(text="FINAL: typed", usage=Usage(3, 2, 5))
+            text = FIRST_PROGRAM if _first_turn(messages) else "FINAL: typed"
+            return ModelResponse(text=text, usage=Usage(3, 2, 5))
 
     answer, trace = RLM(Root()).run("q", "ctx")
     assert answer == "typed"
@@ -163,7 +175,9 @@ def test_vertex_ai_adapter_needs_a_token(monkeypatch: Any) -> None:
 def generate_server() -> Iterator[Tuple[str, List[Any]]]:
     """A server with its own protocol at /generate: it answers ``{"output":
     {"text": ...}}`` (no usage), and 503 with ``Retry-After: 0`` to the first
-    request whose body asks for it."""
+    request whose body asks for it. To a run's first turn (a system message,
+    no reply yet) it answers a program, then ``FINAL: from`` and the first
+    two letters of the last message, in lower case."""
     requests: List[Any] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -176,7 +190,12 @@ def generate_server() -> Iterator[Tuple[str, List[Any]]]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            _send_json(self, {"output": {"text": "FINAL: from " + body["prompt_messages"][-1]["content"][:2]}})
+            messages = body["prompt_messages"]
+            if messages[0]["role"] == "system" and _first_turn(messages):
+                text = FIRST_PROGRAM
+            else:
+                text = "FINAL: from " + messages[-1]["content"][:2].lower()
+            _send_json(self, {"output": {"text": text}})
 
         def log_message(self, *args: Any) -> None:
             pass

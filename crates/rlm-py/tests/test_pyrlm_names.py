@@ -92,7 +92,7 @@ def test_fake_adapter_exhausted_is_a_model_error_with_the_cause() -> None:
 
 
 def test_native_fake_adapter_is_still_there() -> None:
-    answer, _ = RLM(NativeFakeAdapter(script=["FINAL: 42"])).run("q", "c")
+    answer, _ = RLM(NativeFakeAdapter(script=["```repl\nprint(6 * 7)\n```", "FINAL: 42"])).run("q", "c")
     assert answer == "42"
 
 
@@ -255,7 +255,8 @@ def test_rich_trace_listener_prints(capsys: Any) -> None:
             self.lines.append(text)
 
     console = Plain()
-    RLM(FakeAdapter(script=["FINAL: done"]), event_listener=RichTraceListener(console=console)).run("q", "c")
+    root = FakeAdapter(script=["```repl\nprint('done')\n```", "FINAL: done"])
+    RLM(root, event_listener=RichTraceListener(console=console)).run("q", "c")
     assert console.lines[0].startswith("== run started")
     assert "done" in console.lines[-1]
 
@@ -317,7 +318,7 @@ def test_two_file_caches_on_one_folder_share_entries(tmp_path: Any) -> None:
     got = first.get("k2")
     assert got is not None and got.text == "from the second"
     # As an RLM's cache (cache_dir=) while a FileCache holds the folder.
-    answer, _ = RLM(FakeAdapter(script=["FINAL: ok"]), cache_dir=root).run("q", "c")
+    answer, _ = RLM(FakeAdapter(script=["```repl\nprint('ok')\n```", "FINAL: ok"]), cache_dir=root).run("q", "c")
     assert answer == "ok"
 
 
@@ -357,7 +358,8 @@ def test_smart_router_routes_by_context_size() -> None:
     small = SmartRouter(FakeAdapter(script=["the direct answer"]), config=RouterConfig(baseline_threshold=100))
     r = small.run("q", Context.from_text("short"))
     assert (r.method, r.output, r.context_chars) == ("baseline", "the direct answer", 5)
-    big = SmartRouter(FakeAdapter(script=["FINAL: looped"]), config=RouterConfig(baseline_threshold=3))
+    looped = ["```repl\nprint('looped')\n```", "FINAL: looped"]
+    big = SmartRouter(FakeAdapter(script=looped), config=RouterConfig(baseline_threshold=3))
     r2 = big.run("q", "longer context", profile=ExecutionProfile.HYBRID)
     assert (r2.method, r2.output, r2.profile) == ("rlm", "looped", ExecutionProfile.HYBRID)
     forced = SmartRouter(FakeAdapter(script=["direct"]), config=RouterConfig(baseline_threshold=1))

@@ -16,6 +16,8 @@ from rlm_rs.rlm import REFUSED_OPTIONS
 
 # Defaults that are long prompt texts in pyrlm: rlm_rs takes None for "pyrlm's own".
 TEXT_DEFAULTS = {"system_prompt", "subcall_system_prompt", "recursive_subcall_system_prompt"}
+# A program prints what the answer says first: an answer rests on evidence (issue #78).
+OK_SCRIPT = ["```python\nprint('ok')\n```", "FINAL: ok"]
 
 
 def pyrlm_defaults() -> dict:
@@ -33,7 +35,7 @@ def pyrlm_defaults() -> dict:
 def test_every_pyrlm_option_is_accepted_with_its_default():
     defaults = pyrlm_defaults()
     assert len(defaults) == 52  # pyrlm-runtime 1.0.3: 53 fields with the adapter
-    rlm = RLM(FakeAdapter(script=["FINAL: ok"]), **defaults)
+    rlm = RLM(FakeAdapter(script=OK_SCRIPT), **defaults)
     answer, _ = rlm.run("q", "context")
     assert answer == "ok"
 
@@ -52,7 +54,7 @@ def test_unknown_options_are_a_type_error():
 
 
 def test_mapped_options(tmp_path):
-    rlm = RLM(FakeAdapter(script=["FINAL: ok"]), max_tokens=64, cache_dir=str(tmp_path / "c"),
+    rlm = RLM(FakeAdapter(script=OK_SCRIPT), max_tokens=64, cache_dir=str(tmp_path / "c"),
               max_concurrent_subcalls=2)
     assert rlm.run("q", "context")[0] == "ok"
 

@@ -10,10 +10,15 @@ import pytest
 
 from rlm_rs import RLM, Context
 from rlm_rs.adapters import FakeAdapter
+from rlm_rs.rlm import NO_ANSWER
 
 
 def scripted_root(*programs):
     return FakeAdapter(script=list(programs) + ["FINAL_VAR: final_answer"])
+
+
+# A program prints what the answer says first: an answer rests on evidence (issue #78).
+PRINT_OK = "```repl\nprint('ok')\n```"
 
 
 class Recorder:
@@ -29,25 +34,37 @@ class Recorder:
 
 
 def test_require_repl_before_final_defaults_to_false_as_in_pyrlm():
+    # pyrlm's default (False) maps to guards.require_program = false: a FINAL
+    # before any program is not refused for want of a program, the run ends
+    # at once. But an answer that rests on no evidence is no answer (issue
+    # #78, on every surface): nothing printed or computed 42, so the run ends
+    # with no answer, the model's guess kept in the finish.
     answer, trace = RLM(FakeAdapter(script=["FINAL: 42"])).run("q", "ctx")
+    assert answer == NO_ANSWER
+    assert trace.finish["kind"] == "no_evidence" and trace.finish["guess"] == "42"
+    assert [s.kind for s in trace.steps].count("root_call") == 1  # not asked again
+    # Taking ungrounded answers (guards.accept_ungrounded) gives pyrlm's behaviour:
+    # accepted at once.
+    answer, trace = RLM(FakeAdapter(script=["FINAL: 42"]), config={"guards.accept_ungrounded": True}).run("q", "ctx")
     assert answer == "42"
     assert [s.kind for s in trace.steps].count("root_call") == 1  # accepted at once
     # Asked for, a FINAL before any program is refused and the model asked again
     # (a program of literals alone, such as `x = 2`, would not do: issue #60).
-    answer, trace = RLM(FakeAdapter(script=["FINAL: 1", "x = len(context)", "FINAL: 2"]), require_repl_before_final=True).run("q", "ctx")
-    assert answer == "2"
+    script = ["FINAL: 1", "x = len(context)\nprint(x)", "FINAL: 3"]
+    answer, trace = RLM(FakeAdapter(script=script), require_repl_before_final=True).run("q", "ctx")
+    assert answer == "3"
     assert [s.kind for s in trace.steps].count("root_call") == 3
 
 
 def test_system_prompt_replaces_the_root_system_message():
-    root = Recorder("FINAL: ok")
+    root = Recorder(PRINT_OK, "FINAL: ok")
     answer, _ = RLM(root, system_prompt="You are terse. Functions:\n{{functions}}").run("q", "ctx")
     assert answer == "ok"
     system = root.seen[0][0]
     assert system["role"] == "system"
     assert system["content"].startswith("You are terse. Functions:\n")
     assert "llm_query" in system["content"]  # the placeholder was filled
-    default = Recorder("FINAL: ok")
+    default = Recorder(PRINT_OK, "FINAL: ok")
     RLM(default).run("q", "ctx")
     assert default.seen[0][0]["content"] != system["content"]
     with pytest.raises(TypeError, match="system_prompt must be a str"):
@@ -65,7 +82,7 @@ def test_event_listener_gets_each_event_as_a_dict_while_the_run_proceeds():
             # Events of the first step reached the listener before the second call.
             root_calls_seen_by_listener.append(len(events))
             Root.n += 1
-            return "final_answer = 'done'" if Root.n == 1 else "FINAL_VAR: final_answer"
+            return "final_answer = 'done'\nprint(final_answer)" if Root.n == 1 else "FINAL_VAR: final_answer"
 
     answer, trace = RLM(Root(), event_listener=events.append).run("q", "ctx")
     assert answer == "done"
@@ -83,7 +100,7 @@ def test_event_listener_gets_each_event_as_a_dict_while_the_run_proceeds():
             self.kinds.append(event["kind"]["type"])
 
     listener = Listener()
-    RLM(scripted_root("final_answer = 1"), event_listener=listener).run("q", "ctx")
+    RLM(scripted_root("final_answer = 1\nprint(final_answer)"), event_listener=listener).run("q", "ctx")
     assert listener.kinds[0] == "run_started" and "run_finished" in listener.kinds
     with pytest.raises(Exception, match="event_listener must be callable"):
         RLM(scripted_root(), event_listener=42)
@@ -96,7 +113,7 @@ def test_a_failing_event_listener_does_not_break_the_run(monkeypatch):
     def broken(event):
         raise ValueError("listener bug")
 
-    answer, _ = RLM(scripted_root("final_answer = 'fine'"), event_listener=broken).run("q", "ctx")
+    answer, _ = RLM(scripted_root("final_answer = 'fine'\nprint(final_answer)"), event_listener=broken).run("q", "ctx")
     assert answer == "fine"
     assert seen and isinstance(seen[0], ValueError)
 
@@ -159,7 +176,7 @@ def test_retriever_serves_the_programs_es_functions():
 
 def test_repl_backend_accepts_pyrlms_values_and_says_which_sandbox_runs():
     for name in ("python", "monty"):
-        rlm = RLM(scripted_root("final_answer = 'x'"), repl_backend=name)
+        rlm = RLM(scripted_root("final_answer = 'x'\nprint(final_answer)"), repl_backend=name)
         assert rlm.repl_backend == "rlm_rs" and rlm.requested_repl_backend == name
         assert rlm.run("q", "ctx")[0] == "x"
     with pytest.raises(ValueError, match="repl_backend must be one of"):
@@ -167,7 +184,7 @@ def test_repl_backend_accepts_pyrlms_values_and_says_which_sandbox_runs():
 
 
 def test_conversation_history_true_is_accepted_false_is_refused_clearly():
-    assert RLM(scripted_root("final_answer = 'x'"), conversation_history=True).run("q", "ctx")[0] == "x"
+    assert RLM(scripted_root("final_answer = 'x'\nprint(final_answer)"), conversation_history=True).run("q", "ctx")[0] == "x"
     with pytest.raises(ValueError, match="conversation_history=False is not supported"):
         RLM(scripted_root(), conversation_history=False)
 

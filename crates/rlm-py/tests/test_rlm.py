@@ -271,7 +271,7 @@ def test_openai_compat_adapter_against_a_local_server():
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append((self.path, self.headers.get("Authorization"), body))
-            reply = "```repl\nfinal_answer = 'from server'\n```" if len(requests) == 1 else "FINAL_VAR(final_answer)"
+            reply = "```repl\nfinal_answer = 'from server'\nprint(final_answer)\n```" if len(requests) == 1 else "FINAL_VAR(final_answer)"
             data = json.dumps({
                 "id": "x", "object": "chat.completion", "model": body["model"],
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
