@@ -39,7 +39,7 @@
 use std::collections::HashSet;
 
 /// The most claims kept per set.
-pub(crate) const MAX_CLAIMS: usize = 200_000;
+pub(crate) const MAX_CLAIMS: usize = 100_000;
 
 /// The longest claim, in bytes: a longer run of digits or letters states no
 /// fact a reader would check (a hash, a filler), and keeping it would copy
@@ -50,7 +50,6 @@ const MAX_CLAIM_BYTES: usize = 128;
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ledger {
     evidence: Claims,
-    question: Claims,
     /// Whether anything at all was evidence (a program printed or computed
     /// something, a call answered).
     any_evidence: bool,
@@ -94,12 +93,6 @@ pub(crate) struct Unfounded {
 }
 
 impl Ledger {
-    /// A ledger for a run of `question` (its claims need no evidence).
-    pub(crate) fn new(question: &str) -> Ledger {
-        let mut ledger = Ledger::default();
-        ledger.question.add(question);
-        ledger
-    }
 
     /// Evidence: a program's output, a sub-model's or tool's answer,
     /// context text the runtime showed verbatim.
@@ -144,22 +137,24 @@ impl Ledger {
         self.any_evidence = true;
     }
 
-    /// Whether `answer` rests on the evidence: at once when a program
-    /// `computed` it, else by its claims (see the module docs).
-    pub(crate) fn check(&self, answer: &str, computed: bool) -> Result<(), Unfounded> {
+    /// Whether `answer` rests on the evidence or on `question` (whose
+    /// claims need none): at once when a program `computed` it, else by its
+    /// claims (see the module docs). The question is read here, never kept:
+    /// it may be many MiB, and only the answer's few claims are looked for.
+    pub(crate) fn check(&self, answer: &str, computed: bool, question: &str) -> Result<(), Unfounded> {
         if computed {
             return Ok(());
         }
-        let mut missing = Vec::new();
+        let mut missing: Vec<Claim> = Vec::new();
         for_each_claim(answer, false, |claim| {
-            if self.question.holds(&claim) || self.evidence.holds(&claim) {
-                return;
-            }
-            let shown = claim.into_key();
-            if !missing.contains(&shown) {
-                missing.push(shown);
+            if !self.evidence.holds(&claim) && !missing.contains(&claim) {
+                missing.push(claim);
             }
         });
+        if !missing.is_empty() {
+            for_each_claim(question, true, |claim| missing.retain(|m| *m != claim));
+        }
+        let missing: Vec<String> = missing.into_iter().map(Claim::into_key).collect();
         match (missing.is_empty(), self.any_evidence) {
             (true, true) => Ok(()),
             _ => Err(Unfounded { missing }),
@@ -337,22 +332,24 @@ mod tests {
 
     #[test]
     fn a_written_answer_s_claims_must_be_in_the_evidence() {
-        let mut ledger = Ledger::new("How much did the order cost?");
+        let question = "How much did the order cost?";
+        let mut ledger = Ledger::default();
         ledger.evidence("total: 10,000");
         assert_eq!(
-            ledger.check("The order cost 11,050 euros.", false),
+            ledger.check("The order cost 11,050 euros.", false, question),
             Err(Unfounded { missing: vec!["11050".into()] })
         );
-        assert_eq!(ledger.check("It cost 10000 euros", false), Ok(()));
+        assert_eq!(ledger.check("It cost 10000 euros", false, question), Ok(()));
         // A program computed it: evidence of itself.
-        assert_eq!(ledger.check("11,050", true), Ok(()));
+        assert_eq!(ledger.check("11,050", true, question), Ok(()));
     }
 
     #[test]
     fn the_question_s_claims_need_no_evidence_and_no_evidence_grounds_nothing() {
-        let mut ledger = Ledger::new("Is user U882 an admin?");
-        assert_eq!(ledger.check("yes, U882", false), Err(Unfounded { missing: vec![] }));
+        let question = "Is user U882 an admin?";
+        let mut ledger = Ledger::default();
+        assert_eq!(ledger.check("yes, U882", false, question), Err(Unfounded { missing: vec![] }));
         ledger.evidence("role: admin");
-        assert_eq!(ledger.check("yes, U882", false), Ok(()));
+        assert_eq!(ledger.check("yes, U882", false, question), Ok(()));
     }
 }

@@ -270,7 +270,7 @@ impl Runner {
             helps.count_shown(),
         );
         let opening = messages.len();
-        let mut ledger = crate::ledger::Ledger::new(&query);
+        let mut ledger = crate::ledger::Ledger::default();
         // The passages the evidence help showed are the context's own text.
         if let Some(shown) = &evidence {
             ledger.evidence(shown);
@@ -988,7 +988,7 @@ impl Runner {
             return (Some(guess), finish);
         }
         let computed = self.answer_computed(&finish);
-        let Err(unfounded) = self.ledger.check(&guess, computed) else {
+        let Err(unfounded) = self.ledger.check(&guess, computed, &self.query) else {
             return (Some(guess), finish);
         };
         let reason = match unfounded.missing.as_slice() {
