@@ -93,7 +93,6 @@ pub(crate) struct Unfounded {
 }
 
 impl Ledger {
-
     /// Evidence: a program's output, a sub-model's or tool's answer,
     /// context text the runtime showed verbatim.
     pub(crate) fn evidence(&mut self, text: &str) {
@@ -141,7 +140,12 @@ impl Ledger {
     /// claims need none): at once when a program `computed` it, else by its
     /// claims (see the module docs). The question is read here, never kept:
     /// it may be many MiB, and only the answer's few claims are looked for.
-    pub(crate) fn check(&self, answer: &str, computed: bool, question: &str) -> Result<(), Unfounded> {
+    pub(crate) fn check(
+        &self,
+        answer: &str,
+        computed: bool,
+        question: &str,
+    ) -> Result<(), Unfounded> {
         if computed {
             return Ok(());
         }

@@ -771,9 +771,11 @@ impl Runner {
             self.sandbox.set_global("history", history_value(&self.full_history));
         }
         let mut report = self.sandbox.run(code, self.steps, counted, &mut self.server).await;
-        // What the program printed and what its calls answered is evidence;
-        // a program that computed is evidence of its own.
-        self.ledger.evidence(&report.stdout);
+        // What the program printed, as the model is shown it (the same cut
+        // as `feedback`'s), and what its calls answered is evidence; a
+        // program that computed is evidence of its own.
+        let max = self.engine().options.max_output_chars;
+        self.ledger.evidence(&truncate_middle(report.stdout.trim_end_matches('\n'), max));
         let engine = Arc::clone(&self.scope.engine);
         self.repeats.ran(code, self.steps, &|name| calls_a_model(&engine, name));
         self.keep_output(&report.stdout);
@@ -996,16 +998,29 @@ impl Runner {
                 "the {} answer rests on no evidence: no program printed or computed anything, and no call answered",
                 finish.as_str()
             ),
-            missing => format!(
-                "the {} answer states {} that no program printed or computed and no call answered",
-                finish.as_str(),
-                missing.join(", ")
-            ),
+            missing => {
+                // A few claims name the fault; an answer of many MiB would
+                // otherwise be copied into its reason and its event.
+                let mut named = missing.iter().take(MISSING_NAMED).cloned().collect::<Vec<_>>();
+                if missing.len() > MISSING_NAMED {
+                    named.push(format!("{} more", missing.len() - MISSING_NAMED));
+                }
+                format!(
+                    "the {} answer states {} that no program printed or computed and no call answered",
+                    finish.as_str(),
+                    named.join(", ")
+                )
+            }
         };
+        let shown = truncate_middle(&guess, GUESS_SHOWN_CHARS);
         self.scope.recorder.error(
             self.scope.run_span,
-            ErrorEvent { message: format!("answer refused: {reason}: {guess}"), fatal: false },
+            ErrorEvent { message: format!("answer refused: {reason}: {shown}"), fatal: false },
         );
+        // The guess is no answer: kept for the reader, cut as the trace cuts
+        // a long text, so an answer of many MiB is not carried whole through
+        // every layer that reports the finish.
+        let guess = truncate_middle(&guess, GUESS_KEPT_CHARS);
         (None, Finish::NoEvidence { guess, reason })
     }
 
@@ -1138,6 +1153,13 @@ fn initial_messages(
     }
     vec![ChatMessage::system(system), ChatMessage::user(first)]
 }
+
+/// The unfounded claims a `no_evidence` reason names (the rest counted).
+const MISSING_NAMED: usize = 10;
+/// The characters of a refused guess its trace event shows.
+const GUESS_SHOWN_CHARS: usize = 2_000;
+/// The characters of a refused guess its finish keeps.
+const GUESS_KEPT_CHARS: usize = 64 * 1024;
 
 /// Replies with nothing to run remembered to notice a degenerate one.
 const DEGENERATE_MEMORY: usize = 8;
