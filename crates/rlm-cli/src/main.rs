@@ -114,7 +114,7 @@ fn main() -> ExitCode {
         Command::Repl(args) => repl::repl(args),
         Command::Index(args) => index::index(args),
         Command::Serve(args) => serve::serve(*args, PURGE_ALLOCATOR),
-        Command::Mcp(args) => mcp::mcp(*args),
+        Command::Mcp(args) => mcp::mcp(*args, PURGE_ALLOCATOR),
         Command::Trace(command) => trace_cmd::trace(command),
         Command::Stats(args) => stats_cmd::stats(args),
         Command::Stress(args) => stress::stress(*args),

@@ -147,7 +147,9 @@ fn file_access(args: &McpArgs) -> Result<FileAccess, CliError> {
     Ok(FileAccess::Under(roots))
 }
 
-pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
+/// Serves until stopped; `purge_allocator` is the binary's allocator's purge,
+/// run after tool calls end (`rlm serve` runs it after executions).
+pub fn mcp(args: McpArgs, purge_allocator: Option<fn()>) -> Result<Exit, CliError> {
     let settings = Settings::from_process(&args.config)?;
     crate::config::warn_unsupported(&settings, "rlm mcp", &rlm_config::FrontEnd::Mcp.keys());
     let keys = args.keys.keys(&settings.env)?;
@@ -160,7 +162,8 @@ pub fn mcp(args: McpArgs) -> Result<Exit, CliError> {
         .with_file_access(file_access(&args)?)
         .with_index_home(index_home(&settings.env))
         .with_limits(limits_per_key)
-        .with_max_context_bytes(args.max_context_mb.saturating_mul(1 << 20));
+        .with_max_context_bytes(args.max_context_mb.saturating_mul(1 << 20))
+        .with_allocator_purge(purge_allocator);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

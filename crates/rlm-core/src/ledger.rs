@@ -77,6 +77,14 @@ impl Claims {
         });
     }
 
+    /// Adds `other`'s claims, within the same bound.
+    fn absorb(&mut self, other: Claims) {
+        for (mine, theirs) in [(&mut self.numbers, other.numbers), (&mut self.names, other.names)] {
+            let room = MAX_CLAIMS.saturating_sub(mine.len());
+            mine.extend(theirs.into_iter().take(room));
+        }
+    }
+
     fn holds(&self, claim: &Claim) -> bool {
         match claim {
             Claim::Number(n) => self.numbers.contains(n),
@@ -101,6 +109,13 @@ impl Ledger {
         }
         self.any_evidence = true;
         self.evidence.add(text);
+    }
+
+    /// Takes in another ledger's evidence (what a program's calls answered,
+    /// gathered while they were served).
+    pub(crate) fn absorb(&mut self, other: Ledger) {
+        self.any_evidence |= other.any_evidence;
+        self.evidence.absorb(other.evidence);
     }
 
     /// An earlier answer of the run's session, shown as its history: its
@@ -149,16 +164,28 @@ impl Ledger {
         if computed {
             return Ok(());
         }
+        // In the answer's order, each once: an answer or a question of many
+        // MiB costs a set lookup per claim, never a scan of the others.
         let mut missing: Vec<Claim> = Vec::new();
+        let mut unfounded: HashSet<Claim> = HashSet::new();
         for_each_claim(answer, false, |claim| {
-            if !self.evidence.holds(&claim) && !missing.contains(&claim) {
+            if unfounded.len() < MAX_CLAIMS
+                && !self.evidence.holds(&claim)
+                && unfounded.insert(claim.clone())
+            {
                 missing.push(claim);
             }
         });
-        if !missing.is_empty() {
-            for_each_claim(question, true, |claim| missing.retain(|m| *m != claim));
+        if !unfounded.is_empty() {
+            for_each_claim(question, true, |claim| {
+                unfounded.remove(&claim);
+            });
         }
-        let missing: Vec<String> = missing.into_iter().map(Claim::into_key).collect();
+        let missing: Vec<String> = missing
+            .into_iter()
+            .filter(|claim| unfounded.contains(claim))
+            .map(Claim::into_key)
+            .collect();
         match (missing.is_empty(), self.any_evidence) {
             (true, true) => Ok(()),
             _ => Err(Unfounded { missing }),
@@ -166,7 +193,7 @@ impl Ledger {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Claim {
     Number(String),
     Name(String),
@@ -355,5 +382,32 @@ mod tests {
         assert_eq!(ledger.check("yes, U882", false, question), Err(Unfounded { missing: vec![] }));
         ledger.evidence("role: admin");
         assert_eq!(ledger.check("yes, U882", false, question), Ok(()));
+    }
+
+    #[test]
+    fn missing_claims_are_named_once_in_the_answer_s_order_whatever_the_sizes() {
+        let mut ledger = Ledger::default();
+        ledger.evidence("seen: 8");
+        // Answers and questions of many claims (a model's long reply, a
+        // question of MiBs): each claim is looked up once, not scanned for.
+        let answer: String = (0..60_000).map(|n| format!("{n} ")).collect();
+        let question: String = (1..60_000).step_by(2).map(|n| format!("{n} ")).collect();
+        let Err(Unfounded { missing }) = ledger.check(&answer, false, &question) else {
+            panic!("an answer of unseen numbers is not grounded")
+        };
+        // The odd ones are asked, 8 was seen: the other even ones are missing.
+        let expected: Vec<String> =
+            (0..60_000).step_by(2).filter(|n| *n != 8).map(|n: usize| n.to_string()).collect();
+        assert!(missing == expected, "{} missing, {} expected", missing.len(), expected.len());
+        // At most MAX_CLAIMS are looked for.
+        let many: String = (0..2 * MAX_CLAIMS).map(|n| format!("{n} ")).collect();
+        let Err(Unfounded { missing }) = ledger.check(&many, false, "") else {
+            panic!("not grounded")
+        };
+        assert_eq!(missing.len(), MAX_CLAIMS);
+        assert_eq!(
+            ledger.check("12 u882 12 Bob u882", false, ""),
+            Err(Unfounded { missing: vec!["12".into(), "u882".into(), "bob".into()] })
+        );
     }
 }

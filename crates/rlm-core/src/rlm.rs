@@ -381,7 +381,7 @@ impl Rlm {
                 subcalls: 0,
                 cancelled: false,
                 program_span: None,
-                answered: Vec::new(),
+                answered: None,
             },
         })
     }

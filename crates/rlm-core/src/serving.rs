@@ -20,6 +20,7 @@ use rlm_trace::{SCHEMA_PREVIEW_CHARS, SpanId, SubcallStarted};
 use rlm_types::{ChatMessage, CompletionRequest, ModelId, OutputConstraint};
 
 use crate::answer_shapes::{Shape, shaped};
+use crate::ledger::Ledger;
 use crate::models::subcall_request;
 use crate::options::OverflowPolicy;
 use crate::outcome::Finish;
@@ -88,15 +89,13 @@ pub(crate) struct RunServer {
     /// The span of the program being run: its subcalls and sub-RLMs hang
     /// from it (`None`: from the run's span, for embedder-driven sessions).
     pub program_span: Option<SpanId>,
-    /// What the calls served since the loop last took them answered, as
-    /// text (sub-models, sub-RLMs, tools, retrieval): evidence an answer may
-    /// rest on (`run_loop/ledger.rs`). Bounded by [`ANSWERED_BYTES`].
-    pub answered: Vec<String>,
+    /// The claims of what the calls served since the loop last took them
+    /// answered (sub-models, sub-RLMs, tools, retrieval): evidence an answer
+    /// may rest on (`ledger.rs`), read in place as each batch ends, never
+    /// kept as text. `None` where no run judges an answer (a program host
+    /// an embedder drives): nothing is kept at all.
+    pub answered: Option<Ledger>,
 }
-
-/// The most bytes of call answers kept between two programs' ends (the
-/// ledger keeps their claims, not their text).
-const ANSWERED_BYTES: usize = 16 << 20;
 
 impl CallServer for RunServer {
     fn serve<'a>(
@@ -632,22 +631,20 @@ impl RunServer {
         results
     }
 
-    /// Keeps what the calls answered as text, for the run's evidence.
+    /// Reads the claims of what the calls answered into the run's evidence
+    /// (a text in place; another value as its JSON text, for as long as it
+    /// is read).
     fn keep_answered(&mut self, results: &[Result<Value, HostError>]) {
-        let mut kept: usize = self.answered.iter().map(String::len).sum();
+        let Some(answered) = self.answered.as_mut() else { return };
         for value in results.iter().flatten() {
-            if kept >= ANSWERED_BYTES {
-                return;
+            match value.as_str() {
+                Some(s) => answered.evidence(s.as_str()),
+                None => {
+                    if let Ok(json) = rlm_interp::to_json(value) {
+                        answered.evidence(&json.to_string());
+                    }
+                }
             }
-            let text = match value.as_str() {
-                Some(s) => s.as_str().to_string(),
-                None => match rlm_interp::to_json(value) {
-                    Ok(json) => json.to_string(),
-                    Err(_) => continue,
-                },
-            };
-            kept += text.len();
-            self.answered.push(text);
         }
     }
 

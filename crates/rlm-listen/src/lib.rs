@@ -14,12 +14,14 @@
 //!   its share of the connections;
 //! * [`Streams`]: the cap on long-lived response streams (SSE listeners)
 //!   per tenant and per subject;
-//! * [`json_parse_cost`]: what parsing a JSON body takes, before it is parsed.
+//! * [`json_parse_cost`]: what parsing a JSON body takes, before it is parsed;
+//! * [`AllocatorPurge`]: the allocator's free pages given back after work ends.
 //!
-//! Files: `serve.rs`, `connections.rs` (the cap and its shares),
+//! Files: `allocator_purge.rs`, `serve.rs`, `connections.rs` (the cap and its shares),
 //! `body_rate.rs`, `limits.rs`, `keys.rs`, `door.rs`, `tenant.rs`,
 //! `streams.rs`, `json_cost.rs`, `error.rs`.
 
+mod allocator_purge;
 mod body_rate;
 mod connections;
 pub mod door;
@@ -31,6 +33,7 @@ mod serve;
 mod streams;
 mod tenant;
 
+pub use allocator_purge::{AllocatorPurge, PurgeOnDrop};
 pub use door::{Door, check_bind, let_in};
 pub use error::{ListenError, Refusal};
 pub use json_cost::json_parse_cost;

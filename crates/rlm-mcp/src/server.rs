@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use rlm_context::{Context, Document};
 use rlm_core::Finish;
-use rlm_listen::Tenant;
+use rlm_listen::{AllocatorPurge, Tenant};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult, ListResourcesResult,
@@ -49,6 +49,9 @@ pub struct RlmServer {
     /// The most bytes one context may hold: files and `text` together
     /// (`--max-context-mb`).
     max_context_bytes: u64,
+    /// The allocator's free pages given back after each tool call ends, as
+    /// `rlm serve` does after each execution (`rlm_listen::AllocatorPurge`).
+    purge: Arc<AllocatorPurge>,
 }
 
 /// A context's cap unless the front end sets one (`rlm serve`'s default).
@@ -65,7 +68,14 @@ impl RlmServer {
             index_home: Arc::new(std::env::temp_dir().join("rlm-indexes")),
             keyed: false,
             max_context_bytes: DEFAULT_MAX_CONTEXT_BYTES,
+            purge: AllocatorPurge::new(None),
         }
+    }
+
+    /// The binary's allocator's purge, run after tool calls end (`None`: none).
+    pub fn with_allocator_purge(mut self, purge: Option<fn()>) -> RlmServer {
+        self.purge = AllocatorPurge::new(purge);
+        self
     }
 
     /// The most bytes one context may hold (files and `text` together).
@@ -437,6 +447,18 @@ impl ServerHandler for RlmServer {
                  for several (rlm_session_close when done); rlm_exec runs a program over a context; rlm_search searches a folder. \
                  Traces of the runs: resources rlm://traces/{id}.",
             )
+    }
+
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, ErrorData> {
+        // However the call ends (an answer, an error, its client gone), what
+        // it freed goes back to the OS once calls ending together are done.
+        let _purge = self.purge.on_drop();
+        let call = rmcp::handler::server::tool::ToolCallContext::new(self, request, context);
+        Self::tool_router().call(call).await
     }
 
     async fn list_resources(

@@ -92,7 +92,7 @@ pub struct ServerLimits {
     pub max_session_memory_bytes: u64,
     /// The binary's allocator's purge (mimalloc's `mi_collect(true)`), run
     /// after executions end so their freed memory goes back to the OS
-    /// (`None`: none; see `allocator_purge.rs`).
+    /// (`None`: none; see `rlm_listen::AllocatorPurge`).
     pub purge_allocator: Option<fn()>,
     /// What happens to an execution whose client goes away (a `/v1`
     /// request, `POST /api/execute`): `server.on_disconnect`.

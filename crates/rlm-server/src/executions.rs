@@ -38,7 +38,6 @@ pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::Persister;
 use self::settings::cumulative_limits;
 use self::turns::{Turn, Turns};
-use crate::allocator_purge::AllocatorPurge;
 use crate::bus::ExecutionBus;
 use crate::config::ServerLimits;
 use crate::contexts::ContextFiles;
@@ -55,6 +54,7 @@ use crate::store::{
     SessionOverrides, SessionRecord, SettledExecution, Spend, StartedFrom, Store,
     new_session_state, now_micros,
 };
+use rlm_listen::AllocatorPurge;
 
 /// What an execution runs over.
 #[derive(Debug, Clone)]

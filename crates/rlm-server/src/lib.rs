@@ -22,7 +22,6 @@
 //! # }
 //! ```
 
-mod allocator_purge;
 mod api;
 mod auth;
 pub mod blob_sweep;

@@ -121,17 +121,25 @@ mod faults {
         Ok(())
     }
 
-    /// Terminates every connection `store` holds on `pg`; how many.
-    async fn terminate(admin: &tokio_postgres::Client, store: &PgStore) -> i64 {
-        let row = admin
-            .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                 WHERE application_name = $1",
-                &[&store.application_name()],
-            )
-            .await
-            .unwrap();
-        row.get(0)
+    /// Terminates every connection `store` holds on `pg`; how many. The
+    /// killer's own connection may be lost too (a terminated backend's
+    /// neighbour, a slow machine): it is made again, and the fault goes on.
+    async fn terminate(admin: &mut tokio_postgres::Client, url: &str, store: &PgStore) -> i64 {
+        let query = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                     WHERE application_name = $1";
+        match admin.query_one(query, &[&store.application_name()]).await {
+            Ok(row) => row.get(0),
+            Err(e) => {
+                eprintln!("the killer's connection was lost ({e}): connecting again");
+                if let Ok((client, connection)) =
+                    tokio_postgres::connect(url, tokio_postgres::NoTls).await
+                {
+                    tokio::spawn(connection);
+                    *admin = client;
+                }
+                0
+            }
+        }
     }
 
     rlm_testenv::needs_postgres! {
@@ -152,12 +160,13 @@ mod faults {
             let stop = Arc::new(AtomicBool::new(false));
             let terminations = Arc::new(AtomicU64::new(0));
             let killer = {
-                let (admin, store) = (private_pg::admin(&pg).await, store.clone());
+                let (mut admin, store) = (private_pg::admin(&pg).await, store.clone());
                 let (stop, terminations) = (Arc::clone(&stop), Arc::clone(&terminations));
+                let url = pg.url();
                 tokio::spawn(async move {
                     while !stop.load(Ordering::SeqCst) {
                         tokio::time::sleep(Duration::from_millis(100)).await;
-                        let cut = terminate(&admin, &store).await;
+                        let cut = terminate(&mut admin, &url, &store).await;
                         terminations.fetch_add(cut as u64, Ordering::SeqCst);
                     }
                 })

@@ -188,9 +188,10 @@ struct Runner {
     ledger: crate::ledger::Ledger,
     /// The programs that would print what they printed before (`repeats.rs`).
     repeats: repeats::Repeats,
-    /// The replies with nothing to run so far, normalised (the last few):
-    /// one sent again is degenerate (`degenerate_reply`).
-    invalid_seen: Vec<String>,
+    /// The replies with nothing to run so far, as hashes of their words (the
+    /// last few; a reply may be MiBs): one sent again is degenerate
+    /// (`degenerate_reply`).
+    invalid_seen: Vec<u64>,
     /// The next root call breaks a degenerate reply: held to a ```repl
     /// block where the provider decodes under a grammar, else at another
     /// temperature.
@@ -210,8 +211,9 @@ struct Runner {
     /// How the closing call's answer was made (`closing.rs`): `true`
     /// written as text, `false` read from a variable.
     closing_written: bool,
-    /// The last reply's text (a prose FINAL's origin).
-    last_reply: String,
+    /// The last reply's prose FINAL, if it had one (its origin decides
+    /// whether the answer was computed).
+    last_prose_final: Option<ProseFinal>,
 }
 
 impl Runner {
@@ -298,7 +300,7 @@ impl Runner {
                 subcalls: 0,
                 cancelled: false,
                 program_span: None,
-                answered: Vec::new(),
+                answered: Some(crate::ledger::Ledger::default()),
             },
             scope,
             sandbox,
@@ -332,7 +334,7 @@ impl Runner {
             literal_vars: HashSet::new(),
             literal_final: false,
             closing_written: true,
-            last_reply: String::new(),
+            last_prose_final: None,
         }
     }
 
@@ -408,7 +410,6 @@ impl Runner {
                 Err(RootError::Cancelled) => return self.cancelled(),
             };
             self.push(ChatMessage::assistant(reply.clone()));
-            self.last_reply.clone_from(&reply);
             if let Some(out) = self.step(&reply).await {
                 return out;
             }
@@ -433,6 +434,7 @@ impl Runner {
     /// Handles one reply; `Some` ends the run.
     async fn step(&mut self, reply: &str) -> Option<RunOut> {
         let ex = extract(reply);
+        self.last_prose_final.clone_from(&ex.prose_final);
         let engine = Arc::clone(&self.scope.engine);
         let notes_t = &engine.prompts.notes;
         if ex.is_empty()
@@ -775,12 +777,13 @@ impl Runner {
         // as `feedback`'s), and what its calls answered is evidence; a
         // program that computed is evidence of its own.
         let max = self.engine().options.max_output_chars;
-        self.ledger.evidence(&truncate_middle(report.stdout.trim_end_matches('\n'), max));
+        let shown = truncate_middle(report.stdout.trim_end_matches('\n'), max);
+        self.ledger.evidence(&shown);
         let engine = Arc::clone(&self.scope.engine);
         self.repeats.ran(code, self.steps, &|name| calls_a_model(&engine, name));
-        self.keep_output(&report.stdout);
-        for answered in std::mem::take(&mut self.server.answered) {
-            self.ledger.evidence(&answered);
+        self.keep_output(&shown);
+        if let Some(answered) = self.server.answered.as_mut() {
+            self.ledger.absorb(std::mem::take(answered));
         }
         if kind == evidence::Evidence::Computed {
             self.ledger.computed();
@@ -794,10 +797,11 @@ impl Runner {
         report
     }
 
-    /// Keeps a program's output for the closing call's digest, once per
-    /// distinct output, within [`DIGEST_KEPT_BYTES`] (the oldest go first).
-    fn keep_output(&mut self, stdout: &str) {
-        let out = stdout.trim();
+    /// Keeps a program's output as the model was shown it (cut to
+    /// `max_output_chars`) for the closing call's digest, once per distinct
+    /// output, within [`DIGEST_KEPT_BYTES`] (the oldest go first).
+    fn keep_output(&mut self, shown: &str) {
+        let out = shown.trim();
         if out.is_empty() || self.outputs.iter().any(|(_, o)| o == out) {
             return;
         }
@@ -851,7 +855,7 @@ impl Runner {
     /// temperature 0 a small model gives it again every time it is asked
     /// again): the next root call is made differently, and the trace says how.
     fn degenerate_reply(&mut self, reply: &str) {
-        let seen = reply.split_whitespace().collect::<Vec<_>>().join(" ");
+        let seen = normalised_hash(reply);
         if !self.invalid_seen.contains(&seen) {
             self.invalid_seen.push(seen);
             if self.invalid_seen.len() > DEGENERATE_MEMORY {
@@ -1033,8 +1037,8 @@ impl Runner {
         let auto_computed = || auto.as_deref().is_none_or(computed_var);
         match finish {
             Finish::Final => !self.literal_final,
-            Finish::ProseFinal => match extract(&self.last_reply).prose_final {
-                Some(ProseFinal::Var(name)) => computed_var(&name),
+            Finish::ProseFinal => match &self.last_prose_final {
+                Some(ProseFinal::Var(name)) => computed_var(name),
                 // An expression over the program's variables is computed; a
                 // literal (or text that is no expression) is written.
                 Some(ProseFinal::Final(inner)) => {
@@ -1168,6 +1172,16 @@ const DEGENERATE_MEMORY: usize = 8;
 const DEGENERATE_TEMPERATURE: f32 = 0.8;
 /// The most bytes of distinct outputs kept for the closing call's digest.
 const DIGEST_KEPT_BYTES: usize = 256 * 1024;
+
+/// A hash of `text`'s words (its whitespace normalised), read in place.
+fn normalised_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for word in text.split_whitespace() {
+        word.hash(&mut hasher);
+    }
+    hasher.finish()
+}
 
 /// Whether a name the program calls reaches a model, a sub-RLM, a tool or
 /// a search (anything but the interpreter's own functions): such a program
