@@ -24,6 +24,8 @@ import os
 import re
 import sys
 
+from grid_evidence import read, root_spans
+
 LITERAL = r"""(?:"[^"\n]*"|'[^'\n]*'|-?[0-9][0-9,._]*)"""
 LITERAL_FINAL = re.compile(
     r"^\s*(?:```[a-z]*\s*)?FINAL(?:_VAR)?\s*\(\s*" + LITERAL + r"\s*\)\s*(?:```)?\s*$",
@@ -34,27 +36,11 @@ CLOSING = "The run must end now"
 ANSWER_ONLY = "That was code, and nothing more runs now"
 
 
-def read(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def ending(events):
     """The ending of one run's trace."""
-    root = next((e["span_id"] for e in events if e["kind"]["type"] == "run_started"
-                 and e.get("parent_span_id") is None), None)
     # Root model calls: model_call_* events whose span's parent chain reaches the
     # root run without a subcall or a nested run in between.
-    parent = {e["span_id"]: e.get("parent_span_id") for e in events}
-    kind_of = {e["span_id"]: e["kind"]["type"] for e in events if e["kind"]["type"].endswith("_started")}
-
-    def is_root_call(span):
-        p = parent.get(span)
-        while p is not None and p != root:
-            if kind_of.get(p) in ("subcall_started", "run_started"):
-                return False
-            p = parent.get(p)
-        return p == root
+    root, is_root_call = root_spans(events)
 
     calls = []  # (prompt preview, reply preview), in order
     prompts = {}
