@@ -155,7 +155,14 @@ pub(crate) fn functional_builtin<C: Callbacks + ?Sized>(
         }
         "next" => {
             nargs("next", &args, 1, 2)?;
-            match &args[0] {
+            let own = match &args[0] {
+                Value::Native(n) => match &**n {
+                    Native::Module(m) => m.iterator().cloned(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match own.as_ref().unwrap_or(&args[0]) {
                 Value::Iter(it) => match cx.iter_next(it)? {
                     Some(v) => Ok(v),
                     None => match args.get(1) {

@@ -553,8 +553,7 @@ pub(crate) fn reader_attr(r: &DictReader, name: &str) -> Option<Value> {
     }
 }
 
-/// A `DictReader` as a value (iterating it is its rows' iterator,
-/// `vm/iter.rs`).
+/// A `DictReader` as a value: an iterator of its rows.
 impl NativeObject for DictReader {
     fn ty(&self) -> Ty {
         Ty::Other(&"DictReader")
@@ -570,6 +569,10 @@ impl NativeObject for DictReader {
 
     fn method_names(&self) -> &'static [&'static str] {
         READER_METHODS
+    }
+
+    fn iterator(&self) -> Option<&Value> {
+        Some(&self.rows)
     }
 
     fn holds_values(&self) -> bool {

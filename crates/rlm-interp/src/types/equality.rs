@@ -155,6 +155,20 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             if x.map.len() == y.map.len() {
                 work.spend(CONTAINER_VISIT + x.map.len() as u64)?;
             }
+            // Two Counters: every count agrees, a missing one counting as
+            // zero (Python 3.10's `Counter.__eq__`).
+            if matches!(x.kind, DictKind::Counter) && matches!(y.kind, DictKind::Counter) {
+                work.spend(CONTAINER_VISIT + (x.map.len() + y.map.len()) as u64)?;
+                let zero = Value::Int(0);
+                for (a, b) in [(&*x, &*y), (&*y, &*x)] {
+                    for (k, v) in a.map.iter() {
+                        if !eq_depth(v, b.map.get(k).unwrap_or(&zero), depth + 1, limit, work)? {
+                            return Some(false);
+                        }
+                    }
+                }
+                return Some(true);
+            }
             if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
                 if x.map.len() != y.map.len() {
                     return Some(false);

@@ -91,6 +91,12 @@ pub(crate) trait NativeObject: Any {
         None
     }
 
+    /// The iterator it is, when it is one (a csv `DictReader` steps its
+    /// rows): `iter(x)`, `next(x)` and a `for` loop step it.
+    fn iterator(&self) -> Option<&Value> {
+        None
+    }
+
     /// `format(x, spec)` when it formats itself (a date's `strftime`).
     fn format_spec(&self, spec: &str) -> Option<String> {
         let _ = spec;

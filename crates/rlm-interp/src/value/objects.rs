@@ -66,6 +66,9 @@ pub struct Exception {
     pub traceback: RefCell<Vec<(SmolStr, u32)>>,
     /// "Did you mean" suggestion shown in the traceback (not part of `str(e)`).
     pub hint: RefCell<Option<String>>,
+    /// Its attributes besides `args`, by name (a `JSONDecodeError`'s `msg`,
+    /// `doc`, `pos`, `lineno` and `colno`).
+    pub attrs: RefCell<Vec<(&'static str, Value)>>,
 }
 
 impl Exception {
@@ -74,12 +77,18 @@ impl Exception {
         self
     }
 
+    /// The attribute `name` besides `args`, if it has one.
+    pub fn attr(&self, name: &str) -> Option<Value> {
+        self.attrs.borrow().iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+    }
+
     pub fn new(kind: ExcKind, msg: impl Into<String>) -> Rc<Exception> {
         Rc::new(Exception {
             kind,
             args: vec![Value::str(msg.into())],
             traceback: RefCell::new(Vec::new()),
             hint: RefCell::new(None),
+            attrs: RefCell::new(Vec::new()),
         })
     }
 
@@ -89,6 +98,7 @@ impl Exception {
             args,
             traceback: RefCell::new(Vec::new()),
             hint: RefCell::new(None),
+            attrs: RefCell::new(Vec::new()),
         })
     }
 }
@@ -104,7 +114,13 @@ impl Exception {
             self.traceback.try_borrow().map_or(0, |tb| vec_block::<(SmolStr, u32)>(tb.capacity()));
         let hint =
             self.hint.try_borrow().map_or(0, |h| h.as_ref().map_or(0, |h| block(h.capacity())));
-        rc_block::<Exception>() + vec_block::<Value>(self.args.capacity()) + traceback + hint
+        let attrs =
+            self.attrs.try_borrow().map_or(0, |a| vec_block::<(&'static str, Value)>(a.capacity()));
+        rc_block::<Exception>()
+            + vec_block::<Value>(self.args.capacity())
+            + traceback
+            + hint
+            + attrs
     }
 }
 

@@ -58,6 +58,7 @@ impl Vm {
                 )
             }
             Value::Exc(e) if name == "args" => Ok(Value::tuple(e.args.clone())),
+            Value::Exc(e) if e.attr(name).is_some() => Ok(e.attr(name).unwrap_or(Value::None)),
             Value::Int(i) if name == "real" || name == "numerator" => Ok(Value::Int(*i)),
             Value::Int(_) if name == "imag" => Ok(Value::Int(0)),
             Value::Int(_) if name == "denominator" => Ok(Value::Int(1)),

@@ -109,6 +109,18 @@ impl Vm {
         }
         match (a, b) {
             (Value::Str(x), Value::Str(y)) => Ok(holds(op, Some(self.cmp_str(x, y)?))),
+            (Value::Dict(x), Value::Dict(y))
+                if matches!(x.borrow().kind, DictKind::Counter)
+                    && matches!(y.borrow().kind, DictKind::Counter) =>
+            {
+                // Held while the counts compare: no comparison runs a
+                // program's code, so neither can change under it.
+                let (x, y) = (x.borrow(), y.borrow());
+                self.meter.fuel((x.map.len() + y.map.len()) as u64)?;
+                crate::types::dict::counter::counter_order(op, &x, &y, &mut |op, p, q| {
+                    self.compare(op, p, q)
+                })
+            }
             (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
                 crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0))
             }

@@ -50,8 +50,8 @@ impl Vm {
             Value::Native(ref n) => match &**n {
                 Native::DictView(kind, d) => IterState::dict_entries(d.clone(), *kind),
                 Native::Module(m) => {
-                    if let Some(r) = n.module::<crate::modules::csv::DictReader>() {
-                        return Ok(r.rows.clone());
+                    if let Some(rows) = m.iterator() {
+                        return Ok(rows.clone());
                     }
                     if let Some(f) = n.module::<crate::types::stringio::StringIo>() {
                         return Ok(Value::iter(IterState::Items(

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
-use crate::fault::{R, exc, type_err};
+use crate::fault::{Fault, R, exc, type_err};
 use crate::modules::functions;
 use crate::value::*;
 use dump::{JsonOpts, json_dump};
@@ -90,12 +90,17 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             };
             cx.meter().fuel(s.byte_len() as u64 / 16)?;
             let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0 };
-            let v = crate::stack_guard::walk(|| p.value(cx))?;
-            p.ws();
-            if p.i < p.s.len() {
-                return p.err("Extra data");
+            let parsed = crate::stack_guard::walk(|| p.value(cx)).and_then(|v| {
+                p.ws();
+                if p.i < p.s.len() { p.err("Extra data") } else { Ok(v) }
+            });
+            // The error names the document it was reading (shared, not copied).
+            if let Err(Fault::Exc(e)) = &parsed
+                && e.kind == ExcKind::JSONDecodeError
+            {
+                e.attrs.borrow_mut().push(("doc", args[0].clone()));
             }
-            Ok(v)
+            parsed
         }
         _ => exc(ExcKind::AttributeError, format!("module 'json' has no attribute '{name}'")),
     }

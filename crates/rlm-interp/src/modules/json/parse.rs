@@ -2,7 +2,7 @@
 //! charging memory per value and bounded by the nesting limit.
 
 use crate::callbacks::Callbacks;
-use crate::fault::{R, exc};
+use crate::fault::{Fault, R, exc};
 use crate::value::*;
 
 pub(super) struct JsonParser<'a> {
@@ -12,17 +12,24 @@ pub(super) struct JsonParser<'a> {
 }
 
 impl JsonParser<'_> {
+    /// A `JSONDecodeError` at the parser's place, with CPython's message and
+    /// its `msg`, `pos`, `lineno` and `colno` (`loads` adds `doc`).
     pub(super) fn err<T>(&self, msg: &str) -> R<T> {
         let before = &self.s[..self.i.min(self.s.len())];
         let line = before.matches('\n').count() + 1;
-        let col = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
         let charpos = before.chars().count();
         let col_chars = before[before.rfind('\n').map_or(0, |p| p + 1)..].chars().count() + 1;
-        let _ = col;
-        exc(
+        let e = Exception::new(
             ExcKind::JSONDecodeError,
             format!("{msg}: line {line} column {col_chars} (char {charpos})"),
-        )
+        );
+        e.attrs.borrow_mut().extend([
+            ("msg", Value::str(msg)),
+            ("pos", Value::Int(charpos as i64)),
+            ("lineno", Value::Int(line as i64)),
+            ("colno", Value::Int(col_chars as i64)),
+        ]);
+        Err(Fault::Exc(e))
     }
 
     pub(super) fn ws(&mut self) {

@@ -215,3 +215,38 @@ pub(crate) fn counter_arith<C: Callbacks + ?Sized>(
     out.map.retain(|_, v| as_float(v).is_some_and(|f| f > 0.0));
     Ok(Value::dict(out))
 }
+
+/// `a < b`, `a <= b`, `a > b` or `a >= b` of two Counters (Python 3.10):
+/// multiset inclusion, each count compared with `compare` (a missing one
+/// counts as zero); the strict ones also ask that the two differ.
+pub(crate) fn counter_order(
+    op: rlm_syntax::ast::CmpOp,
+    x: &Dict,
+    y: &Dict,
+    compare: &mut dyn FnMut(rlm_syntax::ast::CmpOp, &Value, &Value) -> R<bool>,
+) -> R<bool> {
+    use rlm_syntax::ast::CmpOp::{Eq, Gt, GtE, Lt, LtE};
+    let inclusive = match op {
+        Lt | LtE => LtE,
+        _ => GtE,
+    };
+    let zero = Value::Int(0);
+    let mut equal = true;
+    for (k, v) in x.map.iter() {
+        let w = y.map.get(k).unwrap_or(&zero);
+        if !compare(inclusive, v, w)? {
+            return Ok(false);
+        }
+        equal = equal && compare(Eq, v, w)?;
+    }
+    for (k, w) in y.map.iter() {
+        if x.map.contains_key(k) {
+            continue;
+        }
+        if !compare(inclusive, &zero, w)? {
+            return Ok(false);
+        }
+        equal = equal && compare(Eq, &zero, w)?;
+    }
+    Ok(!(matches!(op, Lt | Gt) && equal))
+}
