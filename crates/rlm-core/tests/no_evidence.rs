@@ -257,6 +257,39 @@ fn a_degenerate_reply_is_broken_out_of_by_a_grammar_or_a_temperature() {
 }
 
 #[test]
+fn a_degenerate_reply_at_the_invalid_streak_s_limit_still_gets_its_held_step() {
+    // The 0.5B model's run: a bare "3", then the same number three times over;
+    // the third invalid reply reaches `max_invalid_replies` (3) as it repeats.
+    let root = Arc::new(
+        FakeAdapter::replies([
+            "3",
+            "3.0000000000000001",
+            "3.0000000000000001",
+            &repl("print(3)"),
+            "FINAL('3')",
+        ])
+        .with_grammar(),
+    );
+    let rlm = Rlm::builder().root(root.clone()).options(options()).build().unwrap();
+    let r = rlm.run_blocking(QUESTION, context()).unwrap();
+    assert_eq!(r.answer.as_deref(), Some("3"), "{:?}", r.finish);
+    let requests = root.requests();
+    let held = &requests[3].params;
+    assert!(
+        matches!(&held.constraint, Some(OutputConstraint::Grammar(g)) if g.contains("repl")),
+        "the fourth call is the held step: {:?}",
+        held.constraint
+    );
+    // An invalid reply after the held step ends the run as before.
+    let root =
+        Arc::new(FakeAdapter::replies(["3", "3.1", "3.1", "3.1", "FINAL('3')"]).with_grammar());
+    let rlm = Rlm::builder().root(root.clone()).options(options()).build().unwrap();
+    let r = rlm.run_blocking(QUESTION, context()).unwrap();
+    assert_eq!(r.answer, None, "no program ran: {:?}", r.finish);
+    assert_eq!(root.requests().len(), 5, "the held step, then the closing call");
+}
+
+#[test]
 fn the_closing_call_sees_each_distinct_output_once_with_its_step() {
     let a = repl("print('cost 9,870')");
     let b = repl("print('order 8 shipped')");

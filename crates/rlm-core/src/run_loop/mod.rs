@@ -604,7 +604,13 @@ impl Runner {
             ErrorEvent { message: format!("invalid reply: {reason}"), fatal: false },
         );
         let _ = self.scope.budget.record_error();
-        if self.invalid_streak >= self.engine().options.max_invalid_replies {
+        // A degenerate reply at the streak's limit: the held call it earned
+        // is a step of its own, not the forced ending's closing call (a 0.5B
+        // sent "3" three times, and its held call was spent on the closing
+        // prompt). One step more at most: the next invalid reply ends the run.
+        let max = self.engine().options.max_invalid_replies;
+        let held_step = self.break_degenerate && self.invalid_streak == max;
+        if self.invalid_streak >= max && !held_step {
             if let Some(program) = self.engine().options.fallback_program.clone()
                 && !self.fallback_used
             {
