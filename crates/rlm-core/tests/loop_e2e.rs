@@ -291,7 +291,7 @@ fn too_many_invalid_replies_end_with_a_finalize_request() {
     let root = scripted(
         "root",
         &[("The run must end now", "FINAL(I could not explore the context)")],
-        &["", "", ""],
+        &["", "", "", ""],
         None,
     );
     let r =
@@ -305,8 +305,12 @@ fn too_many_invalid_replies_end_with_a_finalize_request() {
         "{:?}",
         r.finish
     );
-    let closing = root.requests().last().unwrap().messages.last().unwrap().content.clone();
-    assert!(closing.contains("3 replies in a row"), "{closing}");
+    // The third empty reply repeats the others: it earns one held step
+    // (issue #78), whose empty reply ends the streak at 4.
+    let requests = root.requests();
+    assert_eq!(requests.len(), 5, "three replies, the held step, the closing call");
+    let closing = requests.last().unwrap().messages.last().unwrap().content.clone();
+    assert!(closing.contains("4 replies in a row"), "{closing}");
 }
 
 #[test]
