@@ -18,6 +18,12 @@
 //! `hostile_gen.rs`'s catalog) with tame arguments, so a method the typed
 //! templates do not know is still compared.
 //!
+//! Blocks of several lines (`diff_flows.rs`, issue #76) run asyncio tasks
+//! (cancellation, timeouts, gather, shield, as_completed, the queue, event,
+//! lock and semaphore), draw lazy-iterator pipelines whose callbacks log
+//! when they run, and apply case mappings, predicates and numerics to
+//! strings drawn from every Unicode general category (`diff_unicode.rs`).
+//!
 //! Shared by `fuzz/fuzz_targets/interp_differential.rs` (cargo-fuzz) and
 //! `tests/differential_fuzz.rs` (a proptest in the normal suite).
 
@@ -33,7 +39,7 @@ pub struct Program {
 
 /// Binds the modules and `show`; printed nothing.
 pub const PRELUDE: &str = "\
-import math, json, re, itertools, string
+import math, json, re, itertools, string, asyncio
 from collections import Counter, OrderedDict, defaultdict, deque
 def show(v):
     if isinstance(v, (set, frozenset)):
@@ -45,6 +51,7 @@ def show(v):
 ";
 
 include!("diff_templates.rs");
+include!("diff_flows.rs");
 
 /// Catalog receivers that need a constructed value, by type.
 fn receiver(ty: &str) -> &'static str {
@@ -75,11 +82,13 @@ const SKIPPED: &[&str] =
 pub struct Bytes<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Delays handed out so far (`diff_flows.rs` makes each one distinct).
+    delays: u32,
 }
 
 impl<'a> Bytes<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        Bytes { data, pos: 0 }
+        Bytes { data, pos: 0, delays: 0 }
     }
 
     fn pick(&mut self, n: usize) -> usize {
@@ -351,26 +360,34 @@ fn catalog_statement(b: &mut Bytes) -> String {
     format!("v = {f}({})", tame_args(b, count))
 }
 
-/// One statement's body (one line of `;`-joined simple statements).
+/// One statement's body: one line of `;`-joined simple statements, or a
+/// block of lines (`diff_flows.rs`) that binds `v` at its end.
 fn body(b: &mut Bytes) -> String {
-    match b.pick(10) {
+    match b.pick(14) {
         0..=4 => value_statement(b),
         5 | 6 => format_statement(b),
         7 => mutation_statement(b),
-        _ => catalog_statement(b),
+        8 | 9 => catalog_statement(b),
+        10 => async_statement(b),
+        11 => lazy_statement(b),
+        _ => unicode_statement(b),
     }
 }
 
 /// A complete program: the prelude, then statements while input lasts.
 pub fn program(data: &[u8]) -> Program {
     let mut b = Bytes::new(data);
-    let mut src = String::from(PRELUDE);
+    let mut src = format!("{PRELUDE}{FLOWS_PRELUDE}");
     let mut statements = Vec::new();
-    while !b.done() && statements.len() < 40 && src.len() < 12_000 {
+    while !b.done() && statements.len() < 40 && src.len() < 16_000 {
         let stmt = body(&mut b);
-        src.push_str(&format!(
-            "try:\n    {stmt}\n    print(show(v))\nexcept Exception as e:\n    print(type(e).__name__)\n"
-        ));
+        src.push_str("try:\n");
+        for line in stmt.lines() {
+            src.push_str("    ");
+            src.push_str(line);
+            src.push('\n');
+        }
+        src.push_str("    print(show(v))\nexcept Exception as e:\n    print(type(e).__name__)\n");
         statements.push(stmt);
     }
     Program { src, statements }

@@ -10,12 +10,16 @@ makes every int a BinOp, UnaryOp or call yields (and the ints directly in a
 list, tuple or dict it yields) raise OverflowError beyond 64 bits, as the
 DSL's ints do (grammar/reference.md), so that deliberate deviation does not
 hide real ones.
+
+A cell with top-level `await` runs on CPython's event loop with a virtual
+clock (`_VirtualLoop`), as the DSL's asyncio does: sleeps take no real time.
 """
 import ast
 import asyncio
 import contextlib
 import io
 import json
+import selectors
 import signal
 import sys
 
@@ -101,6 +105,36 @@ class _I64(ast.NodeTransformer):
     visit_BinOp = visit_UnaryOp = visit_Call = _wrap
 
 
+class _VirtualSelector(selectors.SelectSelector):
+    """The DSL's virtual clock (grammar/reference.md): waiting for the next
+    timer moves the clock to it instead of sleeping; file descriptors (the
+    loop's self-pipe) are still polled."""
+
+    def __init__(self):
+        super().__init__()
+        self.now = 0.0
+
+    def select(self, timeout=None):
+        if timeout is not None and timeout > 0:
+            self.now += timeout
+        return super().select(0)
+
+
+class _VirtualLoop(asyncio.SelectorEventLoop):
+    """CPython's own event loop and tasks on the virtual clock. Each reading
+    moves the clock on by a nanosecond, as a real clock moves between two
+    readings, so a timer made later with the same delay fires later."""
+
+    def __init__(self):
+        self._virtual = _VirtualSelector()
+        self._readings = 0
+        super().__init__(self._virtual)
+
+    def time(self):
+        self._readings += 1
+        return self._virtual.now + self._readings * 1e-9
+
+
 def _deferred(f):
     if getattr(f, "__name__", None) in _HOST:
         async def call(*a, **k):
@@ -168,7 +202,8 @@ def run_job(job, reply, i64=False, seconds=10):
                     code = compile(tree, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
                     r = eval(code, g)
                     if asyncio.iscoroutine(r):
-                        asyncio.run(r)
+                        with asyncio.Runner(loop_factory=_VirtualLoop) as runner:
+                            runner.run(r)
                 except _Final as f:
                     res["final"] = str(f.value)
                 except _Timeout:
