@@ -256,11 +256,13 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         }
         "Queue" => {
             let a = bind(name, args, &kwargs, &["maxsize"], 0)?;
-            let n = a.into_iter().next().flatten().as_ref().and_then(crate::args::as_int);
+            let maxsize = match a.into_iter().next().flatten() {
+                Some(f @ (Value::Float(_) | Value::Bool(_))) => f,
+                v => Value::Int(v.as_ref().and_then(crate::args::as_int).unwrap_or(0)),
+            };
             let finished = SyncObj::new(SyncKind::Event, 0, None);
             finished.st.borrow_mut().flag = true;
-            let q = SyncObj::new(SyncKind::Queue, n.unwrap_or(0), Some(Native::value(finished)));
-            Ok(Native::value(q))
+            Ok(Native::value(SyncObj::queue(maxsize, Native::value(finished))))
         }
         "Future" => {
             bind(name, args, &kwargs, &[], 0)?;

@@ -40,11 +40,30 @@ pub struct SyncState {
 pub struct SyncObj {
     pub kind: SyncKind,
     pub st: RefCell<SyncState>,
+    /// A queue's `maxsize` as given (an int, float or bool, as CPython keeps it);
+    /// `st.value` is the item count at which it is full (0: never).
+    pub maxsize: Value,
 }
 
 impl SyncObj {
     pub(crate) fn new(kind: SyncKind, value: i64, finished: Option<Value>) -> SyncObj {
-        SyncObj { kind, st: RefCell::new(SyncState { value, finished, ..Default::default() }) }
+        SyncObj {
+            kind,
+            st: RefCell::new(SyncState { value, finished, ..Default::default() }),
+            maxsize: Value::Int(value),
+        }
+    }
+
+    /// `asyncio.Queue(maxsize)`: full at `qsize() >= maxsize` when `maxsize > 0`,
+    /// so a float maxsize of 1.3 holds 2 items, as CPython's comparison does.
+    pub(crate) fn queue(maxsize: Value, finished: Value) -> SyncObj {
+        let full_at = match maxsize {
+            Value::Float(f) if f > 0.0 && f.is_finite() => f.ceil().min(i64::MAX as f64) as i64,
+            Value::Float(_) => 0,
+            ref v => crate::args::as_int(v).unwrap_or(0).max(0),
+        };
+        let st = SyncState { value: full_at, finished: Some(finished), ..Default::default() };
+        SyncObj { kind: SyncKind::Queue, st: RefCell::new(st), maxsize }
     }
 
     /// A queue's `full()`.
@@ -89,7 +108,11 @@ impl NativeObject for SyncObj {
             SyncKind::Event => if st.flag { "set" } else { "unset" }.to_string(),
             SyncKind::Lock => if st.flag { "locked" } else { "unlocked" }.to_string(),
             SyncKind::Semaphore => format!("value:{}", st.value),
-            SyncKind::Queue => format!("maxsize={}", st.value),
+            SyncKind::Queue => match self.maxsize {
+                Value::Float(f) => format!("maxsize={}", crate::types::float::repr::float_repr(f)),
+                Value::Bool(b) => format!("maxsize={}", if b { "True" } else { "False" }),
+                _ => format!("maxsize={}", crate::args::as_int(&self.maxsize).unwrap_or(0)),
+            },
         };
         vec![ReprPart::Text(format!("<asyncio.{} [{extra}]>", self.name()))]
     }
@@ -115,7 +138,7 @@ impl NativeObject for SyncObj {
 
     fn attr(&self, name: &str) -> Option<Value> {
         match (self.kind, name) {
-            (SyncKind::Queue, "maxsize") => Some(Value::Int(self.st.borrow().value)),
+            (SyncKind::Queue, "maxsize") => Some(self.maxsize.clone()),
             _ => None,
         }
     }
