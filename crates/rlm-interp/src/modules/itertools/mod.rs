@@ -115,7 +115,7 @@ fn drawing<C: Callbacks + ?Sized>(
         "compress" => {
             let data = args.first().or_else(|| kw(&kwargs, "data")).cloned().unwrap_or(Value::None);
             let sel = args.get(1).or_else(|| kw(&kwargs, "selectors")).cloned();
-            let data = Some(source(cx, data)?);
+            let data = source(cx, data)?;
             Tool::Compress { data, sel: source(cx, sel.unwrap_or(Value::None))? }
         }
         "zip_longest" => {

@@ -77,7 +77,7 @@ pub(crate) enum Tool {
         last: Option<Value>,
     },
     Compress {
-        data: Option<Source>,
+        data: Source,
         sel: Source,
     },
     ZipLongest {
@@ -178,16 +178,11 @@ impl Tool {
                 cx.call_value(func, args, Vec::new()).map(Some)
             }
             Tool::Pairwise { src, last } => pairwise_next(cx, src, last),
+            // No memory of its end, as CPython's: each later call draws a datum again
+            // before it finds the selectors spent.
             Tool::Compress { data, sel } => loop {
-                let Some(d) = data.clone() else { return Ok(None) };
-                let Some(x) = draw(cx, &d)? else {
-                    *data = None;
-                    return Ok(None);
-                };
-                let Some(s) = draw(cx, sel)? else {
-                    *data = None;
-                    return Ok(None);
-                };
+                let Some(x) = draw(cx, data)? else { return Ok(None) };
+                let Some(s) = draw(cx, sel)? else { return Ok(None) };
                 if s.truthy() {
                     return Ok(Some(x));
                 }
@@ -422,7 +417,7 @@ impl Drop for Tool {
                 out.extend(last.take());
             }
             Tool::Compress { data, sel } => {
-                data.iter_mut().for_each(&mut take);
+                take(data);
                 take(sel);
             }
             Tool::ZipLongest { srcs, .. } => srcs.iter_mut().flatten().for_each(&mut take),

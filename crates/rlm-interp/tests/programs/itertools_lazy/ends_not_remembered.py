@@ -1,0 +1,45 @@
+# An itertools iterator or builtin that reached its end keeps no memory of it, as
+# CPython's (compress, zip, map, accumulate...): each later next() draws from its
+# sources again until one is spent (found by the differential fuzzer: compress).
+import itertools
+log = []
+def tap(tag, i):
+    log.append((tag, i))
+    return i
+def src(tag, n):
+    return (tap(tag, i) for i in range(n))
+z = zip(src('a', 5), src('b', 1))
+print(list(z), next(z, 'end'), next(z, 'end'), log)
+log.clear()
+m = map(lambda x, y: x + y, src('a', 5), src('b', 1))
+print(list(m), next(m, 'end'), log)
+log.clear()
+c = itertools.compress(src('d', 6), [])
+print(next(c, 'end'), next(c, 'end'), log)
+log.clear()
+c = itertools.compress(src('d', 6), [1])
+print(list(c), next(c, 'end'), log)
+log.clear()
+zl = itertools.zip_longest(src('a', 2), src('b', 1))
+print(list(zl), next(zl, 'end'), log)
+log.clear()
+p = itertools.pairwise(src('a', 1))
+print(list(p), next(p, 'end'), log)
+log.clear()
+sm = itertools.starmap(lambda a, b: a, zip(src('a', 3), src('b', 1)))
+print(list(sm), next(sm, 'end'), log)
+log.clear()
+a = itertools.accumulate(zip(src('a', 3), src('b', 1)))
+print(list(a), next(a, 'end'), log)
+log.clear()
+t = itertools.takewhile(lambda x: True, zip(src('a', 3), src('b', 1)))
+print(list(t), next(t, 'end'), log)
+log.clear()
+e = enumerate(zip(src('a', 3), src('b', 1)))
+print(list(e), next(e, 'end'), log)
+log.clear()
+f = filter(None, zip(src('a', 3), src('b', 1)))
+print(list(f), next(f, 'end'), log)
+log.clear()
+g = (x for x in zip(src('a', 3), src('b', 1)))
+print(list(g), next(g, 'end'), log)
