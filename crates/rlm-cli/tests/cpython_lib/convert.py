@@ -55,6 +55,9 @@ OUT_BUILTINS = {
     "help", "type3",
 }
 
+# The datetime class methods that read the clock or the local time zone.
+CLOCK_ATTRS = {"now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp"}
+
 # Which files make each module's programs; `classes` limits the test classes.
 MODULES = [
     {"name": "test_format", "files": ["test_format.py"]},
@@ -736,6 +739,10 @@ class Features(ast.NodeVisitor):
     def visit_Attribute(self, node):
         if isinstance(node.value, ast.Name) and node.value.id in self.bound:
             self.check_name(self.bound[node.value.id], node.attr)
+        if node.attr in CLOCK_ATTRS:
+            # the DSL has no clock (runs are reproducible): `date.today()`,
+            # `date.fromtimestamp(t)` (local time) are refused there
+            self.hit("needs the clock")
         if node.attr.startswith("__") and node.attr.endswith("__"):
             self.hit("dunder")
         self.generic_visit(node)

@@ -71,7 +71,9 @@ impl Vm {
             Value::Type(Ty::Dict) if name == "fromkeys" => {
                 crate::types::dict::dict_fromkeys(self, &args)
             }
-            Value::Type(Ty::Other(t)) => crate::modules::datetime::type_method(self, t, name, args),
+            Value::Type(Ty::Other(t)) => {
+                crate::modules::datetime::type_method(self, t, name, args, kwargs)
+            }
             Value::Type(Ty::Str) if name == "maketrans" => {
                 crate::types::str::methods::str_maketrans(&args)
             }
