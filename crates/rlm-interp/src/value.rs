@@ -353,7 +353,7 @@ impl Value {
             Value::Range(r) => range_len(r.0, r.1, r.2) > 0,
             Value::Native(n) => match &**n {
                 Native::DictView(_, d) => !d.borrow().map.is_empty(),
-                _ => true,
+                Native::Module(m) => m.truthy(),
             },
             Value::Host(h) => h.truthy(),
             _ => true,
@@ -538,6 +538,12 @@ fn hash_nested<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::FrozenSet(s) => s.len().hash(state),
         Value::Type(t) => t.name().hash(state),
         Value::Range(r) => r.hash(state),
+        // `sys.version_info`, `date.isocalendar()`: as the tuple they equal.
+        Value::Native(_) if Native::as_tuple(v).is_some() => {
+            if let Some(t) = Native::as_tuple(v) {
+                hash_nested(t, state, depth)
+            }
+        }
         other => (Rc::as_ptr(&rc_identity(other)) as usize).hash(state),
     }
 }

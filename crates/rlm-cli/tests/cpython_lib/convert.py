@@ -63,6 +63,12 @@ OUT_BUILTINS = {
     "help", "type3",
 }
 
+# namedtuple makes a class, and the DSL has none by design (grammar/reference.md).
+NAMEDTUPLE = "namedtuple: a class factory"
+
+# The datetime class methods that read the clock or the local time zone.
+CLOCK_ATTRS = {"now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp"}
+
 # Which files make each module's programs; `classes` limits the test classes.
 MODULES = [
     {"name": "test_format", "files": ["test_format.py"]},
@@ -744,6 +750,12 @@ class Features(ast.NodeVisitor):
     def visit_Attribute(self, node):
         if isinstance(node.value, ast.Name) and node.value.id in self.bound:
             self.check_name(self.bound[node.value.id], node.attr)
+        if node.attr == "namedtuple":
+            self.hit(NAMEDTUPLE)
+        if node.attr in CLOCK_ATTRS:
+            # the DSL has no clock (runs are reproducible): `date.today()`,
+            # `date.fromtimestamp(t)` (local time) are refused there
+            self.hit("needs the clock")
         if node.attr.startswith("__") and node.attr.endswith("__"):
             self.hit("dunder")
         elif node.attr.startswith("_") and node.attr not in NAMEDTUPLE_API:
@@ -789,6 +801,8 @@ class Features(ast.NodeVisitor):
     def visit_ImportFrom(self, node):
         for a in node.names:
             self.check_name(node.module, a.name)
+            if node.module == "collections" and a.name == "namedtuple":
+                self.hit(NAMEDTUPLE)
         if node.level or node.module not in DSL_MODULES:
             self.hit("module " + (node.module or ".").split(".")[0] if node.module and node.module.split(".")[0] not in DSL_MODULES else "module " + str(node.module))
 

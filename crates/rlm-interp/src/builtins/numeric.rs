@@ -109,6 +109,23 @@ pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
         "round" => super::round::round_builtin(cx.meter(), args, kwargs),
         "divmod" => {
             nargs("divmod", &args, 2, 2)?;
+            if Native::of::<TimeDelta>(&args[0]).is_some()
+                || Native::of::<TimeDelta>(&args[1]).is_some()
+            {
+                // Two durations: the count and the rest, as CPython's.
+                if Native::of::<TimeDelta>(&args[0]).is_none()
+                    || Native::of::<TimeDelta>(&args[1]).is_none()
+                {
+                    return type_err(format!(
+                        "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                        crate::types::qualified_type_name(&args[0]),
+                        crate::types::qualified_type_name(&args[1])
+                    ));
+                }
+                let q = cx.binary(rlm_syntax::ast::BinOp::FloorDiv, &args[0], &args[1])?;
+                let r = cx.binary(rlm_syntax::ast::BinOp::Mod, &args[0], &args[1])?;
+                return Ok(Value::tuple(vec![q, r]));
+            }
             if as_float(&args[0]).is_none() || as_float(&args[1]).is_none() {
                 return type_err(format!(
                     "unsupported operand type(s) for divmod(): '{}' and '{}'",

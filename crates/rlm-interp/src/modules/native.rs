@@ -20,7 +20,7 @@ use crate::modules::datetime::date_time::DateTime;
 use crate::modules::datetime::timedelta::TimeDelta;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::match_obj::MatchObj;
-use crate::modules::sys::{SysStream, VersionInfo};
+use crate::modules::sys::SysStream;
 use crate::types::stringio::StringIo;
 use crate::value::*;
 
@@ -51,6 +51,11 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
     } else if let Some(w) = m.downcast_ref::<Writer>() {
         crate::modules::csv::writer_method(cx, w, name, args)
     } else if let Some(d) = m.downcast_ref::<DateTime>() {
+        if crate::modules::datetime::CLASS_METHODS.contains(&name) {
+            // `d.fromordinal(n)`: the class's method, called on an instance.
+            let Ty::Other(t) = d.ty() else { return exc(ExcKind::TypeError, "not a date") };
+            return crate::modules::datetime::type_method(cx, t, name, args, kwargs);
+        }
         crate::modules::datetime::date_time::method(recv, d, name, args, kwargs)
     } else if let Some(t) = m.downcast_ref::<TimeDelta>() {
         crate::modules::datetime::timedelta::method(t.0, t.1, t.2, name)
@@ -60,9 +65,10 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         || m.is::<crate::modules::asyncio::sync::SyncObj>()
     {
         cx.event_loop(Some(recv), name, args, kwargs)
-    } else if let Some(v) = m.downcast_ref::<VersionInfo>() {
-        // It calls as the tuple it stands for.
-        cx.call_method(&v.0, name, args, kwargs)
+    } else if let Some(t) = Native::as_tuple(recv) {
+        // `sys.version_info`, `date.isocalendar()`: it calls as the tuple it
+        // stands for.
+        cx.call_method(&t.clone(), name, args, kwargs)
     } else {
         exc(
             ExcKind::AttributeError,

@@ -59,6 +59,7 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
         Value::Float(_) => float::FLOAT_METHODS.to_vec(),
         Value::Native(n) => native_method_names(n).to_vec(),
         Value::Type(Ty::Dict) => vec!["fromkeys"],
+        Value::Type(Ty::Counter) => vec!["update", "subtract"],
         Value::Type(Ty::Str) => vec!["maketrans", "join", "lower", "upper", "strip", "split"],
         _ => Vec::new(),
     };
@@ -173,6 +174,8 @@ pub(crate) fn method_cost(recv: &Value, name: &str) -> Cost {
             };
             return Cost { over, ..c };
         }
+        // `Counter.update(c, ...)`: the counter's own call is charged.
+        Value::Type(Ty::Counter) => return FREE,
         Value::Type(_) => native::TYPE_METHOD_COSTS,
         // Numbers' methods are bounded; host objects' are metered.
         _ => return FREE,

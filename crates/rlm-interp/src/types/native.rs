@@ -54,13 +54,21 @@ pub(crate) const MATCH_COSTS: CostTable = &[
     ("start", FREE),
 ];
 pub(crate) const DATETIME_COSTS: CostTable = &[
+    ("combine", FREE),
+    ("ctime", FREE),
     ("date", FREE),
+    ("fromisocalendar", FREE),
+    ("fromisoformat", cost(Args, CHARWISE)),
+    ("fromordinal", FREE),
+    ("isocalendar", FREE),
     ("isoformat", FREE),
     ("isoweekday", FREE),
     ("replace", FREE),
     ("strftime", cost(Arg(0), TEXT)),
+    ("strptime", cost(Args, COMPILE)),
     ("time", FREE),
     ("timestamp", FREE),
+    ("timetuple", FREE),
     ("toordinal", FREE),
     ("weekday", FREE),
 ];
@@ -83,6 +91,7 @@ pub(crate) const CSV_WRITER_COSTS: CostTable =
 /// `datetime.strptime`...), sorted.
 pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("combine", FREE),
+    ("fromisocalendar", FREE),
     ("fromisoformat", cost(Args, CHARWISE)),
     ("fromkeys", cost(Arg(0), HASH_BYTES)),
     ("fromordinal", FREE),

@@ -91,6 +91,12 @@ pub(crate) trait NativeObject: Any {
         None
     }
 
+    /// `bool(x)`: a zero duration is false; a tuple-like native is its
+    /// tuple's truth.
+    fn truthy(&self) -> bool {
+        self.as_tuple().is_none_or(|t| t.truthy())
+    }
+
     /// The iterator it is, when it is one (a csv `DictReader` steps its
     /// rows): `iter(x)`, `next(x)` and a `for` loop step it.
     fn iterator(&self) -> Option<&Value> {

@@ -70,11 +70,19 @@ impl Vm {
                 crate::types::dict::counter::counter_arith(self, op, x, y)
             }
             (
-                BinOp::Add | BinOp::Sub | BinOp::Mult | BinOp::Div | BinOp::FloorDiv,
+                BinOp::Add | BinOp::Sub | BinOp::Mult | BinOp::Div | BinOp::FloorDiv | BinOp::Mod,
                 Native(_),
                 _,
             )
             | (BinOp::Mult, _, Native(_)) => {
+                crate::modules::datetime::arith::datetime_arith(self, op, a, b)
+            }
+            // `1 + date`, `0 // timedelta`: CPython's error names the
+            // module's type.
+            (_, _, Native(n))
+                if n.module::<crate::modules::datetime::timedelta::TimeDelta>().is_some()
+                    || n.module::<crate::modules::datetime::date_time::DateTime>().is_some() =>
+            {
                 crate::modules::datetime::arith::datetime_arith(self, op, a, b)
             }
             (BinOp::Mult, Str(_) | List(_) | Tuple(_), o)

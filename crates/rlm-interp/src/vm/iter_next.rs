@@ -163,9 +163,13 @@ impl Vm {
         *it.borrow_mut() = IterState::Busy(boxed.mem_cost());
         self.check_call_depth()?;
         self.callback_depth += 1;
-        let r = match crate::modules::itertools::tool::Tool::of(&mut *boxed) {
-            Some(tool) => stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || tool.next(self)),
-            None => Err(crate::vm::internal("an itertools state that is not one")),
+        let r = if let Some(tool) = crate::modules::itertools::tool::Tool::of(&mut *boxed) {
+            stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || tool.next(self))
+        } else if let Some(reader) = crate::modules::csv::ReaderSteps::of(&mut *boxed) {
+            // A csv reader's next record (`modules/csv/reader.rs`).
+            stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || reader.next(self))
+        } else {
+            Err(crate::vm::internal("an itertools state that is not one"))
         };
         self.callback_depth -= 1;
         *it.borrow_mut() = IterState::Tool(boxed);

@@ -71,7 +71,24 @@ impl Vm {
             Value::Type(Ty::Dict) if name == "fromkeys" => {
                 crate::types::dict::dict_fromkeys(self, &args)
             }
-            Value::Type(Ty::Other(t)) => crate::modules::datetime::type_method(self, t, name, args),
+            Value::Type(Ty::Counter) => {
+                // `Counter.update(c, ...)`: unbound, the counter is the first
+                // argument (its own call is charged).
+                let mut it = args.into_iter();
+                match it.next() {
+                    Some(c @ Value::Dict(_)) => self.call_method(&c, name, it.collect(), kwargs),
+                    Some(other) => type_err(format!(
+                        "descriptor '{name}' for 'Counter' objects doesn't apply to a '{}' object",
+                        other.type_name()
+                    )),
+                    None => type_err(format!(
+                        "Counter.{name}() missing 1 required positional argument: 'self'"
+                    )),
+                }
+            }
+            Value::Type(Ty::Other(t)) => {
+                crate::modules::datetime::type_method(self, t, name, args, kwargs)
+            }
             Value::Type(Ty::Str) if name == "maketrans" => {
                 crate::types::str::methods::str_maketrans(&args)
             }

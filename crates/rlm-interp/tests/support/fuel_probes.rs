@@ -224,6 +224,17 @@ pub const PROBES: &[Probe] = &[
     p("io.StringIO.writelines", Strs, "F.writelines(X)"),
     p("csv.writer.writerow", Ints, "W.writerow(X)"),
     p("csv.writer.writerows", Rows, "W.writerows(X)"),
+    // A date's class methods, called on a date.
+    p(
+        "datetime.datetime.fromisoformat",
+        Text,
+        "try:\n    r = datetime.date(2000, 1, 1).fromisoformat(X)\nexcept ValueError:\n    pass",
+    ),
+    p(
+        "datetime.datetime.strptime",
+        Text,
+        "try:\n    r = datetime.datetime(2000, 1, 1).strptime(X, X)\nexcept ValueError:\n    pass",
+    ),
     // Methods of type objects.
     p(
         "type.fromisoformat",

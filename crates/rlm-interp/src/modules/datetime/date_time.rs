@@ -5,6 +5,7 @@
 use crate::args::{Kwargs, as_int, kw};
 use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
+use crate::modules::datetime::fields_tuple::{FieldsTuple, ISO_CALENDAR, STRUCT_TIME};
 use crate::modules::datetime::strftime::strftime;
 use crate::types::qualified_type_name;
 use crate::value::*;
@@ -184,16 +185,40 @@ impl DateTime {
         if self.time_only {
             return &["strftime", "isoformat", "replace"];
         }
+        if self.has_time {
+            return &[
+                "strftime",
+                "isoformat",
+                "weekday",
+                "isoweekday",
+                "isocalendar",
+                "ctime",
+                "timetuple",
+                "date",
+                "time",
+                "replace",
+                "timestamp",
+                "toordinal",
+                "fromordinal",
+                "fromisoformat",
+                "fromisocalendar",
+                "strptime",
+                "combine",
+            ];
+        }
         &[
             "strftime",
             "isoformat",
             "weekday",
             "isoweekday",
-            "date",
-            "time",
+            "isocalendar",
+            "ctime",
+            "timetuple",
             "replace",
-            "timestamp",
             "toordinal",
+            "fromordinal",
+            "fromisoformat",
+            "fromisocalendar",
         ]
     }
 
@@ -282,6 +307,24 @@ pub(crate) fn method(
         "weekday" => Ok(Value::Int(d.weekday())),
         "time" => Ok(dt_value(DateTime { year: 1900, month: 1, day: 1, time_only: true, ..*d })),
         "isoweekday" => Ok(Value::Int(d.weekday() + 1)),
+        "isocalendar" => {
+            let (y, w, wd) = d.iso_calendar();
+            Ok(FieldsTuple::value(&ISO_CALENDAR, &[y, w, wd]))
+        }
+        "ctime" => Ok(Value::str(format!(
+            "{} {} {:>2} {:02}:{:02}:{:02} {:04}",
+            &DAYS[d.weekday() as usize][..3],
+            &MONTHS[(d.month - 1) as usize][..3],
+            d.day,
+            d.hour,
+            d.minute,
+            d.second,
+            d.year
+        ))),
+        "timetuple" => Ok(FieldsTuple::value(
+            &STRUCT_TIME,
+            &[d.year, d.month, d.day, d.hour, d.minute, d.second, d.weekday(), d.yday(), -1],
+        )),
         "toordinal" => Ok(Value::Int(days_from_civil(d.year, d.month, d.day) + ORDINAL_OF_EPOCH)),
         "date" => Ok(dt_value(DateTime {
             hour: 0,

@@ -5,6 +5,8 @@
 
 pub(crate) mod arith;
 pub(crate) mod date_time;
+pub(crate) mod fields_tuple;
+pub(crate) mod isoformat;
 pub(crate) mod strftime;
 pub(crate) mod strptime;
 pub(crate) mod timedelta;
@@ -13,7 +15,7 @@ use std::rc::Rc;
 
 use smol_str::SmolStr;
 
-use crate::args::{Kwargs, as_float, as_int, kw};
+use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::qualified_type_name;
@@ -28,6 +30,8 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
         ("date", Value::Type(Ty::Other(&"date"))),
         ("time", Value::Type(Ty::Other(&"time"))),
         ("timedelta", Value::Type(Ty::Other(&"timedelta"))),
+        ("MINYEAR", Value::Int(1)),
+        ("MAXYEAR", Value::Int(9999)),
     ]
 }
 
@@ -83,44 +87,84 @@ pub(crate) fn construct_other(name: &str, args: Vec<Value>, kwargs: Kwargs) -> R
             Ok(dt_value(d.validate()?))
         }
         "timedelta" => {
-            // Int arguments add up exactly (in i128: 999999999 days is past
-            // an i64 of microseconds, and past a float's precision); float
-            // ones apart, rounded once.
+            // The positional order, and CPython's order of adding them up
+            // (its float leftovers are summed in that order).
+            const POSITIONAL: [&str; 7] =
+                ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"];
             const UNITS: [(&str, i128); 7] = [
-                ("days", 86_400_000_000),
-                ("seconds", 1_000_000),
                 ("microseconds", 1),
                 ("milliseconds", 1_000),
+                ("seconds", 1_000_000),
                 ("minutes", 60_000_000),
                 ("hours", 3_600_000_000),
+                ("days", 86_400_000_000),
                 ("weeks", 604_800_000_000),
             ];
-            let mut exact: i128 = 0;
-            let mut inexact = 0.0f64;
-            for (i, (unit, micros)) in UNITS.iter().enumerate() {
+            let mut sum = timedelta::Accumulator::default();
+            for (unit, micros) in UNITS {
+                let i = POSITIONAL.iter().position(|p| *p == unit).unwrap_or(0);
                 match args.get(i).or_else(|| kw(&kwargs, unit)) {
-                    Some(Value::Int(n)) => exact += *n as i128 * micros,
-                    Some(Value::Bool(b)) => exact += *b as i128 * micros,
-                    Some(v) => inexact += as_float(v).unwrap_or(0.0) * *micros as f64,
+                    Some(Value::Int(n)) => sum.add_int(*n as i128, micros),
+                    Some(Value::Bool(b)) => sum.add_int(*b as i128, micros),
+                    Some(Value::Float(x)) => sum.add_float(*x, micros)?,
+                    Some(v) => {
+                        return type_err(format!(
+                            "unsupported type for timedelta {unit} component: {}",
+                            v.type_name()
+                        ));
+                    }
                     None => {}
                 }
             }
-            td_value(exact + timedelta::micros_of_float(inexact)?)
+            td_value(sum.total())
         }
         _ => type_err(format!("cannot create '{name}' instances")),
     }
 }
 
+/// The class methods of `date` and `datetime`, which an instance has too.
+pub(crate) const CLASS_METHODS: &[&str] =
+    &["fromordinal", "fromisoformat", "fromisocalendar", "strptime", "combine"];
+
 pub(crate) fn type_attr(t: &'static &'static str, name: &str) -> Option<Value> {
     match (*t, name) {
         (
             "datetime" | "date",
-            "strptime" | "fromisoformat" | "fromordinal" | "now" | "today" | "utcnow"
-            | "fromtimestamp",
+            "strptime" | "fromisoformat" | "fromordinal" | "fromisocalendar" | "now" | "today"
+            | "utcnow" | "fromtimestamp",
         )
         | ("datetime", "combine") => {
             Some(Value::Method(Rc::new((Value::Type(Ty::Other(t)), SmolStr::new(name)))))
         }
+        (_, "min" | "max" | "resolution") => class_constant(t, name),
+        _ => None,
+    }
+}
+
+/// `date.min`, `timedelta.max`, `time.resolution`...: CPython's.
+fn class_constant(t: &str, name: &str) -> Option<Value> {
+    let at = |year, month, day, hour, minute, second, micro| DateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        micro,
+        has_time: t != "date",
+        time_only: t == "time",
+    };
+    let micro = || td_value(1).ok();
+    match (t, name) {
+        ("date" | "datetime", "min") => Some(dt_value(at(1, 1, 1, 0, 0, 0, 0))),
+        ("time", "min") => Some(dt_value(at(1900, 1, 1, 0, 0, 0, 0))),
+        ("date", "max") => Some(dt_value(at(9999, 12, 31, 0, 0, 0, 0))),
+        ("datetime", "max") => Some(dt_value(at(9999, 12, 31, 23, 59, 59, 999_999))),
+        ("time", "max") => Some(dt_value(at(1900, 1, 1, 23, 59, 59, 999_999))),
+        ("date", "resolution") => td_value(86_400_000_000).ok(),
+        ("timedelta", "min") => td_value(-999_999_999 * 86_400_000_000).ok(),
+        ("timedelta", "max") => td_value(1_000_000_000 * 86_400_000_000 - 1).ok(),
+        ("datetime" | "time" | "timedelta", "resolution") => micro(),
         _ => None,
     }
 }
@@ -130,8 +174,12 @@ pub(crate) fn type_method<C: Callbacks + ?Sized>(
     t: &'static str,
     name: &str,
     args: Vec<Value>,
+    kwargs: Kwargs,
 ) -> R<Value> {
     match name {
+        "fromisocalendar" => {
+            isoformat::from_iso_calendar(&args, &kwargs).map(|d| dt_value(with_time(d, t)))
+        }
         "strptime" => {
             let (Some(Value::Str(s)), Some(Value::Str(f))) = (args.first(), args.get(1)) else {
                 return type_err("strptime() argument must be str");
@@ -203,35 +251,12 @@ pub(crate) fn type_method<C: Callbacks + ?Sized>(
                 return type_err("fromisoformat: argument must be str");
             };
             let s = s.as_str();
-            let bad = || {
-                value_err(format!(
-                    "Invalid isoformat string: {}",
-                    crate::types::str::repr::repr_str(s)
-                ))
-            };
             let (date, time) = match s.find(['T', ' ']) {
                 Some(p) if t == "datetime" => (&s[..p], Some(&s[p + 1..])),
                 _ => (s, None),
             };
-            let parts: Vec<&str> = date.split('-').collect();
-            if parts.len() != 3 {
-                return bad();
-            }
+            let mut dt = with_time(isoformat::parse_date(date, s)?, t);
             let p = |x: &str| x.parse::<i64>().ok();
-            let (Some(y), Some(m), Some(d)) = (p(parts[0]), p(parts[1]), p(parts[2])) else {
-                return bad();
-            };
-            let mut dt = DateTime {
-                year: y,
-                month: m,
-                day: d,
-                hour: 0,
-                minute: 0,
-                second: 0,
-                micro: 0,
-                has_time: t == "datetime",
-                time_only: false,
-            };
             if let Some(time) = time {
                 let tp: Vec<&str> = time.split(':').collect();
                 dt.hour = tp.first().and_then(|x| p(x)).unwrap_or(0);
@@ -251,4 +276,9 @@ pub(crate) fn type_method<C: Callbacks + ?Sized>(
             ),
         ),
     }
+}
+
+/// A date made a `datetime` (at midnight) when the class is `datetime`.
+fn with_time(d: DateTime, t: &str) -> DateTime {
+    DateTime { has_time: t == "datetime", ..d }
 }

@@ -45,6 +45,10 @@ impl NativeObject for TimeDelta {
     fn qualified_module(&self) -> Option<&'static str> {
         Some("datetime")
     }
+
+    fn truthy(&self) -> bool {
+        *self != TimeDelta(0, 0, 0)
+    }
 }
 
 /// The largest magnitude of a timedelta's days (CPython's `timedelta.max`).
@@ -55,6 +59,10 @@ const MAX_DAYS: i128 = 999_999_999;
 pub(crate) fn td_value(micros: i128) -> R<Value> {
     let days = micros.div_euclid(86_400_000_000);
     let rem = micros.rem_euclid(86_400_000_000) as i64;
+    if i32::try_from(days).is_err() {
+        // CPython reads the days into a C int first.
+        return exc(ExcKind::OverflowError, "Python int too large to convert to C int");
+    }
     if days.abs() > MAX_DAYS {
         return exc(
             ExcKind::OverflowError,
@@ -64,17 +72,127 @@ pub(crate) fn td_value(micros: i128) -> R<Value> {
     Ok(Native::value(TimeDelta(days as i64, rem / 1_000_000, rem % 1_000_000)))
 }
 
-/// Microseconds from a float (a constructor's sum, a product with a float):
-/// CPython's errors for NaN and infinities; a finite value past the
-/// timedelta range saturates and is refused by [`td_value`].
-pub(crate) fn micros_of_float(us: f64) -> R<i128> {
-    if us.is_nan() {
+/// The integer part of a float, exactly (CPython's errors for NaN and the
+/// infinities); a finite value past the timedelta range saturates and is
+/// refused by [`td_value`].
+pub(crate) fn whole_of_float(x: f64) -> R<i128> {
+    if x.is_nan() {
         return crate::fault::value_err("cannot convert float NaN to integer");
     }
-    if us.is_infinite() {
+    if x.is_infinite() {
         return exc(ExcKind::OverflowError, "cannot convert float infinity to integer");
     }
-    Ok(us.round() as i128)
+    Ok(x.trunc() as i128)
+}
+
+/// The constructor's sum of its arguments, as CPython adds them: each int
+/// argument times its unit exactly; a float argument's integer part times
+/// its unit exactly too, and its fractional part times the unit split again
+/// into a whole part (exact) and a leftover fraction of a microsecond, the
+/// leftovers summed as floats and rounded half to even at the end.
+#[derive(Default)]
+pub(crate) struct Accumulator {
+    exact: i128,
+    leftover: f64,
+}
+
+impl Accumulator {
+    pub(crate) fn add_int(&mut self, n: i128, unit: i128) {
+        self.exact = self.exact.saturating_add(n.saturating_mul(unit));
+    }
+
+    pub(crate) fn add_float(&mut self, x: f64, unit: i128) -> R<()> {
+        let whole = whole_of_float(x)?;
+        self.add_int(whole, unit);
+        let frac = x - x.trunc();
+        if frac == 0.0 {
+            return Ok(());
+        }
+        let scaled = frac * unit as f64;
+        self.exact = self.exact.saturating_add(scaled.trunc() as i128);
+        self.leftover += scaled - scaled.trunc();
+        Ok(())
+    }
+
+    /// The total in microseconds.
+    pub(crate) fn total(&self) -> i128 {
+        if self.leftover == 0.0 {
+            return self.exact;
+        }
+        let mut whole = self.leftover.round();
+        if (whole - self.leftover).abs() == 0.5 {
+            // Half way: to the even total.
+            let odd = (self.exact & 1) as f64;
+            whole = 2.0 * ((self.leftover + odd) * 0.5).round() - odd;
+        }
+        self.exact.saturating_add(whole as i128)
+    }
+}
+
+/// `us * num / den` rounded half to even (a timedelta times or divided by a
+/// float, through the float's integer ratio, as CPython's); `None` past
+/// i128.
+pub(crate) fn scale_half_even(us: i128, num: i128, den: i128) -> Option<i128> {
+    let prod = us.checked_mul(num)?;
+    Some(div_round_half_even(prod, den))
+}
+
+/// A float's integer ratio (`x.as_integer_ratio()`), as a numerator and a
+/// power of two: `x == num * 2**exp`.
+pub(crate) fn float_ratio(x: f64) -> (i128, i32) {
+    if x == 0.0 {
+        return (0, 0);
+    }
+    let bits = x.to_bits();
+    let sign = if bits >> 63 == 1 { -1 } else { 1 };
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = (bits & ((1u64 << 52) - 1)) as i128;
+    let (mut m, mut e) = if exp == 0 { (frac, -1074) } else { (frac | (1 << 52), exp - 1075) };
+    while m & 1 == 0 {
+        m >>= 1;
+        e += 1;
+    }
+    (sign * m, e)
+}
+
+/// `a / b` rounded half to even (`b != 0`).
+pub(crate) fn div_round_half_even(a: i128, b: i128) -> i128 {
+    let (a, b) = if b < 0 { (-a, -b) } else { (a, b) };
+    let q = a.div_euclid(b);
+    let r = a.rem_euclid(b);
+    match (2 * r).cmp(&b) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
+        _ => q,
+    }
+}
+
+/// `a / b` as the float nearest to it (`b != 0`), as Python's true
+/// division of ints rounds, for magnitudes below 2**72.
+pub(crate) fn exact_ratio(a: i128, b: i128) -> f64 {
+    let negative = (a < 0) != (b < 0);
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    if a == 0 {
+        return if negative { -0.0 } else { 0.0 };
+    }
+    if a < (1 << 53) && b < (1 << 53) {
+        let q = a as f64 / b as f64;
+        return if negative { -q } else { q };
+    }
+    // A quotient of 55 or 56 bits, whose remainder is the sticky bit.
+    let bits = |x: u128| 128 - x.leading_zeros() as i32;
+    let shift = 55 - (bits(a) - bits(b));
+    let (num, den) = if shift >= 0 { (a << shift, b) } else { (a, b << -shift) };
+    let (q, sticky) = (num / den, num % den != 0);
+    let extra = bits(q) - 53;
+    let mut m = q >> extra;
+    let dropped = q & ((1 << extra) - 1);
+    let half = 1u128 << (extra - 1);
+    if dropped > half || (dropped == half && (sticky || m & 1 == 1)) {
+        m += 1;
+    }
+    let q = m as f64 * 2f64.powi(extra - shift);
+    if negative { -q } else { q }
 }
 
 /// A timedelta's length in microseconds (up to about 8.6e19: past i64).
@@ -93,12 +211,8 @@ pub(crate) fn attr(days: i64, secs: i64, us: i64, name: &str) -> Option<Value> {
 
 pub(crate) fn method(days: i64, secs: i64, us: i64, name: &str) -> R<Value> {
     match name {
-        "total_seconds" => {
-            // Whole seconds and the microseconds apart: one rounding, where
-            // the total (past 2^53 microseconds) would take two.
-            let t = td_micros(days, secs, us);
-            Ok(Value::Float(t.div_euclid(1_000_000) as f64 + t.rem_euclid(1_000_000) as f64 / 1e6))
-        }
+        // The microseconds over 10**6, rounded once, as CPython's.
+        "total_seconds" => Ok(Value::Float(exact_ratio(td_micros(days, secs, us), 1_000_000))),
         _ => exc(
             ExcKind::AttributeError,
             format!("'datetime.timedelta' object has no attribute '{name}'"),

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
-use crate::args::{as_float, as_int};
+use crate::args::{Kwargs, as_float, as_int};
 use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Recv};
 use crate::cost::{COPY, CostTable, HASH, SCAN, cost};
@@ -34,12 +34,6 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
     args: Vec<Value>,
 ) -> R<Value> {
     match name {
-        "subtract" => {
-            if let Some(src) = args.first().filter(|v| !matches!(v, Value::None)) {
-                counter_update(cx, recv, src, -1)?;
-            }
-            Ok(Value::None)
-        }
         "most_common" => {
             let items: Vec<(Value, Value)> =
                 d.borrow().map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect();
@@ -72,6 +66,36 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
     }
 }
 
+/// `c.update([src], **counts)` (`sign` 1) and `c.subtract([src], **counts)`
+/// (`sign` -1): the source (`None` is nothing), then the keywords as a
+/// mapping, as CPython's (a keyword may be `self` or `iterable`).
+pub(crate) fn counter_update_call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+    sign: i64,
+) -> R<Value> {
+    if args.len() > 1 {
+        return crate::fault::type_err(format!(
+            "Counter.{name}() takes from 1 to 2 positional arguments but {} were given",
+            args.len() + 1
+        ));
+    }
+    if let Some(src) = args.first().filter(|v| !matches!(v, Value::None)) {
+        counter_update(cx, recv, src, sign)?;
+    }
+    let Value::Dict(d) = recv else { return Ok(Value::None) };
+    // Into an empty counter, an update's mapping is copied as it is.
+    let copy = sign > 0 && d.borrow().map.is_empty();
+    for (k, n) in kwargs {
+        cx.meter().fuel(1)?;
+        counter_add(cx, d, Value::str(k.as_str()), n, sign, copy, true)?;
+    }
+    Ok(Value::None)
+}
+
 /// `Counter(src)`, `c.update(src)` (`sign` 1) and `c.subtract(src)`
 /// (`sign` -1): a mapping adds its counts, any other iterable counts
 /// its items.
@@ -92,7 +116,7 @@ pub(crate) fn counter_update<C: Callbacks + ?Sized>(
         cx.meter().check_len(pairs.len().saturating_mul(2))?;
         for (k, n) in pairs {
             cx.meter().fuel(1)?;
-            counter_add(cx, d, k, n, sign, copy)?;
+            counter_add(cx, d, k, n, sign, copy, true)?;
         }
         return Ok(());
     }
@@ -100,13 +124,15 @@ pub(crate) fn counter_update<C: Callbacks + ?Sized>(
     // per item (the items themselves are `iterate`'s copy).
     for item in cx.iterate(src)? {
         cx.meter().fuel(1)?;
-        counter_add(cx, d, item, Value::Int(1), sign, false)?;
+        counter_add(cx, d, item, Value::Int(1), sign, false, false)?;
     }
     Ok(())
 }
 
 /// Adds `sign * n` to the count of `k` in `d` (or stores `n` as it is,
-/// when `copy`), charging a new key before inserting it.
+/// when `copy`), charging a new key before inserting it; `mapping` when `n`
+/// is a mapping's count (added on the left, as CPython adds it).
+#[allow(clippy::too_many_arguments)]
 fn counter_add<C: Callbacks + ?Sized>(
     cx: &mut C,
     d: &Rc<StoreCell<Dict>>,
@@ -114,6 +140,7 @@ fn counter_add<C: Callbacks + ?Sized>(
     n: Value,
     sign: i64,
     copy: bool,
+    mapping: bool,
 ) -> R<()> {
     let key = crate::types::equality::key(cx.meter(), k)?;
     let found = d.borrow().map.get_index_of(&key);
@@ -143,10 +170,15 @@ fn counter_add<C: Callbacks + ?Sized>(
         // generic operators, unless negating overflows.
         (None, Value::Int(add)) if sign > 0 => Value::Int(add),
         (None, Value::Int(add)) if add.checked_neg().is_some() => Value::Int(-add),
+        // CPython's operands' order: `get(k, 0) - n` subtracting, `n +
+        // get(k, 0)` adding a mapping's count, `get(k, 0) + 1` an item.
         (cur, n) => {
             let cur = cur.unwrap_or(Value::Int(0));
-            let delta = if sign < 0 { cx.unary(rlm_syntax::ast::UnaryOp::Neg, &n)? } else { n };
-            cx.binary(rlm_syntax::ast::BinOp::Add, &cur, &delta)?
+            match (sign < 0, mapping) {
+                (true, _) => cx.binary(BinOp::Sub, &cur, &n)?,
+                (false, true) => cx.binary(BinOp::Add, &n, &cur)?,
+                (false, false) => cx.binary(BinOp::Add, &cur, &n)?,
+            }
         }
     };
     d.borrow_mut().map.insert(key, new);

@@ -174,23 +174,22 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
             d.borrow_mut().map.insert(k, v.clone());
             Ok(v)
         }
+        "update" if matches!(d.borrow().kind, DictKind::Counter) => {
+            crate::types::dict::counter::counter_update_call(cx, recv, name, args, kwargs, 1)
+        }
+        "subtract" => {
+            crate::types::dict::counter::counter_update_call(cx, recv, name, args, kwargs, -1)
+        }
         "update" => {
-            let is_counter = matches!(d.borrow().kind, DictKind::Counter);
-            // `Counter.update(None)` is an update with nothing.
-            let src = args.first().filter(|v| !(is_counter && matches!(v, Value::None)));
-            if let Some(src) = src {
-                if is_counter {
-                    crate::types::dict::counter::counter_update(cx, recv, src, 1)?;
-                } else {
-                    dict_update(cx, recv, src)?;
-                }
+            if let Some(src) = args.first() {
+                dict_update(cx, recv, src)?;
             }
             for (k, v) in kwargs {
                 d.borrow_mut().map.insert(Key(Value::str(k.as_str())), v);
             }
             Ok(Value::None)
         }
-        "subtract" | "most_common" | "elements" | "total" => {
+        "most_common" | "elements" | "total" => {
             crate::types::dict::counter::counter_method(cx, recv, d, name, args)
         }
         "clear" => {

@@ -2,10 +2,11 @@
 //! CPython's dialect options and defaults (`excel`: `,` `"` doubled quotes,
 //! `\r\n` written), the `QUOTE_*` constants, `Error` and
 //! `field_size_limit`. The reader is CPython's state machine (`_csv.c`) run
-//! over the lines of any iterable of strings (a `StringIO`, a list); it
-//! reads them all when made, so its rows are charged fuel and memory like
-//! any list, and a field over the field limit (131,072 characters) is an
-//! error, as in CPython. `Sniffer` and registered dialects are left out.
+//! over the lines of any iterable of strings (a `StringIO`, a list): a
+//! `reader` reads them a record at a time (`reader.rs`), a `DictReader`
+//! all when made, its rows charged fuel and memory like any list; a field
+//! over the field limit (131,072 characters) is an error, as in CPython.
+//! `Sniffer` and registered dialects are left out.
 
 /// Fuel for each line a reader parses (besides a unit per 8 bytes, each a
 /// step of the state machine): a row's list and its fields' strings made.
@@ -18,6 +19,10 @@ const FUEL_PER_LINE_READ: u64 = 64;
 /// Fuel for each field a writer writes (besides a unit per 8 bytes): its
 /// text made (`str()` of a number), quoted or not, joined.
 const FUEL_PER_FIELD_WRITTEN: u64 = 22;
+
+mod reader;
+
+pub(crate) use reader::ReaderSteps;
 
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
@@ -57,8 +62,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         "reader" => {
             let src = first_arg(name, &args, &kwargs, "csvfile")?;
             let d = Dialect::from_args(args.get(1), &kwargs)?;
-            let rows = read_rows(cx, &src, &d)?;
-            Ok(Value::iter(IterState::Items(rows.into())))
+            reader::reader(cx, src, d)
         }
         "DictReader" => dict_reader(cx, args, kwargs),
         "writer" | "DictWriter" => {
@@ -234,8 +238,9 @@ impl Dialect {
                     }
                 },
                 "quoting" => match as_int(v) {
-                    Some(q @ 0..=3) if !matches!(v, Value::Float(_)) => d.quoting = q,
-                    _ => return type_err("bad \"quoting\" value"),
+                    Some(q @ 0..=3) => d.quoting = q,
+                    Some(_) => return type_err("bad \"quoting\" value"),
+                    None => return type_err("\"quoting\" must be an integer"),
                 },
                 "dialect" | "fieldnames" | "restkey" | "restval" | "extrasaction" => {}
                 other => {
@@ -244,6 +249,10 @@ impl Dialect {
                     ));
                 }
             }
+        }
+        // `quotechar=None` without a `quoting` quotes nothing, as CPython's.
+        if matches!(kw(kwargs, "quotechar"), Some(Value::None)) && kw(kwargs, "quoting").is_none() {
+            d.quoting = QUOTE_NONE;
         }
         if d.quoting != QUOTE_NONE && d.quotechar.is_none() {
             return type_err("quotechar must be set if quoting enabled");
@@ -806,6 +815,13 @@ pub(crate) fn writer_method<C: Callbacks + ?Sized>(
 impl NativeObject for Writer {
     fn ty(&self) -> Ty {
         Ty::Other(&"_csv.writer")
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        match name {
+            "dialect" => Some(Native::value(reader::DialectObj(self.dialect.clone()))),
+            _ => None,
+        }
     }
 
     fn repr(&self) -> Vec<ReprPart> {
