@@ -114,11 +114,15 @@ impl Vm {
                     && matches!(y.borrow().kind, DictKind::Counter) =>
             {
                 // Held while the counts compare: no comparison runs a
-                // program's code, so neither can change under it.
-                let (x, y) = (x.borrow(), y.borrow());
-                self.meter.fuel((x.map.len() + y.map.len()) as u64)?;
-                crate::types::dict::counter::counter_order(op, &x, &y, &mut |op, p, q| {
-                    self.compare(op, p, q)
+                // program's code, so neither can change under it. Counts
+                // may be Counters in turn: each level checks the stack.
+                crate::stack_guard::walk_over(a, || {
+                    crate::stack_guard::guard_stack(&self.meter)?;
+                    let (x, y) = (x.borrow(), y.borrow());
+                    self.meter.fuel((x.map.len() + y.map.len()) as u64)?;
+                    crate::types::dict::counter::counter_order(op, &x, &y, &mut |op, p, q| {
+                        self.compare(op, p, q)
+                    })
                 })
             }
             (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
