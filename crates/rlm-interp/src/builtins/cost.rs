@@ -39,6 +39,7 @@ pub fn entries() -> Vec<(String, Cost)> {
         ("deque", deque::DEQUE_COSTS),
         ("re.Pattern", native::PATTERN_COSTS),
         ("re.Match", native::MATCH_COSTS),
+        ("re.SRE_Scanner", native::SCANNER_COSTS),
         ("datetime.datetime", native::DATETIME_COSTS),
         ("io.StringIO", native::STRINGIO_COSTS),
         ("csv.writer", native::CSV_WRITER_COSTS),
@@ -90,6 +91,7 @@ mod tests {
             deque::DEQUE_COSTS,
             native::PATTERN_COSTS,
             native::MATCH_COSTS,
+            native::SCANNER_COSTS,
             native::DATETIME_COSTS,
             native::STRINGIO_COSTS,
             native::CSV_WRITER_COSTS,
@@ -107,7 +109,7 @@ mod tests {
     #[test]
     fn every_method_has_a_cost() {
         use crate::modules::datetime::{date_time, timedelta};
-        use crate::modules::re::{match_obj, pattern};
+        use crate::modules::re::{match_obj, pattern, scanner};
         use crate::types::{deque, dict, list, native, set, str as str_, tuple};
         let pairs: Vec<(&str, &[&'static str], CostTable)> = vec![
             ("str", str_::methods::STR_METHODS, str_::methods::STR_COSTS),
@@ -120,6 +122,7 @@ mod tests {
             ("deque", deque::DEQUE_METHODS, deque::DEQUE_COSTS),
             ("re.Pattern", pattern::METHODS, native::PATTERN_COSTS),
             ("re.Match", match_obj::METHODS, native::MATCH_COSTS),
+            ("re.SRE_Scanner", scanner::METHODS, native::SCANNER_COSTS),
             ("timedelta", timedelta::METHODS, &[("total_seconds", FREE)]),
             ("dict_keys", crate::types::dict::view::METHODS, native::DICT_VIEW_COSTS),
             ("StringIO", crate::types::stringio::METHODS, native::STRINGIO_COSTS),

@@ -20,6 +20,7 @@ use crate::modules::datetime::date_time::DateTime;
 use crate::modules::datetime::timedelta::TimeDelta;
 use crate::modules::re::engine::CompiledRegex;
 use crate::modules::re::match_obj::MatchObj;
+use crate::modules::re::scanner::Scanner;
 use crate::modules::sys::SysStream;
 use crate::types::stringio::StringIo;
 use crate::value::*;
@@ -46,6 +47,8 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         crate::modules::re::match_obj::match_method(found, name, args, kwargs)
     } else if let Some(p) = m.downcast_ref::<Rc<CompiledRegex>>() {
         crate::modules::re::re_call(cx, name, Some(p.clone()), args, kwargs)
+    } else if let Some(s) = m.downcast_ref::<Scanner>() {
+        crate::modules::re::scanner_call(cx, s, name)
     } else if let Some(f) = m.downcast_ref::<StringIo>() {
         crate::types::stringio::method(cx, f, name, args)
     } else if let Some(w) = m.downcast_ref::<Writer>() {

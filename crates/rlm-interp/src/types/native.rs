@@ -39,11 +39,15 @@ pub(crate) const PATTERN_COSTS: CostTable = &[
     ("finditer", cost(WorkDone, TEXT)),
     ("fullmatch", cost(WorkDone, TEXT)),
     ("match", cost(WorkDone, TEXT)),
+    ("scanner", FREE),
     ("search", cost(WorkDone, TEXT)),
     ("split", cost(WorkDone, TEXT)),
     ("sub", cost(WorkDone, TEXT)),
     ("subn", cost(WorkDone, TEXT)),
 ];
+/// Each call is one search, charged as it reads (`re/engine.rs`).
+pub(crate) const SCANNER_COSTS: CostTable =
+    &[("match", cost(WorkDone, TEXT)), ("search", cost(WorkDone, TEXT))];
 pub(crate) const MATCH_COSTS: CostTable = &[
     ("end", FREE),
     ("expand", cost(Arg(0), TEXT)),

@@ -218,6 +218,8 @@ pub const PROBES: &[Probe] = &[
     p("re.Pattern.split", Text, "r = P.split(X)"),
     p("re.Pattern.sub", Text, "r = P.sub('y', X)"),
     p("re.Pattern.subn", Text, "r = P.subn('y', X)"),
+    p("re.SRE_Scanner.match", Text, "r = Q.scanner(X).match()"),
+    p("re.SRE_Scanner.search", Text, "r = P.scanner(X).search()"),
     p("re.Match.expand", Text, "r = M.expand(X)"),
     p("datetime.datetime.strftime", Text, "r = D0.strftime(X)"),
     p("io.StringIO.write", Text, "F.write(X)"),

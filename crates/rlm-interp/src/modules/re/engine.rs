@@ -12,6 +12,7 @@ use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::meter::Meter;
 use crate::modules::re::ascii_twin::{self, AsciiTwin};
+use crate::modules::re::error::re_error;
 use crate::modules::re::flags::{ASCII, DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::modules::re::flat::Flat;
 use crate::modules::re::match_obj::MatchObj;
@@ -51,6 +52,8 @@ pub struct CompiledRegex {
     tail_group: Option<usize>,
     /// Group names by index (index 0 is the whole match).
     pub names: Vec<Option<String>>,
+    /// The order each group's `)` comes in (`rewrite::group_close_order`).
+    pub close_order: Vec<usize>,
     /// Fuel to compile it (and each anchored/full variant): its expanded size.
     compile_fuel: u64,
     /// Fuel per 64 bytes a search scans: grows with the program's size.
@@ -325,6 +328,7 @@ fn build_pattern(
         newline_variant: RefCell::new(None),
         bare_dollar,
         tail_group,
+        close_order: rewrite::group_close_order(source),
         names,
         // What a miss of the cache charged (`compile_pattern`): a hit pays
         // the same, so a program's fuel does not depend on the thread's past.
@@ -432,6 +436,9 @@ const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<CompiledRegex>> {
     match p {
         Value::Native(n) => match n.module::<Rc<CompiledRegex>>() {
+            Some(_) if flags != 0 => {
+                exc(ExcKind::ValueError, "cannot process flags argument with a compiled pattern")
+            }
             Some(p) => Ok(p.clone()),
             None => type_err("first argument must be string or compiled pattern"),
         },
@@ -451,7 +458,7 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
             }
             let size = super::size::expanded_size(s.as_str());
             if size.states > MAX_EXPANDED_STATES {
-                return exc(ExcKind::ReError, too_large(COMPILED_SIZE_LIMIT));
+                return Err(re_error(p, &too_large(COMPILED_SIZE_LIMIT)));
             }
             meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags, size)))?;
             match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
@@ -474,7 +481,7 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
                     });
                     Ok(p)
                 }
-                Err(e) => exc(ExcKind::ReError, e),
+                Err(e) => Err(re_error(p, &e)),
             }
         }
         other => type_err(format!(
@@ -519,7 +526,7 @@ fn variant_in(
     let limit = meter.limits.regex_backtrack_limit;
     let mut v = match build(&p.source, p.flags, wrap, dollar, limit) {
         Ok(v) => v,
-        Err(e) => return exc(ExcKind::ReError, e),
+        Err(e) => return Err(re_error(&Value::str(p.source.as_str()), &e)),
     };
     // Shared as the pattern it hangs on is.
     v.shared = p.shared;

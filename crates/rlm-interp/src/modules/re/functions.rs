@@ -2,6 +2,7 @@
 //! implementation: a module function compiles its pattern, then calls the
 //! method), with CPython's `pos`/`endpos`, `count`/`maxsplit` and templates.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::args::{Kwargs, as_int, kw};
@@ -13,6 +14,8 @@ use crate::modules::re::engine::{
     CompiledRegex, Wrap, all_matches, all_matches_from, compile_pattern, make_match, search_at,
     search_paid, variant,
 };
+use crate::modules::re::error::re_error;
+use crate::modules::re::scanner::Scanner;
 use crate::value::*;
 
 /// What one match object costs: its `Native`'s `Rc` box, its own box and
@@ -92,8 +95,11 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
 ) -> R<Value> {
     match name {
         "search" | "match" | "fullmatch" => {
-            let (hay, start) =
-                window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+            let (hay, start) = window(
+                &hay_arg(&args, kwargs, 0, "string")?,
+                arg(&args, kwargs, 1, "pos"),
+                arg(&args, kwargs, 2, "endpos"),
+            );
             if start > 0 && name != "search" {
                 // Anchored at `pos`: search from there and keep a match that starts there.
                 let sp = search_at(cx.meter(), &pattern, hay.as_str(), start)?;
@@ -119,8 +125,11 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
             }
         }
         "findall" => {
-            let (hay, start) =
-                window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+            let (hay, start) = window(
+                &hay_arg(&args, kwargs, 0, "string")?,
+                arg(&args, kwargs, 1, "pos"),
+                arg(&args, kwargs, 2, "endpos"),
+            );
             let ms = all_matches_from(cx.meter(), &pattern, hay.as_str(), start, usize::MAX)?;
             let g = pattern.groups();
             let sub = |sp: &Option<(usize, usize)>| match sp {
@@ -148,10 +157,26 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
         }
         "finditer" => {
             // Lazy, as CPython's: each step is one search.
-            let (hay, start) =
-                window(&hay_arg(&args, kwargs, 0, "string")?, args.get(1), args.get(2));
+            let (hay, start) = window(
+                &hay_arg(&args, kwargs, 0, "string")?,
+                arg(&args, kwargs, 1, "pos"),
+                arg(&args, kwargs, 2, "endpos"),
+            );
             let p = Native::value(pattern);
             Ok(Value::iter(IterState::Matches(p, hay, start, false)))
+        }
+        "scanner" => {
+            let (hay, start) = window(
+                &hay_arg(&args, kwargs, 0, "string")?,
+                arg(&args, kwargs, 1, "pos"),
+                arg(&args, kwargs, 2, "endpos"),
+            );
+            Ok(Native::value(Scanner {
+                pattern: Native::value(pattern),
+                hay,
+                pos: Cell::new(start),
+                searched: Cell::new(false),
+            }))
         }
         "sub" | "subn" => re_sub(cx, name, &pattern, &args, kwargs),
         "split" => {
@@ -205,7 +230,7 @@ fn re_sub<C: Callbacks + ?Sized>(
     let ms = all_matches(cx.meter(), pattern, hay.as_str(), limit)?;
     let text = hay.as_str();
     let template = match &repl {
-        Value::Str(r) => Some(parse_template(r.as_str(), pattern)?),
+        Value::Str(r) => Some(parse_template(r, pattern)?),
         _ => None,
     };
     // Charged as it grows, and held to the string cap (empty matches
@@ -274,6 +299,50 @@ pub(crate) fn finditer_step(
     Ok(Some((make_match(hay, sp, p), next)))
 }
 
+/// `scanner.search()` or `scanner.match()`: the next match from where the
+/// last one ended (`None` from then on once none is left).
+pub(crate) fn scanner_call<C: Callbacks + ?Sized>(cx: &mut C, s: &Scanner, name: &str) -> R<Value> {
+    let pos = s.pos.get();
+    let Some(p) = Native::of::<Rc<CompiledRegex>>(&s.pattern) else { return Ok(Value::None) };
+    let found = match name {
+        "search" => {
+            let searched = s.searched.replace(true);
+            finditer_step(cx.meter(), &s.pattern, &s.hay, pos, searched)?
+        }
+        "match" if pos <= s.hay.byte_len() => {
+            let sp = search_at(cx.meter(), p, s.hay.as_str(), pos)?;
+            match sp {
+                Some(sp) if sp[0].is_some_and(|(a, _)| a == pos) => {
+                    let next = super::engine::next_search_start(s.hay.as_str(), pos, &sp);
+                    cx.meter().alloc(match_bytes(p.groups()))?;
+                    Some((make_match(&s.hay, sp, p), next))
+                }
+                _ => None,
+            }
+        }
+        "match" => None,
+        _ => {
+            let msg = format!("'re.SRE_Scanner' object has no attribute '{name}'");
+            return exc(ExcKind::AttributeError, msg);
+        }
+    };
+    Ok(match found {
+        Some((m, next)) => {
+            s.pos.set(next);
+            m
+        }
+        None => {
+            s.pos.set(usize::MAX);
+            Value::None
+        }
+    })
+}
+
+/// The argument at position `i` or keyword `name`.
+fn arg<'a>(args: &'a [Value], kwargs: &'a Kwargs, i: usize, name: &str) -> Option<&'a Value> {
+    args.get(i).or_else(|| kw(kwargs, name))
+}
+
 /// The string argument at position `i` or keyword `kname`.
 fn hay_arg(args: &[Value], kwargs: &Kwargs, i: usize, kname: &str) -> R<Str> {
     match args.get(i).or_else(|| kw(kwargs, kname)) {
@@ -302,12 +371,13 @@ pub(super) enum TPiece {
     Group(usize),
 }
 
-pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
+/// The pieces of a `sub` template (its errors name it as their pattern).
+pub(super) fn parse_template(template: &Str, p: &CompiledRegex) -> R<Vec<TPiece>> {
     let mut out = Vec::new();
     let mut lit = String::new();
-    let chars: Vec<char> = t.chars().collect();
+    let chars: Vec<char> = template.as_str().chars().collect();
     let mut i = 0;
-    let bad = |msg: String| -> Fault { Fault::Exc(Exception::new(ExcKind::ReError, msg)) };
+    let bad = |msg: String| -> Fault { re_error(&Value::Str(template.clone()), &msg) };
     while i < chars.len() {
         let c = chars[i];
         if c != '\\' || i + 1 >= chars.len() {
@@ -323,6 +393,10 @@ pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
             'n' => lit.push('\n'),
             't' => lit.push('\t'),
             'r' => lit.push('\r'),
+            'a' => lit.push('\x07'),
+            'b' => lit.push('\x08'),
+            'f' => lit.push('\x0c'),
+            'v' => lit.push('\x0b'),
             '\\' => lit.push('\\'),
             'g' => {
                 if chars.get(i + 2) != Some(&'<') {
@@ -333,6 +407,19 @@ pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
                 while j < chars.len() && chars[j] != '>' {
                     name.push(chars[j]);
                     j += 1;
+                }
+                if j == chars.len() {
+                    return Err(bad(format!("missing >, unterminated name at position {}", i + 3)));
+                }
+                if name.is_empty() {
+                    return Err(bad(format!("missing group name at position {}", i + 3)));
+                }
+                let numeric = name.bytes().all(|b| b.is_ascii_digit());
+                if !numeric && !crate::unicode::is_identifier(&name) {
+                    let at = i + 3;
+                    return Err(bad(format!(
+                        "bad character in group name '{name}' at position {at}"
+                    )));
                 }
                 let g = match name.parse::<usize>() {
                     Ok(g) => g,
@@ -352,14 +439,12 @@ pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
                 i = j + 1;
             }
             d if d.is_ascii_digit() => {
-                let mut j = i + 1;
-                let mut num = String::new();
-                while j < chars.len() && chars[j].is_ascii_digit() && num.len() < 2 {
-                    num.push(chars[j]);
-                    j += 1;
+                let (item, next) = template_digits(&chars, i).map_err(&bad)?;
+                match item {
+                    Ok(c) => lit.push(c),
+                    Err(g) => group = Some(g),
                 }
-                group = Some(num.parse().unwrap_or(0));
-                i = j;
+                i = next;
             }
             c if c.is_ascii_alphabetic() => {
                 return Err(bad(format!("bad escape \\{c} at position {i}")));
@@ -368,6 +453,10 @@ pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
                 lit.push('\\');
                 lit.push(c);
             }
+        }
+        if n.is_ascii_digit() && group.is_none() {
+            // An octal escape, already read.
+            continue;
         }
         match group {
             Some(g) => {
@@ -390,6 +479,39 @@ pub(super) fn parse_template(t: &str, p: &CompiledRegex) -> R<Vec<TPiece>> {
         out.push(TPiece::Lit(lit));
     }
     Ok(out)
+}
+
+/// The escape of digits at `i` of a template, as sre reads it: a `0` and
+/// up to two more octal digits, or three octal digits, are a character
+/// (`Ok`); else one or two digits are a group (`Err`). With where the
+/// template goes on, or the error's message.
+fn template_digits(chars: &[char], i: usize) -> Result<(Result<char, usize>, usize), String> {
+    let octal = |k: usize| chars.get(k).is_some_and(|c| ('0'..='7').contains(c));
+    let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
+    let value = |from: usize, to: usize| {
+        chars[from..to].iter().fold(0u32, |v, c| v * 8 + c.to_digit(8).unwrap_or(0))
+    };
+    if chars[i + 1] == '0' {
+        let mut j = i + 2;
+        while j < i + 4 && octal(j) {
+            j += 1;
+        }
+        return Ok((Ok(char::from_u32(value(i + 1, j)).unwrap_or('\0')), j));
+    }
+    if octal(i + 1) && octal(i + 2) && octal(i + 3) {
+        let v = value(i + 1, i + 4);
+        if v > 0o377 {
+            let text: String = chars[i..i + 4].iter().collect();
+            return Err(format!(
+                "octal escape value {text} outside of range 0-0o377 at position {i}"
+            ));
+        }
+        return Ok((Ok(char::from_u32(v).unwrap_or('\0')), i + 4));
+    }
+    let end = if digit(i + 2) { i + 3 } else { i + 2 };
+    let g =
+        chars[i + 1..end].iter().fold(0usize, |v, c| v * 10 + c.to_digit(10).unwrap_or(0) as usize);
+    Ok((Err(g), end))
 }
 
 pub fn escape(s: &str) -> String {

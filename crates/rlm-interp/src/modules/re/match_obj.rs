@@ -108,7 +108,7 @@ pub(crate) fn match_method(m: &MatchObj, name: &str, args: Vec<Value>, kwargs: K
             let Some(Value::Str(t)) = args.first() else {
                 return type_err("expand() argument must be str");
             };
-            let pieces = parse_template(t.as_str(), &m.pattern)?;
+            let pieces = parse_template(t, &m.pattern)?;
             let mut out = String::new();
             for p in pieces {
                 match p {
@@ -132,16 +132,36 @@ pub(crate) fn match_attr(m: &MatchObj, name: &str) -> Option<Value> {
         "re" => Native::value(m.pattern.clone()),
         "pos" => Value::Int(m.pos as i64),
         "endpos" => Value::Int(m.endpos as i64),
-        "lastindex" => match (1..m.spans.len()).rev().find(|&i| m.spans[i].is_some()) {
+        "lastindex" => match last_index(m) {
             Some(i) => Value::Int(i as i64),
             None => Value::None,
         },
-        "lastgroup" => match (1..m.spans.len()).rev().find(|&i| m.spans[i].is_some()) {
+        "lastgroup" => match last_index(m) {
             Some(i) => m.pattern.names[i].as_ref().map_or(Value::None, |n| Value::str(n.as_str())),
             None => Value::None,
         },
+        "regs" => Value::tuple(
+            (0..m.spans.len())
+                .map(|i| {
+                    let (a, b) = m.spans[i].map_or((-1, -1), |(a, b)| {
+                        (m.hay.char_of_byte(a) as i64, m.hay.char_of_byte(b) as i64)
+                    });
+                    Value::tuple(vec![Value::Int(a), Value::Int(b)])
+                })
+                .collect(),
+        ),
         _ => return None,
     })
+}
+
+/// The group that closed last (sre's `lastindex`): of the matched groups
+/// that end last, the one whose `)` comes last in the pattern.
+fn last_index(m: &MatchObj) -> Option<usize> {
+    let rank = |i: usize| m.pattern.close_order.get(i).copied().unwrap_or(i);
+    (1..m.spans.len())
+        .filter_map(|i| m.spans[i].map(|(_, e)| (e, rank(i), i)))
+        .max()
+        .map(|(_, _, i)| i)
 }
 
 pub(crate) fn match_repr(m: &MatchObj) -> Vec<ReprPart> {

@@ -3,11 +3,13 @@
 //! limit) only for lookaround and backreferences. Positions are code points.
 //! `engine.rs` compiles and runs patterns, `functions.rs` is the module's and
 //! the patterns' functions, `match_obj.rs`/`pattern.rs` the native objects,
-//! `sre_check.rs` CPython's syntax check, `flat.rs` the walk that searches and
-//! resolves the groups of flat patterns as sre does.
+//! `sre_check.rs` CPython's syntax check, `error.rs` the `re.error` it
+//! raises, `scanner.rs` `Pattern.scanner`'s object, `flat.rs` the walk that
+//! searches and resolves the groups of flat patterns as sre does.
 
 mod ascii_twin;
 pub(crate) mod engine;
+mod error;
 mod flags;
 mod flat;
 mod functions;
@@ -15,11 +17,12 @@ pub(crate) mod match_obj;
 pub(crate) mod pattern;
 mod reach;
 mod rewrite;
+pub(crate) mod scanner;
 mod size;
 pub(crate) mod sre_check;
 mod translate;
 
-pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call};
+pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call, scanner_call};
 
 use std::rc::Rc;
 

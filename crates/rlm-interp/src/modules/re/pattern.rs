@@ -5,17 +5,17 @@ use std::rc::Rc;
 
 use crate::cost::CostTable;
 use crate::modules::re::engine::CompiledRegex;
-use crate::modules::re::flags::{DOTALL, IGNORECASE, MULTILINE, UNICODE, VERBOSE};
+use crate::modules::re::flags::{ASCII, LOCALE, UNICODE, flags_repr, pattern_flags};
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 
 pub(crate) const METHODS: &[&str] =
-    &["search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"];
+    &["search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split", "scanner"];
 
 pub(crate) fn pattern_attr(p: &CompiledRegex, name: &str) -> Option<Value> {
     Some(match name {
         "pattern" => Value::str(p.source.as_str()),
-        "flags" => Value::Int(p.flags | UNICODE),
+        "flags" => Value::Int(pattern_flags(p.flags, &p.source)),
         "groups" => Value::Int(p.groups() as i64),
         "groupindex" => {
             let mut d = Dict::new();
@@ -30,24 +30,17 @@ pub(crate) fn pattern_attr(p: &CompiledRegex, name: &str) -> Option<Value> {
     })
 }
 
+/// `re.compile('a', re.IGNORECASE)`: the pattern's repr cut at 200
+/// characters, and its flags but a str pattern's default `re.UNICODE`.
 pub(crate) fn pattern_repr(p: &CompiledRegex) -> Vec<ReprPart> {
-    let mut flags = Vec::new();
-    for (bit, name) in [
-        (IGNORECASE, "re.IGNORECASE"),
-        (MULTILINE, "re.MULTILINE"),
-        (DOTALL, "re.DOTALL"),
-        (VERBOSE, "re.VERBOSE"),
-    ] {
-        if p.flags & bit != 0 {
-            flags.push(name);
-        }
+    const SHOWN: usize = 200;
+    let mut flags = pattern_flags(p.flags, &p.source);
+    if flags & (ASCII | LOCALE | UNICODE) == UNICODE {
+        flags &= !UNICODE;
     }
-    let close = if flags.is_empty() { ")".to_string() } else { format!(", {})", flags.join("|")) };
-    vec![
-        ReprPart::Text("re.compile(".to_string()),
-        ReprPart::Value(Value::str(p.source.as_str())),
-        ReprPart::Text(close),
-    ]
+    let close = if flags == 0 { ")".to_string() } else { format!(", {})", flags_repr(flags)) };
+    let source = crate::types::str::repr::repr_str_head(&p.source, SHOWN);
+    vec![ReprPart::Text(format!("re.compile({source}{close}"))]
 }
 
 /// A compiled pattern (`re.compile(...)`): its methods are `re`'s functions

@@ -218,6 +218,52 @@ fn trailing_lookahead_start(source: &str, syntax: &[Syntax]) -> Option<usize> {
         .then_some(start)
 }
 
+/// For each capturing group (index 0 is the whole match), the order its
+/// `)` comes in among the groups' (sre's `lastindex` is the group that
+/// closed last: of two groups ending at one place, the one closed later).
+pub(super) fn group_close_order(source: &str) -> Vec<usize> {
+    let syntax = syntax_chars(source);
+    let adjacent = |k: usize, c: char| {
+        syntax.get(k + 1).is_some_and(|n| n.c == c && n.at == syntax[k].at + syntax[k].c.len_utf8())
+    };
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut groups = 0;
+    let mut ranks = vec![0];
+    let mut closed = 0;
+    let mut k = 0;
+    while k < syntax.len() {
+        match syntax[k].c {
+            '(' if adjacent(k, '?') && adjacent(k + 1, '#') => {
+                // A comment: to its `)`.
+                while k < syntax.len() && syntax[k].c != ')' {
+                    k += 1;
+                }
+            }
+            '(' => {
+                let named = adjacent(k, '?')
+                    && adjacent(k + 1, 'P')
+                    && syntax.get(k + 3).is_some_and(|n| n.c == '<');
+                if !adjacent(k, '?') || named {
+                    groups += 1;
+                    ranks.push(0);
+                    open.push(Some(groups));
+                } else {
+                    open.push(None);
+                }
+            }
+            ')' => {
+                if let Some(Some(g)) = open.pop() {
+                    closed += 1;
+                    ranks[g] = closed;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    ranks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

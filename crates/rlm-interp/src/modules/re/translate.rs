@@ -189,6 +189,23 @@ pub(super) fn translate(p: &str, how: Translation) -> String {
                 i = j + 1;
                 continue;
             }
+            '(' if chars.get(i + 1) == Some(&'?') && chars.get(i + 2) == Some(&'(') => {
+                // A conditional on a group's name, `(?(name)`: the
+                // backtracking engine reads `(?(<name>)` (a number as is).
+                let Some(len) = chars[i + 3..].iter().position(|&c| c == ')') else {
+                    out.push(c);
+                    i += 1;
+                    continue;
+                };
+                let name: String = chars[i + 3..i + 3 + len].iter().collect();
+                if name.chars().all(|c| c.is_ascii_digit()) {
+                    out.push_str(&format!("(?({name})"));
+                } else {
+                    out.push_str(&format!("(?(<{name}>)"));
+                }
+                i += 4 + len;
+                continue;
+            }
             // Called with `Lookahead` only when every `$` is sre's bare one
             // (`rewrite::has_bare_dollar`).
             '$' if how.dollar == Dollar::Lookahead => out.push_str("(?=\\n?\\z)"),

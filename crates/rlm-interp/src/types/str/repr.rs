@@ -45,6 +45,24 @@ fn escape_width(c: char, quote: char) -> usize {
 pub fn repr_str_into(s: &str, out: &mut String) {
     let quote = repr_quote(s);
     out.push(quote);
+    escaped_into(s, quote, out);
+    out.push(quote);
+}
+
+/// The first `n` characters of `repr(s)`, read from at most `n` characters
+/// of `s` (a long `re.Pattern`'s repr shows no more).
+pub fn repr_str_head(s: &str, n: usize) -> String {
+    let quote = repr_quote(s);
+    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    let mut out = String::new();
+    out.push(quote);
+    escaped_into(&s[..end], quote, &mut out);
+    out.push(quote);
+    out.chars().take(n).collect()
+}
+
+/// The characters of `s` as `repr` writes them between `quote`s.
+fn escaped_into(s: &str, quote: char, out: &mut String) {
     // Runs of printable ASCII but `\\` and the quote are copied whole; only
     // the rest is looked at a character at a time.
     let q = quote as u8;
@@ -84,7 +102,6 @@ pub fn repr_str_into(s: &str, out: &mut String) {
             c => out.push(c),
         }
     }
-    out.push(quote);
 }
 
 /// `str.isprintable`, which decides what `repr` escapes.
