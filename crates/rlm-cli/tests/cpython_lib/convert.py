@@ -1038,16 +1038,32 @@ def _driver():
     return mod
 
 
-def _exec(source, uid, i64):
-    """Runs `source`; with `i64`, every int an operation, call or literal makes
-    past 64 bits is an OverflowError. Returns (stdout, error or None)."""
+class _NoBytes(ast.NodeTransformer):
+    """`x.encode(...)` (a str's bytes; a JSONEncoder's `encode` makes a str) raises."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "encode" and "JSONEncoder" not in ast.unparse(f.value):
+            return ast.copy_location(ast.Call(ast.Name("_no_bytes", ast.Load()), [], []), node)
+        return node
+
+
+def _no_bytes():
+    raise NotImplementedError("bytes")
+
+
+def _exec(source, uid, mode=None):
+    """Runs `source`; in mode "i64", every int an operation, call or literal makes
+    past 64 bits is an OverflowError; in mode "bytes", making bytes from a str is an
+    error. Returns (stdout, error or None)."""
     out = io.StringIO()
     err = None
     signal.alarm(30)
     try:
         tree = ast.parse(source, uid)
-        g = {"__name__": "__main__"}
-        if i64:
+        g = {"__name__": "__main__", "_no_bytes": _no_bytes}
+        if mode == "i64":
             driver = _driver()
 
             class Wide(driver._I64):
@@ -1056,6 +1072,8 @@ def _exec(source, uid, i64):
 
             tree = ast.fix_missing_locations(Wide().visit(tree))
             g["_i64"] = driver._i64
+        elif mode == "bytes":
+            tree = ast.fix_missing_locations(_NoBytes().visit(tree))
         with contextlib.redirect_stdout(out):
             exec(compile(tree, uid, "exec"), g)
     except BaseException as e:  # noqa: BLE001 - any failure drops the program
@@ -1066,22 +1084,26 @@ def _exec(source, uid, i64):
 
 
 def run_one(unit):
-    """CPython's run of a program, and whether it needs ints past 64 bits: run
-    again with the DSL's 64-bit ints, it fails or prints something else."""
+    """CPython's run of a program, and what it needs that the DSL leaves out by
+    design, if anything: run again with the DSL's 64-bit ints, or with no bytes
+    made from a str, it fails or prints something else (a skip reason, or None)."""
     signal.signal(signal.SIGALRM, _alarm)
-    out, err = _exec(unit["source"], unit["id"], False)
-    wide = False
+    out, err = _exec(unit["source"], unit["id"])
+    needs = None
     if err is None:
-        narrow_out, narrow_err = _exec(unit["source"], unit["id"], True)
-        wide = narrow_err is not None or narrow_out != out
-    return unit["id"], out, err, wide
+        for mode, reason in (("i64", WIDE_INTS), ("bytes", "bytes")):
+            other_out, other_err = _exec(unit["source"], unit["id"], mode)
+            if other_err is not None or other_out != out:
+                needs = reason
+                break
+    return unit["id"], out, err, needs
 
 
 def run_cpython(units, jobs):
     import warnings
     warnings.simplefilter("ignore")
     with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
-        return {uid: (out, err, wide) for uid, out, err, wide in pool.imap_unordered(run_one, units, chunksize=8)}
+        return {uid: (out, err, needs) for uid, out, err, needs in pool.imap_unordered(run_one, units, chunksize=8)}
 
 
 def main():
@@ -1128,11 +1150,11 @@ def main():
         all_units += units
     results = run_cpython(all_units, args.jobs)
     for u in all_units:
-        out, err, wide = results[u["id"]]
-        if wide:
-            # The DSL's ints are 64-bit by design (grammar/reference.md), as it has no bytes.
+        out, err, needs = results[u["id"]]
+        if needs is not None:
+            # The DSL's ints are 64-bit and it has no bytes, by design (grammar/reference.md).
             skipped = doc["modules"][u["module"]]["skipped"]
-            skipped[WIDE_INTS] = skipped.get(WIDE_INTS, 0) + 1
+            skipped[needs] = skipped.get(needs, 0) + 1
             continue
         if err is not None:
             doc["modules"][u["module"]]["cpython_failed"] += 1

@@ -94,12 +94,6 @@ pub const KNOWN: &[Known] = &[
         ours: "",
         cpython: "TypeError",
     },
-    Known {
-        id: "lenient-lookup-arguments",
-        statement: ".maketrans(",
-        ours: "ValueError",
-        cpython: "TypeError",
-    },
     Known { id: "method-lookup-order", statement: "", ours: "Error", cpython: "AttributeError" },
     Known { id: "set-keeps-which-equal-element", statement: "True", ours: "set[", cpython: "set[" },
     Known {
@@ -107,12 +101,6 @@ pub const KNOWN: &[Known] = &[
         statement: "|= ",
         ours: "Counter(",
         cpython: "Counter(",
-    },
-    Known {
-        id: "lenient-lookup-arguments",
-        statement: ".maketrans(",
-        ours: "TypeError",
-        cpython: "ValueError",
     },
     Known {
         id: "count-saturates",

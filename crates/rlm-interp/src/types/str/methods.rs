@@ -727,8 +727,16 @@ fn str_layout<C: Callbacks + ?Sized>(
                             None => Mapped::Keep,
                             Some(Value::None) => Mapped::Drop,
                             Some(Value::Str(r)) => Mapped::Text(r),
-                            Some(v) => match as_int(&v).and_then(|i| char::from_u32(i as u32)) {
-                                Some(r) => Mapped::Char(r),
+                            Some(v) => match as_int(&v) {
+                                Some(i) => match u32::try_from(i).ok().and_then(char::from_u32) {
+                                    Some(r) => Mapped::Char(r),
+                                    // (A lone surrogate, as `chr` says, cannot be in a str here.)
+                                    None => {
+                                        return crate::fault::value_err(
+                                            "character mapping must be in range(0x110000)",
+                                        );
+                                    }
+                                },
                                 None => {
                                     return type_err(
                                         "character mapping must return integer, None or str",
@@ -785,17 +793,35 @@ fn str_range(s: &Str, start: Option<&Value>, end: Option<&Value>) -> R<Option<St
     Ok(Some(StrRange { chars: a..b, bytes: s.byte_of_char(a)..s.byte_of_char(b) }))
 }
 
-/// `str.maketrans(dict)` or `str.maketrans(from, to[, delete])`.
+/// `str.maketrans(dict)` or `str.maketrans(from, to[, delete])`, with
+/// CPython's checks in its order (the second and third arguments' types
+/// first, as its argument parser does).
 pub(crate) fn str_maketrans(args: &[Value]) -> R<Value> {
+    if args.is_empty() || args.len() > 3 {
+        let bound = if args.is_empty() { "at least 1 argument" } else { "at most 3 arguments" };
+        return type_err(format!("maketrans expected {bound}, got {}", args.len()));
+    }
+    for (i, v) in args.iter().enumerate().skip(1) {
+        if !matches!(v, Value::Str(_)) {
+            let n = i + 1;
+            return type_err(format!(
+                "maketrans() argument {n} must be str, not {}",
+                v.type_name()
+            ));
+        }
+    }
     let mut d = Dict::new();
-    match (args.first(), args.get(1)) {
-        (Some(Value::Dict(src)), None) => {
+    match (&args[0], args.get(1)) {
+        (Value::Dict(src), None) => {
             for (k, v) in src.borrow().map.iter() {
                 let k = match &k.0 {
                     Value::Str(s) if s.char_len() == 1 => {
                         Value::Int(s.as_str().chars().next().map_or(0, |c| c as i64))
                     }
-                    Value::Int(i) => Value::Int(*i),
+                    Value::Str(_) => {
+                        return value_err("string keys in translate table must be of length 1");
+                    }
+                    k @ (Value::Int(_) | Value::Bool(_)) => k.clone(),
                     _ => {
                         return type_err("keys in translate table must be strings or integers");
                     }
@@ -803,7 +829,10 @@ pub(crate) fn str_maketrans(args: &[Value]) -> R<Value> {
                 d.map.insert(Key(k), v.clone());
             }
         }
-        (Some(Value::Str(a)), Some(Value::Str(b))) => {
+        (_, None) => {
+            return type_err("if you give only one argument to maketrans it must be a dict");
+        }
+        (Value::Str(a), Some(Value::Str(b))) => {
             if a.char_len() != b.char_len() {
                 return value_err("the first two maketrans arguments must have equal length");
             }
@@ -818,7 +847,7 @@ pub(crate) fn str_maketrans(args: &[Value]) -> R<Value> {
         }
         _ => {
             return type_err(
-                "maketrans() arguments must be a dict, or two strings of equal length",
+                "first maketrans argument must be a string if there is a second argument",
             );
         }
     }
