@@ -45,6 +45,12 @@ pub const KNOWN: &[Known] = &[
     Known { id: "int64-inside-builtins", statement: "sum(", ours: "OverflowError", cpython: "" },
     Known {
         id: "int64-inside-builtins",
+        statement: "itertools.accumulate(",
+        ours: "OverflowError",
+        cpython: "",
+    },
+    Known {
+        id: "int64-inside-builtins",
         statement: "itertools.count(",
         ours: "9223372036854775807",
         cpython: "",
