@@ -60,7 +60,7 @@ OUT_BUILTINS = {
     "eval", "exec", "compile", "open", "globals", "locals", "vars", "__import__",
     "bytes", "bytearray", "memoryview", "complex", "object", "super", "property",
     "classmethod", "staticmethod", "setattr", "delattr", "id", "input", "breakpoint",
-    "help", "type3",
+    "help",
 }
 
 # namedtuple makes a class, and the DSL has none by design (grammar/reference.md).
@@ -68,6 +68,15 @@ NAMEDTUPLE = "namedtuple: a class factory"
 
 # The datetime class methods that read the clock or the local time zone.
 CLOCK_ATTRS = {"now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp"}
+
+# Methods that test what docs/divergences.md records as a deliberate design
+# deviation, by id, with the divergence's name as the skip reason. Kept to the
+# methods whose every failing check is that deviation.
+DOCUMENTED_DEVIATIONS = {
+    # a float has no identity here, so `nan in [nan]` is False (CPython's
+    # containers compare by identity first): divergences.md, "Numbers"
+    "test_float.GeneralFloatCases.test_float_containment": "float identity (docs/divergences.md)",
+}
 
 # Which files make each module's programs; `classes` limits the test classes.
 MODULES = [
@@ -704,6 +713,12 @@ class Features(ast.NodeVisitor):
     def visit_ClassDef(self, node):
         self.hit("class")
 
+    def visit_Call(self, node):
+        # `type(name, bases, dict)` makes a class
+        if isinstance(node.func, ast.Name) and node.func.id == "type" and len(node.args) == 3:
+            self.hit("class")
+        self.generic_visit(node)
+
     def visit_With(self, node):
         self.hit("with")
 
@@ -1008,6 +1023,9 @@ def collect(lib, spec):
                     done.add(key)
                     module = attribute_to.get(f.rel, spec["name"])
                     uid = f"{module}.{cls.name}.{m.name}" if c is cls else f"{module}.{c.name}.{m.name}"
+                    if uid in DOCUMENTED_DEVIATIONS:
+                        skipped.append((module, uid, DOCUMENTED_DEVIATIONS[uid]))
+                        continue
                     try:
                         src = convert_method(world, fi, cls, f, m, spec)
                         units.append({"module": module, "id": uid, "source": src})

@@ -51,7 +51,7 @@ pub(crate) fn construct<C: Callbacks + ?Sized>(
     match t {
         Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
         Ty::Int => int_new(&args, &kwargs),
-        Ty::Float => float_new(&args),
+        Ty::Float => float_new(&args, &kwargs),
         Ty::Str => match args.into_iter().next() {
             None => Ok(Value::str("")),
             Some(v) => crate::format::repr::str_value(cx.meter(), v),

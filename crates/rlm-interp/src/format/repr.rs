@@ -182,7 +182,7 @@ pub(crate) fn repr_into(
         Value::Type(t) => out.push_str(&t.class_repr()),
         Value::Exc(e) => exc_repr(meter, e, out, depth, seen)?,
         Value::Module(m) => out.push_str(&format!("<module '{}' (built-in)>", m.name)),
-        Value::Iter(_) => out.push_str("<iterator object>"),
+        Value::Iter(it) => iter_repr(meter, it, out, depth, seen)?,
         Value::Coroutine(c) => {
             out.push_str(&format!("<coroutine object {}>", c.borrow().func.code.name))
         }
@@ -284,6 +284,41 @@ fn tuple_repr(
     }
     out.push(')');
     seen.pop();
+    Ok(())
+}
+
+/// `repeat('a', 2)` (the count left) and `count(5, 2)` as CPython writes
+/// them; any other iterator is `<iterator object>` (docs/divergences.md,
+/// `iterator-type-names`).
+fn iter_repr(
+    meter: &mut Meter,
+    it: &Rc<std::cell::RefCell<IterState>>,
+    out: &mut String,
+    depth: usize,
+    seen: &mut Vec<usize>,
+) -> R<()> {
+    let repeat = match it.try_borrow().as_deref() {
+        Ok(IterState::Repeat(v, n)) => Some((v.clone(), *n)),
+        Ok(IterState::Count(at, 1)) => {
+            out.push_str(&format!("count({at})"));
+            return Ok(());
+        }
+        Ok(IterState::Count(at, step)) => {
+            out.push_str(&format!("count({at}, {step})"));
+            return Ok(());
+        }
+        _ => None,
+    };
+    let Some((v, n)) = repeat else {
+        out.push_str("<iterator object>");
+        return Ok(());
+    };
+    out.push_str("repeat(");
+    repr_into(meter, &v, out, depth + 1, seen)?;
+    if let Some(n) = n {
+        out.push_str(&format!(", {n}"));
+    }
+    out.push(')');
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 
 use rlm_syntax::ast::BinOp;
 
-use crate::args::{Kwargs, as_int, check_kwargs, kw};
+use crate::args::{Kwargs, as_int, kw};
 use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::no_attr;
@@ -210,9 +210,26 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
     i64::try_from(if neg { -v } else { v }).ok()
 }
 
+/// `int(x)`, `int(s, base)`'s arguments, checked in CPython's order: how
+/// many, then the keywords' names, then a base without a string.
+fn int_args_check(args: &[Value], kwargs: &Kwargs) -> R<()> {
+    let total = args.len() + kwargs.len();
+    if total > 2 {
+        let what = if args.is_empty() { "keyword arguments" } else { "arguments" };
+        return type_err(format!("int() takes at most 2 {what} ({total} given)"));
+    }
+    if let Some((k, _)) = kwargs.iter().find(|(k, _)| k != "base") {
+        return type_err(format!("'{k}' is an invalid keyword argument for int()"));
+    }
+    if args.is_empty() && !kwargs.is_empty() {
+        return type_err("int() missing string argument");
+    }
+    Ok(())
+}
+
 /// `int(x)`, `int(s, base)`.
 pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
-    check_kwargs("int", kwargs, &["base"])?;
+    int_args_check(args, kwargs)?;
     let base = match args.get(1).or_else(|| kw(kwargs, "base")) {
         Some(b) => match as_int(b) {
             Some(b) => Some(b),

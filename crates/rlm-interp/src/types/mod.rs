@@ -59,6 +59,7 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
         Value::Float(_) => float::FLOAT_METHODS.to_vec(),
         Value::Native(n) => native_method_names(n).to_vec(),
         Value::Type(Ty::Dict) => vec!["fromkeys"],
+        Value::Type(Ty::Float) => vec!["fromhex"],
         Value::Type(Ty::Counter) => vec!["update", "subtract"],
         Value::Type(Ty::Str) => vec!["maketrans", "join", "lower", "upper", "strip", "split"],
         _ => Vec::new(),

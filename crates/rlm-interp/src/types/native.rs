@@ -95,6 +95,7 @@ pub(crate) const CSV_WRITER_COSTS: CostTable =
 /// `datetime.strptime`...), sorted.
 pub(crate) const TYPE_METHOD_COSTS: CostTable = &[
     ("combine", FREE),
+    ("fromhex", cost(Arg(0), CHARWISE)),
     ("fromisocalendar", FREE),
     ("fromisoformat", cost(Args, CHARWISE)),
     ("fromkeys", cost(Arg(0), HASH_BYTES)),

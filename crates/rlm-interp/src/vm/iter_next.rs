@@ -151,6 +151,14 @@ impl Vm {
     /// it runs (its sources and callbacks may ask it again: that raises)
     /// and put back after, whatever the step ended with.
     fn tool_step(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
+        use crate::modules::itertools::tool::Tool;
+        let copy = match &mut *it.borrow_mut() {
+            IterState::Tool(b) => Tool::of(&mut **b).and_then(|t| t.stateless_copy()),
+            _ => None,
+        };
+        if let Some(mut tool) = copy {
+            return self.nested_step(|vm| tool.next(vm));
+        }
         let mut boxed = {
             let mut st = it.borrow_mut();
             match &mut *st {
@@ -161,18 +169,24 @@ impl Vm {
             }
         };
         *it.borrow_mut() = IterState::Busy(boxed.mem_cost());
-        self.check_call_depth()?;
-        self.callback_depth += 1;
-        let r = if let Some(tool) = crate::modules::itertools::tool::Tool::of(&mut *boxed) {
-            stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || tool.next(self))
+        let r = if let Some(tool) = Tool::of(&mut *boxed) {
+            self.nested_step(|vm| tool.next(vm))
         } else if let Some(reader) = crate::modules::csv::ReaderSteps::of(&mut *boxed) {
             // A csv reader's next record (`modules/csv/reader.rs`).
-            stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || reader.next(self))
+            self.nested_step(|vm| reader.next(vm))
         } else {
             Err(crate::vm::internal("an itertools state that is not one"))
         };
-        self.callback_depth -= 1;
         *it.borrow_mut() = IterState::Tool(boxed);
+        r
+    }
+
+    /// A step that may call back into the program, one level deeper.
+    fn nested_step(&mut self, step: impl FnOnce(&mut Vm) -> R<Option<Value>>) -> R<Option<Value>> {
+        self.check_call_depth()?;
+        self.callback_depth += 1;
+        let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || step(self));
+        self.callback_depth -= 1;
         r
     }
 

@@ -68,6 +68,9 @@ impl Vm {
                 args,
                 kwargs,
             ),
+            Value::Type(Ty::Float) if name == "fromhex" => {
+                crate::types::float::hex::float_fromhex(&args, &kwargs)
+            }
             Value::Type(Ty::Dict) if name == "fromkeys" => {
                 crate::types::dict::dict_fromkeys(self, &args)
             }

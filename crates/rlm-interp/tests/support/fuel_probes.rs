@@ -238,6 +238,7 @@ pub const PROBES: &[Probe] = &[
         "try:\n    r = datetime.datetime(2000, 1, 1).strptime(X, X)\nexcept ValueError:\n    pass",
     ),
     // Methods of type objects.
+    p("type.fromhex", Padded, "r = float.fromhex(X)"),
     p(
         "type.fromisoformat",
         Text,

@@ -111,7 +111,15 @@ fn drawing<C: Callbacks + ?Sized>(
                 _ => Tool::StarMap { func: pred, src },
             }
         }
-        "pairwise" => Tool::Pairwise { src: Some(source(cx, arg(&args, 0))?), last: None },
+        "pairwise" => {
+            if !kwargs.is_empty() {
+                return type_err("pairwise() takes no keyword arguments");
+            }
+            if args.len() != 1 {
+                return type_err(format!("pairwise expected 1 argument, got {}", args.len()));
+            }
+            Tool::Pairwise { src: Some(source(cx, arg(&args, 0))?), last: None }
+        }
         "compress" => {
             let data = args.first().or_else(|| kw(&kwargs, "data")).cloned().unwrap_or(Value::None);
             let sel = args.get(1).or_else(|| kw(&kwargs, "selectors")).cloned();

@@ -105,6 +105,7 @@ pub(crate) fn spent_source() -> Source {
 }
 
 /// One group of a `groupby`: valid while it is the current one.
+#[derive(Clone)]
 pub(crate) struct Group {
     parent: Rc<RefCell<GroupBy>>,
     key: Value,

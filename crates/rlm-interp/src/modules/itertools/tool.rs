@@ -118,6 +118,18 @@ impl Tool {
         state.as_any_mut().downcast_mut::<Tool>()
     }
 
+    /// A copy to step in its place when it keeps no state of its own: a
+    /// `groupby`'s group, whose parent's state is shared and whole between
+    /// draws, as CPython's. Its key function may then read the group from
+    /// inside the group's own step, as CPython allows (bpo-30347), where
+    /// the other tools raise "already executing".
+    pub(crate) fn stateless_copy(&self) -> Option<Tool> {
+        match self {
+            Tool::Group(g) => Some(Tool::Group(g.clone())),
+            _ => None,
+        }
+    }
+
     /// Its next item, `None` once it ended (and from then on).
     pub(crate) fn next<C: Callbacks + ?Sized>(&mut self, cx: &mut C) -> R<Option<Value>> {
         cx.meter().fuel(FUEL_PER_TOOL_STEP)?;

@@ -89,7 +89,12 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 ));
             };
             cx.meter().fuel(s.byte_len() as u64 / 16)?;
-            let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0 };
+            let hooks = parse::Hooks {
+                parse_int: hook(&kwargs, "parse_int"),
+                parse_float: hook(&kwargs, "parse_float"),
+                parse_constant: hook(&kwargs, "parse_constant"),
+            };
+            let mut p = JsonParser { s: s.as_str(), i: 0, depth: 0, hooks };
             let parsed = crate::stack_guard::walk(|| p.value(cx)).and_then(|v| {
                 p.ws();
                 if p.i < p.s.len() { p.err("Extra data") } else { Ok(v) }
@@ -104,4 +109,9 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         }
         _ => exc(ExcKind::AttributeError, format!("module 'json' has no attribute '{name}'")),
     }
+}
+
+/// A `loads` hook given by keyword (`None` is none, as CPython's default).
+fn hook(kwargs: &Kwargs, name: &str) -> Option<Value> {
+    kw(kwargs, name).filter(|v| !matches!(v, Value::None)).cloned()
 }

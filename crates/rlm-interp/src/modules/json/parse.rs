@@ -9,6 +9,17 @@ pub(super) struct JsonParser<'a> {
     pub(super) s: &'a str,
     pub(super) i: usize,
     pub(super) depth: usize,
+    pub(super) hooks: Hooks,
+}
+
+/// `loads`' `parse_int`, `parse_float` and `parse_constant`: each, when
+/// given, is called with a number's (or `NaN`'s, `Infinity`'s) text and
+/// its result stands for the value.
+#[derive(Default)]
+pub(super) struct Hooks {
+    pub(super) parse_int: Option<Value>,
+    pub(super) parse_float: Option<Value>,
+    pub(super) parse_constant: Option<Value>,
 }
 
 impl JsonParser<'_> {
@@ -125,82 +136,99 @@ impl JsonParser<'_> {
             }
             Some(b'N') if self.s[self.i..].starts_with("NaN") => {
                 self.i += 3;
-                Ok(Value::Float(f64::NAN))
+                self.constant(cx, "NaN", f64::NAN)
             }
             Some(b'I') if self.s[self.i..].starts_with("Infinity") => {
                 self.i += 8;
-                Ok(Value::Float(f64::INFINITY))
+                self.constant(cx, "Infinity", f64::INFINITY)
             }
             Some(b'-') if self.s[self.i..].starts_with("-Infinity") => {
                 self.i += 9;
-                Ok(Value::Float(f64::NEG_INFINITY))
+                self.constant(cx, "-Infinity", f64::NEG_INFINITY)
             }
-            Some(c) if *c == b'-' || c.is_ascii_digit() => {
-                let start = self.i;
-                if b[self.i] == b'-' {
-                    self.i += 1;
-                }
-                if !b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
-                    self.i = start;
-                    return self.err("Expecting value");
-                }
-                // JSON's grammar: a leading 0 stands alone (`01` is a 0
-                // followed by extra data, as CPython reports it).
-                if b[self.i] == b'0' {
-                    self.i += 1;
-                } else {
-                    while self.i < b.len() && b[self.i].is_ascii_digit() {
-                        self.i += 1;
-                    }
-                }
-                let mut is_float = false;
-                if self.i < b.len()
-                    && b[self.i] == b'.'
-                    && b.get(self.i + 1).is_some_and(|c| c.is_ascii_digit())
-                {
-                    is_float = true;
-                    self.i += 1;
-                    while self.i < b.len() && b[self.i].is_ascii_digit() {
-                        self.i += 1;
-                    }
-                }
-                if self.i < b.len() && (b[self.i] == b'e' || b[self.i] == b'E') {
-                    let save = self.i;
-                    self.i += 1;
-                    if self.i < b.len() && (b[self.i] == b'+' || b[self.i] == b'-') {
-                        self.i += 1;
-                    }
-                    if b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
-                        is_float = true;
-                        while self.i < b.len() && b[self.i].is_ascii_digit() {
-                            self.i += 1;
-                        }
-                    } else {
-                        self.i = save;
-                    }
-                }
-                let t = &self.s[start..self.i];
-                if is_float {
-                    Ok(Value::Float(t.parse().unwrap_or(0.0)))
-                } else {
-                    match t.parse::<i64>() {
-                        Ok(i) => Ok(Value::Int(i)),
-                        // CPython gives the exact int; a float would lose
-                        // digits silently, so the 64-bit bound is said.
-                        Err(_) => exc(
-                            ExcKind::OverflowError,
-                            format!(
-                                "json.loads of a {}-digit integer: ints are 64-bit in this sandbox",
-                                t.trim_start_matches('-').len()
-                            ),
-                        ),
-                    }
-                }
-            }
+            Some(c) if *c == b'-' || c.is_ascii_digit() => self.number(cx),
             Some(_) => self.err("Expecting value"),
         };
         self.depth -= 1;
         r
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity`: `value`, or what `parse_constant`
+    /// makes of its text.
+    fn constant<C: Callbacks + ?Sized>(&mut self, cx: &mut C, text: &str, value: f64) -> R<Value> {
+        match &self.hooks.parse_constant {
+            Some(f) => cx.call_value(f, vec![Value::str(text)], Vec::new()),
+            None => Ok(Value::Float(value)),
+        }
+    }
+
+    /// A number (at its sign or first digit), as JSON's grammar reads it:
+    /// an int or a float, or what `parse_int` or `parse_float` makes of its
+    /// text.
+    fn number<C: Callbacks + ?Sized>(&mut self, cx: &mut C) -> R<Value> {
+        let b = self.s.as_bytes();
+        let start = self.i;
+        if b[self.i] == b'-' {
+            self.i += 1;
+        }
+        if !b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
+            self.i = start;
+            return self.err("Expecting value");
+        }
+        // JSON's grammar: a leading 0 stands alone (`01` is a 0 followed
+        // by extra data, as CPython reports it).
+        if b[self.i] == b'0' {
+            self.i += 1;
+        } else {
+            self.digits();
+        }
+        let mut is_float = false;
+        if b.get(self.i) == Some(&b'.') && b.get(self.i + 1).is_some_and(|c| c.is_ascii_digit()) {
+            is_float = true;
+            self.i += 1;
+            self.digits();
+        }
+        if matches!(b.get(self.i), Some(b'e' | b'E')) {
+            let save = self.i;
+            self.i += 1;
+            if matches!(b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
+                is_float = true;
+                self.digits();
+            } else {
+                self.i = save;
+            }
+        }
+        let t = &self.s[start..self.i];
+        let hook = if is_float { &self.hooks.parse_float } else { &self.hooks.parse_int };
+        if let Some(f) = hook {
+            return cx.call_value(f, vec![Value::str(t)], Vec::new());
+        }
+        if is_float {
+            return Ok(Value::Float(t.parse().unwrap_or(0.0)));
+        }
+        match t.parse::<i64>() {
+            Ok(i) => Ok(Value::Int(i)),
+            // CPython gives the exact int; a float would lose digits
+            // silently, so the 64-bit bound is said.
+            Err(_) => exc(
+                ExcKind::OverflowError,
+                format!(
+                    "json.loads of a {}-digit integer: ints are 64-bit in this sandbox",
+                    t.trim_start_matches('-').len()
+                ),
+            ),
+        }
+    }
+
+    /// Past the ASCII digits at the parser's place.
+    fn digits(&mut self) {
+        let b = self.s.as_bytes();
+        while b.get(self.i).is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
     }
 
     /// A string (at its opening quote). Its bytes up to the first quote,

@@ -4,13 +4,14 @@
 
 use rlm_syntax::ast::BinOp;
 
-use crate::args::as_float;
+use crate::args::{Kwargs, as_float};
 use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::types::no_attr;
 use crate::types::str::py_isspace;
 use crate::value::*;
 
+pub(crate) mod hex;
 pub(crate) mod order;
 pub(crate) mod repr;
 
@@ -20,31 +21,13 @@ pub(crate) fn float_method(recv: &Value, f: &f64, name: &str) -> R<Value> {
     match name {
         "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
         "conjugate" => Ok(Value::Float(*f)),
-        "hex" => Ok(Value::str(float_hex(*f))),
+        "hex" => Ok(Value::str(hex::float_hex(*f))),
         "as_integer_ratio" => {
             let (n, d) = integer_ratio(*f)?;
             Ok(Value::tuple(vec![Value::Int(n), Value::Int(d)]))
         }
         _ => no_attr(recv, name),
     }
-}
-
-/// `float.hex()`: `[-]0x1.<13 hex digits>p<exp>`, `0x0.` for subnormals.
-fn float_hex(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    let sign = if f.is_sign_negative() { "-" } else { "" };
-    if f.is_infinite() {
-        return format!("{sign}inf");
-    }
-    if f == 0.0 {
-        return format!("{sign}0x0.0p+0");
-    }
-    let bits = f.to_bits();
-    let (biased, mantissa) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
-    let (lead, exp) = if biased == 0 { (0, -1022) } else { (1, biased as i64 - 1023) };
-    format!("{sign}0x{lead}.{mantissa:013x}p{exp:+}")
 }
 
 /// `float.as_integer_ratio()`, in lowest terms, within the DSL's 64-bit ints.
@@ -156,7 +139,7 @@ pub fn parse_float(s: &str) -> Option<f64> {
     };
     match body.as_str() {
         "inf" | "infinity" => return Some(sign * f64::INFINITY),
-        "nan" => return Some(f64::NAN),
+        "nan" => return Some(f64::NAN.copysign(sign)),
         _ => {}
     }
     // An underscore only between two digits (`1_0.5`, not `1_e5`).
@@ -178,7 +161,13 @@ pub fn parse_float(s: &str) -> Option<f64> {
 }
 
 /// `float(x)`.
-pub(crate) fn float_new(args: &[Value]) -> R<Value> {
+pub(crate) fn float_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
+    if !kwargs.is_empty() {
+        return type_err("float() takes no keyword arguments");
+    }
+    if args.len() > 1 {
+        return type_err(format!("float expected at most 1 argument, got {}", args.len()));
+    }
     match args.first() {
         None => Ok(Value::Float(0.0)),
         Some(Value::Str(s)) => match parse_float(&crate::unicode::ascii_numeral(s.as_str())) {
