@@ -203,7 +203,7 @@ fn float_hash(v: f64) -> i64 {
 }
 
 /// `v` as `m * 2**e` with `0.5 <= m < 1` (0 for 0), as C's `frexp`.
-fn frexp(v: f64) -> (f64, i32) {
+pub(crate) fn frexp(v: f64) -> (f64, i32) {
     if v == 0.0 {
         return (0.0, 0);
     }

@@ -2,6 +2,8 @@
 //! raises them), integer functions on 64-bit ints (`gcd`, `comb`, ... with
 //! overflow errors), and aggregates (`fsum` exactly rounded, `prod`, `hypot`).
 
+mod norm;
+
 use rlm_syntax::ast::BinOp;
 
 use crate::args::{Kwargs, as_float, as_int, kw};
@@ -407,6 +409,13 @@ fn integer_fn(name: &str, args: &[Value]) -> R<Value> {
 }
 
 /// Functions of several numbers or of an iterable.
+/// The Euclidean norm of non-negative values (`norm.rs`).
+fn norm_of(mut values: Vec<f64>) -> f64 {
+    let max = values.iter().copied().filter(|v| !v.is_nan()).fold(0.0f64, f64::max);
+    let found_nan = values.iter().any(|v| v.is_nan());
+    norm::norm(&mut values, max, found_nan)
+}
+
 fn aggregate_fn<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &str,
@@ -422,15 +431,7 @@ fn aggregate_fn<C: Callbacks + ?Sized>(
             for a in args {
                 vals.push(num(Some(a))?.abs());
             }
-            if vals.len() == 2 {
-                return fl(vals[0].hypot(vals[1]));
-            }
-            let max = vals.iter().cloned().fold(0.0f64, f64::max);
-            if max == 0.0 || max.is_infinite() {
-                return fl(max);
-            }
-            let sum: f64 = vals.iter().map(|v| (v / max) * (v / max)).sum();
-            fl(sum.sqrt() * max)
+            fl(norm_of(vals))
         }
         "dist" => {
             let p = cx.iterate(a0.unwrap_or(&Value::None))?;
@@ -438,11 +439,11 @@ fn aggregate_fn<C: Callbacks + ?Sized>(
             if p.len() != q.len() {
                 return value_err("both points must have the same number of dimensions");
             }
-            let mut acc = 0.0f64;
+            let mut diffs = Vec::with_capacity(p.len());
             for (a, b) in p.iter().zip(q.iter()) {
-                acc = acc.hypot(num(Some(a))? - num(Some(b))?);
+                diffs.push((num(Some(a))? - num(Some(b))?).abs());
             }
-            fl(acc)
+            fl(norm_of(diffs))
         }
         "prod" => {
             let items = cx.iterate(a0.unwrap_or(&Value::None))?;
