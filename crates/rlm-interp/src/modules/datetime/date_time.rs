@@ -74,6 +74,21 @@ pub(crate) fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 impl DateTime {
+    /// A date at midnight (no time part).
+    pub(crate) fn midnight(year: i64, month: i64, day: i64) -> DateTime {
+        DateTime {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            micro: 0,
+            has_time: false,
+            time_only: false,
+        }
+    }
+
     pub(crate) fn validate(self) -> R<DateTime> {
         if !(1..=9999).contains(&self.year) {
             return value_err(format!("year {} is out of range", self.year));
@@ -326,15 +341,7 @@ pub(crate) fn method(
             &[d.year, d.month, d.day, d.hour, d.minute, d.second, d.weekday(), d.yday(), -1],
         )),
         "toordinal" => Ok(Value::Int(days_from_civil(d.year, d.month, d.day) + ORDINAL_OF_EPOCH)),
-        "date" => Ok(dt_value(DateTime {
-            hour: 0,
-            minute: 0,
-            second: 0,
-            micro: 0,
-            has_time: false,
-            time_only: false,
-            ..*d
-        })),
+        "date" => Ok(dt_value(DateTime::midnight(d.year, d.month, d.day))),
         "replace" => {
             let mut e = *d;
             for (k, v) in &kwargs {

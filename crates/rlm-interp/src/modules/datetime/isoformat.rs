@@ -8,21 +8,6 @@ use crate::fault::{R, type_err, value_err};
 use crate::modules::datetime::date_time::{DateTime, civil_from_days, iso_week1_monday};
 use crate::value::*;
 
-/// A midnight date.
-fn date(year: i64, month: i64, day: i64) -> DateTime {
-    DateTime {
-        year,
-        month,
-        day,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        micro: 0,
-        has_time: false,
-        time_only: false,
-    }
-}
-
 /// Whether ISO year `year` has 53 weeks: it starts on a Thursday, or on a
 /// Wednesday in a leap year.
 fn has_week_53(year: i64) -> bool {
@@ -33,7 +18,7 @@ fn has_week_53(year: i64) -> bool {
 fn from_week(year: i64, week: i64, day: i64) -> R<DateTime> {
     let days = iso_week1_monday(year) + (week - 1) * 7 + (day - 1);
     let (y, m, d) = civil_from_days(days);
-    date(y, m, d).validate()
+    DateTime::midnight(y, m, d).validate()
 }
 
 /// The date part of an ISO string (`whole` is the string the error quotes).
@@ -74,7 +59,7 @@ pub(crate) fn parse_date(text: &str, whole: &str) -> R<DateTime> {
         _ => return bad(),
     };
     let (Some(month), Some(day)) = (month, day) else { return bad() };
-    date(year, month, day).validate()
+    DateTime::midnight(year, month, day).validate()
 }
 
 /// `date.fromisocalendar(year, week, day)`.

@@ -203,17 +203,7 @@ pub(crate) fn type_method<C: Callbacks + ?Sized>(
                 return value_err("ordinal must be >= 1");
             }
             let (year, month, day) = civil_from_days(n - ORDINAL_OF_EPOCH);
-            let d = DateTime {
-                year,
-                month,
-                day,
-                hour: 0,
-                minute: 0,
-                second: 0,
-                micro: 0,
-                has_time: t == "datetime",
-                time_only: false,
-            };
+            let d = DateTime { has_time: t == "datetime", ..DateTime::midnight(year, month, day) };
             d.validate().map(dt_value)
         }
         "combine" => match (args.first(), args.get(1)) {
