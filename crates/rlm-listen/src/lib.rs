@@ -15,11 +15,13 @@
 //! * [`Streams`]: the cap on long-lived response streams (SSE listeners)
 //!   per tenant and per subject;
 //! * [`json_parse_cost`]: what parsing a JSON body takes, before it is parsed;
+//! * [`request_body`]: a body read whole within a limit, and one past it
+//!   drained before its refusal so the client reads the refusal;
 //! * [`AllocatorPurge`]: the allocator's free pages given back after work ends.
 //!
 //! Files: `allocator_purge.rs`, `serve.rs`, `connections.rs` (the cap and its shares),
 //! `body_rate.rs`, `limits.rs`, `keys.rs`, `door.rs`, `tenant.rs`,
-//! `streams.rs`, `json_cost.rs`, `error.rs`.
+//! `streams.rs`, `json_cost.rs`, `request_body.rs`, `error.rs`.
 
 mod allocator_purge;
 mod body_rate;
@@ -29,6 +31,7 @@ mod error;
 mod json_cost;
 pub mod keys;
 mod limits;
+pub mod request_body;
 mod serve;
 mod streams;
 mod tenant;

@@ -153,7 +153,7 @@ async fn bounded_messages(
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, max_bytes).await else {
+    let Ok(bytes) = rlm_listen::request_body::read_within(body, max_bytes).await else {
         return plain(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the message is larger than this server reads",

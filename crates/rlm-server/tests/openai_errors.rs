@@ -94,6 +94,16 @@ async fn every_v1_status_is_an_openai_error_object() {
     let (status, body) = answer(post(big, "application/json").await.unwrap()).await;
     assert_eq!(status, 413);
     assert_openai_error(status, &body, "invalid_request_error", "too_large");
+    // A body far past the limit, still being sent when the server refuses it:
+    // the client reads the 413, not a reset connection (it once lost it).
+    for _ in 0..3 {
+        let huge = serde_json::to_vec(&json!({"model": "rlm", "messages": [
+            {"role": "user", "content": "x".repeat(8 << 20)}]}))
+        .unwrap();
+        let (status, body) = answer(post(huge, "application/json").await.unwrap()).await;
+        assert_eq!(status, 413);
+        assert_openai_error(status, &body, "invalid_request_error", "too_large");
+    }
     // 415: not JSON by its content type.
     let (status, body) = answer(post(b"model=rlm".to_vec(), "text/plain").await.unwrap()).await;
     assert_eq!(status, 415);

@@ -88,6 +88,8 @@ pub async fn charge(State(state): State<AppState>, request: Request, next: Next)
     let raw_permit = match announced {
         Some(_) if small => None,
         Some(n) if n > limit => {
+            // Read and dropped first, so the client reads the refusal (rlm-listen's request_body).
+            rlm_listen::request_body::drain_refused(request.into_body(), announced).await;
             return refused(
                 openai,
                 ServerError::TooLarge { what: "the request body", found: n, limit },
@@ -100,8 +102,8 @@ pub async fn charge(State(state): State<AppState>, request: Request, next: Next)
         None => None,
     };
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await
-    {
+    let within = usize::try_from(limit).unwrap_or(usize::MAX);
+    let bytes = match rlm_listen::request_body::read_within(body, within).await {
         Ok(b) => b,
         Err(_) => {
             let e = ServerError::TooLarge { what: "the request body", found: limit + 1, limit };

@@ -206,7 +206,7 @@ async fn fingerprinted(request: Request, limit: u64) -> Result<(Request, String)
     }
     let (parts, body) = request.into_parts();
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+    let bytes = rlm_listen::request_body::read_within(body, limit).await.map_err(|_| {
         ServerError::TooLarge {
             what: "the request body",
             found: limit as u64 + 1,
