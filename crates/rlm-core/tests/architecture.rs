@@ -2,7 +2,7 @@
 //! own part of that true:
 //! - the crate graph block is the graph the `Cargo.toml`s declare (on a
 //!   difference it prints the block to paste:
-//!   `cargo test -p rlm-core --test architecture -- --nocapture`), with no
+//!   `cargo test -p rlm-core --test suite architecture:: -- --nocapture`), with no
 //!   cycle, and the interpreter's crates name no LLM, HTTP or async crate;
 //! - each front end depends on exactly the crates its bullet of "The front
 //!   ends' dependencies" names (each with why), and no crate below the front

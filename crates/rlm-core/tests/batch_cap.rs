@@ -5,7 +5,7 @@
 //! naming the cap and what to do, before any prompt is sent, counted or
 //! charged to the budget; a batch within it is served as before.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

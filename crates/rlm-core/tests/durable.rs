@@ -5,7 +5,7 @@
 //! on a scripted sub-model); variables without a saved form are named and
 //! their programs re-run; corrupt checkpoints are typed errors.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,7 @@
 //! the closing call gets an answer, not another program, in time
 //! (`run_loop/closing.rs`).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! composes, and a long function is several jobs in one. Reads the sources
 //! (rustfmt-formatted: a body ends at the first `}` line at the indentation
 //! of its `fn`) and prints the longest:
-//! `cargo test -p rlm-core --test function_length -- --nocapture`.
+//! `cargo test -p rlm-core --test suite function_length:: -- --nocapture`.
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 //! outcome is the test, not the time: without the interrupt check both runs
 //! would never end (the server's shutdown waits on the same cancel).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! peers report, budgets, tools, compaction, memory, the SmartRouter. Each
 //! asserts the answer and the trace's shape (insta snapshots, no times/ids).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! imports `B` when `A`'s non-test code names `crate::B`. The graph
 //! ARCHITECTURE.md draws (the block after "rlm-core module graph") must be
 //! this one; on a difference the test prints the block to paste:
-//! `cargo test -p rlm-core --test module_graph -- --nocapture`.
+//! `cargo test -p rlm-core --test suite module_graph:: -- --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

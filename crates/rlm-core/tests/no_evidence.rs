@@ -13,7 +13,7 @@
 //! - the closing call sees a digest of the distinct outputs, not the
 //!   transcript that repeats them.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! scripted runs, so rendering, tool lists and context metadata are all real),
 //! snapshot-tested: a change to `prompts/` shows up here for review.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

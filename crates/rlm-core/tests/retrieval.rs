@@ -4,7 +4,7 @@
 //! cached within a run), the index persisted beside the context, the
 //! functions listed only when configured, and the retrieval-aware first step.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

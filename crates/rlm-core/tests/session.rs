@@ -3,7 +3,7 @@
 //! of a batch, streamed root-model text, and state that survives a trip
 //! through another process.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -287,12 +287,13 @@ fn state_is_restored_in_a_fresh_process_and_the_fourth_question_uses_memory_and_
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("state.json"), serde_json::to_vec(&session.state()).unwrap())
         .unwrap();
+    // The test's name in its binary: its module path without the binary's name.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let name = format!(
+        "{module}::state_is_restored_in_a_fresh_process_and_the_fourth_question_uses_memory_and_history"
+    );
     let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "state_is_restored_in_a_fresh_process_and_the_fourth_question_uses_memory_and_history",
-            "--exact",
-            "--test-threads=1",
-        ])
+        .args([name.as_str(), "--exact", "--test-threads=1"])
         .env(CHILD, dir.path())
         .status()
         .unwrap();

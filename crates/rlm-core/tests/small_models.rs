@@ -4,7 +4,7 @@
 //! prompt profile and constrained decoding. The texts the model reads are
 //! snapshot-tested as sent.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@
 //! deadline or the run's time budget; errors that waiting cannot fix are not
 //! retried; usage and the trace count every request.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! root model would write (`rlm-tasks`), a rule-based sub-model answers the
 //! chunks, and the answer is checked against the generator's. 10 KB and 1 MB
 //! run in the default suite; `RLM_TASKS_BIG=1` adds 10 MB and 100 MB (run them
-//! in release: `RLM_TASKS_BIG=1 cargo test --release -p rlm-core --test tasks_e2e`).
+//! in release: `RLM_TASKS_BIG=1 cargo test --release -p rlm-core --test suite tasks_e2e::`).
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! and each program's live memory, read from the interpreter.
 //! Each test here failed on the trace as it was before these were mapped.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

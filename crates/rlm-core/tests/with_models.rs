@@ -3,7 +3,7 @@
 //! scratch with those adapters sends, the system prompt included, and keeps
 //! no state of the runtime it came from.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 //! execution runs to its answer. Clients here are raw sockets, closed by
 //! the test, so nothing pools or retries a connection behind its back.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! field its React frontend reads (`frontend/src/api/client.ts`) is present
 //! with the right JSON type, and the values are the real ones.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

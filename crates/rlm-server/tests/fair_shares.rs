@@ -4,7 +4,7 @@
 //! first job is accepted), and the quota on a session's `memory` (413 for a
 //! write past it, a program's changes past it not kept, bounded pages).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

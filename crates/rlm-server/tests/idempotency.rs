@@ -6,7 +6,7 @@
 //! claim whose client went away before the answer is free at once; a
 //! streamed execution's retry is sent to its events (303).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! what survived or is refused with "the store at … is damaged", never a
 //! panic.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,7 @@
 //! execution completed: a delivery had stored the execution with the marks
 //! it read before an earlier delivery's mark landed.
 
-mod common;
+use crate::common;
 
 #[cfg(feature = "postgres")]
 mod deliveries {

@@ -6,7 +6,7 @@
 //! result in the queue but died before settling it is settled by the sweep
 //! (FAILED with the reason: it has no execution), without a copy.
 
-mod common;
+use crate::common;
 
 #[cfg(feature = "postgres")]
 mod sweeps {

@@ -2,7 +2,7 @@
 //! `llm_batch` (no further calls sent, spend settled); a full queue answers
 //! 429 with Retry-After.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! refusal during a graceful shutdown (503) at INFO, not as an error; a
 //! server fault (500) at ERROR.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

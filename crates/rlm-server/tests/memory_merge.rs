@@ -2,7 +2,7 @@
 //! a key set through the API while an execution of its session runs survives
 //! the execution's settlement (the keys the execution changed take its values).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

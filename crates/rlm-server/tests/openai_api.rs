@@ -4,7 +4,7 @@
 //! `model`), the whole tree's usage, the trace id in the header and the
 //! body, `/v1/models`, and OpenAI error objects for bad requests and keys.
 
-mod common;
+use crate::common;
 
 use common::*;
 use rlm_server::ApiKey;

@@ -6,7 +6,7 @@
 //! 1 MB model name comes back cut to a few hundred characters with its
 //! length, on `/v1` and on `/api`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Everything persists: restart the server on the same data directory and
 //! the sessions, memory, executions, traces and jobs are there.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

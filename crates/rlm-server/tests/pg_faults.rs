@@ -6,7 +6,7 @@
 //! while the database is down the API answers a JSON 503 with
 //! `Retry-After`, and `/readyz` says the store is unavailable.
 
-mod common;
+use crate::common;
 
 #[cfg(feature = "postgres")]
 mod faults {

@@ -4,7 +4,7 @@
 //! pool reconnects, and everything acknowledged before is still there. (A
 //! database down for longer is a 503: `pg_faults.rs`.)
 
-mod common;
+use crate::common;
 
 #[cfg(feature = "postgres")]
 mod outage {

@@ -2,7 +2,7 @@
 //! redis-server the test kills): executions answer while Redis is down, and
 //! `/readyz` says whether Redis answers.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::num::NonZeroU32;

@@ -5,7 +5,7 @@
 //! refused where the schema closes the object, this server's own limits are
 //! written in, and bearer security is declared only when it has keys.
 
-mod common;
+use crate::common;
 
 use common::*;
 use rlm_server::ApiKey;

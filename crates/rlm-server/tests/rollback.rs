@@ -5,7 +5,7 @@
 //! the first program's key and not the second's, and the model was told how
 //! far the second got.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -5,7 +5,7 @@
 //! uploads) answered with JSON 429/413, with uploads streamed to disk; and
 //! (issue #36) a large inline context through a cluster's blob store.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

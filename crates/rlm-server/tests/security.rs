@@ -3,7 +3,7 @@
 //! refused paths, limits; model failures surface as failed executions
 //! without leaking the provider key.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

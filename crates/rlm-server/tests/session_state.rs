@@ -3,7 +3,7 @@
 //! history and cumulative budget from its stored state, and executions of
 //! one session sent at once each start from the state the one before left.
 
-mod common;
+use crate::common;
 
 use common::*;
 use rlm_adapters::FakeScript;

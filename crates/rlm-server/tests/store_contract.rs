@@ -5,7 +5,7 @@
 //! against the sled store and against the PostgreSQL store (each test in a
 //! schema of its own, dropped at the end).
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};

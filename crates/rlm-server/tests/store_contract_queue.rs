@@ -8,7 +8,7 @@
 //! only by the request holding the claim, swept; the deployment's protocol
 //! settings.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

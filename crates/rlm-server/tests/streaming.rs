@@ -4,7 +4,7 @@
 //! `Last-Event-ID` (live, and from the stored trace once ended, with the ids
 //! the frames had live), and the names that tell a note from the end.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -15,7 +15,7 @@
 //! saves the screenshots of the README; `RLM_WEB_TIMINGS=FILE` writes the
 //! timings as JSON.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! links open), its content-hashed assets with long caching, a strict CSP,
 //! and JSON 404s for anything else.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, demo_script};
 
