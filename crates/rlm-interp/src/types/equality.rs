@@ -299,6 +299,8 @@ pub fn is_same(a: &Value, b: &Value) -> bool {
             Rc::ptr_eq(x, y) || (x.name == y.name && x.module == y.module)
         }
         (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
+        // The same module object (`re.compile(p) is p`).
+        (Value::Native(x), Value::Native(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }

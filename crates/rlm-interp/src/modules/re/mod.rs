@@ -22,6 +22,7 @@ mod size;
 pub(crate) mod sre_check;
 mod translate;
 
+pub(crate) use engine::Cursor;
 pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call, scanner_call};
 
 use std::rc::Rc;
