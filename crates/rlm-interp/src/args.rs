@@ -67,6 +67,8 @@ pub fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
         Value::Bool(b) => Some(*b as i64),
+        // An int-like module object (`re.IGNORECASE`).
+        Value::Native(n) => n.as_int(),
         _ => None,
     }
 }

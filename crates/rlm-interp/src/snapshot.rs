@@ -4,7 +4,8 @@
 //! list, dict, set, deque, tuple or frozenset object). The walk is an
 //! explicit stack, never recursion over program data, and is bounded by
 //! [`SnapshotLimits`] (nodes, string bytes, depth) with a typed error.
-//! Imported modules are saved by name and imported again. Functions,
+//! Imported modules are saved by name and imported again; an int-like module
+//! object (`re.IGNORECASE`) is saved as its int. Functions,
 //! iterators, exceptions, host objects and the like have
 //! no data form: a global holding one (anywhere inside) is left out and
 //! named with the reason ([`LostGlobal`]). Reading a snapshot checks every
@@ -170,6 +171,9 @@ impl Encoder<'_> {
             }
             Value::Type(t) if TYPES.contains(t) => Some(Node::Type(t.name().to_string())),
             Value::Module(m) => Some(Node::Module(m.name.to_string())),
+            // An int-like module object (`re.IGNORECASE`): its int, which
+            // it is everywhere but its repr.
+            Value::Native(n) if n.as_int().is_some() => n.as_int().map(Node::Int),
             _ => None,
         };
         if let Some(node) = scalar {

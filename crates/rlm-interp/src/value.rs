@@ -538,6 +538,8 @@ fn hash_nested<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::FrozenSet(s) => s.len().hash(state),
         Value::Type(t) => t.name().hash(state),
         Value::Range(r) => r.hash(state),
+        // `re.IGNORECASE`: as the int it equals.
+        Value::Native(n) if n.as_int().is_some() => n.as_int().hash(state),
         // `sys.version_info`, `date.isocalendar()`: as the tuple they equal.
         Value::Native(_) if Native::as_tuple(v).is_some() => {
             if let Some(t) = Native::as_tuple(v) {

@@ -90,6 +90,16 @@ fn functions_and_iterators_are_named_and_left_out_modules_imported_again() {
 }
 
 #[test]
+fn a_regex_flag_is_saved_as_its_int() {
+    let (snap, mut b) = moved("import re\nflags = [re.I | re.M, re.NOFLAG]\n");
+    assert!(snap.lost.is_empty(), "{:?}", snap.lost);
+    assert_eq!(
+        run(&mut b, "print(flags, re.findall('^a', 'A\\na', flags[0]))\n"),
+        "[10, 0] ['A', 'a']\n"
+    );
+}
+
+#[test]
 fn deep_values_stop_at_the_depth_limit() {
     let mut s = Interpreter::new(Limits::default());
     run(&mut s, "x = []\nfor _ in range(5000):\n    x = [x]\n");

@@ -156,6 +156,8 @@ pub(crate) fn isinstance(v: &Value, t: &Value) -> R<bool> {
         Value::Type(t) => Ok(match (v.ty(), t) {
             (a, b) if a == *b => true,
             (Ty::Bool, Ty::Int) => true,
+            // An int-like module object (`re.IGNORECASE`) is an int.
+            (_, Ty::Int) if matches!(v, Value::Native(n) if n.as_int().is_some()) => true,
             (Ty::Counter | Ty::DefaultDict | Ty::OrderedDict, Ty::Dict) => true,
             (Ty::Exc(a), Ty::Exc(b)) => a.is_subclass_of(*b),
             (_, Ty::Object) => true,

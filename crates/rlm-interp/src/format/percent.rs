@@ -339,6 +339,10 @@ fn format_long(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
         }
         Value::Bool(b) => (false, u8::from(*b).to_string()),
         Value::Float(f) if matches!(d.ch, 'd' | 'i' | 'u') => float_digits(*f)?,
+        // An int-like module object (`re.IGNORECASE`): its int.
+        Value::Native(n) if n.as_int().is_some() => {
+            return format_long(meter, &Value::Int(n.as_int().unwrap_or(0)), d);
+        }
         other => {
             let what = if matches!(d.ch, 'o' | 'x' | 'X') { "an integer" } else { "a real number" };
             return type_err(format!(
@@ -387,6 +391,7 @@ fn format_float(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
         Value::Float(f) => *f,
         Value::Int(n) => *n as f64,
         Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Native(n) if n.as_int().is_some() => n.as_int().unwrap_or(0) as f64,
         other => return type_err(format!("must be real number, not {}", other.type_name())),
     };
     let prec = if d.prec < 0 { 6 } else { d.prec as usize };

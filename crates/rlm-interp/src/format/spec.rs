@@ -335,6 +335,11 @@ fn format_float(meter: &mut Meter, f: f64, sp: &Spec) -> R<String> {
 
 pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String> {
     if let Value::Native(n) = v {
+        // An int-like module object (`re.IGNORECASE`) formats as its int
+        // under a spec, as its `str` without one.
+        if let Some(i) = n.as_int().filter(|_| !spec.is_empty()) {
+            return format_spec(meter, &Value::Int(i), spec);
+        }
         if let Native::Module(m) = &**n {
             if let Some(text) = m.format_spec(spec) {
                 return Ok(text);

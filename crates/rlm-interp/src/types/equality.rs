@@ -239,6 +239,11 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => x.name == y.name && x.module == y.module,
         (Value::Module(x), Value::Module(y)) => x.name == y.name,
+        // An int-like module object (`re.IGNORECASE == 2`) is its int.
+        (Value::Native(n), other) | (other, Value::Native(n)) if n.as_int().is_some() => {
+            let i = Value::Int(n.as_int().unwrap_or(0));
+            return eq_depth(&i, other, depth, limit, work);
+        }
         (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
             (Native::Module(a), Native::Module(b)) => {
                 a.eq_native(&**b).unwrap_or_else(|| Rc::ptr_eq(x, y))
@@ -299,6 +304,8 @@ pub fn is_same(a: &Value, b: &Value) -> bool {
             Rc::ptr_eq(x, y) || (x.name == y.name && x.module == y.module)
         }
         (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
+        // The same module object (`re.compile(p) is p`).
+        (Value::Native(x), Value::Native(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }

@@ -61,11 +61,12 @@ pub enum IterState {
     /// source in turn.
     Zip(Vec<Rc<RefCell<IterState>>>, bool),
     /// `re.finditer`: the compiled pattern (a `re.Pattern` value), the text
-    /// searched, the byte where the next search starts and whether a search
-    /// ran (the first pays for the automaton's states); each step runs one
-    /// search (`modules/re/functions.rs`), so a loop that breaks after the
-    /// first match pays for that search only (issue #53).
-    Matches(Value, Str, usize, bool),
+    /// searched, the byte where the next search starts, whether the match
+    /// before was empty there (the next may not be empty there too) and
+    /// whether a search ran (the first pays for the automaton's states); each
+    /// step runs one search (`modules/re/functions.rs`), so a loop that
+    /// breaks after the first match pays for that search only (issue #53).
+    Matches(Value, Str, usize, bool, bool),
     /// An `itertools` iterator (`modules/itertools/tool.rs`), drawn one
     /// item a step; held behind [`Suspended`] as a generator's frame is.
     #[allow(private_interfaces)]

@@ -91,6 +91,12 @@ pub(crate) trait NativeObject: Any {
         None
     }
 
+    /// The int it stands for (`re.IGNORECASE`, an int subclass in CPython),
+    /// which computes, compares, hashes, indexes and formats as that int.
+    fn as_int(&self) -> Option<i64> {
+        None
+    }
+
     /// `bool(x)`: a zero duration is false; a tuple-like native is its
     /// tuple's truth.
     fn truthy(&self) -> bool {
@@ -160,6 +166,15 @@ impl Native {
                 Native::Module(m) => m.as_tuple(),
                 _ => None,
             },
+            _ => None,
+        }
+    }
+
+    /// The int an int-like native stands for (`re.IGNORECASE`).
+    #[inline]
+    pub(crate) fn as_int(&self) -> Option<i64> {
+        match self {
+            Native::Module(m) => m.as_int(),
             _ => None,
         }
     }

@@ -89,6 +89,11 @@ impl Vm {
                     format!("'{}' object has no attribute '{name}'", qualified_type_name(obj)),
                 )
             }
+            // `csv.DictWriter.writerow`: the class's method, its writer the
+            // first argument.
+            Value::Builtin(b) if crate::modules::csv::is_dict_writer_method(b, name) => {
+                Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))))
+            }
             Value::Builtin(b)
                 if b.module == "itertools" && b.name == "chain" && name == "from_iterable" =>
             {

@@ -33,6 +33,12 @@ impl Vm {
         use Value::*;
         // Integers (bools act as ints).
         if let (Some(x), Some(y)) = (as_int(a), as_int(b)) {
+            if matches!((a, b), (Native(_), _) | (_, Native(_))) {
+                // `re.I | re.M` is a flag again.
+                if let Some(v) = crate::modules::re::flag_binary(op, a, b, x, y) {
+                    return v;
+                }
+            }
             return int_binary(op, a, b, x, y);
         }
         if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
@@ -137,6 +143,9 @@ impl Vm {
     }
 
     pub(crate) fn unary(&mut self, op: UnaryOp, a: &Value) -> R<Value> {
+        if let Some(v) = crate::modules::re::flag_invert(op, a) {
+            return v;
+        }
         match (op, a) {
             (UnaryOp::Not, v) => Ok(Value::Bool(!v.truthy())),
             (UnaryOp::Neg | UnaryOp::Pos, Value::Dict(d))

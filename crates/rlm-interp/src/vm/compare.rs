@@ -18,11 +18,8 @@ use crate::vm::Vm;
 /// magnitude: `Some(None)` when a NaN makes them unordered, `None` when
 /// either is not a number.
 fn number_order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
-    let int = |v: &Value| match v {
-        Value::Int(i) => Some(*i),
-        Value::Bool(b) => Some(i64::from(*b)),
-        _ => None,
-    };
+    // Bools and int-like module objects (`re.IGNORECASE`) order as ints.
+    let int = crate::args::as_int;
     Some(match (a, b) {
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
         (Value::Float(x), other) => {

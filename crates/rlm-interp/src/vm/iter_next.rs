@@ -73,11 +73,12 @@ impl Vm {
             }
             IterState::Range(cur, stop, step) => range_step(cur, *stop, *step).map(Value::Int),
             IterState::Items(q) => q.pop_front(),
-            IterState::Matches(p, hay, pos, searched) => {
+            IterState::Matches(p, hay, pos, after_empty, searched) => {
                 let searched = std::mem::replace(searched, true);
-                match crate::modules::re::finditer_step(&mut self.meter, p, hay, *pos, searched)? {
+                let at = crate::modules::re::Cursor { pos: *pos, after_empty: *after_empty };
+                match crate::modules::re::finditer_step(&mut self.meter, p, hay, at, searched)? {
                     Some((m, next)) => {
-                        *pos = next;
+                        (*pos, *after_empty) = (next.pos, next.after_empty);
                         Some(m)
                     }
                     None => {

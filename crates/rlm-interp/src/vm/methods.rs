@@ -68,6 +68,9 @@ impl Vm {
                 args,
                 kwargs,
             ),
+            Value::Builtin(b) if crate::modules::csv::is_dict_writer_method(b, name) => {
+                crate::modules::csv::dict_writer_unbound(self, name, args, kwargs)
+            }
             Value::Type(Ty::Float) if name == "fromhex" => {
                 crate::types::float::hex::float_fromhex(&args, &kwargs)
             }

@@ -621,6 +621,34 @@ impl Writer {
 pub(crate) const READER_METHODS: &[&str] = &[];
 pub(crate) const WRITER_METHODS: &[&str] = &["writerow", "writerows", "writeheader"];
 
+/// Whether `csv.DictWriter.name` is one of the class's methods (CPython's
+/// `DictWriter` is a class: `csv.DictWriter.writerow(w, row)`).
+pub(crate) fn is_dict_writer_method(b: &BuiltinFn, name: &str) -> bool {
+    b.module == "csv" && b.name == "DictWriter" && WRITER_METHODS.contains(&name)
+}
+
+/// `csv.DictWriter.writerow(w, row)`: the method of `w`, a `DictWriter`.
+pub(crate) fn dict_writer_unbound<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let mut it = args.into_iter();
+    match it.next() {
+        Some(w) if Native::of::<Writer>(&w).is_some_and(|w| w.fieldnames.is_some()) => {
+            cx.call_method(&w, name, it.collect(), kwargs)
+        }
+        Some(other) => type_err(format!(
+            "DictWriter.{name}() needs a DictWriter as its first argument, not '{}'",
+            other.type_name()
+        )),
+        None => {
+            type_err(format!("DictWriter.{name}() missing 1 required positional argument: 'self'"))
+        }
+    }
+}
+
 impl Writer {
     /// The row's cells: the row itself, or a dict's values in field order.
     fn cells<C: Callbacks + ?Sized>(&self, cx: &mut C, row: &Value) -> R<Vec<Value>> {

@@ -44,6 +44,18 @@ pub struct CompiledRegex {
     /// engine: searched instead of this one in a text that ends in a newline,
     /// where the linear engine's `$` misses the position before it.
     newline_variant: RefCell<Option<Rc<CompiledRegex>>>,
+    /// The same pattern anchored where a search starts, matching only when
+    /// it takes a character (`Wrap::Advance`): searched after an empty match.
+    advance_variant: RefCell<Option<Rc<CompiledRegex>>>,
+    /// The same pattern with its `\B` matching nothing: searched instead of
+    /// this one in an empty text (`non_boundary`).
+    empty_text_variant: RefCell<Option<Rc<CompiledRegex>>>,
+    /// Whether it has a `\B`, which sre (3.11) never finds in an empty text
+    /// and the engines do.
+    non_boundary: bool,
+    /// Whether it may prefer an empty match where a longer one starts at
+    /// the same place (`rewrite::may_prefer_empty`).
+    prefers_empty: bool,
     /// Whether it holds a bare `$` read as the end of the text (exact only
     /// in a text that does not end in a newline).
     bare_dollar: bool,
@@ -140,21 +152,43 @@ pub(super) enum Wrap {
     Search,
     Match,
     Full,
+    /// Anchored where the search starts, and only a match that takes a
+    /// character there: sre's search after an empty match (3.7+), whose
+    /// match at the same place may not be empty. The backtracking engine's.
+    Advance,
+}
+
+/// How a variant of a pattern is translated besides its wrap: its `$`, and
+/// for an empty text (`Translation::empty_text`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Reading {
+    dollar: Dollar,
+    empty_text: bool,
+}
+
+impl Reading {
+    const AS_IS: Reading = Reading { dollar: Dollar::AsIs, empty_text: false };
 }
 
 fn build(
     source: &str,
     flags: i64,
     wrap: Wrap,
-    dollar: Dollar,
+    reading: Reading,
     backtrack_limit: usize,
 ) -> Result<CompiledRegex, String> {
-    crate::stack_guard::walk(|| build_pattern(source, flags, wrap, dollar, backtrack_limit))
+    crate::stack_guard::walk(|| build_pattern(source, flags, wrap, reading, backtrack_limit))
 }
 
 /// The pattern as the engines read it: translated, wrapped, flags inline.
-fn engine_pattern(source: &str, flags: i64, wrap: Wrap, dollar: Dollar, fancy: bool) -> String {
-    let how = Translation { dollar, ascii: flags & ASCII != 0, fancy, ascii_text: false };
+fn engine_pattern(source: &str, flags: i64, wrap: Wrap, reading: Reading, fancy: bool) -> String {
+    let how = Translation {
+        dollar: reading.dollar,
+        ascii: flags & ASCII != 0,
+        fancy,
+        ascii_text: false,
+        empty_text: reading.empty_text,
+    };
     wrapped(source, flags, wrap, how)
 }
 
@@ -170,6 +204,7 @@ fn wrapped(source: &str, flags: i64, wrap: Wrap, how: Translation) -> String {
     let body = match wrap {
         Wrap::Match => format!("\\A(?:{body})"),
         Wrap::Full => format!("\\A(?:{body})\\z"),
+        Wrap::Advance => format!("\\G(?:{body})"),
         Wrap::Search => body,
     };
     if prefix.is_empty() { body } else { format!("(?{prefix}){body}") }
@@ -201,7 +236,13 @@ fn twin_of(source: &str, flags: i64, wrap: Wrap, twin: bool) -> Option<Box<Ascii
     if !twin {
         return None;
     }
-    let how = Translation { dollar: Dollar::AsIs, ascii: false, fancy: false, ascii_text: true };
+    let how = Translation {
+        dollar: Dollar::AsIs,
+        ascii: false,
+        fancy: false,
+        ascii_text: true,
+        empty_text: false,
+    };
     AsciiTwin::build(&wrapped(source, flags, wrap, how), COMPILED_SIZE_LIMIT).map(Box::new)
 }
 
@@ -219,13 +260,15 @@ fn build_engine(
     source: &str,
     flags: i64,
     wrap: Wrap,
-    dollar: Dollar,
+    reading: Reading,
     backtrack_limit: usize,
     twin: bool,
 ) -> Result<Built, String> {
+    let dollar = reading.dollar;
     let bare = dollar == Dollar::AsIs && rewrite::has_bare_dollar(source, rewrite_flags(flags));
-    // Possessive quantifiers are the backtracking engine's alone.
-    let linear = !rewrite::has_possessive(source);
+    // Possessive quantifiers are the backtracking engine's alone, and so is
+    // refusing an empty match (`Wrap::Advance`).
+    let linear = !rewrite::has_possessive(source) && wrap != Wrap::Advance;
     let as_group = match (dollar, wrap) {
         _ if !linear => None,
         (Dollar::AsIs, Wrap::Search | Wrap::Match) => {
@@ -234,7 +277,7 @@ fn build_engine(
         _ => None,
     };
     if let Some(rewritten) = as_group {
-        let full = engine_pattern(&rewritten, flags, wrap, Dollar::AsIs, false);
+        let full = engine_pattern(&rewritten, flags, wrap, reading, false);
         if let Ok(r) = fast_engine(&full) {
             let tail_group = Some(r.captures_len() - 1);
             let locations = RefCell::new(r.capture_locations());
@@ -245,7 +288,7 @@ fn build_engine(
         }
     }
     let fast_err = if dollar == Dollar::AsIs && linear {
-        let full = engine_pattern(source, flags, wrap, Dollar::AsIs, false);
+        let full = engine_pattern(source, flags, wrap, reading, false);
         match fast_engine(&full) {
             Ok(r) => {
                 let locations = RefCell::new(r.capture_locations());
@@ -260,17 +303,37 @@ fn build_engine(
     };
     // The backtracking engine reads sre's `$` as written.
     let dollar = if bare { Dollar::Lookahead } else { dollar };
-    let full = engine_pattern(source, flags, wrap, dollar, true);
-    let mut limits: Vec<usize> =
-        FANCY_TIERS.iter().copied().filter(|&t| t < backtrack_limit).collect();
+    let full = engine_pattern(source, flags, wrap, Reading { dollar, ..reading }, true);
+    // An anchored try is short: its first tier is small.
+    let tiers = if wrap == Wrap::Advance { ADVANCE_TIERS } else { FANCY_TIERS };
+    let mut limits: Vec<usize> = tiers.iter().copied().filter(|&t| t < backtrack_limit).collect();
     limits.push(backtrack_limit);
     let built: Result<Vec<(usize, fancy_regex::Regex)>, fancy_regex::Error> = limits
         .iter()
-        .map(|&l| fancy_regex::RegexBuilder::new(&full).backtrack_limit(l).build().map(|r| (l, r)))
+        .map(|&l| {
+            fancy_regex::RegexBuilder::new(&full)
+                .backtrack_limit(l)
+                .find_not_empty(wrap == Wrap::Advance)
+                .build()
+                .map(|r| (l, r))
+        })
         .collect();
     match built {
         Ok(tiers) => {
             Ok(Built { engine: Engine::Fancy(tiers), full, bare_dollar: false, tail_group: None })
+        }
+        // Only empty matches: no match that takes a character (no tier
+        // to try).
+        Err(fancy_regex::Error::CompileError(e))
+            if wrap == Wrap::Advance
+                && matches!(*e, fancy_regex::CompileError::PatternCanNeverMatch) =>
+        {
+            Ok(Built {
+                engine: Engine::Fancy(Vec::new()),
+                full,
+                bare_dollar: false,
+                tail_group: None,
+            })
         }
         // A pattern the linear engine refused for its size is too large
         // for the backtracking one too: say so plainly.
@@ -285,7 +348,7 @@ fn build_pattern(
     source: &str,
     flags: i64,
     wrap: Wrap,
-    dollar: Dollar,
+    reading: Reading,
     backtrack_limit: usize,
 ) -> Result<CompiledRegex, String> {
     // CPython's syntax errors and wording first (the engines accept some
@@ -299,7 +362,7 @@ fn build_pattern(
     let source_size = super::size::expanded_size(source);
     let twin = wants_twin(source, flags, source_size);
     let Built { engine, full, bare_dollar, tail_group } =
-        build_engine(engine_source, engine_flags, wrap, dollar, backtrack_limit, twin)?;
+        build_engine(engine_source, engine_flags, wrap, reading, backtrack_limit, twin)?;
     let mut names: Vec<Option<String>> = match &engine {
         Engine::Fast(r, ..) => r.capture_names().map(|n| n.map(str::to_string)).collect(),
         Engine::Fancy(tiers) => match tiers.first() {
@@ -326,6 +389,11 @@ fn build_pattern(
         anchored: RefCell::new(None),
         full_variant: RefCell::new(None),
         newline_variant: RefCell::new(None),
+        advance_variant: RefCell::new(None),
+        empty_text_variant: RefCell::new(None),
+        // Its empty-text variant has no `\B` left.
+        non_boundary: !reading.empty_text && rewrite::has_non_boundary(source),
+        prefers_empty: rewrite::may_prefer_empty(source),
         bare_dollar,
         tail_group,
         close_order: rewrite::group_close_order(source),
@@ -433,6 +501,9 @@ const FUEL_PER_WINDOW: u64 = 4;
 /// Backtracking limits tried before the session's own (see `Engine::Fancy`).
 const FANCY_TIERS: &[usize] = &[256, 8192, 262_144];
 
+/// The same for an anchored try that refuses an empty match (`Wrap::Advance`).
+const ADVANCE_TIERS: &[usize] = &[16, 256, 8192, 262_144];
+
 pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<CompiledRegex>> {
     match p {
         Value::Native(n) => match n.module::<Rc<CompiledRegex>>() {
@@ -461,7 +532,7 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
                 return Err(re_error(p, &too_large(COMPILED_SIZE_LIMIT)));
             }
             meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags, size)))?;
-            match build(s.as_str(), flags, Wrap::Search, Dollar::AsIs, limit) {
+            match build(s.as_str(), flags, Wrap::Search, Reading::AS_IS, limit) {
                 Ok(mut p) => {
                     // The cache is host memory outside the budget: a
                     // large program (and its lazy automaton) is rebuilt,
@@ -492,18 +563,25 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
 }
 
 /// `p` anchored at the start (`Wrap::Match`) or at both ends (`Wrap::Full`).
-pub(super) fn variant(
-    meter: &mut Meter,
-    p: &Rc<CompiledRegex>,
-    wrap: Wrap,
-) -> R<Rc<CompiledRegex>> {
-    let cell = if wrap == Wrap::Match { &p.anchored } else { &p.full_variant };
-    variant_in(meter, p, cell, wrap, Dollar::AsIs)
+pub(super) fn variant(meter: &mut Meter, p: &CompiledRegex, wrap: Wrap) -> R<Rc<CompiledRegex>> {
+    let cell = match wrap {
+        Wrap::Match => &p.anchored,
+        Wrap::Advance => &p.advance_variant,
+        Wrap::Full | Wrap::Search => &p.full_variant,
+    };
+    variant_in(meter, p, cell, wrap, Reading::AS_IS)
 }
 
 /// `p` with sre's `$` as written (`CompiledRegex::newline_variant`).
 fn newline_variant(meter: &mut Meter, p: &CompiledRegex) -> R<Rc<CompiledRegex>> {
-    variant_in(meter, p, &p.newline_variant, p.wrap, Dollar::Lookahead)
+    let reading = Reading { dollar: Dollar::Lookahead, empty_text: false };
+    variant_in(meter, p, &p.newline_variant, p.wrap, reading)
+}
+
+/// `p` for an empty text (`CompiledRegex::empty_text_variant`).
+fn empty_text_variant(meter: &mut Meter, p: &CompiledRegex) -> R<Rc<CompiledRegex>> {
+    let reading = Reading { dollar: Dollar::AsIs, empty_text: true };
+    variant_in(meter, p, &p.empty_text_variant, p.wrap, reading)
 }
 
 /// The variant of `p` kept in `cell`, built the first time; each session
@@ -513,7 +591,7 @@ fn variant_in(
     p: &CompiledRegex,
     cell: &RefCell<Option<Rc<CompiledRegex>>>,
     wrap: Wrap,
-    dollar: Dollar,
+    reading: Reading,
 ) -> R<Rc<CompiledRegex>> {
     let built = cell.borrow().as_ref().cloned();
     if let Some(v) = built {
@@ -524,7 +602,7 @@ fn variant_in(
     }
     meter.fuel(p.compile_fuel)?;
     let limit = meter.limits.regex_backtrack_limit;
-    let mut v = match build(&p.source, p.flags, wrap, dollar, limit) {
+    let mut v = match build(&p.source, p.flags, wrap, reading, limit) {
         Ok(v) => v,
         Err(e) => return Err(re_error(&Value::str(p.source.as_str()), &e)),
     };
@@ -540,7 +618,7 @@ fn variant_in(
 
 /// The first search of `p` in this session pays for the automaton
 /// states it builds (over `bytes` of text at most).
-fn charge_first_search(meter: &mut Meter, p: &CompiledRegex, bytes: usize) -> R<()> {
+pub(super) fn charge_first_search(meter: &mut Meter, p: &CompiledRegex, bytes: usize) -> R<()> {
     // Not compiled by this session (a pattern another session handed it
     // cannot reach it): paid as unshared, on the pattern's own record.
     let paid = match p.shared.then(|| meter.paid.pattern_searched(p)).flatten() {
@@ -580,6 +658,11 @@ pub(super) fn search_paid(
     if p.bare_dollar && hay.ends_with('\n') {
         let v = newline_variant(meter, p)?;
         charge_first_search(meter, &v, hay.len().saturating_sub(start))?;
+        return search_paid(meter, &v, hay, start);
+    }
+    if p.non_boundary && hay.is_empty() {
+        let v = empty_text_variant(meter, p)?;
+        charge_first_search(meter, &v, 0)?;
         return search_paid(meter, &v, hay, start);
     }
     let found = search_engine(meter, p, hay, start)?;
@@ -710,31 +793,75 @@ fn window_search(
 /// reserved as [`reserved_search`]; each tier's steps are charged
 /// before the tier is tried (its limit bounds them).
 fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
-    let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
     reserved_search(meter, hay, start, p.read_rate(), |meter, hay, start| {
-        for (i, (limit, r)) in tiers.iter().enumerate() {
-            meter.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
-            match r.captures_from_pos(hay, start) {
-                Ok(c) => {
-                    return Ok(
-                        c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
-                    );
-                }
-                Err(fancy_regex::Error::RuntimeError(
-                    fancy_regex::RuntimeError::BacktrackLimitExceeded,
-                )) if i + 1 < tiers.len() => {}
-                Err(e) => {
-                    return Err(Fault::Limit(LimitError::new(
-                        LimitKind::Regex,
-                        format!(
-                            "regular expression too expensive (backtracking limit reached): {e}"
-                        ),
-                    )));
-                }
+        fancy_tiers(meter, p, hay, start)
+    })
+}
+
+/// The backtracking engine's match from `start`, each tier's steps charged
+/// before the tier is tried.
+fn fancy_tiers(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
+    let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
+    for (i, (limit, r)) in tiers.iter().enumerate() {
+        meter.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
+        match r.captures_from_pos(hay, start) {
+            Ok(c) => {
+                return Ok(c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()));
+            }
+            Err(fancy_regex::Error::RuntimeError(
+                fancy_regex::RuntimeError::BacktrackLimitExceeded,
+            )) if i + 1 < tiers.len() => {}
+            Err(e) => {
+                return Err(Fault::Limit(LimitError::new(
+                    LimitKind::Regex,
+                    format!("regular expression too expensive (backtracking limit reached): {e}"),
+                )));
             }
         }
-        Ok(None)
-    })
+    }
+    Ok(None)
+}
+
+/// Where the next search starts: a byte of the text, and whether the match
+/// before it was empty there (sre's rule since 3.7: the match that follows
+/// an empty one may start at the same place only if it is not empty).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Cursor {
+    pub(crate) pos: usize,
+    pub(crate) after_empty: bool,
+}
+
+impl Cursor {
+    pub(crate) fn at(pos: usize) -> Cursor {
+        Cursor { pos, after_empty: false }
+    }
+}
+
+/// The leftmost match of `p` from `at` (its first search paid for).
+pub(super) fn search_from(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    at: Cursor,
+) -> R<Option<Spans>> {
+    if !at.after_empty {
+        return search_paid(meter, p, hay, at.pos);
+    }
+    let e = at.pos;
+    // A match that takes a character at `e`, the first in the pattern's
+    // order (a pattern that cannot prefer an empty match has none there).
+    if p.prefers_empty && e < hay.len() {
+        let v = variant(meter, p, Wrap::Advance)?;
+        meter.fuel(FUEL_PER_SEARCH)?;
+        if let Some(sp) = fancy_tiers(meter, &v, hay, e)? {
+            return Ok(Some(sp));
+        }
+    }
+    // Else any match from the next character on.
+    match hay.get(e..).and_then(|t| t.chars().next()) {
+        Some(c) => search_paid(meter, p, hay, e + c.len_utf8()),
+        None => Ok(None),
+    }
 }
 
 /// All matches from `pos` (Python's non-overlapping semantics).
@@ -758,11 +885,11 @@ pub(super) fn all_matches_from(
     // match's spans are a vector of their own: charged with its slot.
     let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.span_slots());
     let mut out = ChargedVec::with_slot_extra(spans_bytes);
-    let mut pos = start;
+    let mut at = Cursor::at(start);
     charge_first_search(meter, p, hay.len().saturating_sub(start))?;
-    while pos <= hay.len() && out.len() < limit {
-        let Some(sp) = search_paid(meter, p, hay, pos)? else { break };
-        pos = next_search_start(hay, pos, &sp);
+    while at.pos <= hay.len() && out.len() < limit {
+        let Some(sp) = search_from(meter, p, hay, at)? else { break };
+        at = next_cursor(at, &sp);
         out.push(meter, sp)?;
     }
     Ok(out)
@@ -789,19 +916,12 @@ fn cut_tail(mut spans: Spans, group: usize) -> Spans {
     spans
 }
 
-/// Where the search after match `sp` (found from `pos`) starts: its end, or
-/// a character further after an empty match.
+/// Where the search after match `sp` (found from `at`) starts: its end,
+/// marked when the match was empty.
 #[inline]
-pub(super) fn next_search_start(hay: &str, pos: usize, sp: &Spans) -> usize {
-    let (s, e) = sp.first().copied().flatten().unwrap_or((pos, pos));
-    if e == s {
-        match hay.get(e..).and_then(|t| t.chars().next()) {
-            Some(c) => e + c.len_utf8(),
-            None => hay.len() + 1,
-        }
-    } else {
-        e
-    }
+pub(super) fn next_cursor(at: Cursor, sp: &Spans) -> Cursor {
+    let (s, e) = sp.first().copied().flatten().unwrap_or((at.pos, at.pos));
+    Cursor { pos: e, after_empty: e == s }
 }
 
 /// The first char boundary of `s` at or after `i` (`s.len()` past it).

@@ -11,8 +11,8 @@ use crate::charged::{ChargedString, ChargedVec};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::meter::Meter;
 use crate::modules::re::engine::{
-    CompiledRegex, Wrap, all_matches, all_matches_from, compile_pattern, make_match, search_at,
-    search_paid, variant,
+    CompiledRegex, Cursor, Wrap, all_matches, all_matches_from, compile_pattern, make_match,
+    next_cursor, search_at, search_from, variant,
 };
 use crate::modules::re::error::re_error;
 use crate::modules::re::scanner::Scanner;
@@ -81,6 +81,10 @@ fn re_module_call<C: Callbacks + ?Sized>(
     };
     let p = compile_pattern(cx.meter(), &pv, flags)?;
     if name == "compile" {
+        // A compiled pattern is returned as it is (`re.compile(p) is p`).
+        if matches!(pv, Value::Native(_)) {
+            return Ok(pv);
+        }
         return Ok(Native::value(p));
     }
     re_call(cx, name, Some(p), rest, kwargs)
@@ -163,7 +167,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
                 arg(&args, kwargs, 2, "endpos"),
             );
             let p = Native::value(pattern);
-            Ok(Value::iter(IterState::Matches(p, hay, start, false)))
+            Ok(Value::iter(IterState::Matches(p, hay, start, false, false)))
         }
         "scanner" => {
             let (hay, start) = window(
@@ -174,7 +178,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
             Ok(Native::value(Scanner {
                 pattern: Native::value(pattern),
                 hay,
-                pos: Cell::new(start),
+                at: Cell::new(Cursor::at(start)),
                 searched: Cell::new(false),
             }))
         }
@@ -274,26 +278,24 @@ fn re_sub<C: Callbacks + ?Sized>(
     Ok(if name == "subn" { Value::tuple(vec![s, Value::Int(n as i64)]) } else { s })
 }
 /// The next match of a `re.finditer` (`IterState::Matches`) searched
-/// from byte `pos` of `hay` (`searched`: not its first search, whose
-/// charge is paid), and where the search after it starts.
+/// from `at` in `hay` (`searched`: not its first search, whose charge is
+/// paid), and where the search after it starts.
 pub(crate) fn finditer_step(
     meter: &mut Meter,
     pattern: &Value,
     hay: &Str,
-    pos: usize,
+    at: Cursor,
     searched: bool,
-) -> R<Option<(Value, usize)>> {
+) -> R<Option<(Value, Cursor)>> {
     let Some(p) = Native::of::<Rc<CompiledRegex>>(pattern) else { return Ok(None) };
-    if pos > hay.byte_len() {
+    if at.pos > hay.byte_len() {
         return Ok(None);
     }
-    let found = if searched {
-        search_paid(meter, p, hay.as_str(), pos)?
-    } else {
-        search_at(meter, p, hay.as_str(), pos)?
-    };
-    let Some(sp) = found else { return Ok(None) };
-    let next = super::engine::next_search_start(hay.as_str(), pos, &sp);
+    if !searched {
+        super::engine::charge_first_search(meter, p, hay.byte_len().saturating_sub(at.pos))?;
+    }
+    let Some(sp) = search_from(meter, p, hay.as_str(), at)? else { return Ok(None) };
+    let next = next_cursor(at, &sp);
     // The match object: charged before it is made.
     meter.alloc(match_bytes(p.groups()))?;
     Ok(Some((make_match(hay, sp, p), next)))
@@ -302,18 +304,20 @@ pub(crate) fn finditer_step(
 /// `scanner.search()` or `scanner.match()`: the next match from where the
 /// last one ended (`None` from then on once none is left).
 pub(crate) fn scanner_call<C: Callbacks + ?Sized>(cx: &mut C, s: &Scanner, name: &str) -> R<Value> {
-    let pos = s.pos.get();
+    let at = s.at.get();
     let Some(p) = Native::of::<Rc<CompiledRegex>>(&s.pattern) else { return Ok(Value::None) };
     let found = match name {
         "search" => {
             let searched = s.searched.replace(true);
-            finditer_step(cx.meter(), &s.pattern, &s.hay, pos, searched)?
+            finditer_step(cx.meter(), &s.pattern, &s.hay, at, searched)?
         }
-        "match" if pos <= s.hay.byte_len() => {
-            let sp = search_at(cx.meter(), p, s.hay.as_str(), pos)?;
+        "match" if at.pos <= s.hay.byte_len() => {
+            let rest = s.hay.byte_len().saturating_sub(at.pos);
+            super::engine::charge_first_search(cx.meter(), p, rest)?;
+            let sp = search_from(cx.meter(), p, s.hay.as_str(), at)?;
             match sp {
-                Some(sp) if sp[0].is_some_and(|(a, _)| a == pos) => {
-                    let next = super::engine::next_search_start(s.hay.as_str(), pos, &sp);
+                Some(sp) if sp[0].is_some_and(|(a, _)| a == at.pos) => {
+                    let next = next_cursor(at, &sp);
                     cx.meter().alloc(match_bytes(p.groups()))?;
                     Some((make_match(&s.hay, sp, p), next))
                 }
@@ -328,11 +332,11 @@ pub(crate) fn scanner_call<C: Callbacks + ?Sized>(cx: &mut C, s: &Scanner, name:
     };
     Ok(match found {
         Some((m, next)) => {
-            s.pos.set(next);
+            s.at.set(next);
             m
         }
         None => {
-            s.pos.set(usize::MAX);
+            s.at.set(Cursor::at(usize::MAX));
             Value::None
         }
     })

@@ -22,6 +22,8 @@ mod size;
 pub(crate) mod sre_check;
 mod translate;
 
+pub(crate) use engine::Cursor;
+pub(crate) use flags::{flag_binary, flag_invert};
 pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call, scanner_call};
 
 use std::rc::Rc;
@@ -78,8 +80,10 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
         ("U", UNICODE),
         ("UNICODE", UNICODE),
         ("L", LOCALE),
+        ("LOCALE", LOCALE),
+        ("NOFLAG", 0),
     ] {
-        v.push((n, Value::Int(x)));
+        v.push((n, flags::flag(x)));
     }
     v.push(("error", Value::Type(Ty::Exc(ExcKind::ReError))));
     v.push(("Pattern", Value::Type(Ty::Other(&"re.Pattern"))));

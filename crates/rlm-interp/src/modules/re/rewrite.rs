@@ -264,6 +264,42 @@ pub(super) fn group_close_order(source: &str) -> Vec<usize> {
     ranks
 }
 
+/// Whether the pattern has a `\B` outside a class: sre (3.11) finds no
+/// non-boundary in an empty text, where the engines find one.
+pub(super) fn has_non_boundary(source: &str) -> bool {
+    let mut chars = source.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' if chars.next().is_some_and(|(_, n)| n == 'B') => return true,
+            '[' => skip_class(&mut chars),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether the pattern may prefer an empty match where a longer one starts at
+/// the same place: it has an alternation (`\b|:+`) or a lazy quantifier
+/// (`a*?`). Without either, every choice the engines make tries to take a
+/// character first, so a pattern whose match at a place is empty has no
+/// other match there: the search after an empty match (sre's rule, 3.7+)
+/// need not look for one (`engine::search_after_empty`).
+pub(super) fn may_prefer_empty(source: &str) -> bool {
+    let syntax = syntax_chars(source);
+    syntax.iter().enumerate().any(|(k, s)| match s.c {
+        '|' => true,
+        '?' if k > 0 => {
+            let prev = &syntax[k - 1];
+            let opens_group =
+                |j: usize| j > 0 && syntax[j - 1].c == '(' && syntax[j - 1].at + 1 == syntax[j].at;
+            prev.at + prev.c.len_utf8() == s.at
+                && matches!(prev.c, '*' | '+' | '?' | '}')
+                && !(prev.c == '?' && opens_group(k - 1))
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,8 @@ pub struct Scanner {
     pub(super) pattern: Value,
     /// The text up to `endpos`.
     pub(super) hay: Str,
-    /// The byte the next search starts at (past the end: done).
-    pub(super) pos: Cell<usize>,
+    /// Where the next search starts (past the end: done).
+    pub(super) at: Cell<super::engine::Cursor>,
     /// Whether its first search was paid for.
     pub(super) searched: Cell<bool>,
 }

@@ -17,6 +17,9 @@ pub(super) struct Translation {
     /// compiled with Unicode off: the classes as sre's Unicode ones match
     /// there (`\s` still holds `\x1c-\x1f`), `\b` the engine's own.
     pub(super) ascii_text: bool,
+    /// For an empty text, where sre's `\B` never matches (3.11): written as
+    /// a class that matches nothing.
+    pub(super) empty_text: bool,
 }
 
 /// ASCII word characters, digits and whitespace as sre's `re.ASCII` has
@@ -37,6 +40,9 @@ const UNICODE_SPACE: &str = "\\s\\x1c-\\x1f";
 /// Python's `\s` over ASCII text: `str.isspace()`'s ASCII characters.
 const ASCII_TEXT_SPACE: &str = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x20";
 
+/// A class no character is in (`\B` in an empty text).
+const NOTHING: &str = "[^\\x00-\\x{10FFFF}]";
+
 /// Writes the escape at `chars[i]` (a backslash followed by a character)
 /// for the engines; returns how many characters it took.
 fn push_escape(
@@ -49,6 +55,7 @@ fn push_escape(
     let n = chars[i + 1];
     match n {
         'Z' if !in_class => out.push_str("\\z"),
+        'B' if how.empty_text && !in_class => out.push_str(NOTHING),
         'w' | 'W' | 'd' | 'D' | 's' | 'S' if how.ascii_text => {
             let set = match n.to_ascii_lowercase() {
                 'w' => ASCII_WORD,
