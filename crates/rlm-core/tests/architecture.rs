@@ -379,3 +379,41 @@ fn no_crate_includes_a_file_from_outside_itself() {
         }
     }
 }
+
+/// Every `tests/*.rs` file of a crate that builds its tests as one binary
+/// (`autotests = false`, `tests/suite.rs`) is a module of that binary: with
+/// autotests off, a file it does not name would never be built nor run.
+#[test]
+fn every_test_file_of_a_one_binary_crate_is_in_its_suite() {
+    let mut one_binary = 0;
+    for dir in member_dirs() {
+        let manifest: toml::Table =
+            read(&dir.join("Cargo.toml")).parse().expect("a Cargo.toml that parses");
+        let autotests = manifest
+            .get("package")
+            .and_then(|p| p.get("autotests"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(true);
+        if autotests {
+            continue;
+        }
+        one_binary += 1;
+        let suite = read(&dir.join("tests/suite.rs"));
+        let named: BTreeSet<&str> = suite
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+            .collect();
+        for entry in std::fs::read_dir(dir.join("tests")).expect("tests/") {
+            let path = entry.expect("an entry").path();
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else { continue };
+            if path.extension().is_some_and(|e| e == "rs") && stem != "suite" {
+                assert!(
+                    named.contains(stem),
+                    "{}: not a module of tests/suite.rs, so never run (autotests = false): add `mod {stem};`",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(one_binary >= 2, "rlm-core and rlm-server build their tests as one binary");
+}
