@@ -15,10 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
 
 use cluster_env::{
     Cluster, Process, SHARED_NATS, ended, free_port, get, logged_per_process, post,

@@ -26,12 +26,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/fault_deployment.rs"]
-mod fault_deployment;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
+use crate::fault_deployment;
 
 use cluster_env::{Cluster, Process, SHARED_NATS, free_port, get, post, start_redis};
 use serde_json::{Value, json};

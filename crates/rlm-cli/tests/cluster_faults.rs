@@ -22,7 +22,7 @@
 //! CI runs one round. The long run of BENCHMARKS.md (each fault 20 times,
 //! the database stopped 20-60 s):
 //! `RLM_FAULT_ROUNDS=20 RLM_FAULT_REPEATS=1 RLM_FAULT_DB_DOWN_SECS=20-60
-//! cargo test --release -p rlm-cli --test cluster_faults -- --nocapture`
+//! cargo test --release -p rlm-cli --test suite cluster_faults:: -- --nocapture`
 //! (`RLM_FAULT_QUIET_ROUNDS=N` first runs N rounds without faults, the same
 //! workload's latency; the seed is printed; `RLM_FAULT_SEED` replays an
 //! order). Each round prints one `fault-round:` JSON line with its counts.
@@ -31,12 +31,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-#[path = "support/fault_deployment.rs"]
-mod fault_deployment;
-#[path = "support/fault_workload.rs"]
-mod fault_workload;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::fault_deployment;
+use crate::fault_workload;
 
 use fault_deployment::{Deployment, Order, inject};
 use fault_workload::{ClientTally, Workload, check_invariants, run_tag, settled_jobs};

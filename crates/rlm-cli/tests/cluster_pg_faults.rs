@@ -13,10 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
 
 use cluster_env::{
     Cluster, Process, SHARED_NATS, database_url, ended, get, logged_per_process, resumable_script,

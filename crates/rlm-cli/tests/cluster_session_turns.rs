@@ -10,10 +10,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
 
 use cluster_env::{
     Cluster, Process, SHARED_NATS, database_url, ended, get, resumable_script, script, session,

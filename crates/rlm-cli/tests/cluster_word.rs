@@ -15,10 +15,7 @@
 //!   past its lease, then thawed) is charged to its session once, its
 //!   record carrying a whole run's spend.
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

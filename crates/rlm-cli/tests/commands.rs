@@ -4,8 +4,7 @@
 
 // The representative trace of rlm-trace's own tests (a two-level run with
 // retries, cache hits, a budget signal, errors and final answers).
-#[path = "../../rlm-trace/tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use predicates::prelude::*;

@@ -26,12 +26,9 @@
 //! once. The figures (operations, requests, fields, tools, resources) are
 //! printed.
 
-#[path = "support/mcp_http.rs"]
-mod mcp_http;
-#[path = "support/schema_probe.rs"]
-mod schema_probe;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::mcp_http;
+use crate::schema_probe;
+use crate::serve_child;
 
 use std::collections::BTreeMap;
 use std::path::Path;

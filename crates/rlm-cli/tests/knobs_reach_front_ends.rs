@@ -25,10 +25,7 @@ use rlm_config::{KNOBS, Knob, RlmConfig};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
 /// The front ends a row names (`python`: probed by rlm-py's pytest).

@@ -22,14 +22,10 @@
 //!
 //! The counts (operations, fields, tools, arguments) and the peaks are printed.
 
-#[path = "support/mcp_http.rs"]
-mod mcp_http;
-#[path = "support/proc_memory.rs"]
-mod proc_memory;
-#[path = "support/schema_probe.rs"]
-mod schema_probe;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::mcp_http;
+use crate::proc_memory;
+use crate::schema_probe;
+use crate::serve_child;
 
 use std::path::Path;
 use std::process::Command;

@@ -6,8 +6,7 @@
 
 use std::process::Command;
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 use serve_child::start_serve;
 
 const KEY: &str = "openai-sdk-test-token-0123456789";

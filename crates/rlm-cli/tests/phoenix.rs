@@ -21,10 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
+use crate::serve_child;
 
 const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
 const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -28,8 +28,7 @@ use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 use serde_json::{Value, json};
 use serve_child::spawn_serve;
 

@@ -7,8 +7,7 @@ use std::io::Write;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 use serve_child::start_serve;
 
 use serde_json::{Value, json};

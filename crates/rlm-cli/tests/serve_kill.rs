@@ -5,8 +5,7 @@
 use std::process::Child;
 use std::time::Duration;
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 use serve_child::start_serve;
 
 use serde_json::{Value, json};

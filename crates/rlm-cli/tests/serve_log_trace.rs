@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 
 const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
 const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -19,10 +19,8 @@
 //!
 //! The figures (each step's status, sizes and time, the peak) are printed.
 
-#[path = "support/proc_memory.rs"]
-mod proc_memory;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::proc_memory;
+use crate::serve_child;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -17,8 +17,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 use serde_json::{Value, json};
 use serve_child::start_serve;
 

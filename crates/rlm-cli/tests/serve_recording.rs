@@ -25,10 +25,8 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-#[path = "support/cluster_env.rs"]
-mod cluster_env;
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::cluster_env;
+use crate::serve_child;
 
 use cluster_env::{
     Cluster, Process, SHARED_NATS, database_url, ended, get, resumable_script, trace, unique,

@@ -16,8 +16,7 @@ use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
 
-#[path = "support/serve_child.rs"]
-mod serve_child;
+use crate::serve_child;
 use serve_child::start_serve;
 
 const KEY: &str = "structured-answers-token-0123456789";
