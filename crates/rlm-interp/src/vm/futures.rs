@@ -151,6 +151,8 @@ impl Vm {
                 }
             }
             DoneCb::AsCompleted(queue) => self.queue_put_nowait(&queue, fut)?,
+            DoneCb::TaskGroup(tg) => self.taskgroup_task_done(&tg, &fut),
+            DoneCb::Timeout(tm) => self.timeout_fire(&tm, &fut),
             DoneCb::User(f) => match self.call_value(&f, vec![fut], Vec::new()) {
                 // CPython's loop logs a callback's exception and goes on.
                 Ok(_) | Err(Fault::Exc(_)) => {}

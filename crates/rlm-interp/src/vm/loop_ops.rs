@@ -35,6 +35,8 @@ pub(super) enum Cont {
     Cancelling { fut: Value, waiter: Value, timer: Rc<Cell<bool>>, reraise: Option<Rc<Exception>> },
     /// A primitive's wait on `waiter` (`obj.op(arg)`).
     Retry { obj: Value, op: SyncOp, arg: Value, waiter: Value },
+    /// A task group's `__aexit__` waiting for its tasks (`taskgroup.rs`).
+    TaskGroupExit { tg: Value, exc: Option<Rc<Exception>>, propagate: Option<Rc<Exception>> },
 }
 
 /// What awaiting one of the loop's coroutines gives.
@@ -110,6 +112,18 @@ impl Vm {
     ) -> R<Value> {
         match recv {
             Some(r) if future_of(r).is_some() => self.future_method(r, name, args, kwargs),
+            Some(r) if Native::of::<crate::modules::asyncio::taskgroup::TaskGroup>(r).is_some() => {
+                match name {
+                    "create_task" => self.taskgroup_create_task(r, args, kwargs),
+                    _ => exc(
+                        ExcKind::AttributeError,
+                        format!("'TaskGroup' object has no attribute '{name}'"),
+                    ),
+                }
+            }
+            Some(r) if Native::of::<crate::modules::asyncio::timeout::Timeout>(r).is_some() => {
+                self.timeout_method(r, name, args, kwargs)
+            }
             Some(r) => self.sync_method(r, name, args, kwargs),
             None => self.loop_function(name, args, kwargs),
         }
@@ -145,6 +159,7 @@ impl Vm {
                 }
                 self.as_completed(args.into_iter().next().unwrap_or(Value::None))
             }
+            "timeout" | "timeout_at" => self.timeout_new(name, args, kwargs),
             "current_task" => {
                 let t = self.tasks.get(self.current_task).and_then(Option::as_ref);
                 Ok(t.map_or(Value::None, |t| t.fut.clone()))
@@ -540,7 +555,7 @@ impl Vm {
                     Some(Value::None)
                 }
             }
-            (_, SyncOp::Acquire) => None,
+            (_, SyncOp::Acquire | SyncOp::Enter) => None,
             (_, SyncOp::Join) => {
                 let ev = s.st.borrow().finished.clone();
                 let busy = s.st.borrow().unfinished > 0;
@@ -594,14 +609,17 @@ impl Vm {
                 let (obj, op, arg) = (obj.clone(), *op, arg.clone());
                 self.op_step(obj, op, arg)
             }
+            TimedKind::Enter { mgr } => self.await_enter(mgr.clone()),
+            TimedKind::Exit { mgr, exc } => self.await_exit(mgr.clone(), exc.clone()),
         }
     }
 
     /// Tries a primitive's wait for the running task: its value, or the
     /// task waits with the continuation that tries again.
-    fn op_step(&mut self, obj: Value, op: SyncOp, arg: Value) -> R<Awaited> {
+    pub(super) fn op_step(&mut self, obj: Value, op: SyncOp, arg: Value) -> R<Awaited> {
         match self.try_op(&obj, op, &arg)? {
             OpStep::Ready(v) => {
+                let v = if op == SyncOp::Enter { Value::None } else { v };
                 top!(self).stack.push(v);
                 Ok(Awaited::End(None))
             }
@@ -612,7 +630,7 @@ impl Vm {
         }
     }
 
-    fn set_cont(&mut self, c: Cont) {
+    pub(super) fn set_cont(&mut self, c: Cont) {
         if let Some(Some(t)) = self.tasks.get_mut(self.current_task) {
             t.cont = Some(c);
         }
@@ -740,6 +758,12 @@ impl Vm {
             Cont::Retry { obj, op, arg, waiter } => {
                 return self.retry_op(obj, op, arg, waiter, send);
             }
+            Cont::TaskGroupExit { tg, exc, propagate } => {
+                match self.taskgroup_exit_woken(tg, exc, propagate, send)? {
+                    crate::vm::taskgroup::TgStep::Wait(w, c) => return Ok(Some((w, c))),
+                    crate::vm::taskgroup::TgStep::Done(r) => r,
+                }
+            }
         };
         self.step_task(t, era, Some(deliver))?;
         Ok(None)
@@ -822,6 +846,7 @@ impl Vm {
                 }
             }
         };
+        let deliver = if op == SyncOp::Enter { deliver.map(|_| Value::None) } else { deliver };
         self.step_task(t, era, Some(deliver))?;
         Ok(None)
     }
@@ -839,7 +864,7 @@ fn identity(v: &Value) -> Option<usize> {
 }
 
 /// A short repr for an error message.
-fn repr_of(v: &Value) -> String {
+pub(super) fn repr_of(v: &Value) -> String {
     match v {
         Value::Str(s) => format!("'{}'", s.as_str()),
         Value::Int(i) => i.to_string(),

@@ -40,6 +40,10 @@ pub enum DoneCb {
     AsCompleted(Value),
     /// `fut.add_done_callback(f)`: the program's callable.
     User(Value),
+    /// A task group's `_on_task_done` for one of its tasks.
+    TaskGroup(Value),
+    /// A timeout's `_on_timeout` (armed on the clock, not on a future).
+    Timeout(Value),
 }
 
 impl DoneCb {
@@ -51,7 +55,9 @@ impl DoneCb {
             | DoneCb::ShieldInner(v)
             | DoneCb::ShieldOuter(v)
             | DoneCb::AsCompleted(v)
-            | DoneCb::User(v) => Some(v),
+            | DoneCb::User(v)
+            | DoneCb::TaskGroup(v)
+            | DoneCb::Timeout(v) => Some(v),
         }
     }
 }
