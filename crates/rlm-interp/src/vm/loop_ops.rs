@@ -139,7 +139,9 @@ impl Vm {
                 if !is_coro {
                     return type_err(format!("a coroutine was expected, got {}", repr_of(&coro)));
                 }
-                self.ensure_future(coro)
+                let task = self.ensure_future(coro)?;
+                self.name_task(&task, kw(&kwargs, "name"))?;
+                Ok(task)
             }
             "ensure_future" => {
                 let a = args.into_iter().next().or_else(|| kw(&kwargs, "coro_or_future").cloned());
@@ -151,13 +153,9 @@ impl Vm {
             }
             "shield" => self.shield(one_arg("shield", args)?),
             "as_completed" => {
-                if kw(&kwargs, "timeout").is_some_and(|t| !matches!(t, Value::None)) {
-                    return exc(
-                        ExcKind::NotImplementedError,
-                        "as_completed(timeout=...) is not available here; wrap each awaitable in asyncio.wait_for instead",
-                    );
-                }
-                self.as_completed(args.into_iter().next().unwrap_or(Value::None))
+                crate::args::check_kwargs("as_completed", &kwargs, &["timeout"])?;
+                let timeout = kw(&kwargs, "timeout").cloned().unwrap_or(Value::None);
+                self.as_completed(args.into_iter().next().unwrap_or(Value::None), timeout)
             }
             "timeout" | "timeout_at" => self.timeout_new(name, args, kwargs),
             "current_task" => {
@@ -191,6 +189,18 @@ impl Vm {
             }
             _ => type_err("An asyncio.Future, a coroutine or an awaitable is required"),
         }
+    }
+
+    /// `create_task(..., name=n)`: the task is called `str(n)` unless `n` is `None`.
+    pub(super) fn name_task(&mut self, task: &Value, n: Option<&Value>) -> R<()> {
+        let Some(n) = n.filter(|n| !matches!(n, Value::None)) else { return Ok(()) };
+        let text = crate::format::repr::str_value(&mut self.meter, n.clone())?;
+        if let (Some(FutKind::Task { name, .. }), Value::Str(s)) =
+            (future_of(task).map(|f| &f.kind), &text)
+        {
+            *name.borrow_mut() = s.as_str().to_string();
+        }
+        Ok(())
     }
 
     /// A task awaiting `v`, which is no coroutine of the program's.
@@ -258,21 +268,41 @@ impl Vm {
         Ok(outer)
     }
 
-    fn as_completed(&mut self, fs: Value) -> R<Value> {
+    /// `as_completed(fs, timeout=...)`: each awaitable as a future, a queue
+    /// its done callback feeds, and as many awaitables of the next result;
+    /// at the timeout (`_on_timeout`) the callbacks are removed and the
+    /// queue gets a `None` (a `TimeoutError`) for each future not done.
+    fn as_completed(&mut self, fs: Value, timeout: Value) -> R<Value> {
         if future_of(&fs).is_some() || matches!(fs, Value::Coroutine(_)) {
             return type_err(format!("expect an iterable of futures, not {}", fs.type_name()));
         }
         let items = self.iterate(&fs)?;
         let done = Native::value(SyncObj::new(SyncKind::Queue, 0, None));
+        // `set(fs)`: an awaitable given twice is awaited once.
         let mut todo: Vec<Value> = Vec::new();
+        let mut seen: std::collections::HashSet<usize> = Default::default();
         for item in items {
-            if todo.iter().any(|t| same(t, &item)) {
+            if identity(&item).is_some_and(|k| !seen.insert(k)) {
                 continue;
             }
             todo.push(self.ensure_future(item)?);
         }
         for f in &todo {
             self.add_done_callback(f, DoneCb::AsCompleted(done.clone()));
+        }
+        if !todo.is_empty() && !matches!(timeout, Value::None) {
+            // `loop.call_later(timeout, ...)` adds it to the loop's time.
+            if !matches!(timeout, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                return type_err(format!(
+                    "unsupported operand type(s) for +: 'float' and '{}'",
+                    timeout.type_name()
+                ));
+            }
+            let h = Handle::Callback(
+                DoneCb::AsCompletedTimeout(done.clone()),
+                Value::list(todo.clone()),
+            );
+            self.call_later(seconds(&timeout), h, None);
         }
         let waits: Vec<Value> = (0..todo.len())
             .map(|_| {
@@ -323,9 +353,17 @@ impl Vm {
                 Ok(Value::Int(i64::from(i.cancels)))
             }
             "get_name" if is_task => match &f.kind {
-                FutKind::Task { name, .. } => Ok(Value::str(name.as_str())),
+                FutKind::Task { name, .. } => Ok(Value::str(name.borrow().as_str())),
                 _ => Ok(Value::None),
             },
+            "set_name" if is_task => {
+                let v = one_arg(name, args)?;
+                let text = crate::format::repr::str_value(&mut self.meter, v)?;
+                if let (FutKind::Task { name, .. }, Value::Str(s)) = (&f.kind, &text) {
+                    *name.borrow_mut() = s.as_str().to_string();
+                }
+                Ok(Value::None)
+            }
             "add_done_callback" => {
                 let cb = args.into_iter().next().unwrap_or(Value::None);
                 self.add_done_callback(fut, DoneCb::User(cb));
@@ -570,7 +608,9 @@ impl Vm {
                 return match future_of(&v).and_then(Future::outcome) {
                     Some(Ok(r)) => Ok(OpStep::Ready(r)),
                     Some(Err(e)) => Err(Fault::Exc(e)),
-                    None => exc(ExcKind::TimeoutError, ""),
+                    None => {
+                        Err(Fault::Exc(Exception::with_args(ExcKind::TimeoutError, Vec::new())))
+                    }
                 };
             }
             return Ok(OpStep::Ready(v));

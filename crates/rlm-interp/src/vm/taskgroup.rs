@@ -119,6 +119,7 @@ impl Vm {
             );
         }
         let task = self.ensure_future(coro)?;
+        self.name_task(&task, kw(&kwargs, "name"))?;
         self.add_done_callback(&task, DoneCb::TaskGroup(tg_v.clone()));
         tg.st.borrow_mut().tasks.insert(task_era(&task), task.clone());
         Ok(task)

@@ -44,6 +44,8 @@ pub enum DoneCb {
     TaskGroup(Value),
     /// A timeout's `_on_timeout` (armed on the clock, not on a future).
     Timeout(Value),
+    /// `as_completed`'s `_on_timeout` over its queue (armed on the clock).
+    AsCompletedTimeout(Value),
 }
 
 impl DoneCb {
@@ -57,7 +59,8 @@ impl DoneCb {
             | DoneCb::AsCompleted(v)
             | DoneCb::User(v)
             | DoneCb::TaskGroup(v)
-            | DoneCb::Timeout(v) => Some(v),
+            | DoneCb::Timeout(v)
+            | DoneCb::AsCompletedTimeout(v) => Some(v),
         }
     }
 }
@@ -65,11 +68,12 @@ impl DoneCb {
 /// Which of CPython's future classes it is.
 pub enum FutKind {
     Future,
-    /// A task: its coroutine runs in slot `slot` of the machine's tasks.
+    /// A task: its coroutine runs in slot `slot` of the machine's tasks;
+    /// its name is `set_name`'s to change.
     Task {
         slot: usize,
         era: u64,
-        name: String,
+        name: RefCell<String>,
     },
     /// `gather(...)`'s future over its children (`distinct` of them:
     /// `gather(c, c)` awaits `c` once).
@@ -183,7 +187,9 @@ impl NativeObject for Future {
 
     fn repr(&self) -> Vec<ReprPart> {
         let text = match &self.kind {
-            FutKind::Task { name, .. } => format!("<Task {} name='{name}'>", self.state_word()),
+            FutKind::Task { name, .. } => {
+                format!("<Task {} name='{}'>", self.state_word(), name.borrow())
+            }
             _ => format!("<{} {}>", self.type_name(), self.state_word()),
         };
         vec![ReprPart::Text(text)]
