@@ -120,6 +120,7 @@ fn readiness(source: &str) -> Ready {
                         | StmtKind::For { .. }
                         | StmtKind::FunctionDef(_)
                         | StmtKind::Try { .. }
+                        | StmtKind::AsyncWith { .. }
                 )
             });
             if compound { Ready::Block } else { Ready::Run }
@@ -171,6 +172,7 @@ fn displayed_expressions(stmts: &[rlm_syntax::ast::Stmt], out: &mut Vec<(usize, 
                 displayed_expressions(orelse, out);
                 displayed_expressions(finalbody, out);
             }
+            StmtKind::AsyncWith { body, .. } => displayed_expressions(body, out),
             _ => {}
         }
     }

@@ -86,6 +86,13 @@ pub enum Instr {
     /// there returns an awaitable host call instead of suspending.
     Defer,
     Import(u32),
+    /// `async with`'s entry: pops the manager, pushes the awaitable of its
+    /// `__aenter__()`.
+    AsyncEnter,
+    /// `async with`'s exit: pops the exception being handled (or `None`)
+    /// and the manager, pushes the awaitable of its `__aexit__(...)`, whose
+    /// result is true when it suppresses the exception.
+    AsyncExit,
     // Superinstructions (`fuse.rs`): each does its own work and that of the
     // instruction after it, which stays in place and is skipped.
     /// `LoadFast(a)`, `LoadFast(b)`.

@@ -87,6 +87,20 @@ pub enum StmtKind {
         names: Vec<Alias>,
     },
     Delete(Vec<Expr>),
+    /// `async with a as x, b: body` (PEP 492): each item's manager is
+    /// entered in turn (`await m.__aenter__()`) and left in reverse
+    /// (`await m.__aexit__(...)`), as nested statements would be.
+    AsyncWith {
+        items: Vec<WithItem>,
+        body: Vec<Stmt>,
+    },
+}
+
+/// One `manager [as target]` of an `async with`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithItem {
+    pub context_expr: Expr,
+    pub optional_vars: Option<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

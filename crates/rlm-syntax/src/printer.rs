@@ -159,6 +159,20 @@ fn stmt(out: &mut String, s: &Stmt, level: usize) {
                 block(out, finalbody, level);
             }
         }
+        StmtKind::AsyncWith { items, body } => {
+            out.push_str("async with ");
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                expr(out, &it.context_expr);
+                if let Some(t) = &it.optional_vars {
+                    out.push_str(" as ");
+                    expr(out, t);
+                }
+            }
+            block(out, body, level);
+        }
         StmtKind::Raise { exc, cause } => {
             out.push_str("raise");
             if let Some(e) = exc {
@@ -764,6 +778,17 @@ fn sstmt(out: &mut String, s: &Stmt, level: usize) {
             if !finalbody.is_empty() {
                 sbody(out, "finally", finalbody, level + 1);
             }
+        }
+        StmtKind::AsyncWith { items, body } => {
+            let heads: Vec<String> = items
+                .iter()
+                .map(|it| match &it.optional_vars {
+                    Some(t) => format!("{} as {}", sx(&it.context_expr), sx(t)),
+                    None => sx(&it.context_expr),
+                })
+                .collect();
+            let _ = writeln!(out, "(async with {})", heads.join(", "));
+            sbody(out, "body", body, level + 1);
         }
         other => {
             let _ = writeln!(out, "{}", ssimple(other));

@@ -159,6 +159,7 @@ pub(crate) fn answer_sites(code: &str, literal_before: &HashSet<String>) -> Answ
                 }
                 stack.extend(body.iter().rev());
             }
+            StmtKind::AsyncWith { body, .. } => stack.extend(body.iter().rev()),
             _ => {}
         }
     }

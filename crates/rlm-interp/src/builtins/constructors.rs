@@ -49,6 +49,9 @@ pub(crate) fn construct<C: Callbacks + ?Sized>(
 ) -> R<Value> {
     let tn = t.name();
     match t {
+        Ty::Exc(k @ (ExcKind::BaseExceptionGroup | ExcKind::ExceptionGroup)) => {
+            crate::types::exception_group::new(k, args).map(Value::Exc)
+        }
         Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
         Ty::Int => int_new(&args, &kwargs),
         Ty::Float => float_new(&args, &kwargs),

@@ -81,11 +81,18 @@ struct FnScope {
 }
 
 enum Unwind {
-    Loop { continue_to: u32, breaks: Vec<usize>, is_for: bool },
+    Loop {
+        continue_to: u32,
+        breaks: Vec<usize>,
+        is_for: bool,
+    },
     TryBlock,
     Finally(Vec<Stmt>),
     Except,
     ExcOnStack,
+    /// The body of an `async with`: its manager is on the stack, left by
+    /// `AsyncExit` when a `break`, `continue` or `return` leaves it.
+    AsyncWith,
 }
 
 struct CodeBuilder {

@@ -66,6 +66,15 @@ pub(super) fn assigned_names(body: &[Stmt], out: &mut Vec<SmolStr>) {
                 }
             }
             StmtKind::Delete(ts) => ts.iter().for_each(|t| target_names(t, out)),
+            StmtKind::AsyncWith { items, body } => {
+                for it in items {
+                    walrus_names(&it.context_expr, out);
+                    if let Some(t) = &it.optional_vars {
+                        target_names(t, out);
+                    }
+                }
+                assigned_names(body, out);
+            }
             StmtKind::Expr(e) => walrus_names(e, out),
             StmtKind::Return(Some(e)) => walrus_names(e, out),
             _ => {}
@@ -257,6 +266,15 @@ pub(super) fn all_names_in_stmt(s: &Stmt, out: &mut HashSet<SmolStr>) {
             }
         }
         StmtKind::Delete(ts) => ts.iter().for_each(|t| ex(t, out)),
+        StmtKind::AsyncWith { items, body } => {
+            for it in items {
+                ex(&it.context_expr, out);
+                if let Some(t) = &it.optional_vars {
+                    ex(t, out);
+                }
+            }
+            all_names_in_stmts(body, out);
+        }
         _ => {}
     }
 }
@@ -335,6 +353,12 @@ fn stmt_exprs<'a>(s: &'a Stmt, out: &mut Vec<&'a Expr>) {
             out.extend(msg.iter());
         }
         StmtKind::Delete(ts) => out.extend(ts.iter()),
+        StmtKind::AsyncWith { items, .. } => {
+            for it in items {
+                out.push(&it.context_expr);
+                out.extend(it.optional_vars.iter());
+            }
+        }
         _ => {}
     }
 }
@@ -355,6 +379,7 @@ pub(super) fn stmt_bodies(s: &Stmt, f: &mut dyn FnMut(&[Stmt])) {
             f(orelse);
             f(finalbody);
         }
+        StmtKind::AsyncWith { body, .. } => f(body),
         _ => {}
     }
 }

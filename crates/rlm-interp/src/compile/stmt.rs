@@ -170,6 +170,7 @@ impl Compiler<'_> {
             }
             StmtKind::ImportFrom { module, names } => self.import_from(module, names)?,
             StmtKind::Delete(targets) => self.delete(targets)?,
+            StmtKind::AsyncWith { items, body } => self.async_with(items, body)?,
         }
         Ok(())
     }
@@ -213,6 +214,10 @@ impl Compiler<'_> {
                     self.emit(Instr::PopExcept);
                     self.emit(Instr::Pop);
                 }
+                Unwind::AsyncWith => {
+                    self.emit(Instr::PopBlock);
+                    self.async_exit_clean();
+                }
                 Unwind::Finally(fb) => {
                     let fb = fb.clone();
                     self.emit(Instr::PopBlock);
@@ -254,6 +259,12 @@ impl Compiler<'_> {
                 Unwind::Except | Unwind::ExcOnStack => {
                     self.emit(Instr::PopExcept);
                 }
+                Unwind::AsyncWith => {
+                    // The return value is above the manager.
+                    self.emit(Instr::PopBlock);
+                    self.emit(Instr::Rot2);
+                    self.async_exit_clean();
+                }
                 Unwind::Loop { .. } => {}
             }
         }
@@ -292,6 +303,53 @@ impl Compiler<'_> {
             self.patch(end);
         }
         Ok(())
+    }
+
+    /// `async with m1 as t1, m2: body`, as `async with m1 as t1:` around
+    /// `async with m2: body`. Each manager stays on the stack below its
+    /// body's block: left without an exception, `await m.__aexit__(None,
+    /// None, None)`; with one, `await m.__aexit__(type(e), e, tb)`, the
+    /// exception re-raised unless that is true.
+    fn async_with(&mut self, items: &[ast::WithItem], body: &[Stmt]) -> CResult {
+        let Some((first, rest)) = items.split_first() else { return self.block(body) };
+        self.expr(&first.context_expr)?;
+        self.emit(Instr::Dup);
+        self.emit(Instr::AsyncEnter);
+        self.emit(Instr::Await);
+        match &first.optional_vars {
+            Some(t) => self.store_target(t)?,
+            None => {
+                self.emit(Instr::Pop);
+            }
+        }
+        let setup = self.emit(Instr::SetupExcept(0));
+        self.b().unwind.push(Unwind::AsyncWith);
+        self.async_with(rest, body)?;
+        self.b().unwind.pop();
+        self.emit(Instr::PopBlock);
+        self.async_exit_clean();
+        let end = self.emit(Instr::Jump(0));
+        self.patch(setup);
+        // The stack: the manager, the exception.
+        self.emit(Instr::Dup);
+        self.emit(Instr::Rot3);
+        self.emit(Instr::AsyncExit);
+        self.emit(Instr::Await);
+        let suppress = self.emit(Instr::JumpIfTrue(0));
+        self.emit(Instr::Reraise);
+        self.patch(suppress);
+        self.emit(Instr::Pop);
+        self.emit(Instr::PopExcept);
+        self.patch(end);
+        Ok(())
+    }
+
+    /// The manager on top of the stack left without an exception.
+    fn async_exit_clean(&mut self) {
+        self.emit(Instr::LoadNone);
+        self.emit(Instr::AsyncExit);
+        self.emit(Instr::Await);
+        self.emit(Instr::Pop);
     }
 
     fn import_from(&mut self, module: &SmolStr, names: &[ast::Alias]) -> CResult {

@@ -511,6 +511,9 @@ fn exc_repr(
 /// `str(e)` of an exception: its one argument's `str` (a `KeyError`'s
 /// repr), or its arguments' tuple.
 pub(crate) fn exc_str(meter: &mut Meter, e: &Exception) -> R<String> {
+    if let Some(s) = crate::types::exception_group::group_str(e) {
+        return Ok(s);
+    }
     match e.args.len() {
         0 => Ok(String::new()),
         1 => {

@@ -145,6 +145,7 @@ const ASYNCIO_COSTS: CostTable = &[
     ("Lock", FREE),
     ("Queue", FREE),
     ("Semaphore", FREE),
+    ("TaskGroup", FREE),
     ("all_tasks", FREE),
     ("as_completed", FREE),
     ("create_task", FREE),
@@ -155,6 +156,8 @@ const ASYNCIO_COSTS: CostTable = &[
     ("run", FREE),
     ("shield", FREE),
     ("sleep", FREE),
+    ("timeout", FREE),
+    ("timeout_at", FREE),
     ("wait_for", FREE),
 ];
 /// Sorted, as every cost table. A search reads the string's bytes, and the

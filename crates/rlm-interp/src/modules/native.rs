@@ -66,6 +66,8 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         crate::modules::sys::stream_method(cx, name, args)
     } else if m.is::<crate::modules::asyncio::future::Future>()
         || m.is::<crate::modules::asyncio::sync::SyncObj>()
+        || m.is::<crate::modules::asyncio::taskgroup::TaskGroup>()
+        || m.is::<crate::modules::asyncio::timeout::Timeout>()
     {
         cx.event_loop(Some(recv), name, args, kwargs)
     } else if let Some(t) = Native::as_tuple(recv) {

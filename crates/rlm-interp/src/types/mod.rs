@@ -13,6 +13,7 @@ pub(crate) mod deque;
 pub(crate) mod dict;
 pub(crate) mod equality;
 pub(crate) mod exception;
+pub(crate) mod exception_group;
 pub(crate) mod float;
 pub(crate) mod host_object;
 pub(crate) mod int;
@@ -58,6 +59,7 @@ pub fn method_names(v: &Value) -> Vec<&'static str> {
         Value::Range(_) => vec!["count", "index"],
         Value::Float(_) => float::FLOAT_METHODS.to_vec(),
         Value::Native(n) => native_method_names(n).to_vec(),
+        Value::Exc(e) if exception_group::is_group(e) => exception_group::GROUP_METHODS.to_vec(),
         Value::Type(Ty::Dict) => vec!["fromkeys"],
         Value::Type(Ty::Float) => vec!["fromhex"],
         Value::Type(Ty::Counter) => vec!["update", "subtract"],

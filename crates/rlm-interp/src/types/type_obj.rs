@@ -128,6 +128,10 @@ pub enum ExcKind {
     /// `asyncio.QueueEmpty` and `asyncio.QueueFull`.
     QueueEmpty,
     QueueFull,
+    /// `BaseExceptionGroup` and `ExceptionGroup` (PEP 654), which is both
+    /// a `BaseExceptionGroup` and an `Exception`.
+    BaseExceptionGroup,
+    ExceptionGroup,
 }
 
 impl ExcKind {
@@ -157,6 +161,8 @@ impl ExcKind {
         ExcKind::OSError,
         ExcKind::KeyboardInterrupt,
         ExcKind::SystemExit,
+        ExcKind::BaseExceptionGroup,
+        ExcKind::ExceptionGroup,
     ];
 
     pub fn name(self) -> &'static str {
@@ -193,6 +199,8 @@ impl ExcKind {
             ExcKind::InvalidStateError => "InvalidStateError",
             ExcKind::QueueEmpty => "QueueEmpty",
             ExcKind::QueueFull => "QueueFull",
+            ExcKind::BaseExceptionGroup => "BaseExceptionGroup",
+            ExcKind::ExceptionGroup => "ExceptionGroup",
         }
     }
 
@@ -214,7 +222,9 @@ impl ExcKind {
         use ExcKind::*;
         Some(match self {
             BaseException => return None,
-            Exception | KeyboardInterrupt | SystemExit | CancelledError => BaseException,
+            Exception | KeyboardInterrupt | SystemExit | CancelledError | BaseExceptionGroup => {
+                BaseException
+            }
             ZeroDivisionError | OverflowError => ArithmeticError,
             IndexError | KeyError => LookupError,
             UnicodeError | JSONDecodeError => ValueError,
@@ -227,6 +237,9 @@ impl ExcKind {
     }
 
     pub fn is_subclass_of(self, other: ExcKind) -> bool {
+        if self == ExcKind::ExceptionGroup && other == ExcKind::BaseExceptionGroup {
+            return true;
+        }
         let mut k = Some(self);
         while let Some(c) = k {
             if c == other {

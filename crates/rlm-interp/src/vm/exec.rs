@@ -459,6 +459,8 @@ impl Vm {
                     self.make_generator(&func, iterator)?;
                 }
                 Instr::Import(k) => self.op_import(k)?,
+                Instr::AsyncEnter => self.op_async_enter()?,
+                Instr::AsyncExit => self.op_async_exit()?,
                 Instr::LoadFastLoadFast(a, b) => self.load_fast_pair(a, b)?,
                 Instr::LoadGlobalLoadGlobal(a, b) => self.load_global_pair(a, b)?,
                 Instr::LoadConstBinary(c, op, inplace) => self.load_const_binary(c, op, inplace)?,

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::fault::{Fault, R};
 use crate::modules::asyncio::future::{DoneCb, FutKind, FutState, cancelled_error, future_of};
+use crate::modules::asyncio::sync::SyncObj;
 use crate::value::*;
 use crate::vm::tasks::same;
 use crate::vm::{Handle, Vm};
@@ -150,13 +151,43 @@ impl Vm {
                     self.remove_done_callback(&inner, &fut);
                 }
             }
-            DoneCb::AsCompleted(queue) => self.queue_put_nowait(&queue, fut)?,
+            DoneCb::AsCompleted(queue) => {
+                // After `_on_timeout` the queue is closed (its `todo` cleared).
+                if Native::of::<SyncObj>(&queue).is_some_and(|q| !q.st.borrow().flag) {
+                    self.queue_put_nowait(&queue, fut)?;
+                }
+            }
+            DoneCb::AsCompletedTimeout(queue) => self.as_completed_timeout(&queue, &fut)?,
+            DoneCb::TaskGroup(tg) => self.taskgroup_task_done(&tg, &fut),
+            DoneCb::Timeout(tm) => self.timeout_fire(&tm, &fut),
             DoneCb::User(f) => match self.call_value(&f, vec![fut], Vec::new()) {
                 // CPython's loop logs a callback's exception and goes on.
                 Ok(_) | Err(Fault::Exc(_)) => {}
                 Err(e) => return Err(e),
             },
         }
+        Ok(())
+    }
+
+    /// `as_completed`'s `_on_timeout`: `todo` (of `all`, the futures not
+    /// put in the queue yet) each leave a `None` in the queue, which is closed.
+    fn as_completed_timeout(&mut self, queue: &Value, all: &Value) -> R<()> {
+        let Some(q) = Native::of::<SyncObj>(queue) else { return Ok(()) };
+        if q.st.borrow().flag {
+            return Ok(());
+        }
+        let futs: Vec<Value> = match all {
+            Value::List(l) => l.borrow().iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let put = usize::try_from(q.st.borrow().unfinished).unwrap_or(0);
+        for f in &futs {
+            self.remove_done_callback(f, queue);
+        }
+        for _ in put..futs.len() {
+            self.queue_put_nowait(queue, Value::None)?;
+        }
+        q.st.borrow_mut().flag = true;
         Ok(())
     }
 

@@ -35,6 +35,8 @@ pub(super) enum Cont {
     Cancelling { fut: Value, waiter: Value, timer: Rc<Cell<bool>>, reraise: Option<Rc<Exception>> },
     /// A primitive's wait on `waiter` (`obj.op(arg)`).
     Retry { obj: Value, op: SyncOp, arg: Value, waiter: Value },
+    /// A task group's `__aexit__` waiting for its tasks (`taskgroup.rs`).
+    TaskGroupExit { tg: Value, exc: Option<Rc<Exception>>, propagate: Option<Rc<Exception>> },
 }
 
 /// What awaiting one of the loop's coroutines gives.
@@ -110,6 +112,18 @@ impl Vm {
     ) -> R<Value> {
         match recv {
             Some(r) if future_of(r).is_some() => self.future_method(r, name, args, kwargs),
+            Some(r) if Native::of::<crate::modules::asyncio::taskgroup::TaskGroup>(r).is_some() => {
+                match name {
+                    "create_task" => self.taskgroup_create_task(r, args, kwargs),
+                    _ => exc(
+                        ExcKind::AttributeError,
+                        format!("'TaskGroup' object has no attribute '{name}'"),
+                    ),
+                }
+            }
+            Some(r) if Native::of::<crate::modules::asyncio::timeout::Timeout>(r).is_some() => {
+                self.timeout_method(r, name, args, kwargs)
+            }
             Some(r) => self.sync_method(r, name, args, kwargs),
             None => self.loop_function(name, args, kwargs),
         }
@@ -125,7 +139,9 @@ impl Vm {
                 if !is_coro {
                     return type_err(format!("a coroutine was expected, got {}", repr_of(&coro)));
                 }
-                self.ensure_future(coro)
+                let task = self.ensure_future(coro)?;
+                self.name_task(&task, kw(&kwargs, "name"))?;
+                Ok(task)
             }
             "ensure_future" => {
                 let a = args.into_iter().next().or_else(|| kw(&kwargs, "coro_or_future").cloned());
@@ -137,14 +153,11 @@ impl Vm {
             }
             "shield" => self.shield(one_arg("shield", args)?),
             "as_completed" => {
-                if kw(&kwargs, "timeout").is_some_and(|t| !matches!(t, Value::None)) {
-                    return exc(
-                        ExcKind::NotImplementedError,
-                        "as_completed(timeout=...) is not available here; wrap each awaitable in asyncio.wait_for instead",
-                    );
-                }
-                self.as_completed(args.into_iter().next().unwrap_or(Value::None))
+                crate::args::check_kwargs("as_completed", &kwargs, &["timeout"])?;
+                let timeout = kw(&kwargs, "timeout").cloned().unwrap_or(Value::None);
+                self.as_completed(args.into_iter().next().unwrap_or(Value::None), timeout)
             }
+            "timeout" | "timeout_at" => self.timeout_new(name, args, kwargs),
             "current_task" => {
                 let t = self.tasks.get(self.current_task).and_then(Option::as_ref);
                 Ok(t.map_or(Value::None, |t| t.fut.clone()))
@@ -176,6 +189,18 @@ impl Vm {
             }
             _ => type_err("An asyncio.Future, a coroutine or an awaitable is required"),
         }
+    }
+
+    /// `create_task(..., name=n)`: the task is called `str(n)` unless `n` is `None`.
+    pub(super) fn name_task(&mut self, task: &Value, n: Option<&Value>) -> R<()> {
+        let Some(n) = n.filter(|n| !matches!(n, Value::None)) else { return Ok(()) };
+        let text = crate::format::repr::str_value(&mut self.meter, n.clone())?;
+        if let (Some(FutKind::Task { name, .. }), Value::Str(s)) =
+            (future_of(task).map(|f| &f.kind), &text)
+        {
+            *name.borrow_mut() = s.as_str().to_string();
+        }
+        Ok(())
     }
 
     /// A task awaiting `v`, which is no coroutine of the program's.
@@ -243,21 +268,41 @@ impl Vm {
         Ok(outer)
     }
 
-    fn as_completed(&mut self, fs: Value) -> R<Value> {
+    /// `as_completed(fs, timeout=...)`: each awaitable as a future, a queue
+    /// its done callback feeds, and as many awaitables of the next result;
+    /// at the timeout (`_on_timeout`) the callbacks are removed and the
+    /// queue gets a `None` (a `TimeoutError`) for each future not done.
+    fn as_completed(&mut self, fs: Value, timeout: Value) -> R<Value> {
         if future_of(&fs).is_some() || matches!(fs, Value::Coroutine(_)) {
             return type_err(format!("expect an iterable of futures, not {}", fs.type_name()));
         }
         let items = self.iterate(&fs)?;
         let done = Native::value(SyncObj::new(SyncKind::Queue, 0, None));
+        // `set(fs)`: an awaitable given twice is awaited once.
         let mut todo: Vec<Value> = Vec::new();
+        let mut seen: std::collections::HashSet<usize> = Default::default();
         for item in items {
-            if todo.iter().any(|t| same(t, &item)) {
+            if identity(&item).is_some_and(|k| !seen.insert(k)) {
                 continue;
             }
             todo.push(self.ensure_future(item)?);
         }
         for f in &todo {
             self.add_done_callback(f, DoneCb::AsCompleted(done.clone()));
+        }
+        if !todo.is_empty() && !matches!(timeout, Value::None) {
+            // `loop.call_later(timeout, ...)` adds it to the loop's time.
+            if !matches!(timeout, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                return type_err(format!(
+                    "unsupported operand type(s) for +: 'float' and '{}'",
+                    timeout.type_name()
+                ));
+            }
+            let h = Handle::Callback(
+                DoneCb::AsCompletedTimeout(done.clone()),
+                Value::list(todo.clone()),
+            );
+            self.call_later(seconds(&timeout), h, None);
         }
         let waits: Vec<Value> = (0..todo.len())
             .map(|_| {
@@ -308,9 +353,17 @@ impl Vm {
                 Ok(Value::Int(i64::from(i.cancels)))
             }
             "get_name" if is_task => match &f.kind {
-                FutKind::Task { name, .. } => Ok(Value::str(name.as_str())),
+                FutKind::Task { name, .. } => Ok(Value::str(name.borrow().as_str())),
                 _ => Ok(Value::None),
             },
+            "set_name" if is_task => {
+                let v = one_arg(name, args)?;
+                let text = crate::format::repr::str_value(&mut self.meter, v)?;
+                if let (FutKind::Task { name, .. }, Value::Str(s)) = (&f.kind, &text) {
+                    *name.borrow_mut() = s.as_str().to_string();
+                }
+                Ok(Value::None)
+            }
             "add_done_callback" => {
                 let cb = args.into_iter().next().unwrap_or(Value::None);
                 self.add_done_callback(fut, DoneCb::User(cb));
@@ -540,7 +593,7 @@ impl Vm {
                     Some(Value::None)
                 }
             }
-            (_, SyncOp::Acquire) => None,
+            (_, SyncOp::Acquire | SyncOp::Enter) => None,
             (_, SyncOp::Join) => {
                 let ev = s.st.borrow().finished.clone();
                 let busy = s.st.borrow().unfinished > 0;
@@ -555,7 +608,9 @@ impl Vm {
                 return match future_of(&v).and_then(Future::outcome) {
                     Some(Ok(r)) => Ok(OpStep::Ready(r)),
                     Some(Err(e)) => Err(Fault::Exc(e)),
-                    None => exc(ExcKind::TimeoutError, ""),
+                    None => {
+                        Err(Fault::Exc(Exception::with_args(ExcKind::TimeoutError, Vec::new())))
+                    }
                 };
             }
             return Ok(OpStep::Ready(v));
@@ -594,14 +649,17 @@ impl Vm {
                 let (obj, op, arg) = (obj.clone(), *op, arg.clone());
                 self.op_step(obj, op, arg)
             }
+            TimedKind::Enter { mgr } => self.await_enter(mgr.clone()),
+            TimedKind::Exit { mgr, exc } => self.await_exit(mgr.clone(), exc.clone()),
         }
     }
 
     /// Tries a primitive's wait for the running task: its value, or the
     /// task waits with the continuation that tries again.
-    fn op_step(&mut self, obj: Value, op: SyncOp, arg: Value) -> R<Awaited> {
+    pub(super) fn op_step(&mut self, obj: Value, op: SyncOp, arg: Value) -> R<Awaited> {
         match self.try_op(&obj, op, &arg)? {
             OpStep::Ready(v) => {
+                let v = if op == SyncOp::Enter { Value::None } else { v };
                 top!(self).stack.push(v);
                 Ok(Awaited::End(None))
             }
@@ -612,7 +670,7 @@ impl Vm {
         }
     }
 
-    fn set_cont(&mut self, c: Cont) {
+    pub(super) fn set_cont(&mut self, c: Cont) {
         if let Some(Some(t)) = self.tasks.get_mut(self.current_task) {
             t.cont = Some(c);
         }
@@ -740,6 +798,12 @@ impl Vm {
             Cont::Retry { obj, op, arg, waiter } => {
                 return self.retry_op(obj, op, arg, waiter, send);
             }
+            Cont::TaskGroupExit { tg, exc, propagate } => {
+                match self.taskgroup_exit_woken(tg, exc, propagate, send)? {
+                    crate::vm::taskgroup::TgStep::Wait(w, c) => return Ok(Some((w, c))),
+                    crate::vm::taskgroup::TgStep::Done(r) => r,
+                }
+            }
         };
         self.step_task(t, era, Some(deliver))?;
         Ok(None)
@@ -822,6 +886,7 @@ impl Vm {
                 }
             }
         };
+        let deliver = if op == SyncOp::Enter { deliver.map(|_| Value::None) } else { deliver };
         self.step_task(t, era, Some(deliver))?;
         Ok(None)
     }
@@ -839,7 +904,7 @@ fn identity(v: &Value) -> Option<usize> {
 }
 
 /// A short repr for an error message.
-fn repr_of(v: &Value) -> String {
+pub(super) fn repr_of(v: &Value) -> String {
     match v {
         Value::Str(s) => format!("'{}'", s.as_str()),
         Value::Int(i) => i.to_string(),

@@ -44,6 +44,10 @@ impl Vm {
             crate::types::method_cost(recv, name)
         })?;
         match recv {
+            Value::Exc(e) if crate::types::exception_group::is_group(e) => {
+                let e = e.clone();
+                crate::types::exception_group::method(self, &e, name, args)
+            }
             Value::Str(s) => crate::types::str::methods::str_method(self, s, name, args, kwargs),
             Value::List(l) => crate::types::list::list_method(self, recv, l, name, args, kwargs),
             Value::Dict(d) => crate::types::dict::dict_method(self, recv, d, name, args, kwargs),

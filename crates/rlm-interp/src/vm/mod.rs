@@ -21,6 +21,7 @@ macro_rules! top {
 }
 
 mod accounting;
+mod async_with;
 mod attr;
 mod binary;
 mod builtin_call;
@@ -42,7 +43,9 @@ mod methods;
 mod plain;
 mod rollback;
 mod subscript;
+mod taskgroup;
 mod tasks;
+mod timeout;
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -74,7 +74,7 @@ impl Vm {
         self.tasks_named += 1;
         let slot = self.free_slots.pop().unwrap_or(self.tasks.len());
         let name = format!("Task-{}", self.tasks_named);
-        let fut = Native::value(Future::new(FutKind::Task { slot, era, name }));
+        let fut = Native::value(Future::new(FutKind::Task { slot, era, name: name.into() }));
         let task = Task { frames, fut: fut.clone(), era, started: false, host: None, cont: None };
         if slot == self.tasks.len() {
             self.tasks.push(Some(task));

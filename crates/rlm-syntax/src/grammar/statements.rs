@@ -129,9 +129,7 @@ where
         Tok::Kw(k) if left_out_hint(k).is_some() => k,
     }
     .map_with(|k, e| (Some(k), e.span()))
-    .or(kw(Kw::Async)
-        .then(kw(Kw::For).or(kw(Kw::With)))
-        .map_with(|_, e| (Some(Kw::Async), e.span())))
+    .or(kw(Kw::Async).then(kw(Kw::For)).map_with(|_, e| (Some(Kw::Async), e.span())))
     .or(op(Op::At).map_with(|_, e| (None, e.span())));
     let starts = |t| match t {
         Tok::Kw(k) => k == Kw::Async || left_out_hint(k).is_some(),
@@ -139,7 +137,7 @@ where
     };
     guard(starts).ignore_then(head).validate(|(k, s): (Option<Kw>, SimpleSpan), _, emitter| {
         let msg = match k {
-            Some(Kw::Async) => "`async for` and `async with` are not available".to_string(),
+            Some(Kw::Async) => "`async for` is not available".to_string(),
             Some(k) => left_out_hint(k).map_or("not available", |h| h.0).to_string(),
             None => "decorators are not available".to_string(),
         };
@@ -262,8 +260,28 @@ where
             span: sp(e.span()),
         });
 
+    let with_item = expr
+        .clone()
+        .then(kw(Kw::As).ignore_then(ex.arith.clone()).or_not())
+        .map(|(context_expr, optional_vars)| WithItem { context_expr, optional_vars });
+    let async_with = kw(Kw::Async)
+        .then(kw(Kw::With))
+        .ignore_then(with_item.separated_by(op(Op::Comma)).at_least(1).collect::<Vec<_>>())
+        .then(suite.clone())
+        .map_with(|(items, body), e| Stmt {
+            kind: StmtKind::AsyncWith { items, body },
+            span: sp(e.span()),
+        });
+
     guard(|t| matches!(t, Tok::Kw(Kw::If | Kw::While | Kw::For | Kw::Try | Kw::Def | Kw::Async)))
-        .ignore_then(choice((if_stmt, while_stmt, for_stmt, try_stmt, def_stmt.boxed())))
+        .ignore_then(choice((
+            if_stmt,
+            while_stmt,
+            for_stmt,
+            try_stmt,
+            async_with.boxed(),
+            def_stmt.boxed(),
+        )))
         .boxed()
 }
 

@@ -40,6 +40,12 @@ pub enum DoneCb {
     AsCompleted(Value),
     /// `fut.add_done_callback(f)`: the program's callable.
     User(Value),
+    /// A task group's `_on_task_done` for one of its tasks.
+    TaskGroup(Value),
+    /// A timeout's `_on_timeout` (armed on the clock, not on a future).
+    Timeout(Value),
+    /// `as_completed`'s `_on_timeout` over its queue (armed on the clock).
+    AsCompletedTimeout(Value),
 }
 
 impl DoneCb {
@@ -51,7 +57,10 @@ impl DoneCb {
             | DoneCb::ShieldInner(v)
             | DoneCb::ShieldOuter(v)
             | DoneCb::AsCompleted(v)
-            | DoneCb::User(v) => Some(v),
+            | DoneCb::User(v)
+            | DoneCb::TaskGroup(v)
+            | DoneCb::Timeout(v)
+            | DoneCb::AsCompletedTimeout(v) => Some(v),
         }
     }
 }
@@ -59,11 +68,12 @@ impl DoneCb {
 /// Which of CPython's future classes it is.
 pub enum FutKind {
     Future,
-    /// A task: its coroutine runs in slot `slot` of the machine's tasks.
+    /// A task: its coroutine runs in slot `slot` of the machine's tasks;
+    /// its name is `set_name`'s to change.
     Task {
         slot: usize,
         era: u64,
-        name: String,
+        name: RefCell<String>,
     },
     /// `gather(...)`'s future over its children (`distinct` of them:
     /// `gather(c, c)` awaits `c` once).
@@ -177,7 +187,9 @@ impl NativeObject for Future {
 
     fn repr(&self) -> Vec<ReprPart> {
         let text = match &self.kind {
-            FutKind::Task { name, .. } => format!("<Task {} name='{name}'>", self.state_word()),
+            FutKind::Task { name, .. } => {
+                format!("<Task {} name='{}'>", self.state_word(), name.borrow())
+            }
             _ => format!("<{} {}>", self.type_name(), self.state_word()),
         };
         vec![ReprPart::Text(text)]

@@ -9,6 +9,8 @@
 
 pub(crate) mod future;
 pub(crate) mod sync;
+pub(crate) mod taskgroup;
+pub(crate) mod timeout;
 
 use std::cell::Cell;
 
@@ -30,6 +32,8 @@ pub(crate) const LOOP_FUNCTIONS: &[&str] = &[
     "ensure_future",
     "gather",
     "shield",
+    "timeout",
+    "timeout_at",
 ];
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
@@ -51,6 +55,9 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
             "Semaphore",
             "Queue",
             "Future",
+            "TaskGroup",
+            "timeout",
+            "timeout_at",
             "iscoroutine",
         ],
     );
@@ -76,6 +83,8 @@ pub enum SyncOp {
     Join,
     /// One of `as_completed`'s awaitables: the next done future's result.
     NextDone,
+    /// A lock's or semaphore's `__aenter__`: `acquire()`, giving `None`.
+    Enter,
 }
 
 /// A coroutine of the virtual clock, made by `asyncio.sleep(...)` or
@@ -93,6 +102,10 @@ pub enum TimedKind {
     WaitFor { awaitable: Value, timeout: Value },
     /// A primitive's wait (`ev.wait()`, `lock.acquire()`, `q.get()`, `q.put(x)`...).
     Op { obj: Value, op: SyncOp, arg: Value },
+    /// `mgr.__aenter__()` of an `async with` (`vm/async_with.rs`).
+    Enter { mgr: Value },
+    /// `mgr.__aexit__(type(exc), exc, tb)`, `exc` `None` when none.
+    Exit { mgr: Value, exc: Value },
 }
 
 impl Timed {
@@ -107,7 +120,10 @@ impl Timed {
                 SyncOp::Put => "Queue.put",
                 SyncOp::Join => "Queue.join",
                 SyncOp::NextDone => "as_completed.<locals>._wait_for_one",
+                SyncOp::Enter => "Lock.__aenter__",
             },
+            TimedKind::Enter { .. } => "__aenter__",
+            TimedKind::Exit { .. } => "__aexit__",
         }
     }
 
@@ -125,6 +141,11 @@ impl Timed {
             TimedKind::Op { obj, arg, .. } => {
                 each(obj);
                 each(arg);
+            }
+            TimedKind::Enter { mgr } => each(mgr),
+            TimedKind::Exit { mgr, exc } => {
+                each(mgr);
+                each(exc);
             }
         }
     }
@@ -156,10 +177,13 @@ impl NativeObject for Timed {
 
 impl Drop for Timed {
     fn drop(&mut self) {
+        let mut none = Value::None;
         let (a, b) = match &mut self.what {
             TimedKind::Sleep { delay, result } => (delay, result),
             TimedKind::WaitFor { awaitable, timeout } => (awaitable, timeout),
             TimedKind::Op { obj, arg, .. } => (obj, arg),
+            TimedKind::Enter { mgr } => (mgr, &mut none),
+            TimedKind::Exit { mgr, exc } => (mgr, exc),
         };
         defer_drop(vec![std::mem::replace(a, Value::None), std::mem::replace(b, Value::None)]);
     }
@@ -263,6 +287,10 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             let finished = SyncObj::new(SyncKind::Event, 0, None);
             finished.st.borrow_mut().flag = true;
             Ok(Native::value(SyncObj::queue(maxsize, Native::value(finished))))
+        }
+        "TaskGroup" => {
+            bind(name, args, &kwargs, &[], 0)?;
+            Ok(Native::value(taskgroup::TaskGroup::default()))
         }
         "Future" => {
             bind(name, args, &kwargs, &[], 0)?;

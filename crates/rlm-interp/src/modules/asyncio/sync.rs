@@ -21,7 +21,8 @@ pub enum SyncKind {
 /// A primitive's changing part.
 #[derive(Default)]
 pub struct SyncState {
-    /// An event's flag, a lock's `_locked`.
+    /// An event's flag, a lock's `_locked`; `as_completed`'s queue: closed
+    /// by its timeout.
     pub flag: bool,
     /// A semaphore's value, a queue's `maxsize`.
     pub value: i64,

@@ -1,6 +1,6 @@
 # expect: syntax
 async def f(x):
-    async with x:
+    async for y in x:
         pass
 
 print("ESCAPED")
