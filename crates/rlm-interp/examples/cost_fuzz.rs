@@ -333,6 +333,18 @@ fn report(a: &Args) {
         by_mem.len(),
         mem_fail.join(", ")
     );
+    let over: Vec<String> = by_mem
+        .iter()
+        .filter(|(_, b)| b.peak_bytes > b.charged_bytes + (64 << 20))
+        .map(|(r, b)| {
+            format!("{} ({:.0} MiB)", r.entry, (b.peak_bytes - b.charged_bytes) as f64 / 1048576.0)
+        })
+        .collect();
+    println!(
+        "\nPast the goal at the trials' own 64 MiB budget (peak heap during the call more than 64 MiB \
+         above what was charged): {}.",
+        over.join(", ")
+    );
     let unprobed: Vec<&String> = costs.iter().filter(|c| !probed.contains(c.as_str())).collect();
     let extra: Vec<&&str> = probed.iter().filter(|p| !costs.contains(**p)).collect();
     println!(

@@ -171,7 +171,7 @@ const WIDTH: &[&str] = &["10", "len(X) * 2", "len(X) + 100000", "len(X) + 1", "2
 const TABS: &[&str] = &["", "1", "8", "1000", "10 ** 5", "10 ** 8"];
 const SPLIT: &[&str] = &["", "'ab'", "' '", r"'\n'", "'a'", "None, 3", "'zz'", "'\u{3a3}'"];
 const STRIP: &[&str] = &["", "'a '", "'ab'", r"' \t\n'", "X[:50]", "'\u{3a3}\u{4e2d}'"];
-const WRAP: &[&str] = &["", "1", "2", "10", "width=1, break_long_words=False", "1000"];
+const WRAP: &[&str] = &["", ", 1", ", 2", ", 10", ", width=1, break_long_words=False", ", 1000"];
 const LIMITED: &[&str] = &["", "1", "2"];
 
 const fn p(entry: &'static str, kind: Kind, code: &'static str) -> Probe {
