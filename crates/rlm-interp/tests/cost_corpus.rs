@@ -17,7 +17,7 @@ use cost_fuzz::probes::PROBES;
 
 fn run(program: &str) -> Result<(), String> {
     let mut s =
-        Interpreter::new(Limits { fuel: 1_000_000, memory_bytes: 64 << 20, ..Limits::default() });
+        Interpreter::new(Limits { fuel: 500_000, memory_bytes: 24 << 20, ..Limits::default() });
     let start = Instant::now();
     s.set_interrupt_check(Some((
         10_000,
