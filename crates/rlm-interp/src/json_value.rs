@@ -32,6 +32,8 @@ fn to_json_at(v: &Value, depth: usize) -> Result<Json, NotJson> {
         Value::None => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(i) => Json::from(*i),
+        // An int-like object (`re.IGNORECASE`, an int subclass in CPython) is its int.
+        Value::Native(n) if n.as_int().is_some() => Json::from(n.as_int().unwrap_or_default()),
         Value::Float(f) => serde_json::Number::from_f64(*f)
             .map(Json::Number)
             .ok_or_else(|| NotJson(format!("float {f} has no JSON form")))?,

@@ -201,7 +201,16 @@ impl Signature {
         if !missing.is_empty() {
             return Err(type_error(missing_positional(fname, &missing)));
         }
-        let values: Vec<Value> = bound.into_iter().flatten().collect();
+        // An int-like object (`re.IGNORECASE`, an int subclass in CPython)
+        // reaches the host as the int it is: hosts know no module objects.
+        let values: Vec<Value> = bound
+            .into_iter()
+            .flatten()
+            .map(|v| match &v {
+                Value::Native(n) => n.as_int().map_or(v, Value::Int),
+                _ => v,
+            })
+            .collect();
         for (v, p) in values.iter().zip(&self.params) {
             check_type(fname, p, v)?;
         }
@@ -290,6 +299,14 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.kind, ExcKind::TypeError);
         e.message
+    }
+
+    #[test]
+    fn an_int_like_object_reaches_the_host_as_its_int() {
+        // `llm_query(p, max_tokens=re.IGNORECASE)`: the host sees 2, not a module object.
+        let flag = crate::modules::re::flag(2);
+        let v = llm_query().bind("llm_query", &[Value::str("p")], &[("max_tokens".into(), flag)]);
+        assert!(matches!(&v.unwrap()[..], [Value::Str(_), Value::None, Value::Int(2)]));
     }
 
     #[test]

@@ -21,3 +21,7 @@ f &= ~re.I
 print(repr(f))
 print(str(re.I | re.S | re.X), [repr(x) for x in (re.I, re.M | 0)], str([re.I]), {re.I: 1})
 print(re.I.value.bit_length(), (re.I + 0).bit_length())
+# json writes a flag as its int, as a value and as a key (int.__repr__)
+import json
+print(json.dumps(re.I), json.dumps({"f": re.I | re.M}), json.dumps([re.NOFLAG]), json.dumps({re.I: 1, re.M | re.S: [re.A]}))
+print(json.dumps({"x": re.I}, indent=2, sort_keys=True))

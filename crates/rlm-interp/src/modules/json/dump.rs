@@ -143,6 +143,10 @@ pub(super) fn json_dump<C: Callbacks + ?Sized>(
         Value::None => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        // An int subclass (`re.IGNORECASE`) is written as its int, as CPython's `int.__repr__`.
+        Value::Native(n) if n.as_int().is_some() => {
+            out.push_str(&n.as_int().unwrap_or_default().to_string())
+        }
         Value::Float(f) => out.push_str(&json_float(*f, o.allow_nan)?),
         Value::Str(s) => json_str(cx, s.as_str(), o.ensure_ascii, out)?,
         Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
@@ -320,6 +324,9 @@ fn dump_dict<C: Callbacks + ?Sized>(
         let ks: std::borrow::Cow<'_, str> = match &k {
             Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
             Value::Int(i) => i.to_string().into(),
+            Value::Native(n) if n.as_int().is_some() => {
+                n.as_int().unwrap_or_default().to_string().into()
+            }
             Value::Float(f) => json_float(*f, o.allow_nan)?.into(),
             Value::Bool(b) => (if *b { "true" } else { "false" }).into(),
             Value::None => "null".into(),
