@@ -23,9 +23,9 @@ pub(crate) mod sre_check;
 mod translate;
 
 pub(crate) use engine::Cursor;
-pub(crate) use flags::{flag_binary, flag_invert};
 #[cfg(test)]
 pub(crate) use flags::flag;
+pub(crate) use flags::{flag_binary, flag_invert};
 pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call, scanner_call};
 
 use std::rc::Rc;
