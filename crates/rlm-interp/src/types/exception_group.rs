@@ -181,6 +181,9 @@ pub(crate) fn method<C: Callbacks + ?Sized>(
         type_condition(&arg)?;
     }
     let mut matches = |x: &Rc<Exception>| -> R<bool> {
+        // Asked once per level of the walk, before it goes deeper: the
+        // stack checked as every other walk over program-built values is.
+        crate::stack_guard::guard_stack(cx.meter())?;
         cx.meter().fuel(1)?;
         let xv = Value::Exc(x.clone());
         if callable {
