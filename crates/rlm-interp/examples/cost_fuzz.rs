@@ -13,7 +13,11 @@
 //!
 //! Flags (or env): `--budget-secs` (`COST_FUZZ_BUDGET`, wall seconds, 60),
 //! `--seed` (`COST_FUZZ_SEED`, 77), `--corpus DIR` (`tests/cost_corpus`),
-//! `--only SUBSTR` (entries whose name contains it), `--trials-per-round` (4).
+//! `--only SUBSTR` (entries whose name contains it), `--trials-per-round` (4),
+//! `--shard K/N` (the probes whose index is K modulo N: N processes with
+//! shards 0..N search disjoint entries at once, each writing only its own
+//! entries' files; one process each, because the heap's peak is counted
+//! process-wide).
 //! The mutation stream is deterministic given the seed; what is kept also
 //! depends on the times measured.
 
@@ -46,6 +50,8 @@ struct Args {
     corpus: PathBuf,
     only: Option<String>,
     per_round: u32,
+    /// `(k, n)`: search only the probes whose index is `k` modulo `n`.
+    shard: (usize, usize),
 }
 
 fn args() -> Args {
@@ -59,6 +65,7 @@ fn args() -> Args {
         corpus: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cost_corpus"),
         only: None,
         per_round: 4,
+        shard: (0, 1),
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -69,11 +76,24 @@ fn args() -> Args {
             "--corpus" => a.corpus = PathBuf::from(val()),
             "--only" => a.only = Some(val()),
             "--trials-per-round" => a.per_round = val().parse().unwrap_or(4),
+            "--shard" => a.shard = parse_shard(&val()),
             "search" | "report" => a.mode = x,
             other => eprintln!("cost_fuzz: unknown argument {other}"),
         }
     }
     a
+}
+
+/// `K/N` with `K < N`; anything else is the whole set, said once.
+fn parse_shard(v: &str) -> (usize, usize) {
+    let parsed = v.split_once('/').and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)));
+    match parsed {
+        Some((k, n)) if k < n => (k, n),
+        _ => {
+            eprintln!("cost_fuzz: --shard wants K/N with K < N, got {v:?}: searching every entry");
+            (0, 1)
+        }
+    }
 }
 
 /// One entry's search state.
@@ -145,8 +165,12 @@ fn search(a: &Args) {
     let old: BTreeMap<String, Record> =
         corpus::load_all(&a.corpus).into_iter().map(|r| (r.entry.clone(), r)).collect();
     let seeds = seeds();
+    let (shard, shards) = a.shard;
     let mut states: Vec<State> = PROBES
         .iter()
+        .enumerate()
+        .filter(|(i, _)| i % shards == shard)
+        .map(|(_, p)| p)
         .filter(|p| a.only.as_deref().is_none_or(|o| p.entry.contains(o)))
         .map(|p| {
             let rec = old

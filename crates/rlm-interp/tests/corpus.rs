@@ -4,7 +4,9 @@
 //! synthetic context; each trajectory's programs run as consecutive cells of
 //! one session. The test prints "N/M identical" and the reason for each
 //! difference. Programs using features left out of the DSL on purpose
-//! (classes, `with`, ...) are counted separately.
+//! (classes, `with`, ...) are counted separately. No program is charged
+//! more than a tenth of the default fuel (issue #77: a builtin's charge
+//! follows its worst input, and honest programs must not pay for that).
 //!
 //! The corpus lives outside the repository: set `RLM_CORPUS_DIR`, or it is
 //! looked up at `../shared/corpus/trajectories` from the workspace and its
@@ -95,8 +97,14 @@ rlm_testenv::needs_python3_and_shared_corpus! {
         let mut identical = 0;
         let mut total = 0;
         let mut unexplained = Vec::new();
+        let mut heaviest = (0u64, String::new());
         for job in &jobs {
             let ours = run_ours(job, rlm_interp::Limits::default());
+            for (i, cell) in ours.iter().enumerate() {
+                if cell.fuel > heaviest.0 {
+                    heaviest = (cell.fuel, format!("{} cell {i}", job.id));
+                }
+            }
             let Some(cp) = theirs.get(&job.id) else { continue };
             // Compare cell by cell, so one divergence does not hide the rest.
             for (i, (a, b)) in ours.iter().zip(cp.iter()).enumerate() {
@@ -121,6 +129,19 @@ rlm_testenv::needs_python3_and_shared_corpus! {
         }
         eprintln!(
             "corpus: {identical}/{total} programs identical to CPython ({left_out} skipped: use left-out features or are not valid Python)"
+        );
+        let tenth = rlm_interp::Limits::default().fuel / 10;
+        eprintln!(
+            "corpus: the heaviest program was charged {} fuel ({:.2}% of the default), {}",
+            heaviest.0,
+            heaviest.0 as f64 * 100.0 / (tenth * 10) as f64,
+            heaviest.1
+        );
+        assert!(
+            heaviest.0 <= tenth,
+            "{} was charged {} fuel, past a tenth of the default ({tenth})",
+            heaviest.1,
+            heaviest.0
         );
         if std::env::var("RLM_CORPUS_STRICT").is_ok_and(|v| v == "1") {
             assert!(unexplained.is_empty(), "unexplained differences: {unexplained:?}");

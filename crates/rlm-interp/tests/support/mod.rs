@@ -17,6 +17,8 @@ pub struct CellResult {
     pub stdout: String,
     pub error: Option<(String, String)>,
     pub final_answer: Option<String>,
+    /// The fuel the cell was charged (ours; 0 for CPython's).
+    pub fuel: u64,
 }
 
 pub struct Job {
@@ -36,7 +38,8 @@ pub fn run_ours(job: &Job, limits: Limits) -> Vec<CellResult> {
     let mut out = Vec::new();
     let mut limited = false;
     for src in &job.cells {
-        let mut res = CellResult { stdout: String::new(), error: None, final_answer: None };
+        let mut res =
+            CellResult { stdout: String::new(), error: None, final_answer: None, fuel: 0 };
         let mut o = s.run_cell(src);
         loop {
             res.stdout.push_str(&s.take_output());
@@ -67,6 +70,7 @@ pub fn run_ours(job: &Job, limits: Limits) -> Vec<CellResult> {
                 }
             }
         }
+        res.fuel = s.fuel_used();
         let stop = res.final_answer.is_some();
         out.push(res);
         if stop || limited {
@@ -116,6 +120,7 @@ pub fn run_python(jobs: &[Job]) -> Option<HashMap<String, Vec<CellResult>>> {
                     (ty, msg)
                 }),
                 final_answer: c["final"].as_str().map(str::to_string),
+                fuel: 0,
             })
             .collect();
         out.insert(id.clone(), cells);
