@@ -13,7 +13,7 @@
 //!
 //! Flags (or env): `--budget-secs` (`COST_FUZZ_BUDGET`, wall seconds, 60),
 //! `--seed` (`COST_FUZZ_SEED`, 77), `--corpus DIR` (`tests/cost_corpus`),
-//! `--only SUBSTR` (entries whose name contains it), `--trials-per-round` (4).
+//! `--only SUBSTR[,SUBSTR...]` (entries whose name contains one of them), `--trials-per-round` (4).
 //! The mutation stream is deterministic given the seed; what is kept also
 //! depends on the times measured.
 
@@ -147,7 +147,7 @@ fn search(a: &Args) {
     let seeds = seeds();
     let mut states: Vec<State> = PROBES
         .iter()
-        .filter(|p| a.only.as_deref().is_none_or(|o| p.entry.contains(o)))
+        .filter(|p| a.only.as_deref().is_none_or(|o| o.split(',').any(|o| p.entry.contains(o))))
         .map(|p| {
             let rec = old
                 .get(p.entry)
