@@ -396,3 +396,9 @@ pub(crate) const FUEL_PER_FORMAT_COMPILE: u64 = 24_000;
 /// and a dict's of floats 25 ns an entry, where an instruction took 2-3 ns
 /// (issue #77's cost fuzzer, 2026-11-28).
 pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 4;
+
+/// Fuel for each item held by reference (a string, a list, a tuple...)
+/// that a builtin copies into a new buffer (`list(x)`, `tuple(x)`): its
+/// reference count written, in its own allocation, a cache miss when the
+/// items were made apart (`vm::iter::charge_copy`).
+pub(crate) const FUEL_PER_SHARED_VALUE_COPIED: u64 = 6;
