@@ -50,7 +50,7 @@ fn peak_memory_sees_a_transient_charge() {
 }
 
 /// Each container an earlier cell made, changed for the first time in a
-/// cell, with the method that changes it.
+/// cell, by a method or an item's assignment or deletion.
 const FIRST_CHANGES: &[(&str, &str)] = &[
     ("X = list(range(N))", "X.pop(0)"),
     ("X = list(range(N))", "X.reverse()"),
@@ -62,6 +62,10 @@ const FIRST_CHANGES: &[(&str, &str)] = &[
     ("X = set(range(N))", "X.clear()"),
     ("X = collections.deque(range(N))", "X.clear()"),
     ("X = collections.deque(range(N))", "X.rotate(1)"),
+    ("X = list(range(N))", "X[0] = 1"),
+    ("X = dict.fromkeys(range(N), 1)", "X[0] = 2"),
+    ("X = list(range(N))", "del X[0]"),
+    ("X = collections.deque(range(N))", "X[0] = 1"),
 ];
 
 /// The journal's copy of a container an earlier cell made is charged before
