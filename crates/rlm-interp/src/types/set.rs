@@ -124,20 +124,6 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
     if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
         return no_attr(recv, name);
     }
-    let as_set = |vm: &mut C, v: &Value| -> R<KeySet> {
-        match crate::types::set::set_items(v) {
-            Some(s) => Ok(s),
-            None => {
-                let mut s = KeySet::default();
-                for x in vm.iterate(v)? {
-                    let k = crate::types::equality::key(vm.meter(), x)?;
-                    charge_new_set_element_local(vm.meter(), &s)?;
-                    s.insert(k);
-                }
-                Ok(s)
-            }
-        }
-    };
     // A copy of the receiver's elements, made only by the methods that
     // build from it (copying on every call made `add` O(n)).
     let mine = || crate::types::set::set_items(recv).unwrap_or_default();
@@ -190,42 +176,7 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
             other => other.clone(),
         }),
         "union" | "intersection" | "difference" | "symmetric_difference" => {
-            let op = SetOp::of_method(name);
-            // The arguments that are not sets are made sets first, while
-            // nothing is borrowed (making them may run program code).
-            let others = owned_args(cx, &args, as_set)?;
-            let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
-            // Built from the receiver where it is: a copy of it first is
-            // made only for a union (which adds to it), charged.
-            let mut acc: Option<KeySet> = None;
-            for (a, owned) in args.iter().zip(&others) {
-                let o = match owned {
-                    Some(o) => Elems::Frozen(o),
-                    None => elems(a).unwrap_or(Elems::Owned(KeySet::default())),
-                };
-                let x: &KeySet = acc.as_ref().unwrap_or(&mine);
-                // Every element of both sides is copied or hashed.
-                cx.meter().fuel((x.len() + o.len()) as u64)?;
-                let r = match (op, acc.take()) {
-                    (SetOp::Union, Some(a)) => set_combine(cx.meter(), op, a, &o)?,
-                    (SetOp::Union, None) => {
-                        let a = charged_copy(cx.meter(), &mine)?;
-                        set_combine(cx.meter(), op, a, &o)?
-                    }
-                    (_, Some(a)) => set_combine_from(cx.meter(), op, &a, &o)?,
-                    (_, None) => set_combine_from(cx.meter(), op, &mine, &o)?,
-                };
-                acc = Some(r);
-            }
-            let acc = match acc {
-                Some(a) => a,
-                None => charged_copy(cx.meter(), &mine)?,
-            };
-            drop(mine);
-            Ok(match recv {
-                Value::FrozenSet(_) => Value::new_frozenset(acc),
-                _ => Value::new_set(acc),
-            })
+            combined(cx, recv, SetOp::of_method(name), &args)
         }
         "update" => {
             // In place, as CPython: a small update of a big set costs
@@ -327,6 +278,68 @@ pub(crate) fn set_inplace<C: Callbacks + ?Sized>(
         *s.borrow_mut() = new;
     }
     Ok(a)
+}
+
+/// `s.union(*others)`, `intersection`, `difference`, `symmetric_difference`:
+/// a new set of `recv`'s type.
+fn combined<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    op: SetOp,
+    args: &[Value],
+) -> R<Value> {
+    // The arguments that are not sets are made sets first, while
+    // nothing is borrowed (making them may run program code).
+    let others = owned_args(cx, args, as_set::<C>)?;
+    let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
+    // Built from the receiver where it is: a copy of it first is
+    // made only for a union (which adds to it), charged.
+    let mut acc: Option<KeySet> = None;
+    for (a, owned) in args.iter().zip(&others) {
+        let o = match owned {
+            Some(o) => Elems::Frozen(o),
+            None => elems(a).unwrap_or(Elems::Owned(KeySet::default())),
+        };
+        let x: &KeySet = acc.as_ref().unwrap_or(&mine);
+        // Every element of both sides is copied or hashed.
+        cx.meter().fuel((x.len() + o.len()) as u64)?;
+        let r = match (op, acc.take()) {
+            (SetOp::Union, Some(a)) => set_combine(cx.meter(), op, a, &o)?,
+            (SetOp::Union, None) => {
+                let a = charged_copy(cx.meter(), &mine)?;
+                set_combine(cx.meter(), op, a, &o)?
+            }
+            (_, Some(a)) => set_combine_from(cx.meter(), op, &a, &o)?,
+            (_, None) => set_combine_from(cx.meter(), op, &mine, &o)?,
+        };
+        acc = Some(r);
+    }
+    let acc = match acc {
+        Some(a) => a,
+        None => charged_copy(cx.meter(), &mine)?,
+    };
+    drop(mine);
+    Ok(match recv {
+        Value::FrozenSet(_) => Value::new_frozenset(acc),
+        _ => Value::new_set(acc),
+    })
+}
+
+/// The elements of an iterable as a set: copied from a set-like value,
+/// else hashed and inserted one by one, each charged.
+fn as_set<C: Callbacks + ?Sized>(vm: &mut C, v: &Value) -> R<KeySet> {
+    match crate::types::set::set_items(v) {
+        Some(s) => Ok(s),
+        None => {
+            let mut s = KeySet::default();
+            for x in vm.iterate(v)? {
+                let k = crate::types::equality::key(vm.meter(), x)?;
+                charge_new_set_element_local(vm.meter(), &s)?;
+                s.insert(k);
+            }
+            Ok(s)
+        }
+    }
 }
 
 /// For each argument of a set method: `None` when it is read where it is
