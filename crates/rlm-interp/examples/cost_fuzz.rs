@@ -13,8 +13,8 @@
 //!
 //! Flags (or env): `--budget-secs` (`COST_FUZZ_BUDGET`, wall seconds, 60),
 //! `--seed` (`COST_FUZZ_SEED`, 77), `--corpus DIR` (`tests/cost_corpus`),
-//! `--only SUBSTR` (entries whose name contains it), `--trials-per-round` (4),
-//! `--shard K/N` (the probes whose index is K modulo N: N processes with
+//! `--only SUBSTR[,SUBSTR...]` (entries whose name contains one of them),
+//! `--trials-per-round` (4), `--shard K/N` (the probes whose index is K modulo N: N processes with
 //! shards 0..N search disjoint entries at once, each writing only its own
 //! entries' files; one process each, because the heap's peak is counted
 //! process-wide).
@@ -171,7 +171,7 @@ fn search(a: &Args) {
         .enumerate()
         .filter(|(i, _)| i % shards == shard)
         .map(|(_, p)| p)
-        .filter(|p| a.only.as_deref().is_none_or(|o| p.entry.contains(o)))
+        .filter(|p| a.only.as_deref().is_none_or(|o| o.split(',').any(|o| p.entry.contains(o))))
         .map(|p| {
             let rec = old
                 .get(p.entry)

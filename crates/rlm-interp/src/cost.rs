@@ -386,3 +386,19 @@ pub(crate) const FUEL_PER_STRPTIME: u64 = 200;
 /// the rate alone charged 8 300 units for it, 13 ns a unit (2-vCPU AMD EPYC,
 /// 2026-11-26; issue #59).
 pub(crate) const FUEL_PER_FORMAT_COMPILE: u64 = 24_000;
+
+/// Fuel for each value the rollback journal copies when the running cell
+/// first changes a container an earlier cell made (`undo`: a shallow copy,
+/// a refcount per value), and for each hash-table slot it copies beside
+/// (a dict's entry copies its key, its value and its slot: three; a set's
+/// two). Uncharged, `list.pop(0)` on 1 Mi floats took 10 ms for no fuel
+/// and `dict.clear()` 38 ms; charged, a list's copy took 9.7 ns an item
+/// and a dict's of floats 25 ns an entry, where an instruction took 2-3 ns
+/// (issue #77's cost fuzzer, 2026-11-28).
+pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 4;
+
+/// Fuel for each item held by reference (a string, a list, a tuple...)
+/// that a builtin copies into a new buffer (`list(x)`, `tuple(x)`): its
+/// reference count written, in its own allocation, a cache miss when the
+/// items were made apart (`vm::iter::charge_copy`).
+pub(crate) const FUEL_PER_SHARED_VALUE_COPIED: u64 = 6;

@@ -379,6 +379,20 @@ impl Interpreter {
         self.vm.meter.synced_live_bytes() as u64
     }
 
+    /// The most [`Interpreter::live_memory_bytes`] reached since the session
+    /// began or [`Interpreter::reset_peak_memory`]: a charge released before
+    /// the cell ended (a sort's keys, the rollback journal's copies) counts
+    /// here while it lived. Charges no fuel.
+    pub fn peak_memory_bytes(&self) -> u64 {
+        self.vm.meter.account.peak() as u64
+    }
+
+    /// Starts [`Interpreter::peak_memory_bytes`] again from what is live
+    /// now (before a cell, to read that cell's own peak).
+    pub fn reset_peak_memory(&mut self) {
+        self.vm.meter.account.reset_peak();
+    }
+
     /// A limit reached while the cell waited for the host (its answers or
     /// the host's bytes past the memory budget), not yet reported: the next
     /// `resume` reports it and rolls the cell back.

@@ -73,6 +73,11 @@ pub(crate) const fn table_block(cap: usize, entry: usize) -> usize {
 /// it, in `gc::Session`.
 pub(crate) struct Account {
     live: Cell<usize>,
+    /// The most `live` reached since the last [`Account::reset_peak`]: kept
+    /// where the count grows (a compare per charge), so that a charge
+    /// released before anyone looked (a sort's keys, a journal's copy) is
+    /// still seen.
+    peak: Cell<usize>,
 }
 
 /// A shared handle on an account: values that charged it keep it alive
@@ -81,13 +86,27 @@ pub(crate) type AccountRef = Rc<Account>;
 
 impl Account {
     pub(crate) fn new() -> AccountRef {
-        Rc::new(Account { live: Cell::new(0) })
+        Rc::new(Account { live: Cell::new(0), peak: Cell::new(0) })
     }
 
     /// Count `n` bytes as allocated.
     #[inline]
     pub(crate) fn charge(&self, n: usize) {
-        self.live.set(self.live.get().saturating_add(n));
+        let live = self.live.get().saturating_add(n);
+        self.live.set(live);
+        if live > self.peak.get() {
+            self.peak.set(live);
+        }
+    }
+
+    /// The most [`Account::live`] reached since the last reset.
+    pub(crate) fn peak(&self) -> usize {
+        self.peak.get().max(self.live.get())
+    }
+
+    /// Starts the high-water mark again from what is live now.
+    pub(crate) fn reset_peak(&self) {
+        self.peak.set(self.live.get());
     }
 
     /// Count `n` bytes (charged earlier) as freed.

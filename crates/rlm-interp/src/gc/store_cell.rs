@@ -112,6 +112,18 @@ impl<T: Journaled> StoreCell<T> {
         }
     }
 
+    /// Whether a change now would first save the contents in the running
+    /// cell's journal, for the charge of that copy before it.
+    pub(crate) fn journal_pending(&self) -> bool {
+        self.stamp.change_pending()
+    }
+
+    /// Saves the contents in the running cell's journal now if a change
+    /// would (the copy was charged before).
+    pub(crate) fn journal_now(&self) {
+        self.before_change();
+    }
+
     /// The value, to change: counted as a store.
     #[inline]
     pub fn borrow_mut(&self) -> RefMut<'_, T> {

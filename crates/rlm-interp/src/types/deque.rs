@@ -30,6 +30,21 @@ pub(crate) const DEQUE_METHODS: &[&str] = &[
     "reverse",
 ];
 
+/// The methods that change a deque in place (`types::changes_receiver`):
+/// a deque has no append-only journal, so appends count.
+pub(crate) const DEQUE_CHANGES: &[&str] = &[
+    "append",
+    "appendleft",
+    "pop",
+    "popleft",
+    "extend",
+    "extendleft",
+    "clear",
+    "rotate",
+    "remove",
+    "reverse",
+];
+
 /// What each `deque` method costs (`builtins/cost.rs`), sorted.
 pub(crate) const DEQUE_COSTS: CostTable = &[
     ("append", FREE),
@@ -129,8 +144,8 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             Ok(Value::None)
         }
         "reverse" => {
-            let v: Vec<Value> = d.borrow().iter().rev().cloned().collect();
-            *d.borrow_mut() = v.into();
+            // In place: a reversed copy held the deque twice, uncharged.
+            d.borrow_mut().make_contiguous().reverse();
             Ok(Value::None)
         }
         "copy" => {
@@ -158,6 +173,11 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
         }
         "count" | "remove" => {
             let x = arg0.unwrap_or(Value::None);
+            // Compared from a copy (a comparison may run program code that
+            // changes the deque): charged while it lives.
+            let n = d.borrow().len();
+            let _copy =
+                crate::charged::charge_scratch(cx.meter(), crate::mem::vec_block::<Value>(n))?;
             let items: Vec<Value> = d.borrow().iter().cloned().collect();
             let mut n = 0;
             // Each comparison is work even when it is one step.

@@ -38,6 +38,9 @@ pub(crate) const LIST_METHODS: &[&str] = &[
     "copy",
 ];
 
+/// The methods that change a list other than by appending (`types::changes_receiver`).
+pub(crate) const LIST_CHANGES: &[&str] = &["insert", "remove", "pop", "sort", "reverse", "clear"];
+
 /// What each `list` method costs (`builtins/cost.rs`), sorted. `insert` and `pop` charge the items they shift, in their arms; `sort` its comparisons (`builtins/sort.rs`).
 pub(crate) const LIST_COSTS: CostTable = &[
     ("append", FREE),
@@ -123,6 +126,11 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
         }
         "remove" => {
             let x = args.first().cloned().unwrap_or(Value::None);
+            // The items are compared from a copy (a comparison may run
+            // program code that changes the list): charged while it lives.
+            let n = l.borrow().len();
+            let _copy =
+                crate::charged::charge_scratch(cx.meter(), crate::mem::vec_block::<Value>(n))?;
             let items = l.borrow().clone();
             // Each comparison is work even when it is one step, and so
             // is the copy compared (a refcount each, then a drop): at a

@@ -124,20 +124,6 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
     if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
         return no_attr(recv, name);
     }
-    let as_set = |vm: &mut C, v: &Value| -> R<KeySet> {
-        match crate::types::set::set_items(v) {
-            Some(s) => Ok(s),
-            None => {
-                let mut s = KeySet::default();
-                for x in vm.iterate(v)? {
-                    let k = crate::types::equality::key(vm.meter(), x)?;
-                    charge_new_set_element_local(vm.meter(), &s)?;
-                    s.insert(k);
-                }
-                Ok(s)
-            }
-        }
-    };
     // A copy of the receiver's elements, made only by the methods that
     // build from it (copying on every call made `add` O(n)).
     let mine = || crate::types::set::set_items(recv).unwrap_or_default();
@@ -190,24 +176,7 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
             other => other.clone(),
         }),
         "union" | "intersection" | "difference" | "symmetric_difference" => {
-            let op = SetOp::of_method(name);
-            let mut acc = {
-                let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
-                charged_copy(cx.meter(), &mine)?
-            };
-            for a in &args {
-                let o = match elems(a) {
-                    Some(o) => o,
-                    None => Elems::Owned(as_set(cx, a)?),
-                };
-                // Every element of both sides is copied or hashed.
-                cx.meter().fuel((acc.len() + o.len()) as u64)?;
-                acc = set_combine(cx.meter(), op, acc, &o)?;
-            }
-            Ok(match recv {
-                Value::FrozenSet(_) => Value::new_frozenset(acc),
-                _ => Value::new_set(acc),
-            })
+            combined(cx, recv, SetOp::of_method(name), &args)
         }
         "update" => {
             // In place, as CPython: a small update of a big set costs
@@ -241,8 +210,15 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
             let Some(a) = args.first() else {
                 return type_err(format!("{name}() takes exactly one argument"));
             };
-            let o = as_set(cx, a)?;
-            let mine = mine();
+            // Read where they are (copies of both held two sets' worth of
+            // memory, uncharged); an argument that is no set is made one
+            // first, while nothing is borrowed.
+            let owned = owned_args(cx, std::slice::from_ref(a), as_set)?.pop().flatten();
+            let o = match &owned {
+                Some(o) => Elems::Frozen(o),
+                None => elems(a).unwrap_or(Elems::Owned(KeySet::default())),
+            };
+            let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
             cx.meter().fuel((mine.len() + o.len()) as u64)?;
             Ok(Value::Bool(match name {
                 "issubset" => mine.iter().all(|k| o.contains(k)),
@@ -302,6 +278,83 @@ pub(crate) fn set_inplace<C: Callbacks + ?Sized>(
         *s.borrow_mut() = new;
     }
     Ok(a)
+}
+
+/// `s.union(*others)`, `intersection`, `difference`, `symmetric_difference`:
+/// a new set of `recv`'s type.
+fn combined<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    recv: &Value,
+    op: SetOp,
+    args: &[Value],
+) -> R<Value> {
+    // The arguments that are not sets are made sets first, while
+    // nothing is borrowed (making them may run program code).
+    let others = owned_args(cx, args, as_set::<C>)?;
+    let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
+    // Built from the receiver where it is: a copy of it first is
+    // made only for a union (which adds to it), charged.
+    let mut acc: Option<KeySet> = None;
+    for (a, owned) in args.iter().zip(&others) {
+        let o = match owned {
+            Some(o) => Elems::Frozen(o),
+            None => elems(a).unwrap_or(Elems::Owned(KeySet::default())),
+        };
+        let x: &KeySet = acc.as_ref().unwrap_or(&mine);
+        // Every element of both sides is copied or hashed.
+        cx.meter().fuel((x.len() + o.len()) as u64)?;
+        let r = match (op, acc.take()) {
+            (SetOp::Union, Some(a)) => set_combine(cx.meter(), op, a, &o)?,
+            (SetOp::Union, None) => {
+                let a = charged_copy(cx.meter(), &mine)?;
+                set_combine(cx.meter(), op, a, &o)?
+            }
+            (_, Some(a)) => set_combine_from(cx.meter(), op, &a, &o)?,
+            (_, None) => set_combine_from(cx.meter(), op, &mine, &o)?,
+        };
+        acc = Some(r);
+    }
+    let acc = match acc {
+        Some(a) => a,
+        None => charged_copy(cx.meter(), &mine)?,
+    };
+    drop(mine);
+    Ok(match recv {
+        Value::FrozenSet(_) => Value::new_frozenset(acc),
+        _ => Value::new_set(acc),
+    })
+}
+
+/// The elements of an iterable as a set: copied from a set-like value,
+/// else hashed and inserted one by one, each charged.
+fn as_set<C: Callbacks + ?Sized>(vm: &mut C, v: &Value) -> R<KeySet> {
+    match crate::types::set::set_items(v) {
+        Some(s) => Ok(s),
+        None => {
+            let mut s = KeySet::default();
+            for x in vm.iterate(v)? {
+                let k = crate::types::equality::key(vm.meter(), x)?;
+                charge_new_set_element_local(vm.meter(), &s)?;
+                s.insert(k);
+            }
+            Ok(s)
+        }
+    }
+}
+
+/// For each argument of a set method: `None` when it is read where it is
+/// (a set, a frozenset), else its elements made a set by `as_set`.
+fn owned_args<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    args: &[Value],
+    as_set: impl Fn(&mut C, &Value) -> R<KeySet>,
+) -> R<Vec<Option<KeySet>>> {
+    args.iter()
+        .map(|a| match a {
+            Value::Set(_) | Value::FrozenSet(_) => Ok(None),
+            _ => as_set(cx, a).map(Some),
+        })
+        .collect()
 }
 
 /// A copy of `x` to build a result in, its table charged before it is

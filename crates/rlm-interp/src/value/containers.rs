@@ -103,6 +103,18 @@ impl ListObj {
         }
     }
 
+    /// Whether a change now would first save its items in the running
+    /// cell's journal (`undo`), for the charge of that copy before it.
+    pub(crate) fn journal_pending(&self) -> bool {
+        self.stamp.change_pending()
+    }
+
+    /// Saves its items in the running cell's journal now if a change would
+    /// (the copy was charged: `types::journal_before_change`).
+    pub(crate) fn journal_now(&self) {
+        self.before_change();
+    }
+
     #[cold]
     #[inline(never)]
     fn journal_items(&self) {

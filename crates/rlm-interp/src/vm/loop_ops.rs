@@ -177,7 +177,7 @@ impl Vm {
                 let c = c.clone();
                 self.meter.fuel(crate::cost::FUEL_PER_TASK)?;
                 let frame = self.coroutine_frame(&c)?;
-                Ok(self.new_task(vec![frame]).1)
+                Ok(self.new_charged_task(vec![frame])?.1)
             }
             Value::HostFuture(_) | Value::Gather(_) => self.shim_task(v),
             _ if Native::of::<Timed>(&v).is_some() => self.shim_task(v),
@@ -217,7 +217,7 @@ impl Vm {
             _charge: None,
             collect: Collect::No,
         };
-        Ok(self.new_task(vec![frame]).1)
+        Ok(self.new_charged_task(vec![frame])?.1)
     }
 
     /// `gather(*aws, return_exceptions=...)`: each awaitable as a future

@@ -43,6 +43,9 @@ impl Vm {
         crate::call_cost::charge_with(&mut self.meter, Some(recv), &args, || {
             crate::types::method_cost(recv, name)
         })?;
+        if crate::types::changes_receiver(recv, name) {
+            crate::types::journal_before_change(&mut self.meter, recv)?;
+        }
         match recv {
             Value::Exc(e) if crate::types::exception_group::is_group(e) => {
                 let e = e.clone();

@@ -84,6 +84,9 @@ struct Task {
     started: bool,
     host: Option<Wait>,
     cont: Option<loop_ops::Cont>,
+    /// What a task the program made was charged (`Vm::new_charged_task`),
+    /// credited when it ends; `None` for the cell's main task.
+    charge: Option<crate::value::frame::FrameCharge>,
 }
 
 /// A callback in the loop's ready queue (CPython's `Handle`s).

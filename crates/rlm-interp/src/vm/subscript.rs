@@ -49,6 +49,9 @@ impl Vm {
     }
 
     pub(crate) fn setitem(&mut self, obj: &Value, idx: Value, v: Value) -> R<()> {
+        // A cell's first change to a container an earlier cell made: the
+        // journal's copy of it, charged (as a changing method's).
+        crate::types::journal_before_change(&mut self.meter, obj)?;
         if let (Value::List(l), Value::Slice(_)) = (obj, &idx) {
             // The list's tail moves and the new items are copied in.
             let n = l.borrow().len().saturating_add(crate::builtins::cost::size_of(&v).0 as usize);
@@ -63,6 +66,7 @@ impl Vm {
     }
 
     pub(crate) fn delitem(&mut self, obj: &Value, idx: &Value) -> R<()> {
+        crate::types::journal_before_change(&mut self.meter, obj)?;
         if let (Value::List(l), Value::Slice(_)) = (obj, idx) {
             let n = l.borrow().len();
             crate::call_cost::charge_slice(&mut self.meter, false, n)?;

@@ -65,6 +65,10 @@ pub(crate) const DICT_METHODS: &[&str] = &[
     "fromkeys",
 ];
 
+/// The methods that change a dict (of any kind) in place (`types::changes_receiver`).
+pub(crate) const DICT_CHANGES: &[&str] =
+    &["clear", "move_to_end", "pop", "popitem", "setdefault", "subtract", "update"];
+
 /// What each `dict` method costs (`builtins/cost.rs`), sorted; the views (`keys`...) are charged when iterated,
 /// `pop` the entries its removal shifts (`shift_fuel`).
 pub(crate) const DICT_COSTS: CostTable = &[

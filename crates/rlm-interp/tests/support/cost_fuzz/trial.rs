@@ -56,11 +56,11 @@ pub struct Trial {
     pub fuel: u64,
     /// The heap's peak during the call above what was held before it.
     pub peak_bytes: u64,
-    /// What the memory meter charged for the call: the live count after it
-    /// (its result kept), or the budget when the memory limit stopped it,
-    /// less the count before. The meter exposes no high-water mark, so a
-    /// charge released before the call returned (a sort's keys, a journal
-    /// kept for rollback) is not seen here.
+    /// What the memory meter charged for the call: the most its count
+    /// reached during the call (`Interpreter::peak_memory_bytes`: a charge
+    /// released before the call returned, a sort's keys or a journal kept
+    /// for rollback, counts while it lived), or the budget when the memory
+    /// limit stopped it, less the count before.
     pub charged_bytes: u64,
 }
 
@@ -112,20 +112,24 @@ pub fn run_trial(probe: &Probe, shape: &Shape, lim: &TrialLimits, peak: PeakFn) 
         Rc::new(move || (start.elapsed() > deadline).then_some(HostStop::Deadline)),
     )));
     let before = s.synced_memory_bytes();
+    s.reset_peak_memory();
     let code = probe.call_source(shape);
     let mut outcome = None;
     let t = Instant::now();
     let peak_bytes = peak(&mut || outcome = Some(s.run_cell(&code)));
     let ns = t.elapsed().as_nanos() as u64;
     let (end, fuel, live) = match outcome? {
-        Outcome::Done | Outcome::Final(_) => (End::Done, s.fuel_used(), s.synced_memory_bytes()),
+        Outcome::Done | Outcome::Final(_) => {
+            let live = s.synced_memory_bytes();
+            (End::Done, s.fuel_used(), live.max(s.peak_memory_bytes()))
+        }
         Outcome::Error(e) => match (e.kind, e.stop) {
             // A memory stop: the meter had charged up to its limit (the
             // live count at the stop lags behind a container still growing).
             (ErrorKind::Limit(LimitKind::Memory), Some(stop)) => (
                 End::Limit(LimitKind::Memory),
                 stop.fuel_used,
-                stop.memory_limit.max(stop.memory_bytes),
+                stop.memory_limit.max(stop.memory_bytes).max(s.peak_memory_bytes()),
             ),
             (ErrorKind::Limit(k), Some(stop)) => (End::Limit(k), stop.fuel_used, stop.memory_bytes),
             (ErrorKind::Limit(k), None) => (End::Limit(k), s.fuel_used(), before),
