@@ -32,7 +32,8 @@ impl Vm {
                 ),
             )));
         }
-        self.meter.fuel((s.len() / 64) as u64)?;
+        // A copy into the output, at the rate of copying text.
+        self.meter.charge_work(crate::cost::COPY, 0, s.len())?;
         self.output.push_str(s);
         Ok(())
     }
