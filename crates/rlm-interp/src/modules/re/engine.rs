@@ -170,13 +170,28 @@ impl Reading {
     const AS_IS: Reading = Reading { dollar: Dollar::AsIs, empty_text: false };
 }
 
-/// Heap the engines hold while they parse and compile a pattern, per byte
-/// of its source, at most: `re.compile(re.escape(X))` of a 5.7 MB pattern
-/// peaked at 269 MiB (47 bytes a byte) with nothing charged (issue #77).
-const COMPILE_HEAP_PER_BYTE: usize = 64;
+/// Heap the parsers and engines hold while they read and compile a
+/// pattern, per byte of its source, at most: `re.compile(re.escape(X))` of
+/// a 5.7 MB pattern peaked at 269 MiB (47 bytes a byte), and the size
+/// estimate's parse of a 4 MB one at 364 MiB (91), with nothing charged
+/// (issue #77).
+const COMPILE_HEAP_PER_BYTE: usize = 96;
 
-/// [`build`], its transient heap charged as live before the engines start
-/// (a memory error, not the host's heap, when it does not fit).
+/// Fuel per byte of a pattern for parsing it (the size estimate's parse,
+/// then each engine's), besides [`compile_fuel`]: a 4 MB pattern took 986
+/// ms to be refused as too large, ~235 ns a byte.
+const PARSE_FUEL_PER_BYTE: u64 = 64;
+
+/// Charges parsing `source`: its time, and its transient heap as live
+/// while the guard lives (a memory error, not the host's heap, when it
+/// does not fit).
+fn charge_parse(meter: &mut Meter, source: &str) -> R<crate::charged::ScratchCharge> {
+    meter.fuel((source.len() as u64).saturating_mul(PARSE_FUEL_PER_BYTE))?;
+    let heap = source.len().saturating_add(64).saturating_mul(COMPILE_HEAP_PER_BYTE);
+    crate::charged::charge_scratch(meter, heap)
+}
+
+/// [`build`] of a variant of a pattern, its parse charged first.
 fn build_charged(
     meter: &mut Meter,
     source: &str,
@@ -184,8 +199,7 @@ fn build_charged(
     wrap: Wrap,
     reading: Reading,
 ) -> R<Result<CompiledRegex, String>> {
-    let heap = source.len().saturating_add(64).saturating_mul(COMPILE_HEAP_PER_BYTE);
-    let _held = crate::charged::charge_scratch(meter, heap)?;
+    let _held = charge_parse(meter, source)?;
     Ok(build(source, flags, wrap, reading, meter.limits.regex_backtrack_limit))
 }
 
@@ -546,12 +560,15 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
                 }
                 return Ok(p);
             }
+            // The parses below (the size estimate's, the engines') paid
+            // and their heap held to the budget first.
+            let _parsing = charge_parse(meter, s.as_str())?;
             let size = super::size::expanded_size(s.as_str());
             if size.states > MAX_EXPANDED_STATES {
                 return Err(re_error(p, &too_large(COMPILED_SIZE_LIMIT)));
             }
             meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags, size)))?;
-            match build_charged(meter, s.as_str(), flags, Wrap::Search, Reading::AS_IS)? {
+            match build(s.as_str(), flags, Wrap::Search, Reading::AS_IS, limit) {
                 Ok(mut p) => {
                     // The cache is host memory outside the budget: a
                     // large program (and its lazy automaton) is rebuilt,

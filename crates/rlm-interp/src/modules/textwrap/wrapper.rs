@@ -60,6 +60,13 @@ const FUEL_PER_LINE: u64 = 48;
 /// Fuel per chunk (its end found twice, its range kept, moved to a line
 /// and copied into it).
 const FUEL_PER_CHUNK: u64 = 8;
+
+/// Fuel per step of the loop that lays chunks into lines (a line made, or
+/// a piece of a long word taken and dropped as whitespace: `fill('\t' * n,
+/// 1)` takes one space a step off a single chunk of 8n spaces), charged a
+/// block of [`LINE_BLOCK`] steps before they run: uncharged, it ran 60x the
+/// loop's time a unit (issue #77).
+const FUEL_PER_WRAP_STEP: u64 = 16;
 const LINE_BLOCK: usize = 1024;
 
 const WS: [char; 6] = ['\t', '\n', '\x0b', '\x0c', '\r', ' '];
@@ -327,7 +334,12 @@ impl Wrapper<'_> {
         let drop_ws = self.options.drop_whitespace;
         chunks.reverse();
         let mut lines = Lines::new(cx);
+        let mut steps = 0usize;
         while !chunks.is_empty() {
+            if steps % LINE_BLOCK == 0 {
+                cx.meter().fuel(FUEL_PER_WRAP_STEP * LINE_BLOCK as u64)?;
+            }
+            steps += 1;
             let first = lines.len() == 0;
             let indent = if first { self.initial_indent } else { self.subsequent_indent };
             let width = self.width - char_len(indent);
