@@ -74,7 +74,7 @@ pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
 /// copied as it is (a character looked at alone, most often written as an
 /// escape of up to ten bytes). Issue #77: `repr` of NUL-heavy text was
 /// charged per 64 bytes read while it wrote `\x00` for each byte.
-pub const ESCAPE: Rate = Rate { per_item: 2, per_64_bytes: 8 };
+pub const ESCAPE: Rate = Rate { per_item: 2, per_64_bytes: 16 };
 
 /// Mapping or testing text that is not all ASCII a character at a time (a
 /// change of case, a predicate, a number's digits): per non-ASCII byte (a

@@ -180,7 +180,7 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
             _ => 0,
         };
         let digits = &body.as_bytes()[skip..];
-        if !digits.iter().all(|&b| b == b'_' || char::from(b).to_digit(base).is_some()) {
+        if !digits.iter().all(|&b| b == b'_' || char::from(b).is_digit(base)) {
             return None;
         }
         let significant =

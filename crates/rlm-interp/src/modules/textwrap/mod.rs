@@ -28,6 +28,11 @@ fn wrap_lines<C: Callbacks + ?Sized>(
     let per_tab = if w.options.expand_tabs { w.options.tabsize.max(1) as usize } else { 1 };
     let chars = text.len().saturating_add(tabs.saturating_mul(per_tab));
     cx.meter().check_str_len(chars)?;
+    // A unit a munged character (a tab is up to `tabsize` of them), each
+    // classified into a chunk and copied into a line: charged per byte of
+    // the text alone, `fill('\t' * n, 1000)` ran 8x the loop's time a unit
+    // (issue #77).
+    cx.meter().fuel(chars as u64)?;
     // Held while the lines are made (charged as live, not only paced):
     // the munged text and its chunks were 400 MB of 952 MB of heap for
     // `wrap('a ' * 10 ** 7, 1)` under the 512 MiB budget (issue #77).

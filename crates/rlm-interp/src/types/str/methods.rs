@@ -346,6 +346,11 @@ fn join_items(meter: &mut Meter, sep: &Str, items: &[Value]) -> R<Value> {
     Ok(Value::Str(Str::joined(out.into(), chars, ascii)))
 }
 
+/// What `replace` writes: its bytes, and each occurrence replaced (the
+/// search resumed past it, the text before it and the replacement copied:
+/// ~8 ns each, 5.6x the loop's time a unit at one unit: issue #77).
+const REPLACED: crate::cost::Rate = crate::cost::Rate { per_item: 4, per_64_bytes: 4 };
+
 /// `sep.join(text)`: the characters of `text` with `sep` between them,
 /// written straight from the text (a str made per character, then joined,
 /// ran 150x the loop's time a unit and held a value per character: issue
@@ -357,7 +362,8 @@ fn join_chars(meter: &mut Meter, sep: &Str, text: &Str) -> R<Value> {
     let chars = n.saturating_add(sep.char_len().saturating_mul(gaps));
     let bytes = text.byte_len().saturating_add(sep.byte_len().saturating_mul(gaps));
     meter.check_str_len(chars)?;
-    meter.charge_work(JOIN, 0, bytes)?;
+    // Each character a piece joined.
+    meter.charge_work(JOIN, n, bytes)?;
     meter.check_text_exact(bytes)?;
     let mut out = String::with_capacity(bytes);
     let mut it = text.as_str().chars();
@@ -444,7 +450,7 @@ fn str_join_replace<C: Callbacks + ?Sized>(
             // single characters ran 35x the loop's time a unit charged
             // for the copy of the text alone: issue #77).
             let total = text.len() + n * new.len();
-            cx.meter().charge_work(COPY, n, total)?;
+            cx.meter().charge_work(REPLACED, n, total)?;
             cx.meter().check_str_len(total)?;
             if old.is_empty() {
                 let mut out = String::with_capacity(total);
@@ -750,14 +756,15 @@ fn str_layout<C: Callbacks + ?Sized>(
             // paid before any is written: a tab writes up to `tabsize`
             // spaces (issue #77: `'\t' * 1024` `.expandtabs(10 ** 5)` wrote
             // them a push at a time, uncharged, 93x the loop's time a unit).
-            let (chars, bytes) = expanded_len(text, ts);
+            let (chars, bytes, runs) = expanded_len(text, ts, cx.meter().limits.max_str_len);
             cx.meter().check_str_len(chars)?;
-            cx.meter().charge_work(COPY, 0, bytes)?;
+            cx.meter().charge_work(EXPAND, runs, bytes)?;
             cx.meter().check_text_exact(bytes)?;
             let mut out = String::with_capacity(bytes);
             for_each_tab_run(text, ts, |run, spaces| {
                 out.push_str(run);
                 out.extend(std::iter::repeat_n(' ', spaces));
+                true
             });
             Ok(Value::str(out))
         }
@@ -991,23 +998,33 @@ enum Mapped {
     Char(char),
 }
 
-/// The characters and bytes of `text.expandtabs(ts)` (saturating: past the
-/// string cap it is refused before anything is made).
-fn expanded_len(text: &str, ts: usize) -> (usize, usize) {
-    let (mut chars, mut bytes) = (0usize, 0usize);
+/// What `expandtabs` writes: its bytes copied, and each run between tabs
+/// and line breaks (a search restarted, a copy and the spaces written:
+/// dense tabs ran 11x the loop's time a unit charged per byte alone,
+/// issue #77).
+const EXPAND: crate::cost::Rate = crate::cost::Rate { per_item: 6, per_64_bytes: 4 };
+
+/// The characters, bytes and runs of `text.expandtabs(ts)` (saturating:
+/// past the string cap it is refused before anything is made).
+/// The count stops once past `cap` characters (the result is refused).
+fn expanded_len(text: &str, ts: usize, cap: usize) -> (usize, usize, usize) {
+    let (mut chars, mut bytes, mut runs) = (0usize, 0usize, 0usize);
     for_each_tab_run(text, ts, |run, spaces| {
         let n = if run.is_ascii() { run.len() } else { run.chars().count() };
         chars = chars.saturating_add(n).saturating_add(spaces);
         bytes = bytes.saturating_add(run.len()).saturating_add(spaces);
+        runs += 1;
+        chars <= cap
     });
-    (chars, bytes)
+    (chars, bytes, runs)
 }
 
 /// `text.expandtabs(ts)` as runs copied whole (a line break ends its run)
 /// and the spaces each tab that follows one becomes: found by a byte
 /// search for the three bytes, not a character at a time (7x the loop's
 /// time a unit, issue #77).
-fn for_each_tab_run(text: &str, ts: usize, mut each: impl FnMut(&str, usize)) {
+/// `each` returns whether to go on.
+fn for_each_tab_run(text: &str, ts: usize, mut each: impl FnMut(&str, usize) -> bool) {
     let mut col = 0usize;
     let mut rest = text;
     while let Some(i) = memchr::memchr3(b'\t', b'\n', b'\r', rest.as_bytes()) {
@@ -1015,10 +1032,14 @@ fn for_each_tab_run(text: &str, ts: usize, mut each: impl FnMut(&str, usize)) {
         if rest.as_bytes()[i] == b'\t' {
             col = col.saturating_add(if run.is_ascii() { run.len() } else { run.chars().count() });
             let n = if ts == 0 { 0 } else { ts - col % ts };
-            each(run, n);
+            if !each(run, n) {
+                return;
+            }
             col = col.saturating_add(n);
         } else {
-            each(&rest[..=i], 0);
+            if !each(&rest[..=i], 0) {
+                return;
+            }
             col = 0;
         }
         rest = &tail[1..];

@@ -83,6 +83,25 @@ fn escaped_into(s: &str, quote: char, out: &mut String) {
         let plain = plain_run(rest.as_bytes(), q);
         let (run, tail) = rest.split_at(plain);
         out.push_str(run);
+        // An ASCII byte is its character: no decoding.
+        if let Some(&b) = tail.as_bytes().first()
+            && b.is_ascii()
+        {
+            rest = &tail[1..];
+            match b {
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                b if b == q => {
+                    out.push('\\');
+                    out.push(char::from(b));
+                }
+                b if b < 0x20 || b == 0x7f => push_hex_escape(out, char::from(b)),
+                b => out.push(char::from(b)),
+            }
+            continue;
+        }
         let mut chars = tail.chars();
         let Some(c) = chars.next() else { break };
         rest = chars.as_str();
@@ -102,22 +121,32 @@ fn escaped_into(s: &str, quote: char, out: &mut String) {
     }
 }
 
-/// How many bytes at the start of `bytes` `repr` copies as they are: 16
-/// bytes tested at a time with no branch between them, which the compiler
-/// makes a vector compare (a byte at a time, the scans of a plain text took
-/// most of `repr`'s 2.8 ns a byte: issue #77).
+/// How many bytes at the start of `bytes` `repr` copies as they are: eight
+/// bytes tested at a time by word arithmetic, the byte that stops the run
+/// found among its eight (a byte at a time, the scans of a plain text took
+/// most of `repr`'s 3 ns a byte, and a 16-byte mask built per escape most
+/// of an escape's 36 ns: issue #77).
 #[inline]
 fn plain_run(bytes: &[u8], q: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Text dense with escapes stops at once.
+    if bytes.first().is_some_and(|&b| !is_plain(b, q)) {
+        return 0;
+    }
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let (slash, quote) = (LO * u64::from(b'\\'), LO * u64::from(q));
     let mut i = 0;
-    while let Some(chunk) = bytes[i..].first_chunk::<16>() {
-        let mut odd = 0u32;
-        for (k, &b) in chunk.iter().enumerate() {
-            odd |= u32::from(!is_plain(b, q)) << k;
+    while let Some(w) = bytes[i..].first_chunk::<8>() {
+        let x = u64::from_le_bytes(*w);
+        // A byte below 0x20, one from 0x7f up (a carry comes only from a
+        // byte that has its high bit set), a backslash, the quote.
+        let below = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let above = (x.wrapping_add(LO) | x) & HI;
+        if below | above | zero(x ^ slash) | zero(x ^ quote) != 0 {
+            break;
         }
-        if odd != 0 {
-            return i + odd.trailing_zeros() as usize;
-        }
-        i += 16;
+        i += 8;
     }
     i + bytes[i..].iter().position(|&b| !is_plain(b, q)).unwrap_or(bytes.len() - i)
 }
@@ -129,24 +158,46 @@ fn is_plain(b: u8, q: u8) -> bool {
     (0x20..0x7f).contains(&b) && b != b'\\' && b != q
 }
 
-/// Writes `c` as `\xhh`, `\uhhhh` or `\Uhhhhhhhh` (the shortest that holds
-/// it), digit by digit: a `format!` per escape made `repr` of a NUL-heavy
-/// text some 120 ns a character (issue #77).
-fn push_hex_escape(out: &mut String, c: char) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let n = c as u32;
-    let (tag, digits): (char, usize) = match n {
-        0..=0xff => ('x', 2),
-        0x100..=0xffff => ('u', 4),
-        _ => ('U', 8),
-    };
-    let mut buf = [b'\\'; 10];
-    buf[1] = tag as u8;
-    for (i, b) in buf[2..2 + digits].iter_mut().enumerate() {
-        *b = HEX[((n >> (4 * (digits - 1 - i))) & 0xf) as usize];
+/// `\xhh` for each byte value, four bytes each: the escapes of the
+/// characters below 0x100, copied from here (made per escape with
+/// `format!`, then checked as UTF-8 per escape, they were most of `repr`'s
+/// time over NUL-heavy text: issue #77).
+const X_ESCAPES: &str = {
+    const fn table() -> [u8; 1024] {
+        let hex = b"0123456789abcdef";
+        let mut t = [0u8; 1024];
+        let mut n = 0;
+        while n < 256 {
+            t[4 * n] = b'\\';
+            t[4 * n + 1] = b'x';
+            t[4 * n + 2] = hex[n >> 4];
+            t[4 * n + 3] = hex[n & 0xf];
+            n += 1;
+        }
+        t
     }
-    // All ASCII: one copy, no check of the buffer's room a byte.
-    out.push_str(std::str::from_utf8(&buf[..2 + digits]).unwrap_or_default());
+    const TABLE: [u8; 1024] = table();
+    match std::str::from_utf8(&TABLE) {
+        Ok(s) => s,
+        Err(_) => panic!("the escapes are ASCII"),
+    }
+};
+
+/// Writes `c` as `\xhh`, `\uhhhh` or `\Uhhhhhhhh` (the shortest that holds
+/// it).
+fn push_hex_escape(out: &mut String, c: char) {
+    let n = c as u32 as usize;
+    if n < 256 {
+        out.push_str(&X_ESCAPES[4 * n..4 * n + 4]);
+        return;
+    }
+    let (tag, digits) = if n <= 0xffff { ('u', 4) } else { ('U', 8) };
+    out.push('\\');
+    out.push(tag);
+    for i in (0..digits).rev() {
+        let d = ((n >> (4 * i)) & 0xf) as u32;
+        out.push(char::from_digit(d, 16).unwrap_or('0'));
+    }
 }
 
 /// Writes `repr(s)` at the end of `out`, charged as it proceeds

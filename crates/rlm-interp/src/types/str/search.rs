@@ -216,7 +216,18 @@ pub(crate) fn count_in_blocks(
     needle: &[u8],
     rate: Rate,
 ) -> R<usize> {
-    let mut blocks = Blocks::new();
+    // Blocks of four needles at least: each window also reads a needle's
+    // length past its block (a 4,000-byte needle over 64-byte blocks read
+    // each byte 60 times, 11x the loop's time a unit).
+    let mut blocks = Blocks::starting_at(needle.len().saturating_mul(4).max(FIRST_BLOCK));
+    // A needle too long for the vector pair finder is searched by `memmem`'s
+    // two-way search, about a nanosecond a byte (7x the loop's time a unit
+    // at the scan's rate, issue #77).
+    let rate = if needle.len() > SHORT_NEEDLE {
+        Rate { per_64_bytes: rate.per_64_bytes.max(32), ..rate }
+    } else {
+        rate
+    };
     let (mut n, mut from) = (0usize, 0usize);
     while hay.len() - from >= needle.len() {
         // The occurrences starting in `hay[from..end]`, counted in a
