@@ -1,4 +1,4 @@
-# expect: collection_length
+# expect: collection_length|fuel
 # One-character fields, twice as many every round.
 s = "a,"
 while True:

@@ -1,4 +1,4 @@
-# expect: collection_length
+# expect: collection_length|fuel
 # splitlines of ever more newlines.
 s = '\n'
 while True:

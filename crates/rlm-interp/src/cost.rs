@@ -69,6 +69,31 @@ pub const HASH_BYTES: Rate = Rate { per_item: 1, per_64_bytes: 16 };
 /// `split` into pieces, `re`, `json`, `csv`, `textwrap`).
 pub const TEXT: Rate = Rate { per_item: 4, per_64_bytes: 8 };
 
+/// Writing text escaped (`repr`/`ascii` of a str, the text of an error
+/// that quotes it): per 64 bytes read and copied, and per byte that is not
+/// copied as it is (a character looked at alone, most often written as an
+/// escape of up to ten bytes). Issue #77: `repr` of NUL-heavy text was
+/// charged per 64 bytes read while it wrote `\x00` for each byte.
+pub const ESCAPE: Rate = Rate { per_item: 2, per_64_bytes: 16 };
+
+/// Mapping or testing text that is not all ASCII a character at a time (a
+/// change of case, a predicate, a number's digits): per non-ASCII byte (a
+/// lookup in the Unicode tables, 10-20 ns a character) and per byte (an
+/// ASCII character on the same slow path, a few ns), charged as the text
+/// is read (issue #77: `lower()` over capital sigma runs ran 23x the loop's
+/// time a unit charged per 8 bytes). All-ASCII text takes the byte paths
+/// and pays its caller's byte rate only.
+pub const UNICODE_LOOKUP: Rate = Rate { per_item: 3, per_64_bytes: 64 };
+
+/// Counting a needle's occurrences (`str.count`): each byte read, as
+/// [`SCAN`], and each occurrence found (the searcher restarted past it).
+pub const OCCURRENCES: Rate = Rate { per_item: 1, per_64_bytes: 4 };
+
+/// Reading a number's text (`int(s)`, `float(s)`): each byte checked,
+/// copied a few times and converted (a float of 4 M digits took 2.7 ns a
+/// byte, 17x the loop's time a unit at [`SCAN`]: issue #77).
+pub const NUMERAL: Rate = Rate { per_item: 0, per_64_bytes: 64 };
+
 /// Cutting text into pieces (`split`, `textwrap.wrap`): each piece a new
 /// string, hundreds of nanoseconds (calibration).
 pub const PIECES: Rate = Rate { per_item: 16, per_64_bytes: 32 };

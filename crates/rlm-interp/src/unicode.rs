@@ -80,18 +80,22 @@ pub(crate) fn ascii_numeral(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         return std::borrow::Cow::Borrowed(s);
     }
-    s.chars()
-        .map(|c| {
-            if c.is_ascii() {
-                c
-            } else if py_isspace(c) {
-                ' '
-            } else {
-                decimal_value(c).and_then(|d| char::from_digit(d, 10)).unwrap_or('?')
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if py_isspace(c) {
+            out.push(' ');
+        } else {
+            match decimal_value(c).and_then(|d| char::from_digit(d, 10)) {
+                Some(d) => out.push(d),
+                // Parsing fails whatever follows: no need to read it
+                // (a 4 MiB text of `ß` was mapped whole to fail, issue #77).
+                None => return std::borrow::Cow::Borrowed("?"),
             }
-        })
-        .collect::<String>()
-        .into()
+        }
+    }
+    out.into()
 }
 
 /// `str.isdigit` for one character (Numeric_Type Decimal or Digit).

@@ -4,7 +4,7 @@
 
 use crate::args::{Kwargs, nargs};
 use crate::builtins::cost::Over::{Arg, Args};
-use crate::builtins::cost::{COPY, CostTable, FREE, HASH, HASH_BYTES, SCAN, cost};
+use crate::builtins::cost::{COPY, CostTable, FREE, HASH, HASH_BYTES, NUMERAL, cost};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err};
 use crate::types::float::float_new;
@@ -26,9 +26,9 @@ pub(crate) const CONSTRUCTORS: CostTable = &[
     ("defaultdict", cost(Args, HASH_BYTES)),
     ("deque", cost(Arg(0), COPY)),
     ("dict", cost(Args, HASH_BYTES)),
-    ("float", cost(Arg(0), SCAN)),
+    ("float", cost(Arg(0), NUMERAL)),
     ("frozenset", cost(Arg(0), HASH_BYTES)),
-    ("int", cost(Arg(0), SCAN)),
+    ("int", cost(Arg(0), NUMERAL)),
     ("list", cost(Arg(0), COPY)),
     ("range", FREE),
     ("set", cost(Arg(0), HASH_BYTES)),
@@ -53,8 +53,8 @@ pub(crate) fn construct<C: Callbacks + ?Sized>(
             crate::types::exception_group::new(k, args).map(Value::Exc)
         }
         Ty::Exc(k) => Ok(Value::Exc(Exception::with_args(k, args))),
-        Ty::Int => int_new(&args, &kwargs),
-        Ty::Float => float_new(&args, &kwargs),
+        Ty::Int => int_new(cx.meter(), &args, &kwargs),
+        Ty::Float => float_new(cx.meter(), &args, &kwargs),
         Ty::Str => match args.into_iter().next() {
             None => Ok(Value::str("")),
             Some(v) => crate::format::repr::str_value(cx.meter(), v),

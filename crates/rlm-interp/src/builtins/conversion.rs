@@ -16,9 +16,8 @@ pub(crate) fn conversion_builtin(meter: &mut Meter, name: &str, args: Vec<Value>
         }
         "ascii" => {
             nargs("ascii", &args, 1, 1)?;
-            Ok(Value::str(crate::types::str::repr::ascii_escape(&crate::format::repr::repr(
-                meter, &args[0],
-            )?)))
+            let text = crate::format::repr::repr(meter, &args[0])?;
+            Ok(Value::str(crate::types::str::repr::ascii_escape(meter, text)?))
         }
         "chr" => {
             nargs("chr", &args, 1, 1)?;

@@ -38,21 +38,23 @@ pub(crate) fn io_builtin<C: Callbacks + ?Sized>(
                     ));
                 }
             };
-            let mut line = String::new();
+            // Written a piece at a time, as CPython writes them: each held
+            // to the output cap and paid before it is copied (a line made
+            // whole first copied 24 MB of text, uncharged, to be refused
+            // by the cap: issue #77).
             for (i, a) in args.iter().enumerate() {
                 if i > 0 {
-                    line.push_str(&sep);
+                    cx.write_output(&sep)?;
                 }
                 match a {
-                    Value::Str(s) => line.push_str(s.as_str()),
+                    Value::Str(s) => cx.write_output(s.as_str())?,
                     other => {
                         let s = crate::format::repr::py_str(cx.meter(), other)?;
-                        line.push_str(&s);
+                        cx.write_output(&s)?;
                     }
                 }
             }
-            line.push_str(&end);
-            cx.write_output(&line)?;
+            cx.write_output(&end)?;
             Ok(Value::None)
         }
         "input" => exc(

@@ -189,7 +189,10 @@ fn render<C: Callbacks + ?Sized>(
         None => v,
         Some('r') => Value::str(crate::format::repr::repr(cx.meter(), &v)?),
         Some('s') => crate::format::repr::str_value(cx.meter(), v)?,
-        Some('a') => Value::str(ascii_escape(&crate::format::repr::repr(cx.meter(), &v)?)),
+        Some('a') => {
+            let text = crate::format::repr::repr(cx.meter(), &v)?;
+            Value::str(ascii_escape(cx.meter(), text)?)
+        }
         Some(c) if (c as u32) > 32 && (c as u32) < 127 => {
             return value_err(format!("Unknown conversion specifier {c}"));
         }

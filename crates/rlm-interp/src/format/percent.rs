@@ -295,7 +295,10 @@ fn directive<C: Callbacks + ?Sized>(
             match d.ch {
                 's' => crate::format::repr::py_str(cx.meter(), &v)?,
                 'r' => crate::format::repr::repr(cx.meter(), &v)?,
-                _ => ascii_escape(&crate::format::repr::repr(cx.meter(), &v)?),
+                _ => {
+                    let text = crate::format::repr::repr(cx.meter(), &v)?;
+                    ascii_escape(cx.meter(), text)?
+                }
             }
         }
         'i' | 'd' | 'u' | 'o' | 'x' | 'X' => {

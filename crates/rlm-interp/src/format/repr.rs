@@ -12,7 +12,7 @@ use crate::meter::Meter;
 use crate::types::dict::view::view_items;
 use crate::types::float::repr::float_repr;
 use crate::types::set::set_order;
-use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len, repr_str_into};
+use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len};
 use crate::value::*;
 
 /// Used for `Debug` of values (no session at hand: a meter of the default
@@ -133,7 +133,6 @@ pub(crate) fn repr_into(
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&float_repr(*f)),
         Value::Str(s) => {
-            meter.fuel(s.byte_len() as u64 / 64)?;
             // The text is held to the cap and the budget before it grows
             // by the escaped form, at most `REPR_ESCAPE_MAX` bytes a byte
             // and the quotes: measured exactly only when that bound could
@@ -150,7 +149,7 @@ pub(crate) fn repr_into(
                 }
                 meter.check_text_growth(needed)?;
             }
-            repr_str_into(text, out)
+            crate::types::str::repr::repr_str_charged(meter, text, out)?
         }
         Value::List(l) => list_repr(meter, l, out, depth, seen)?,
         Value::Tuple(t) => tuple_repr(meter, t, out, depth, seen)?,

@@ -5,8 +5,9 @@ use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err, value_err};
 use crate::modules::functions;
 
-use crate::types::str::methods::ascii_capitalize;
-use crate::types::str::split::split_whitespace;
+use crate::charged::ChargedString;
+use crate::cost::PIECES;
+use crate::types::str::split::for_each_whitespace_word;
 use crate::value::*;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
@@ -46,17 +47,39 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         Some(Value::Str(sep)) => Some(sep.as_str().to_string()),
         _ => None,
     };
-    let words: Vec<String> = match &sep {
-        Some(sep) => s.as_str().split(sep.as_str()).map(str::to_string).collect(),
-        None => split_whitespace(s.as_str(), -1),
-    };
-    let mut out = Vec::with_capacity(words.len());
-    for w in &words {
-        out.push(if w.is_ascii() {
-            ascii_capitalize(w)
+    // Each word capitalized straight into the result, charged before it
+    // grows, and paid as a piece cut (a string per word, another per
+    // capitalized word and their join held 35.7 MiB for 4 MiB of text and
+    // ran 12x the loop's time a unit: issue #77).
+    let text = s.as_str();
+    let joiner = sep.as_deref().unwrap_or(" ");
+    let mut out = ChargedString::new();
+    let mut first = true;
+    let mut put = |cx: &mut C, w: &str| -> R<()> {
+        cx.meter().charge_work(PIECES, 1, 0)?;
+        if !first {
+            out.push_str(cx.meter(), joiner)?;
+        }
+        first = false;
+        if w.is_ascii() {
+            out.reserve(cx.meter(), w.len())?;
+            for (i, b) in w.bytes().enumerate() {
+                let c = if i == 0 { b.to_ascii_uppercase() } else { b.to_ascii_lowercase() };
+                out.push(cx.meter(), c as char)?;
+            }
+            Ok(())
         } else {
-            crate::types::str::case::capitalize(cx.meter(), w)?
-        });
+            let c = crate::types::str::case::capitalize(cx.meter(), w)?;
+            out.push_str(cx.meter(), &c)
+        }
+    };
+    match &sep {
+        Some(sep) => {
+            for w in text.split(sep.as_str()) {
+                put(cx, w)?;
+            }
+        }
+        None => for_each_whitespace_word(text, -1, |a, b| put(cx, &text[a..b]))?,
     }
-    Ok(Value::str(out.join(sep.as_deref().unwrap_or(" "))))
+    Ok(Value::str(out.into_string()))
 }

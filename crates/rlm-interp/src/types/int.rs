@@ -166,6 +166,29 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
         Some(r) => (true, r),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
+    // A byte no digit, prefix or separator is fails before any copy; so do
+    // a digit the base does not have and more significant digits than an
+    // i128 holds in any base (issue #77: a 2 MB text went through five
+    // copies, a character at a time, to fail).
+    if !body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    if base != 0 {
+        let prefix = body.get(..2).map(str::to_ascii_lowercase);
+        let skip = match (base, prefix.as_deref()) {
+            (16, Some("0x")) | (8, Some("0o")) | (2, Some("0b")) => 2,
+            _ => 0,
+        };
+        let digits = &body.as_bytes()[skip..];
+        if !digits.iter().all(|&b| b == b'_' || char::from(b).is_digit(base)) {
+            return None;
+        }
+        let significant =
+            digits.iter().skip_while(|&&b| b == b'0' || b == b'_').filter(|&&b| b != b'_').count();
+        if significant > 130 {
+            return None;
+        }
+    }
     let mut base = base;
     let mut body = body.to_string();
     let lower = body.to_ascii_lowercase();
@@ -228,7 +251,11 @@ fn int_args_check(args: &[Value], kwargs: &Kwargs) -> R<()> {
 }
 
 /// `int(x)`, `int(s, base)`.
-pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
+pub(crate) fn int_new(
+    meter: &mut crate::meter::Meter,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
     int_args_check(args, kwargs)?;
     let base = match args.get(1).or_else(|| kw(kwargs, "base")) {
         Some(b) => match as_int(b) {
@@ -249,7 +276,7 @@ pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
             if !(b == 0 || (2..=36).contains(&b)) {
                 return value_err("int() base must be >= 2 and <= 36, or 0");
             }
-            match parse_int(&crate::unicode::ascii_numeral(s.as_str()), b as u32) {
+            match parse_int(&crate::types::float::numeral(meter, s)?, b as u32) {
                 Some(i) => Ok(Value::Int(i)),
                 // Valid digits, too many of them: ints are 64-bit here.
                 None if b == 10
@@ -268,10 +295,11 @@ pub(crate) fn int_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
                         ),
                     )
                 }
+                // CPython's `%.200R`: the repr's first 200 characters.
                 None => value_err(format!(
                     "invalid literal for int() with base {}: {}",
                     b,
-                    crate::types::str::repr::repr_str(s.as_str())
+                    crate::types::str::repr::repr_str_head(s.as_str(), 200)
                 )),
             }
         }

@@ -62,7 +62,7 @@ impl Vm {
         let arg = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
         frame.stack.pop();
         let v = if t == Ty::Int {
-            crate::types::int::int_new(std::slice::from_ref(&arg), &Kwargs::new())?
+            crate::types::int::int_new(&mut self.meter, std::slice::from_ref(&arg), &Kwargs::new())?
         } else {
             crate::format::repr::str_value(&mut self.meter, arg)?
         };

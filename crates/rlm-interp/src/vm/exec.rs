@@ -734,10 +734,10 @@ impl Vm {
         let v = match conv {
             1 => Value::str(crate::format::repr::repr(&mut self.meter, &v)?),
             2 => crate::format::repr::str_value(&mut self.meter, v)?,
-            3 => Value::str(crate::types::str::repr::ascii_escape(&crate::format::repr::repr(
-                &mut self.meter,
-                &v,
-            )?)),
+            3 => {
+                let text = crate::format::repr::repr(&mut self.meter, &v)?;
+                Value::str(crate::types::str::repr::ascii_escape(&mut self.meter, text)?)
+            }
             _ => v,
         };
         let spec_s = match &spec {

@@ -103,7 +103,7 @@ impl Vm {
                 crate::modules::datetime::type_method(self, t, name, args, kwargs)
             }
             Value::Type(Ty::Str) if name == "maketrans" => {
-                crate::types::str::methods::str_maketrans(&args)
+                crate::types::str::methods::str_maketrans(&mut self.meter, &args)
             }
             Value::Type(Ty::Str) => {
                 // `str.lower(x)` style: unbound method call.

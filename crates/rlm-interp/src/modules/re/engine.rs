@@ -142,7 +142,14 @@ fn compile_fuel(source: &str, size: super::size::PatternSize, twin: bool) -> u64
     const PER_STATE: u64 = 32;
     let one = (source.len() as u64 * 4).saturating_add(size.states.saturating_mul(PER_STATE));
     let twin = if twin { one } else { 0 };
-    one.saturating_add(size.class_pieces.saturating_mul(PER_STATE)).saturating_add(twin)
+    one.saturating_add(size.class_pieces.saturating_mul(PER_STATE))
+        .saturating_add(twin)
+        .saturating_add(parse_fuel(source))
+}
+
+/// The part of [`compile_fuel`] paid before the pattern is parsed at all.
+fn parse_fuel(source: &str) -> u64 {
+    (source.len() as u64).saturating_mul(PARSE_FUEL_PER_BYTE)
 }
 
 /// How a pattern is wrapped for its engine: as written (`search`), anchored
@@ -168,6 +175,39 @@ struct Reading {
 
 impl Reading {
     const AS_IS: Reading = Reading { dollar: Dollar::AsIs, empty_text: false };
+}
+
+/// Heap the parsers and engines hold while they read and compile a
+/// pattern, per byte of its source, at most: `re.compile(re.escape(X))` of
+/// a 5.7 MB pattern peaked at 269 MiB (47 bytes a byte), and the size
+/// estimate's parse of a 4 MB one at 364 MiB (91), with nothing charged
+/// (issue #77).
+const COMPILE_HEAP_PER_BYTE: usize = 96;
+
+/// Fuel per byte of a pattern for parsing it (the size estimate's parse,
+/// then each engine's), part of [`compile_fuel`] and paid before the first
+/// parse: a 4 MB pattern took 986 ms to be refused as too large, ~235 ns a
+/// byte.
+const PARSE_FUEL_PER_BYTE: u64 = 64;
+
+/// Holds parsing `source`'s transient heap as live while the guard lives
+/// (a memory error, not the host's heap, when it does not fit).
+fn charge_parse(meter: &mut Meter, source: &str) -> R<crate::charged::ScratchCharge> {
+    let heap = source.len().saturating_add(64).saturating_mul(COMPILE_HEAP_PER_BYTE);
+    crate::charged::charge_scratch(meter, heap)
+}
+
+/// [`build`] of a variant of a pattern (its compile, parse included, paid
+/// by the caller), its heap charged first.
+fn build_charged(
+    meter: &mut Meter,
+    source: &str,
+    flags: i64,
+    wrap: Wrap,
+    reading: Reading,
+) -> R<Result<CompiledRegex, String>> {
+    let _held = charge_parse(meter, source)?;
+    Ok(build(source, flags, wrap, reading, meter.limits.regex_backtrack_limit))
 }
 
 fn build(
@@ -527,11 +567,16 @@ pub(crate) fn compile_pattern(meter: &mut Meter, p: &Value, flags: i64) -> R<Rc<
                 }
                 return Ok(p);
             }
+            // The parses below (the size estimate's, the engines') paid
+            // and their heap held to the budget first.
+            meter.fuel(parse_fuel(s.as_str()))?;
+            let _parsing = charge_parse(meter, s.as_str())?;
             let size = super::size::expanded_size(s.as_str());
             if size.states > MAX_EXPANDED_STATES {
                 return Err(re_error(p, &too_large(COMPILED_SIZE_LIMIT)));
             }
-            meter.fuel(compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags, size)))?;
+            let all = compile_fuel(s.as_str(), size, wants_twin(s.as_str(), flags, size));
+            meter.fuel(all.saturating_sub(parse_fuel(s.as_str())))?;
             match build(s.as_str(), flags, Wrap::Search, Reading::AS_IS, limit) {
                 Ok(mut p) => {
                     // The cache is host memory outside the budget: a
@@ -601,8 +646,7 @@ fn variant_in(
         return Ok(v);
     }
     meter.fuel(p.compile_fuel)?;
-    let limit = meter.limits.regex_backtrack_limit;
-    let mut v = match build(&p.source, p.flags, wrap, reading, limit) {
+    let mut v = match build_charged(meter, &p.source, p.flags, wrap, reading)? {
         Ok(v) => v,
         Err(e) => return Err(re_error(&Value::str(p.source.as_str()), &e)),
     };

@@ -51,9 +51,22 @@ impl Default for Options {
     }
 }
 
-/// Fuel per line made (its string, its value, its slot), charged before a
-/// block of `LINE_BLOCK` lines is made.
-const FUEL_PER_LINE: u64 = 4;
+/// Fuel per line made (its chunks gathered, its string, its charge, its
+/// value and slot), charged before a block of `LINE_BLOCK` lines is made:
+/// at 4, `fill(X, 1)` (a line a character) ran 87x the loop's time a unit
+/// (issue #77).
+const FUEL_PER_LINE: u64 = 48;
+
+/// Fuel per chunk (its end found twice, its range kept, moved to a line
+/// and copied into it).
+const FUEL_PER_CHUNK: u64 = 8;
+
+/// Fuel per step of the loop that lays chunks into lines (a line made, or
+/// a piece of a long word taken and dropped as whitespace: `fill('\t' * n,
+/// 1)` takes one space a step off a single chunk of 8n spaces), charged a
+/// block of [`LINE_BLOCK`] steps before they run: uncharged, it ran 60x the
+/// loop's time a unit (issue #77).
+const FUEL_PER_WRAP_STEP: u64 = 16;
 const LINE_BLOCK: usize = 1024;
 
 const WS: [char; 6] = ['\t', '\n', '\x0b', '\x0c', '\r', ' '];
@@ -161,24 +174,34 @@ fn chunk_end(t: &[char], i: usize, hyphens: bool) -> usize {
     }
 }
 
-/// The text's chunks, as ranges of `t`: at most one a character, charged
-/// at that bound first (they are the wrapper's own, not a collection of the
-/// program's, so the collection cap is not theirs); a unit per 16 chunks.
+/// The text's chunks, as ranges of `t`, and their charge: counted first,
+/// then charged as live at their exact size before they are made, for as
+/// long as the wrap runs (they are the wrapper's own, not a collection of
+/// the program's, so the collection cap is not theirs; a vector grown by
+/// doubling held up to 536 MB for 20 M chunks: issue #77), paid
+/// [`FUEL_PER_CHUNK`] each.
 pub(super) fn chunks<C: Callbacks + ?Sized>(
     cx: &mut C,
     t: &[char],
     hyphens: bool,
-) -> R<Vec<(usize, usize)>> {
-    cx.meter().alloc(t.len().saturating_mul(std::mem::size_of::<(usize, usize)>()))?;
-    let mut out = Vec::new();
+) -> R<(Vec<(usize, usize)>, crate::charged::ScratchCharge)> {
+    let mut n = 0usize;
+    let mut i = 0;
+    while i < t.len() {
+        i = chunk_end(t, i, hyphens);
+        n += 1;
+    }
+    cx.meter().fuel((n as u64).saturating_mul(FUEL_PER_CHUNK))?;
+    let held =
+        crate::charged::charge_scratch(cx.meter(), crate::mem::vec_block::<(usize, usize)>(n))?;
+    let mut out = Vec::with_capacity(n);
     let mut i = 0;
     while i < t.len() {
         let j = chunk_end(t, i, hyphens);
         out.push((i, j));
         i = j;
     }
-    cx.meter().fuel(out.len() as u64 / 16)?;
-    Ok(out)
+    Ok((out, held))
 }
 
 /// `_fix_sentence_endings`: a single space after a chunk ending a sentence
@@ -215,21 +238,75 @@ fn blank(t: &[char], (a, b): (usize, usize)) -> bool {
     t[a..b].iter().all(|c| crate::types::str::py_isspace(*c))
 }
 
-/// The lines being made, each charged to the budget (its text and slot)
-/// and paid a block at a time. Not held to the collection cap: `fill`'s
-/// result is one string (`wrap`'s list is held to it when made).
-struct Lines {
+/// The lines being made, each charged to the budget as live (its text and
+/// slot) before it is added, and paid a block at a time; credited as each
+/// is taken (to become a str or part of one) or when dropped. Not held to
+/// the collection cap: `fill`'s result is one string (`wrap`'s list is held
+/// to it when made).
+pub(super) struct Lines {
     out: Vec<String>,
+    /// The next line [`Lines::take_next`] gives.
+    next: usize,
+    account: crate::mem::AccountRef,
+    charged: usize,
+}
+
+/// What a line holds on the heap: its text and its slot (doubled by the
+/// vector's growth).
+fn line_cost(line: &str) -> usize {
+    crate::mem::block(line.len()) + std::mem::size_of::<String>() * 2
 }
 
 impl Lines {
+    fn new<C: Callbacks + ?Sized>(cx: &mut C) -> Lines {
+        Lines { out: Vec::new(), next: 0, account: cx.meter().account.clone(), charged: 0 }
+    }
+
     fn push<C: Callbacks + ?Sized>(&mut self, cx: &mut C, line: String) -> R<()> {
         if self.out.len() % LINE_BLOCK == 0 {
             cx.meter().fuel(FUEL_PER_LINE * LINE_BLOCK as u64)?;
         }
-        cx.meter().alloc(line.capacity() + std::mem::size_of::<String>() * 2)?;
+        let cost = line_cost(&line);
+        cx.meter().alloc(cost)?;
+        self.account.charge(cost);
+        self.charged += cost;
         self.out.push(line);
         Ok(())
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// How many lines were taken.
+    pub(super) fn taken(&self) -> usize {
+        self.next
+    }
+
+    /// The lines' text joined by newlines, in bytes.
+    pub(super) fn text_len(&self) -> usize {
+        self.out.iter().map(|l| l.len() + 1).sum::<usize>().saturating_sub(1)
+    }
+
+    /// The next line, its text handed over (and its charge credited).
+    pub(super) fn take_next(&mut self) -> Option<String> {
+        let line = std::mem::take(self.out.get_mut(self.next)?);
+        self.next += 1;
+        let cost = line_cost(&line).min(self.charged);
+        self.account.credit(cost);
+        self.charged -= cost;
+        Some(line)
+    }
+
+    /// The last line made, to change in place (its charge as it was).
+    fn last_mut(&mut self) -> Option<&mut String> {
+        self.out.last_mut()
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        self.account.credit(self.charged);
     }
 }
 
@@ -239,11 +316,7 @@ fn char_len(s: &str) -> i64 {
 
 impl Wrapper<'_> {
     /// `TextWrapper._wrap_chunks` over the chunks of `t`.
-    pub(super) fn wrap<C: Callbacks + ?Sized>(
-        &self,
-        cx: &mut C,
-        mut text: Vec<char>,
-    ) -> R<Vec<String>> {
+    pub(super) fn wrap<C: Callbacks + ?Sized>(&self, cx: &mut C, mut text: Vec<char>) -> R<Lines> {
         if self.width <= 0 {
             return value_err(format!("invalid width {} (must be > 0)", self.width));
         }
@@ -253,16 +326,21 @@ impl Wrapper<'_> {
                 return value_err("placeholder too large for max width");
             }
         }
-        let mut chunks = chunks(cx, &text, self.options.break_on_hyphens)?;
+        let (mut chunks, _chunks_held) = chunks(cx, &text, self.options.break_on_hyphens)?;
         if self.options.fix_sentence_endings {
             fix_sentence_endings(&mut text, &mut chunks);
         }
         let t = &text[..];
         let drop_ws = self.options.drop_whitespace;
         chunks.reverse();
-        let mut lines = Lines { out: Vec::new() };
+        let mut lines = Lines::new(cx);
+        let mut steps = 0usize;
         while !chunks.is_empty() {
-            let first = lines.out.is_empty();
+            if steps % LINE_BLOCK == 0 {
+                cx.meter().fuel(FUEL_PER_WRAP_STEP * LINE_BLOCK as u64)?;
+            }
+            steps += 1;
+            let first = lines.len() == 0;
             let indent = if first { self.initial_indent } else { self.subsequent_indent };
             let width = self.width - char_len(indent);
             if drop_ws && !first && chunks.last().is_some_and(|&c| blank(t, c)) {
@@ -297,7 +375,7 @@ impl Wrapper<'_> {
                 chunks.is_empty() || (drop_ws && chunks.len() == 1 && blank(t, chunks[0]));
             let fits = match self.max_lines {
                 None => true,
-                Some(m) => (lines.out.len() as i64 + 1) < m || (rest_blank && cur_len <= width),
+                Some(m) => (lines.len() as i64 + 1) < m || (rest_blank && cur_len <= width),
             };
             if fits {
                 lines.push(cx, join(indent, t, &cur, ""))?;
@@ -306,7 +384,7 @@ impl Wrapper<'_> {
             self.close_with_placeholder(cx, t, &mut lines, cur, cur_len, indent, width)?;
             break;
         }
-        Ok(lines.out)
+        Ok(lines)
     }
 
     /// The last line allowed: its chunks dropped from the end until the
@@ -331,7 +409,7 @@ impl Wrapper<'_> {
             cur_len -= (b - a) as i64;
             cur.pop();
         }
-        if let Some(prev) = lines.out.last_mut() {
+        if let Some(prev) = lines.last_mut() {
             let kept = prev.trim_end().len();
             if char_len(&prev[..kept]) + ph_len <= self.width {
                 prev.truncate(kept);

@@ -132,6 +132,16 @@ pub(crate) fn float_binary(op: BinOp, a: &Value, b: &Value, x: f64, y: f64) -> R
 
 pub fn parse_float(s: &str) -> Option<f64> {
     let t = s.trim_matches(py_isspace);
+    // Longer than any word it reads (`-infinity`), a text with a byte no
+    // number holds fails before it is copied (a 4 MiB text was copied four
+    // times to fail, issue #77).
+    if t.len() > 16
+        && !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
     let lower = t.to_ascii_lowercase();
     let (sign, body) = match lower.strip_prefix('-') {
         Some(r) => (-1.0, r.to_string()),
@@ -160,8 +170,25 @@ pub fn parse_float(s: &str) -> Option<f64> {
     clean.parse::<f64>().ok().map(|f| sign * f)
 }
 
+/// The ASCII form of a number's text (`ascii_numeral`), each non-ASCII
+/// character looked up in the tables paid first.
+pub(crate) fn numeral<'s>(
+    meter: &mut crate::meter::Meter,
+    s: &'s Str,
+) -> R<std::borrow::Cow<'s, str>> {
+    if !s.is_ascii() {
+        let wide = s.as_str().bytes().filter(|b| !b.is_ascii()).count();
+        meter.charge_work(crate::cost::UNICODE_LOOKUP, wide, s.byte_len())?;
+    }
+    Ok(crate::unicode::ascii_numeral(s.as_str()))
+}
+
 /// `float(x)`.
-pub(crate) fn float_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
+pub(crate) fn float_new(
+    meter: &mut crate::meter::Meter,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> R<Value> {
     if !kwargs.is_empty() {
         return type_err("float() takes no keyword arguments");
     }
@@ -170,11 +197,13 @@ pub(crate) fn float_new(args: &[Value], kwargs: &Kwargs) -> R<Value> {
     }
     match args.first() {
         None => Ok(Value::Float(0.0)),
-        Some(Value::Str(s)) => match parse_float(&crate::unicode::ascii_numeral(s.as_str())) {
+        Some(Value::Str(s)) => match parse_float(&numeral(meter, s)?) {
             Some(f) => Ok(Value::Float(f)),
+            // CPython quotes the whole text (int's message clips it): its
+            // repr is charged per escape and held to the budget as any.
             None => value_err(format!(
                 "could not convert string to float: {}",
-                crate::types::str::repr::repr_str(s.as_str())
+                crate::format::repr::repr(meter, &Value::Str(s.clone()))?
             )),
         },
         Some(v) => match as_float(v) {

@@ -45,7 +45,19 @@ fn map_chars(
     mut each: impl FnMut(&str, usize, char, &mut String),
 ) -> R<String> {
     let mut m = Mapped::new(text);
+    let (mut blocks, mut paid) = (crate::cost::Blocks::new(), 0);
     for (at, c) in text.char_indices() {
+        // Each block's characters looked up in the tables, paid before it
+        // is mapped.
+        if at >= paid {
+            let mut end = (at + blocks.next_len()).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let wide = text.as_bytes()[at..end].iter().filter(|b| !b.is_ascii()).count();
+            meter.charge_work(crate::cost::UNICODE_LOOKUP, wide, end - at)?;
+            paid = end;
+        }
         m.room(meter)?;
         each(text, at, c, &mut m.out);
     }

@@ -262,27 +262,43 @@ fn str_case_strip<C: Callbacks + ?Sized>(
             if s.is_ascii() {
                 return Ok(Value::Str(s.ascii_cased(false)));
             }
-            // A table lookup a non-ASCII character: ~5 ns a byte, 13x
-            // the loop's time a unit at the receiver's charge alone.
-            cx.meter().charge_work(CHARWISE, 0, text.len())?;
+            // A table lookup a non-ASCII character (~5 ns a byte, 13x the
+            // loop's time a unit at the receiver's charge alone): paid by
+            // `case` per non-ASCII byte as it reads.
             let v = Value::str(case::casefold(cx.meter(), text)?);
             cx.meter().guard_result(&v)?;
             Ok(v)
         }
         "strip" | "lstrip" | "rstrip" => {
-            let chars: Option<Vec<char>> = arg_str(0)?.map(|c| c.as_str().chars().collect());
-            let f = |c: char| match &chars {
-                Some(cs) => cs.contains(&c),
-                None => py_isspace(c),
-            };
+            let set = StripSet::new(arg_str(0)?.map(|c| c.as_str()));
+            let f = |c: char| set.has(c);
             // Charged as it reads, from each end to the first character
-            // it keeps, and for the part it copies.
-            let a =
-                if name == "rstrip" { 0 } else { search::scan_while(cx.meter(), text, TEXT, f)? };
+            // it keeps, and for the part it copies: ASCII bytes a byte at
+            // a time, the rest a character at a time from the first byte
+            // past ASCII (a character at a time, with a scan of the
+            // characters to strip for each, `lstrip` ran 9.5x the loop's
+            // time a unit: issue #77).
+            let a = if name == "rstrip" {
+                0
+            } else {
+                let a = search::scan_bytes_while(cx.meter(), text.as_bytes(), TEXT, &set.ascii)?;
+                if a < text.len() && !text.as_bytes()[a].is_ascii() {
+                    a + search::scan_while(cx.meter(), &text[a..], STRIP_WIDE, f)?
+                } else {
+                    a
+                }
+            };
             let b = if name == "lstrip" {
                 text.len()
             } else {
-                a + search::scan_back_while(cx.meter(), &text[a..], TEXT, f)?
+                let rest = &text.as_bytes()[a..];
+                let kept = search::scan_bytes_back_while(cx.meter(), rest, TEXT, &set.ascii)?;
+                let b = if kept > 0 && !rest[kept - 1].is_ascii() {
+                    search::scan_back_while(cx.meter(), &text[a..a + kept], STRIP_WIDE, f)?
+                } else {
+                    kept
+                };
+                a + b
             };
             if a == 0 && b == text.len() {
                 return Ok(Value::Str(s.clone()));
@@ -330,6 +346,37 @@ fn join_items(meter: &mut Meter, sep: &Str, items: &[Value]) -> R<Value> {
     Ok(Value::Str(Str::joined(out.into(), chars, ascii)))
 }
 
+/// What `replace` writes: its bytes, and each occurrence replaced (the
+/// search resumed past it, the text before it and the replacement copied:
+/// ~8 ns each, 5.6x the loop's time a unit at one unit: issue #77).
+const REPLACED: crate::cost::Rate = crate::cost::Rate { per_item: 4, per_64_bytes: 4 };
+
+/// `sep.join(text)`: the characters of `text` with `sep` between them,
+/// written straight from the text (a str made per character, then joined,
+/// ran 150x the loop's time a unit and held a value per character: issue
+/// #77). Its length held to the cap and the budget, and its bytes paid as
+/// a join's, before it is written.
+fn join_chars(meter: &mut Meter, sep: &Str, text: &Str) -> R<Value> {
+    let n = text.char_len();
+    let gaps = n.saturating_sub(1);
+    let chars = n.saturating_add(sep.char_len().saturating_mul(gaps));
+    let bytes = text.byte_len().saturating_add(sep.byte_len().saturating_mul(gaps));
+    meter.check_str_len(chars)?;
+    // Each character a piece joined.
+    meter.charge_work(JOIN, n, bytes)?;
+    meter.check_text_exact(bytes)?;
+    let mut out = String::with_capacity(bytes);
+    let mut it = text.as_str().chars();
+    if let Some(c) = it.next() {
+        out.push(c);
+    }
+    for c in it {
+        out.push_str(sep.as_str());
+        out.push(c);
+    }
+    Ok(Value::Str(Str::joined(out.into(), chars, sep.is_ascii() && text.is_ascii())))
+}
+
 fn str_join_replace<C: Callbacks + ?Sized>(
     cx: &mut C,
     s: &Str,
@@ -357,6 +404,7 @@ fn str_join_replace<C: Callbacks + ?Sized>(
                     cx.meter().fuel(t.len() as u64 / 8)?;
                     join_items(cx.meter(), s, t)
                 }
+                Value::Str(t) => join_chars(cx.meter(), s, t),
                 other => {
                     let items = cx.iterate(other)?;
                     join_items(cx.meter(), s, &items)
@@ -377,6 +425,12 @@ fn str_join_replace<C: Callbacks + ?Sized>(
             let n = if old.is_empty() {
                 let all = s.char_len() + 1;
                 if count < 0 { all } else { all.min(count as usize) }
+            } else if count < 0 {
+                // Every occurrence: the whole text read once, by the
+                // counting searchers (a search a match paid a searcher's
+                // setup a match on dense needles).
+                cx.meter().charge_work(SCAN, 0, text.len())?;
+                search::count(text.as_bytes(), old.as_bytes())
             } else {
                 let (bytes, mut n, mut at) = (text.as_bytes(), 0usize, 0usize);
                 let mut reader = Reader::new(old.as_bytes(), SCAN);
@@ -392,8 +446,11 @@ fn str_join_replace<C: Callbacks + ?Sized>(
             if n == 0 {
                 return Ok(Value::Str(s.clone()));
             }
-            cx.meter().charge_work(COPY, 0, text.len())?;
+            // The bytes written, and a replacement per occurrence (dense
+            // single characters ran 35x the loop's time a unit charged
+            // for the copy of the text alone: issue #77).
             let total = text.len() + n * new.len();
+            cx.meter().charge_work(REPLACED, n, total)?;
             cx.meter().check_str_len(total)?;
             if old.is_empty() {
                 let mut out = String::with_capacity(total);
@@ -417,10 +474,14 @@ fn str_join_replace<C: Callbacks + ?Sized>(
             cx.meter().check_text_exact(total)?;
             let mut out = String::with_capacity(total);
             let mut last = 0;
-            for (p, _) in text.match_indices(old).take(n) {
+            let mut put = |p: usize| {
                 out.push_str(&text[last..p]);
                 out.push_str(new);
                 last = p + old.len();
+            };
+            match old.as_bytes() {
+                [b] => memchr::memchr_iter(*b, text.as_bytes()).take(n).for_each(&mut put),
+                o => memchr::memmem::find_iter(text.as_bytes(), o).take(n).for_each(&mut put),
             }
             out.push_str(&text[last..]);
             Ok(Value::str(out))
@@ -467,8 +528,8 @@ pub(super) fn str_search<C: Callbacks + ?Sized>(
                     return Ok(Value::Int((r.chars.len() + 1) as i64));
                 }
                 // Non-overlapping, as str.count; it reads the whole range.
-                cx.meter().charge_work(SCAN, 0, hay.len())?;
-                return Ok(Value::Int(search::count(hay, sub) as i64));
+                let n = search::count_in_blocks(cx.meter(), hay, sub, crate::cost::OCCURRENCES)?;
+                return Ok(Value::Int(n as i64));
             }
             let at = if name.starts_with('r') {
                 search::rfind_in_blocks(cx.meter(), hay, sub, SCAN)?
@@ -531,6 +592,20 @@ pub(super) fn str_search<C: Callbacks + ?Sized>(
 /// The `is...` predicates and the case changes that take no argument.
 fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
     let text = s.as_str();
+    // A predicate over non-ASCII text looks each character up in the
+    // tables: paid up front, as it reads them all but where one fails
+    // (issue #77: `isidentifier`, `isupper`, `isprintable` ran 3-19x the
+    // loop's time a unit charged per byte). The changes of case pay in
+    // `case`, as they read.
+    if !s.is_ascii() && name.starts_with("is") {
+        let wide = text.bytes().filter(|b| !b.is_ascii()).count();
+        meter.charge_work(crate::cost::UNICODE_LOOKUP, wide, text.len())?;
+    }
+    if s.is_ascii()
+        && let Some(r) = ascii_predicate(text.as_bytes(), name)
+    {
+        return Ok(Value::Bool(r));
+    }
     match name {
         "isdigit" | "isnumeric" | "isdecimal" => {
             let pred = match name {
@@ -676,39 +751,36 @@ fn str_layout<C: Callbacks + ?Sized>(
                 Some(v) => crate::args::index_int(v)?.max(0) as usize,
                 None => 8,
             };
-            // Charged as it grows, and held to the string cap.
-            let mut out = ChargedString::new();
-            let mut col = 0;
-            for c in text.chars() {
-                match c {
-                    '\t' => {
-                        if ts > 0 {
-                            let n = ts - col % ts;
-                            out.reserve(cx.meter(), n)?;
-                            for _ in 0..n {
-                                out.push(cx.meter(), ' ')?;
-                            }
-                            col += n;
-                        }
-                    }
-                    '\n' | '\r' => {
-                        out.push(cx.meter(), c)?;
-                        col = 0;
-                    }
-                    c => {
-                        out.push(cx.meter(), c)?;
-                        col += 1;
-                    }
-                }
-            }
-            cx.meter().check_str_len(out.len())?;
-            Ok(Value::str(out.into_string()))
+            // The result's length first (a pass the receiver's charge
+            // pays), held to the string cap and the budget and its bytes
+            // paid before any is written: a tab writes up to `tabsize`
+            // spaces (issue #77: `'\t' * 1024` `.expandtabs(10 ** 5)` wrote
+            // them a push at a time, uncharged, 93x the loop's time a unit).
+            let (chars, bytes, runs) = expanded_len(text, ts, cx.meter().limits.max_str_len);
+            cx.meter().check_str_len(chars)?;
+            cx.meter().charge_work(EXPAND, runs, bytes)?;
+            cx.meter().check_text_exact(bytes)?;
+            let mut out = String::with_capacity(bytes);
+            for_each_tab_run(text, ts, |run, spaces| {
+                out.push_str(run);
+                out.extend(std::iter::repeat_n(' ', spaces));
+                true
+            });
+            Ok(Value::str(out))
         }
         "translate" => {
             let Some(Value::Dict(table)) = args.first() else {
                 return type_err("translate() argument must be a mapping (use str.maketrans)");
             };
             let table = table.clone();
+            // A dict lookup for each character past ASCII (ASCII ones are
+            // looked up once each): charged per byte past ASCII before it
+            // runs (at the receiver's rate alone, `Σ` text ran 14x the
+            // loop's time a unit: issue #77).
+            if !s.is_ascii() {
+                let wide = text.bytes().filter(|b| !b.is_ascii()).count();
+                cx.meter().charge_work(crate::cost::UNICODE_LOOKUP, wide, 0)?;
+            }
             // Charged as it grows, and held to the string cap.
             let mut out = ChargedString::new();
             out.reserve(cx.meter(), text.len())?;
@@ -796,7 +868,7 @@ fn str_range(s: &Str, start: Option<&Value>, end: Option<&Value>) -> R<Option<St
 /// `str.maketrans(dict)` or `str.maketrans(from, to[, delete])`, with
 /// CPython's checks in its order (the second and third arguments' types
 /// first, as its argument parser does).
-pub(crate) fn str_maketrans(args: &[Value]) -> R<Value> {
+pub(crate) fn str_maketrans(meter: &mut Meter, args: &[Value]) -> R<Value> {
     if args.is_empty() || args.len() > 3 {
         let bound = if args.is_empty() { "at least 1 argument" } else { "at most 3 arguments" };
         return type_err(format!("maketrans expected {bound}, got {}", args.len()));
@@ -836,6 +908,13 @@ pub(crate) fn str_maketrans(args: &[Value]) -> R<Value> {
             if a.char_len() != b.char_len() {
                 return value_err("the first two maketrans arguments must have equal length");
             }
+            // A key hashed and inserted a character (charged per byte of
+            // the arguments, it ran 17x the loop's time a unit: issue #77).
+            let z = match args.get(2) {
+                Some(Value::Str(z)) => z.char_len(),
+                _ => 0,
+            };
+            meter.charge_work(HASH, a.char_len().saturating_add(z), 0)?;
             for (x, y) in a.as_str().chars().zip(b.as_str().chars()) {
                 d.map.insert(Key(Value::Int(x as i64)), Value::Int(y as i64));
             }
@@ -864,11 +943,8 @@ fn change_case(meter: &mut Meter, s: &Str, name: &str) -> R<String> {
             _ => ascii_title(text),
         });
     }
-    // Non-ASCII is mapped a character at a time (see `casefold`):
-    // `capitalize` pays for it here, `title` and `swapcase` in their entries.
-    if name == "capitalize" {
-        meter.charge_work(CHARWISE, 0, text.len())?;
-    }
+    // Non-ASCII is mapped a character at a time, paid by `case` per
+    // non-ASCII byte as it reads (see `casefold`).
     match name {
         "capitalize" => case::capitalize(meter, text),
         "swapcase" => case::swapcase(meter, text),
@@ -920,4 +996,139 @@ enum Mapped {
     Drop,
     Text(Str),
     Char(char),
+}
+
+/// What `expandtabs` writes: its bytes copied, and each run between tabs
+/// and line breaks (a search restarted, a copy and the spaces written:
+/// dense tabs ran 11x the loop's time a unit charged per byte alone,
+/// issue #77).
+const EXPAND: crate::cost::Rate = crate::cost::Rate { per_item: 6, per_64_bytes: 4 };
+
+/// The characters, bytes and runs of `text.expandtabs(ts)` (saturating:
+/// past the string cap it is refused before anything is made).
+/// The count stops once past `cap` characters (the result is refused).
+fn expanded_len(text: &str, ts: usize, cap: usize) -> (usize, usize, usize) {
+    let (mut chars, mut bytes, mut runs) = (0usize, 0usize, 0usize);
+    for_each_tab_run(text, ts, |run, spaces| {
+        let n = if run.is_ascii() { run.len() } else { run.chars().count() };
+        chars = chars.saturating_add(n).saturating_add(spaces);
+        bytes = bytes.saturating_add(run.len()).saturating_add(spaces);
+        runs += 1;
+        chars <= cap
+    });
+    (chars, bytes, runs)
+}
+
+/// `text.expandtabs(ts)` as runs copied whole (a line break ends its run)
+/// and the spaces each tab that follows one becomes: found by a byte
+/// search for the three bytes, not a character at a time (7x the loop's
+/// time a unit, issue #77).
+/// `each` returns whether to go on.
+fn for_each_tab_run(text: &str, ts: usize, mut each: impl FnMut(&str, usize) -> bool) {
+    let mut col = 0usize;
+    let mut rest = text;
+    while let Some(i) = memchr::memchr3(b'\t', b'\n', b'\r', rest.as_bytes()) {
+        let (run, tail) = rest.split_at(i);
+        if rest.as_bytes()[i] == b'\t' {
+            col = col.saturating_add(if run.is_ascii() { run.len() } else { run.chars().count() });
+            let n = if ts == 0 { 0 } else { ts - col % ts };
+            if !each(run, n) {
+                return;
+            }
+            col = col.saturating_add(n);
+        } else {
+            if !each(&rest[..=i], 0) {
+                return;
+            }
+            col = 0;
+        }
+        rest = &tail[1..];
+    }
+    each(rest, 0);
+}
+
+/// A strip's rate past ASCII, a character decoded and looked up at a
+/// time (at [`TEXT`], `lstrip` over `ﬃ` and `Σ` ran 12x the loop's time a
+/// unit: issue #77).
+const STRIP_WIDE: crate::cost::Rate = crate::cost::Rate { per_item: 0, per_64_bytes: 128 };
+
+/// The characters a strip takes off: the ASCII ones as a table a byte
+/// indexes, the others sorted (whitespace by its own test when none are
+/// given).
+struct StripSet {
+    ascii: [bool; 128],
+    /// `None`: Unicode's whitespace past ASCII.
+    wide: Option<Vec<char>>,
+}
+
+impl StripSet {
+    fn new(chars: Option<&str>) -> StripSet {
+        let mut ascii = [false; 128];
+        let wide = match chars {
+            None => {
+                for (b, slot) in ascii.iter_mut().enumerate() {
+                    *slot = py_isspace(char::from(b as u8));
+                }
+                None
+            }
+            Some(cs) => {
+                let mut wide: Vec<char> = Vec::new();
+                for c in cs.chars() {
+                    match u8::try_from(c) {
+                        Ok(b) if b.is_ascii() => ascii[b as usize] = true,
+                        _ => wide.push(c),
+                    }
+                }
+                wide.sort_unstable();
+                Some(wide)
+            }
+        };
+        StripSet { ascii, wide }
+    }
+
+    fn has(&self, c: char) -> bool {
+        match u8::try_from(c) {
+            Ok(b) if b.is_ascii() => self.ascii[b as usize],
+            _ => match &self.wide {
+                Some(w) => w.binary_search(&c).is_ok(),
+                None => py_isspace(c),
+            },
+        }
+    }
+}
+
+/// A predicate of ASCII text, a byte at a time (the Unicode tests a
+/// character at a time ran `istitle`, `isupper` 8x the loop's time a unit:
+/// issue #77); `None` for the rest.
+fn ascii_predicate(b: &[u8], name: &str) -> Option<bool> {
+    let all = |f: fn(&u8) -> bool| !b.is_empty() && b.iter().all(f);
+    Some(match name {
+        "isdigit" | "isnumeric" | "isdecimal" => all(u8::is_ascii_digit),
+        "isalpha" => all(u8::is_ascii_alphabetic),
+        "isalnum" => all(u8::is_ascii_alphanumeric),
+        "isspace" => all(|&c| py_isspace(char::from(c))),
+        "isprintable" => b.iter().all(|c| (0x20..0x7f).contains(c)),
+        "isupper" => !b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_uppercase),
+        "islower" => !b.iter().any(u8::is_ascii_uppercase) && b.iter().any(u8::is_ascii_lowercase),
+        "istitle" => {
+            let (mut cased, mut prev_cased) = (false, false);
+            for c in b {
+                if c.is_ascii_uppercase() {
+                    if prev_cased {
+                        return Some(false);
+                    }
+                    (prev_cased, cased) = (true, true);
+                } else if c.is_ascii_lowercase() {
+                    if !prev_cased {
+                        return Some(false);
+                    }
+                    (prev_cased, cased) = (true, true);
+                } else {
+                    prev_cased = false;
+                }
+            }
+            cased
+        }
+        _ => return None,
+    })
 }

@@ -192,10 +192,57 @@ fn find_by_pair(_hay: &[u8], _needle: &[u8], _rare: usize, _other: usize) -> Opt
 /// How many times `needle` (not empty) occurs in `hay` without overlapping
 /// itself (`str.count`, charged by its caller for all of `hay`).
 pub(crate) fn count(hay: &[u8], needle: &[u8]) -> usize {
+    count_to(hay, needle).0
+}
+
+/// [`count`], and the end of the last occurrence counted (0 if none).
+fn count_to(hay: &[u8], needle: &[u8]) -> (usize, usize) {
     match needle {
-        [b] => memchr::memchr_iter(*b, hay).count(),
-        _ => count_by_pair(hay, needle).unwrap_or_else(|| memmem::find_iter(hay, needle).count()),
+        [b] => memchr::memchr_iter(*b, hay).fold((0, 0), |(n, _), p| (n + 1, p + 1)),
+        _ => count_by_pair(hay, needle).unwrap_or_else(|| {
+            memmem::find_iter(hay, needle).fold((0, 0), |(n, _), p| (n + 1, p + needle.len()))
+        }),
     }
+}
+
+/// [`count`] charged as it proceeds: `hay` read in growing blocks, each
+/// charged at `rate` before it is counted, its bytes and the most
+/// occurrences it can hold (each a searcher's restart: dense `s.count('ab')`
+/// ran 20x the loop's time a unit charged per byte alone, issue #77), the
+/// occurrences it did not hold given back after.
+pub(crate) fn count_in_blocks(
+    meter: &mut Meter,
+    hay: &[u8],
+    needle: &[u8],
+    rate: Rate,
+) -> R<usize> {
+    // Blocks of four needles at least: each window also reads a needle's
+    // length past its block (a 4,000-byte needle over 64-byte blocks read
+    // each byte 60 times, 11x the loop's time a unit).
+    let mut blocks = Blocks::starting_at(needle.len().saturating_mul(4).max(FIRST_BLOCK));
+    // A needle too long for the vector pair finder is searched by `memmem`'s
+    // two-way search, about a nanosecond a byte (7x the loop's time a unit
+    // at the scan's rate, issue #77).
+    let rate = if needle.len() > SHORT_NEEDLE {
+        Rate { per_64_bytes: rate.per_64_bytes.max(32), ..rate }
+    } else {
+        rate
+    };
+    let (mut n, mut from) = (0usize, 0usize);
+    while hay.len() - from >= needle.len() {
+        // The occurrences starting in `hay[from..end]`, counted in a
+        // window that holds their tails too; the next block starts past
+        // the last one counted.
+        let end = from.saturating_add(blocks.next_len()).min(hay.len());
+        let window = &hay[from..(end + needle.len() - 1).min(hay.len())];
+        let most = (end - from).min(window.len() / needle.len());
+        meter.charge_work(rate, most, end - from)?;
+        let (k, last_end) = count_to(window, needle);
+        meter.refund(crate::cost::fuel_for(rate, (most - k) as u64, 0));
+        n += k;
+        from = end.max(from + last_end);
+    }
+    Ok(n)
 }
 
 /// [`count`] for a short needle, by a pair finder built once on the stack
@@ -205,7 +252,7 @@ pub(crate) fn count(hay: &[u8], needle: &[u8]) -> usize {
 /// 1000-character chunks (a match every 60 bytes) cost 2.8 instructions a
 /// byte (issue #59). `None` where no such finder applies.
 #[cfg(target_arch = "x86_64")]
-fn count_by_pair(hay: &[u8], needle: &[u8]) -> Option<usize> {
+fn count_by_pair(hay: &[u8], needle: &[u8]) -> Option<(usize, usize)> {
     use memchr::arch::all::packedpair::Pair;
     use memchr::arch::x86_64::avx2::packedpair::Finder;
     if needle.len() > SHORT_NEEDLE {
@@ -215,38 +262,41 @@ fn count_by_pair(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let other = second_rarest(needle, rare)?;
     let pair = Pair::with_indices(needle, u8::try_from(rare).ok()?, u8::try_from(other).ok()?)?;
     let finder = Finder::with_pair(needle, pair)?;
-    let (mut n, mut from) = (0, 0);
+    let (mut n, mut from, mut last) = (0, 0, 0);
     while hay.len() - from >= finder.min_haystack_len() {
         match finder.find(&hay[from..], needle) {
             Some(p) => {
                 n += 1;
                 from += p + needle.len();
             }
-            None => return Some(n),
+            None => return Some((n, last)),
         }
+        last = from;
     }
     // Shorter than the finder reads: a few dozen positions, compared.
-    Some(n + count_naive(&hay[from..], needle))
+    let (k, tail_end) = count_naive(&hay[from..], needle);
+    Some((n + k, if k > 0 { from + tail_end } else { last }))
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn count_by_pair(_hay: &[u8], _needle: &[u8]) -> Option<usize> {
+fn count_by_pair(_hay: &[u8], _needle: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
 /// [`count`] position by position, for a text a few dozen bytes long.
 #[cfg(target_arch = "x86_64")]
-fn count_naive(hay: &[u8], needle: &[u8]) -> usize {
-    let (mut n, mut i) = (0, 0);
+fn count_naive(hay: &[u8], needle: &[u8]) -> (usize, usize) {
+    let (mut n, mut i, mut last) = (0, 0, 0);
     while i + needle.len() <= hay.len() {
         if hay[i..].starts_with(needle) {
             n += 1;
             i += needle.len();
+            last = i;
         } else {
             i += 1;
         }
     }
-    n
+    (n, last)
 }
 
 /// The last `needle` in a short `hay`, as [`find_short`] finds the first.
@@ -474,6 +524,51 @@ pub(crate) fn scan_while(
         }
     }
     Ok(text.len())
+}
+
+/// The offset of the first byte of `bytes` that `set` does not hold (a
+/// byte past ASCII never is), read in growing blocks as [`scan_while`].
+pub(crate) fn scan_bytes_while(
+    meter: &mut Meter,
+    bytes: &[u8],
+    rate: Rate,
+    set: &[bool; 128],
+) -> R<usize> {
+    let mut blocks = Blocks::new();
+    let mut from = 0;
+    while from < bytes.len() {
+        let end = from.saturating_add(blocks.next_len()).min(bytes.len());
+        charge_span(meter, rate, from, end)?;
+        if let Some(i) =
+            bytes[from..end].iter().position(|&b| !set.get(b as usize).is_some_and(|x| *x))
+        {
+            return Ok(from + i);
+        }
+        from = end;
+    }
+    Ok(bytes.len())
+}
+
+/// The offset just past the last byte of `bytes` that `set` does not hold
+/// (0 if none), read backwards as [`scan_bytes_while`].
+pub(crate) fn scan_bytes_back_while(
+    meter: &mut Meter,
+    bytes: &[u8],
+    rate: Rate,
+    set: &[bool; 128],
+) -> R<usize> {
+    let mut blocks = Blocks::new();
+    let mut paid = 0;
+    while paid < bytes.len() {
+        let end = paid.saturating_add(blocks.next_len()).min(bytes.len());
+        charge_span(meter, rate, paid, end)?;
+        let block = &bytes[bytes.len() - end..bytes.len() - paid];
+        if let Some(i) = block.iter().rposition(|&b| !set.get(b as usize).is_some_and(|x| *x)) {
+            return Ok(bytes.len() - end + i + 1);
+        }
+        paid = end;
+    }
+    Ok(0)
 }
 
 /// The byte offset just past the last character of `text` for which

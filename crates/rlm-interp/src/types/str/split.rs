@@ -12,29 +12,6 @@ use crate::types::str::py_isspace;
 use crate::types::str::search::{self, Reader, ReaderRev};
 use crate::value::*;
 
-/// Python whitespace split.
-pub fn split_whitespace(s: &str, maxsplit: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s.trim_start_matches(py_isspace);
-    while !rest.is_empty() {
-        if maxsplit >= 0 && out.len() as i64 == maxsplit {
-            out.push(rest.to_string());
-            return out;
-        }
-        match rest.find(py_isspace) {
-            Some(p) => {
-                out.push(rest[..p].to_string());
-                rest = rest[p..].trim_start_matches(py_isspace);
-            }
-            None => {
-                out.push(rest.to_string());
-                break;
-            }
-        }
-    }
-    out
-}
-
 /// What a byte says about whitespace (`str.isspace`) at a character
 /// boundary: an ASCII space, not a space (other ASCII, continuation bytes,
 /// and every lead byte no space starts with), or a lead byte to decode
@@ -81,7 +58,7 @@ fn space_at(s: &str, i: usize) -> (bool, usize) {
 /// text holds (a context with one accented word is mostly ASCII); only the
 /// lead bytes of possible spaces are decoded.
 #[inline(always)]
-fn for_each_whitespace_word(
+pub(crate) fn for_each_whitespace_word(
     s: &str,
     maxsplit: i64,
     mut word: impl FnMut(usize, usize) -> R<()>,
@@ -150,15 +127,6 @@ fn for_each_whitespace_word_rev(
     Ok(())
 }
 
-pub fn splitlines(s: &str, keepends: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let _ = for_each_line(s, keepends, |a, b, _| {
-        out.push(s[a..b].to_string());
-        Ok(())
-    });
-    out
-}
-
 /// Calls `line(start, end, ascii)` with the byte range of each of `s`'s
 /// lines (`str.splitlines`), in order, and whether the line is all ASCII, in
 /// one pass over the bytes. A line break is one of a few ASCII control bytes,
@@ -166,7 +134,7 @@ pub fn splitlines(s: &str, keepends: bool) -> Vec<String> {
 /// bytes at a time that are all printable ASCII are skipped whole; every
 /// other byte is read on its own, which is how a line is known to be ASCII
 /// without reading it again to make it.
-fn for_each_line(
+pub(crate) fn for_each_line(
     s: &str,
     keepends: bool,
     mut line: impl FnMut(usize, usize, bool) -> R<()>,
@@ -265,6 +233,7 @@ pub(super) fn split_family(
                     // text) when longer than a string's inline bytes.
                     let parts = s.parts();
                     for_each_whitespace_word(text, maxsplit, |a, b| {
+                        meter.charge_work(PIECES, 1, 0)?;
                         out.push(meter, parts.part(a, b))
                     })?;
                 }
@@ -272,6 +241,7 @@ pub(super) fn split_family(
                     meter.charge_work(PIECES, 0, text.len())?;
                     let parts = s.parts();
                     for_each_whitespace_word_rev(text, maxsplit, |a, b| {
+                        meter.charge_work(PIECES, 1, 0)?;
                         out.push(meter, parts.part(a, b))
                     })?;
                     out.reverse();
@@ -283,7 +253,9 @@ pub(super) fn split_family(
                     }
                     // Each separator found as the search reads (charged
                     // in blocks at the rate of cutting pieces, once a
-                    // byte across the searches); a `maxsplit` stops the
+                    // byte across the searches), and each part made
+                    // (dense separators made a part a byte for half a
+                    // unit, 66x the loop's time a unit: issue #77); a `maxsplit` stops the
                     // reading, and the rest is one part, copied (or a view).
                     let parts = s.parts();
                     let bytes = text.as_bytes();
@@ -296,6 +268,7 @@ pub(super) fn split_family(
                             else {
                                 break;
                             };
+                            meter.charge_work(PIECES, 1, 0)?;
                             out.push(meter, parts.part(start, p))?;
                             start = p + sep.len();
                             n += 1;
@@ -311,6 +284,7 @@ pub(super) fn split_family(
                             else {
                                 break;
                             };
+                            meter.charge_work(PIECES, 1, 0)?;
                             out.push(meter, parts.part(p + sep.len(), end))?;
                             end = p;
                             n += 1;
@@ -337,6 +311,7 @@ pub(super) fn split_family(
             let mut out = ChargedVec::new();
             // A line known to be ASCII is not read again to be made.
             for_each_line(text, keep, |a, b, ascii| {
+                meter.charge_work(PIECES, 1, 0)?;
                 out.push(meter, Value::Str(parts.part_counted(a, b, ascii.then_some(b - a))))
             })?;
             meter.check_len(out.len())?;
