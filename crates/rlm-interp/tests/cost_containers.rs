@@ -260,3 +260,26 @@ fn asyncio_tasks_are_charged_at_their_size() {
     assert!(matches!(outcome, Outcome::Done), "{outcome:?}");
     assert!(meter * 10 >= heap * 6, "20,000 tasks: heap {heap}, counted {meter}");
 }
+
+/// A cycle collection during the run is charged per object it visits at
+/// its real rate (`FUEL_PER_NODE_COLLECTED`): 400,000 lists held live are
+/// walked when lists past the budget ask for room, and that cell is
+/// charged at least 8 units a list more than the same cell without them (an
+/// eighth of a unit a node was 100-250x short of the walk's time).
+#[test]
+fn a_cycle_collection_is_charged_per_object_visited() {
+    let _t = turn();
+    const N: u64 = 400_000;
+    let cell_fuel = |held: &str| {
+        let mut s = session(256 << 20);
+        run_ok(&mut s, &format!("K = {held}\nx = []\nx.append(x)\ndel x"));
+        match s.run_cell("s = [[0] * 1_000_000 for _ in range(64)]") {
+            Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Memory)),
+            other => panic!("the lists should not fit: {other:?}"),
+        }
+        s.fuel_used()
+    };
+    let with = cell_fuel(&format!("[[i] for i in range({N})]"));
+    let without = cell_fuel("None");
+    assert!(with >= without + 8 * N, "{N} lists walked: {with} units, {without} without them");
+}
