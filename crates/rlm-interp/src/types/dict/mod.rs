@@ -431,6 +431,30 @@ fn flavoured_fromkeys<C: Callbacks + ?Sized>(
     Ok(v)
 }
 
+/// `OrderedDict.fromkeys`, `defaultdict.fromkeys` (its factory `None`) and
+/// `Counter.fromkeys` (undefined, as in CPython) called on the type.
+pub(crate) fn flavour_fromkeys<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    t: Ty,
+    args: &[Value],
+) -> R<Value> {
+    let kind = match t {
+        Ty::OrderedDict => DictKind::Ordered,
+        Ty::DefaultDict => DictKind::Default(Value::None),
+        _ => {
+            return exc(
+                ExcKind::NotImplementedError,
+                "Counter.fromkeys() is undefined.  Use Counter(iterable) instead.",
+            );
+        }
+    };
+    let v = dict_fromkeys(cx, args)?;
+    if let Value::Dict(new) = &v {
+        new.borrow_mut().kind = kind;
+    }
+    Ok(v)
+}
+
 /// `dict.fromkeys(keys, value)`.
 pub(crate) fn dict_fromkeys<C: Callbacks + ?Sized>(cx: &mut C, args: &[Value]) -> R<Value> {
     let keys = match args.first() {
