@@ -407,7 +407,21 @@ pub(crate) const FUEL_PER_FORMAT_COMPILE: u64 = 24_000;
 /// and `dict.clear()` 38 ms; charged, a list's copy took 9.7 ns an item
 /// and a dict's of floats 25 ns an entry, where an instruction took 2-3 ns
 /// (issue #77's cost fuzzer, 2026-11-28).
-pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 4;
+///
+/// Twice that since the copy's drop is charged with it, before it happens:
+/// when the cell ends the copy is released, a refcount written per value
+/// in the value's own allocation (`list.pop(0)` on 124,878 strings: 32 ns an
+/// item for 4 units, 3.86x the loop's time per unit).
+pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 8;
+
+/// Fuel for each value held by reference (a string, a tuple, a list...)
+/// that a `clear()` lets go of, charged before: freeing it touches its
+/// allocation, long cold when the container was filled earlier, and
+/// credits its bytes. `X.clear()` on 279,163 tuples took 257 ns an item and
+/// on 211,820 strings 158 ns, for 5-10 units each (25x and 7.8x the loop's
+/// time per unit; issue #77). A value still held elsewhere costs less than
+/// this; one holding a nest of others more (only its top is charged).
+pub(crate) const FUEL_PER_VALUE_RELEASED: u64 = 64;
 
 /// Fuel for each item held by reference (a string, a list, a tuple...)
 /// that a builtin copies into a new buffer (`list(x)`, `tuple(x)`): its

@@ -283,3 +283,30 @@ fn a_cycle_collection_is_charged_per_object_visited() {
     let without = cell_fuel("None");
     assert!(with >= without + 8 * N, "{N} lists walked: {with} units, {without} without them");
 }
+
+/// `clear()` is charged for the values it lets go of, before it does
+/// (`FUEL_PER_VALUE_RELEASED` each held by reference: freeing 279,163
+/// tuples took 257 ns apiece), and ints, released for nothing, are not.
+#[test]
+fn clear_is_charged_per_value_released() {
+    let _t = turn();
+    const N: u64 = 50_000;
+    let cases: &[(&str, u64)] = &[
+        ("X = [(i, i) for i in range(N)]", N),
+        ("X = collections.deque(str(i) for i in range(N))", N),
+        ("X = {str(i) for i in range(N)}", N),
+        ("X = {str(i): (i,) for i in range(N)}", 2 * N),
+    ];
+    for (build, held) in cases {
+        let mut s = session(256 << 20);
+        run_ok(&mut s, &format!("import collections\nN = {N}\n{build}"));
+        run_ok(&mut s, "X.clear()");
+        let fuel = s.fuel_used();
+        assert!(fuel >= 64 * held, "{build}: clear() charged {fuel} for {held} values");
+    }
+    let mut s = session(256 << 20);
+    run_ok(&mut s, &format!("X = list(range({N}))"));
+    run_ok(&mut s, "X.clear()");
+    let fuel = s.fuel_used();
+    assert!(fuel < 16 * N, "clear() of {N} ints charged {fuel}");
+}

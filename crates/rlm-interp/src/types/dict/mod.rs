@@ -199,6 +199,10 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
         "clear" => {
             // A new table, as CPython's: an iterator reads it from its
             // position on (its length check sees the change).
+            crate::types::charge_release(
+                cx.meter(),
+                d.borrow().map.iter().flat_map(|(k, v)| [&k.0, v]),
+            )?;
             d.borrow_mut().map.clear();
             Ok(Value::None)
         }
