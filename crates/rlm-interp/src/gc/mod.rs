@@ -435,13 +435,19 @@ impl Node {
 /// exist. Every reference from outside the containers counts as a root by
 /// the reference counts alone. Returns the number of objects visited.
 pub(crate) fn collect_garbage(session: &Session) -> Collected {
+    collect_garbage_bounded(session, usize::MAX)
+}
+
+/// [`collect_garbage`] within `workspace` bytes of bookkeeping (see
+/// [`collect_garbage_within`]), syncing the registry first.
+pub(crate) fn collect_garbage_bounded(session: &Session, workspace: usize) -> Collected {
     if let Ok(mut r) = session.registry.try_borrow_mut() {
         r.sync(&session.account);
     }
     if !cycles_possible(session) {
         return Collected::default();
     }
-    collect(Vec::new(), Vec::new(), Some(session), usize::MAX)
+    collect(Vec::new(), Vec::new(), Some(session), workspace / NODE_BYTES)
 }
 
 /// [`collect_garbage`] within `workspace` bytes of bookkeeping, right after a
