@@ -361,12 +361,24 @@ pub(crate) const ITEMS_MEASURED_PER_UNIT: u64 = 1;
 
 /// Fuel for each value a cycle collection during the run takes out of the
 /// garbage it found and releases, besides [`FUEL_PER_ENTRY_SYNCED`] per
-/// container its sync visited and an eighth of a unit per node it visited: `a = ["y"] * 1000;
+/// container its sync visited and [`FUEL_PER_NODE_COLLECTED`] per node it visited: `a = ["y"] * 1000;
 /// a.append(a)` in a loop is one container of 1,000 items per iteration, and
 /// charged per container only it ran its fuel 3x slower than the reference
 /// loop (docs/benchmarks/2026-11-24-issue-33-hostile-after-lazy-genexps.md, "Hostile programs after
 /// lazy generator expressions", "New dict keys and collected items").
 pub(crate) const FUEL_PER_ITEM_COLLECTED: u64 = 4;
+
+/// Fuel for each object a cycle collection during the run visits (its
+/// node made, its edges read, its container looked up in the registry's
+/// index): 190-250 ns a node in release, about 100 dispatch-loop units, was
+/// charged an eighth of a unit, and `list(itertools.chain(X, X))` over
+/// nested lists whose run fell on a collection measured 185x the loop's time
+/// per unit (issue #77). At 16 it is within 2x on that input; at 24 the
+/// hostile suite's `nest_iterator_chain_drop` (one collection over its 10,845
+/// live objects, under the suite's 500,000 units) ended on fuel. Collections
+/// stay paced by fourfold growth (`gc::collect_due`), so a program pays about
+/// this much per container it adds, once.
+pub(crate) const FUEL_PER_NODE_COLLECTED: u64 = 16;
 
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`. At 8, a `max(xs, key=len)`
@@ -420,7 +432,21 @@ pub(crate) const FUEL_PER_FORMAT_COMPILE: u64 = 24_000;
 /// and `dict.clear()` 38 ms; charged, a list's copy took 9.7 ns an item
 /// and a dict's of floats 25 ns an entry, where an instruction took 2-3 ns
 /// (issue #77's cost fuzzer, 2026-11-28).
-pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 4;
+///
+/// Twice that since the copy's drop is charged with it, before it happens:
+/// when the cell ends the copy is released, a refcount written per value
+/// in the value's own allocation (`list.pop(0)` on 124,878 strings: 32 ns an
+/// item for 4 units, 3.86x the loop's time per unit).
+pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 8;
+
+/// Fuel for each value held by reference (a string, a tuple, a list...)
+/// that a `clear()` lets go of, charged before: freeing it touches its
+/// allocation, long cold when the container was filled earlier, and
+/// credits its bytes. `X.clear()` on 279,163 tuples took 257 ns an item and
+/// on 211,820 strings 158 ns, for 5-10 units each (25x and 7.8x the loop's
+/// time per unit; issue #77). A value still held elsewhere costs less than
+/// this; one holding a nest of others more (only its top is charged).
+pub(crate) const FUEL_PER_VALUE_RELEASED: u64 = 64;
 
 /// Fuel for each item held by reference (a string, a list, a tuple...)
 /// that a builtin copies into a new buffer (`list(x)`, `tuple(x)`): its

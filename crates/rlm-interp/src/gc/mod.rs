@@ -221,16 +221,42 @@ enum Edge {
 
 /// Whether the collector follows this value (see `Node::from_value`).
 fn is_node(v: &Value) -> bool {
+    if let Value::Tuple(t) = v {
+        return !atoms_only(t);
+    }
     matches!(
         v,
         Value::List(_)
-            | Value::Tuple(_)
             | Value::Dict(_)
             | Value::Set(_)
             | Value::Deque(_)
             | Value::Func(_)
             | Value::Coroutine(_)
     ) || matches!(v, Value::Native(n) if n.holds_values())
+}
+
+/// Whether a tuple holds nothing the collector follows (ints, strings...),
+/// looked at only for a short one, so that a look stays cheap: it can be in
+/// no cycle and hold nothing alive, so it is no node (as CPython untracks
+/// one). A deque of 524,288 `(i, i)` pairs was half a million nodes, ~30-60
+/// MiB of bookkeeping when the rollback after a memory stop collected
+/// (issue #77's `deque.remove`); a nested tuple counts as a node.
+fn atoms_only(t: &TupleObj) -> bool {
+    const SHORT: usize = 8;
+    t.len() <= SHORT
+        && t.iter().all(|x| {
+            !matches!(
+                x,
+                Value::List(_)
+                    | Value::Tuple(_)
+                    | Value::Dict(_)
+                    | Value::Set(_)
+                    | Value::Deque(_)
+                    | Value::Func(_)
+                    | Value::Coroutine(_)
+                    | Value::Native(_)
+            )
+        })
 }
 
 impl Node {
@@ -241,7 +267,7 @@ impl Node {
             Edge::Cell(c) => Node::Cell(c.clone()),
             Edge::Val(v) => match v {
                 Value::List(l) => Node::List(l.clone()),
-                Value::Tuple(t) => Node::Tuple(t.clone()),
+                Value::Tuple(t) if !atoms_only(t) => Node::Tuple(t.clone()),
                 Value::Dict(d) => Node::Dict(d.clone()),
                 Value::Set(s) => Node::Set(s.clone()),
                 Value::Deque(d) => Node::Deque(d.clone()),
@@ -409,13 +435,19 @@ impl Node {
 /// exist. Every reference from outside the containers counts as a root by
 /// the reference counts alone. Returns the number of objects visited.
 pub(crate) fn collect_garbage(session: &Session) -> Collected {
+    collect_garbage_bounded(session, usize::MAX)
+}
+
+/// [`collect_garbage`] within `workspace` bytes of bookkeeping (see
+/// [`collect_garbage_within`]), syncing the registry first.
+pub(crate) fn collect_garbage_bounded(session: &Session, workspace: usize) -> Collected {
     if let Ok(mut r) = session.registry.try_borrow_mut() {
         r.sync(&session.account);
     }
     if !cycles_possible(session) {
         return Collected::default();
     }
-    collect(Vec::new(), Vec::new(), Some(session), usize::MAX)
+    collect(Vec::new(), Vec::new(), Some(session), workspace / NODE_BYTES)
 }
 
 /// [`collect_garbage`] within `workspace` bytes of bookkeeping, right after a
@@ -752,7 +784,7 @@ impl Walk {
 fn node_ptr(v: &Value) -> Option<(usize, bool)> {
     Some(match v {
         Value::List(l) => (Rc::as_ptr(l) as *const u8 as usize, true),
-        Value::Tuple(t) => (Rc::as_ptr(t) as *const u8 as usize, false),
+        Value::Tuple(t) if !atoms_only(t) => (Rc::as_ptr(t) as *const u8 as usize, false),
         Value::Dict(d) => (Rc::as_ptr(d) as *const u8 as usize, true),
         Value::Set(s) => (Rc::as_ptr(s) as *const u8 as usize, true),
         Value::Deque(d) => (Rc::as_ptr(d) as *const u8 as usize, true),

@@ -158,6 +158,18 @@ pub(crate) fn changes_receiver(recv: &Value, name: &str) -> bool {
     }
 }
 
+/// Before a `clear()`: [`crate::cost::FUEL_PER_VALUE_RELEASED`] for each
+/// of `values` held by reference, the ones whose release takes time.
+pub(crate) fn charge_release<'a>(
+    meter: &mut crate::meter::Meter,
+    values: impl Iterator<Item = &'a Value>,
+) -> R<()> {
+    let held = values
+        .filter(|v| !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)))
+        .count() as u64;
+    meter.fuel(held.saturating_mul(crate::cost::FUEL_PER_VALUE_RELEASED))
+}
+
 /// Before the running cell's first change to `recv`, a container an earlier
 /// cell made: the journal's copy of it (`undo`: a refcount per key and value,
 /// and its buffers) charged, fuel per value and table slot and memory at its size, then

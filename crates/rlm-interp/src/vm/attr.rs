@@ -111,7 +111,10 @@ impl Vm {
                         return Ok(v);
                     }
                 }
-                if let Value::Type(Ty::Dict) = obj {
+                // The dict flavours' types have it too (`OrderedDict.fromkeys`
+                // returns an OrderedDict; `Counter.fromkeys` raises, as CPython's).
+                if let Value::Type(Ty::Dict | Ty::OrderedDict | Ty::DefaultDict | Ty::Counter) = obj
+                {
                     if name == "fromkeys" {
                         return Ok(Value::Method(Rc::new((obj.clone(), SmolStr::new(name)))));
                     }

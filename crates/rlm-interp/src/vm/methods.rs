@@ -84,6 +84,11 @@ impl Vm {
             Value::Type(Ty::Dict) if name == "fromkeys" => {
                 crate::types::dict::dict_fromkeys(self, &args)
             }
+            Value::Type(t @ (Ty::OrderedDict | Ty::DefaultDict | Ty::Counter))
+                if name == "fromkeys" =>
+            {
+                crate::types::dict::flavour_fromkeys(self, *t, &args)
+            }
             Value::Type(Ty::Counter) => {
                 // `Counter.update(c, ...)`: unbound, the counter is the first
                 // argument (its own call is charged).

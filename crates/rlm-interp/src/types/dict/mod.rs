@@ -199,6 +199,10 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
         "clear" => {
             // A new table, as CPython's: an iterator reads it from its
             // position on (its length check sees the change).
+            crate::types::charge_release(
+                cx.meter(),
+                d.borrow().map.iter().flat_map(|(k, v)| [&k.0, v]),
+            )?;
             d.borrow_mut().map.clear();
             Ok(Value::None)
         }
@@ -425,6 +429,30 @@ fn flavoured_fromkeys<C: Callbacks + ?Sized>(
         );
     };
     let v = cx.call_method(&Value::Type(Ty::Dict), "fromkeys", args, kwargs)?;
+    if let Value::Dict(new) = &v {
+        new.borrow_mut().kind = kind;
+    }
+    Ok(v)
+}
+
+/// `OrderedDict.fromkeys`, `defaultdict.fromkeys` (its factory `None`) and
+/// `Counter.fromkeys` (undefined, as in CPython) called on the type.
+pub(crate) fn flavour_fromkeys<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    t: Ty,
+    args: &[Value],
+) -> R<Value> {
+    let kind = match t {
+        Ty::OrderedDict => DictKind::Ordered,
+        Ty::DefaultDict => DictKind::Default(Value::None),
+        _ => {
+            return exc(
+                ExcKind::NotImplementedError,
+                "Counter.fromkeys() is undefined.  Use Counter(iterable) instead.",
+            );
+        }
+    };
+    let v = dict_fromkeys(cx, args)?;
     if let Value::Dict(new) = &v {
         new.borrow_mut().kind = kind;
     }
