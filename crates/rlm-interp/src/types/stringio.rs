@@ -84,9 +84,12 @@ impl StringIo {
         }
         let rest = &st.buf[st.pos..];
         meter.fuel((rest.len() / 64) as u64)?;
-        // Each line charges itself as it is made, the list as it grows.
+        // Each line charges itself as it is made, the list as it grows, and
+        // pays its making first: a string per line, however short (issue
+        // #77's cost fuzzer: 32x the loop's time per unit at none).
         let mut lines = ChargedVec::new();
         for line in rest.split_inclusive('\n') {
+            meter.fuel(FUEL_PER_LINE_MADE)?;
             lines.push(meter, Value::str(line))?;
         }
         let end = st.buf.len();
@@ -95,6 +98,10 @@ impl StringIo {
         Ok(lines.into_vec())
     }
 }
+
+/// Fuel for each line `readlines` or iteration makes: a string made and
+/// pushed (tens of nanoseconds, as a csv field's).
+const FUEL_PER_LINE_MADE: u64 = 24;
 
 /// Byte offset of the `n`th character of `s` from `from` (clamped to the end).
 fn advance(s: &str, from: usize, n: usize) -> usize {

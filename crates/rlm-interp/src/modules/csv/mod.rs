@@ -16,6 +16,20 @@
 /// a quiet machine (docs/benchmarks/2026-11-24-issue-33-hostile-quiet-machine.md, "Hostile programs
 /// under the default limits, after the lazy generators").
 const FUEL_PER_LINE_READ: u64 = 64;
+/// Fuel for each byte a reader steps through its state machine (a match on
+/// the state and a push into the field): a few nanoseconds a character. At
+/// a unit per 8 bytes, `csv.reader` over `'a ' * n` with `delimiter=' '`
+/// ran 191x the dispatch loop's time per unit (issue #77's cost fuzzer).
+const FUEL_PER_BYTE_READ: u64 = 2;
+/// Fuel for each field a reader saves: its string made and pushed on the
+/// row (tens of nanoseconds, however short the field).
+const FUEL_PER_FIELD_READ: u64 = 24;
+
+/// What reading one line of `bytes` costs, paid before its characters are
+/// stepped through.
+fn line_fuel(bytes: usize) -> u64 {
+    (bytes as u64).saturating_mul(FUEL_PER_BYTE_READ).saturating_add(FUEL_PER_LINE_READ)
+}
 /// Fuel for each field a writer writes (besides a unit per 8 bytes): its
 /// text made (`str()` of a number), quoted or not, joined.
 const FUEL_PER_FIELD_WRITTEN: u64 = 22;
@@ -299,6 +313,7 @@ impl Parser<'_> {
     }
 
     fn save<C: Callbacks + ?Sized>(&mut self, cx: &mut C) -> R<()> {
+        cx.meter().fuel(FUEL_PER_FIELD_READ)?;
         let text = std::mem::take(&mut self.field);
         self.field_chars = 0;
         let v = if self.numeric {
@@ -477,7 +492,7 @@ fn read_rows<C: Callbacks + ?Sized>(cx: &mut C, src: &Value, d: &Dialect) -> R<V
                 line.type_name()
             )));
         };
-        cx.meter().fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
+        cx.meter().fuel(line_fuel(s.byte_len()))?;
         for c in s.as_str().chars() {
             p.step(cx, Some(c))?;
         }

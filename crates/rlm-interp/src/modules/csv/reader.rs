@@ -10,7 +10,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::{Dialect, FUEL_PER_LINE_READ, Parser, State, csv_err};
+use super::{Dialect, Parser, State, csv_err};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err};
 use crate::types::stringio::StringIo;
@@ -113,7 +113,7 @@ impl ReaderSteps {
                 )));
             };
             self.line_num.set(self.line_num.get() + 1);
-            cx.meter().fuel((s.byte_len() / 8) as u64 + FUEL_PER_LINE_READ)?;
+            cx.meter().fuel(super::line_fuel(s.byte_len()))?;
             for c in s.as_str().chars() {
                 p.step(cx, Some(c))?;
             }
