@@ -2,10 +2,11 @@
 //! CPython's `unicodeobject.c` writes them (`do_lower`, `do_title`,
 //! `do_capitalize`, `do_swapcase`, `handle_capital_sigma`, `unicode_isupper`
 //! ...), over the character mappings of `crate::unicode` (Unicode 14.0).
-//! The callers take ASCII text apart, a byte at a time.
+//! ASCII text is changed and tested a byte at a time.
 
 use crate::fault::R;
 use crate::meter::Meter;
+use crate::types::str::py_isspace;
 use crate::unicode::{
     is_case_ignorable, is_cased, is_lower, is_titlecase, is_upper, push_casefold, push_lower,
     push_title, push_upper,
@@ -185,4 +186,96 @@ pub(crate) fn is_title_text(text: &str) -> bool {
         }
     }
     cased
+}
+
+/// `str.title`, `str.capitalize` or `str.swapcase` (`name`) of `text`, an
+/// ASCII one (`ascii`) a byte at a time.
+pub(crate) fn change_case(meter: &mut Meter, text: &str, ascii: bool, name: &str) -> R<String> {
+    if ascii {
+        return Ok(match name {
+            "capitalize" => ascii_capitalize(text),
+            "swapcase" => ascii_swapcase(text),
+            _ => ascii_title(text),
+        });
+    }
+    // Non-ASCII is mapped a character at a time, paid by `case` per
+    // non-ASCII byte as it reads (see `casefold`).
+    match name {
+        "capitalize" => capitalize(meter, text),
+        "swapcase" => swapcase(meter, text),
+        _ => title(meter, text),
+    }
+}
+
+/// `str.capitalize` of ASCII text: its first letter upper, the rest lower,
+/// a byte at a time (per character case mapping made it 17x the dispatch
+/// loop's time a fuel unit, issue #59's calibration re-run).
+fn ascii_capitalize(text: &str) -> String {
+    let mut out = text.to_ascii_lowercase();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    out
+}
+
+/// `str.title` of ASCII text: a letter after a letter lower, any other upper.
+fn ascii_title(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut prev_cased = false;
+    for b in &mut bytes {
+        if prev_cased {
+            b.make_ascii_lowercase()
+        } else {
+            b.make_ascii_uppercase()
+        }
+        prev_cased = b.is_ascii_alphabetic();
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// `str.swapcase` of ASCII text, byte by byte.
+fn ascii_swapcase(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for b in &mut bytes {
+        if b.is_ascii_alphabetic() {
+            *b ^= 0x20;
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A predicate of ASCII text, a byte at a time (the Unicode tests a
+/// character at a time ran `istitle`, `isupper` 8x the loop's time a unit:
+/// issue #77); `None` for the rest.
+pub(crate) fn ascii_predicate(b: &[u8], name: &str) -> Option<bool> {
+    let all = |f: fn(&u8) -> bool| !b.is_empty() && b.iter().all(f);
+    Some(match name {
+        "isdigit" | "isnumeric" | "isdecimal" => all(u8::is_ascii_digit),
+        "isalpha" => all(u8::is_ascii_alphabetic),
+        "isalnum" => all(u8::is_ascii_alphanumeric),
+        "isspace" => all(|&c| py_isspace(char::from(c))),
+        "isprintable" => b.iter().all(|c| (0x20..0x7f).contains(c)),
+        "isupper" => !b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_uppercase),
+        "islower" => !b.iter().any(u8::is_ascii_uppercase) && b.iter().any(u8::is_ascii_lowercase),
+        "istitle" => {
+            let (mut cased, mut prev_cased) = (false, false);
+            for c in b {
+                if c.is_ascii_uppercase() {
+                    if prev_cased {
+                        return Some(false);
+                    }
+                    (prev_cased, cased) = (true, true);
+                } else if c.is_ascii_lowercase() {
+                    if !prev_cased {
+                        return Some(false);
+                    }
+                    (prev_cased, cased) = (true, true);
+                } else {
+                    prev_cased = false;
+                }
+            }
+            cased
+        }
+        _ => return None,
+    })
 }

@@ -12,6 +12,7 @@ use crate::meter::Meter;
 use crate::types::no_attr;
 use crate::types::str::py_isspace;
 use crate::types::str::search::{self, Reader};
+use crate::types::str::tabs::{EXPAND, expanded_len, for_each_tab_run};
 use crate::types::str::{case, split};
 use crate::value::*;
 
@@ -602,7 +603,7 @@ fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
         meter.charge_work(crate::cost::UNICODE_LOOKUP, wide, text.len())?;
     }
     if s.is_ascii()
-        && let Some(r) = ascii_predicate(text.as_bytes(), name)
+        && let Some(r) = case::ascii_predicate(text.as_bytes(), name)
     {
         return Ok(Value::Bool(r));
     }
@@ -630,7 +631,7 @@ fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
         "istitle" => Ok(Value::Bool(case::is_title_text(text))),
         "isidentifier" => Ok(Value::Bool(crate::unicode::is_identifier(text))),
         "title" | "capitalize" | "swapcase" => {
-            let v = Value::str(change_case(meter, s, name)?);
+            let v = Value::str(case::change_case(meter, s.as_str(), s.is_ascii(), name)?);
             meter.guard_result(&v)?;
             Ok(v)
         }
@@ -933,62 +934,6 @@ pub(crate) fn str_maketrans(meter: &mut Meter, args: &[Value]) -> R<Value> {
     Ok(Value::dict(d))
 }
 
-/// `str.title`, `str.capitalize` or `str.swapcase` of `s`.
-fn change_case(meter: &mut Meter, s: &Str, name: &str) -> R<String> {
-    let text = s.as_str();
-    if s.is_ascii() {
-        return Ok(match name {
-            "capitalize" => ascii_capitalize(text),
-            "swapcase" => ascii_swapcase(text),
-            _ => ascii_title(text),
-        });
-    }
-    // Non-ASCII is mapped a character at a time, paid by `case` per
-    // non-ASCII byte as it reads (see `casefold`).
-    match name {
-        "capitalize" => case::capitalize(meter, text),
-        "swapcase" => case::swapcase(meter, text),
-        _ => case::title(meter, text),
-    }
-}
-
-/// `str.capitalize` of ASCII text: its first letter upper, the rest lower,
-/// a byte at a time (per character case mapping made it 17x the dispatch
-/// loop's time a fuel unit, issue #59's calibration re-run).
-pub(crate) fn ascii_capitalize(text: &str) -> String {
-    let mut out = text.to_ascii_lowercase();
-    if let Some(first) = out.get_mut(..1) {
-        first.make_ascii_uppercase();
-    }
-    out
-}
-
-/// `str.title` of ASCII text: a letter after a letter lower, any other upper.
-fn ascii_title(text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    let mut prev_cased = false;
-    for b in &mut bytes {
-        if prev_cased {
-            b.make_ascii_lowercase()
-        } else {
-            b.make_ascii_uppercase()
-        }
-        prev_cased = b.is_ascii_alphabetic();
-    }
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
-/// `str.swapcase` of ASCII text, byte by byte.
-fn ascii_swapcase(text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for b in &mut bytes {
-        if b.is_ascii_alphabetic() {
-            *b ^= 0x20;
-        }
-    }
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
 /// What `str.translate`'s table does with one character.
 #[derive(Clone)]
 enum Mapped {
@@ -996,55 +941,6 @@ enum Mapped {
     Drop,
     Text(Str),
     Char(char),
-}
-
-/// What `expandtabs` writes: its bytes copied, and each run between tabs
-/// and line breaks (a search restarted, a copy and the spaces written:
-/// dense tabs ran 11x the loop's time a unit charged per byte alone,
-/// issue #77).
-const EXPAND: crate::cost::Rate = crate::cost::Rate { per_item: 6, per_64_bytes: 4 };
-
-/// The characters, bytes and runs of `text.expandtabs(ts)` (saturating:
-/// past the string cap it is refused before anything is made).
-/// The count stops once past `cap` characters (the result is refused).
-fn expanded_len(text: &str, ts: usize, cap: usize) -> (usize, usize, usize) {
-    let (mut chars, mut bytes, mut runs) = (0usize, 0usize, 0usize);
-    for_each_tab_run(text, ts, |run, spaces| {
-        let n = if run.is_ascii() { run.len() } else { run.chars().count() };
-        chars = chars.saturating_add(n).saturating_add(spaces);
-        bytes = bytes.saturating_add(run.len()).saturating_add(spaces);
-        runs += 1;
-        chars <= cap
-    });
-    (chars, bytes, runs)
-}
-
-/// `text.expandtabs(ts)` as runs copied whole (a line break ends its run)
-/// and the spaces each tab that follows one becomes: found by a byte
-/// search for the three bytes, not a character at a time (7x the loop's
-/// time a unit, issue #77).
-/// `each` returns whether to go on.
-fn for_each_tab_run(text: &str, ts: usize, mut each: impl FnMut(&str, usize) -> bool) {
-    let mut col = 0usize;
-    let mut rest = text;
-    while let Some(i) = memchr::memchr3(b'\t', b'\n', b'\r', rest.as_bytes()) {
-        let (run, tail) = rest.split_at(i);
-        if rest.as_bytes()[i] == b'\t' {
-            col = col.saturating_add(if run.is_ascii() { run.len() } else { run.chars().count() });
-            let n = if ts == 0 { 0 } else { ts - col % ts };
-            if !each(run, n) {
-                return;
-            }
-            col = col.saturating_add(n);
-        } else {
-            if !each(&rest[..=i], 0) {
-                return;
-            }
-            col = 0;
-        }
-        rest = &tail[1..];
-    }
-    each(rest, 0);
 }
 
 /// A strip's rate past ASCII, a character decoded and looked up at a
@@ -1095,40 +991,4 @@ impl StripSet {
             },
         }
     }
-}
-
-/// A predicate of ASCII text, a byte at a time (the Unicode tests a
-/// character at a time ran `istitle`, `isupper` 8x the loop's time a unit:
-/// issue #77); `None` for the rest.
-fn ascii_predicate(b: &[u8], name: &str) -> Option<bool> {
-    let all = |f: fn(&u8) -> bool| !b.is_empty() && b.iter().all(f);
-    Some(match name {
-        "isdigit" | "isnumeric" | "isdecimal" => all(u8::is_ascii_digit),
-        "isalpha" => all(u8::is_ascii_alphabetic),
-        "isalnum" => all(u8::is_ascii_alphanumeric),
-        "isspace" => all(|&c| py_isspace(char::from(c))),
-        "isprintable" => b.iter().all(|c| (0x20..0x7f).contains(c)),
-        "isupper" => !b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_uppercase),
-        "islower" => !b.iter().any(u8::is_ascii_uppercase) && b.iter().any(u8::is_ascii_lowercase),
-        "istitle" => {
-            let (mut cased, mut prev_cased) = (false, false);
-            for c in b {
-                if c.is_ascii_uppercase() {
-                    if prev_cased {
-                        return Some(false);
-                    }
-                    (prev_cased, cased) = (true, true);
-                } else if c.is_ascii_lowercase() {
-                    if !prev_cased {
-                        return Some(false);
-                    }
-                    (prev_cased, cased) = (true, true);
-                } else {
-                    prev_cased = false;
-                }
-            }
-            cased
-        }
-        _ => return None,
-    })
 }

@@ -13,6 +13,7 @@ pub(crate) mod repr;
 pub(crate) mod search;
 pub(crate) mod split;
 pub(crate) mod storage;
+mod tabs;
 
 use compact_str::CompactString;
 
