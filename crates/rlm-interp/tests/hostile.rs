@@ -237,8 +237,11 @@ fn regex_bombs_stay_bounded() {
     );
     check(
         "lookahead bomb",
+        // Its body is tried at each of 3,000 places and may read to the
+        // end from each: charged for that read (issue #77), it ends on
+        // this test's small fuel (CPython backtracks without end).
         "import re\nprint(re.search(r'(?=(a|aa)+c)', 'a' * 3000))",
-        Expect::Done,
+        Expect::Limit(LimitKind::Fuel),
     );
     check("huge pattern", "import re\nre.compile('a' * 10**7)", Expect::AnyLimit);
 }

@@ -116,4 +116,38 @@ pub const CASES: &[Case] = &[
         want: &["ok", "memory", "fuel"],
         debug_fuel: None,
     },
+    Case {
+        name: "lookahead_reads_to_the_end_once",
+        src: "import re\n\
+              r = re.search(r'(?=(a+))b', 'a' * 200000)\n\
+              assert r is None\n",
+        want: &["fuel"],
+        debug_fuel: Some(10_000_000),
+    },
+    Case {
+        name: "lookahead_reads_to_the_end_at_each_place",
+        src: "import re\n\
+              r = list(re.finditer(r'(?=(a+))', 'a' * 1398099))\n\
+              assert len(r) == 1398099\n",
+        want: &["fuel"],
+        debug_fuel: Some(10_000_000),
+    },
+    Case {
+        name: "lookahead_thousands_separator_honest",
+        src: "import re\n\
+              x = ''.join(str(7 ** i) + ' ' for i in range(22)) * 100\n\
+              r = re.sub(r'\\B(?=(\\d{3})+(?!\\d))', ',', x)\n\
+              assert r.count(',') == 100 * sum((len(str(7 ** i)) - 1) // 3 for i in range(22))\n",
+        want: &["ok"],
+        debug_fuel: None,
+    },
+    Case {
+        name: "groups_over_a_whole_mixed_script_text",
+        src: "import re\n\
+              x = ('ab' + 'Aa\\u00e9') * 800000\n\
+              r = re.sub(r'(\\w+\\s?)*$', ',', x)\n\
+              assert r == ',,'\n",
+        want: &["ok", "fuel"],
+        debug_fuel: None,
+    },
 ];

@@ -70,6 +70,9 @@ pub struct CompiledRegex {
     compile_fuel: u64,
     /// Fuel per 64 bytes a search scans: grows with the program's size.
     fuel_per_64_bytes: u64,
+    /// Fuel per byte of a match whose groups the engine's own capture
+    /// search finds ([`capture_fuel_per_byte`]).
+    capture_fuel_per_byte: u64,
     /// Its expanded states: the linear engine's lazy automaton starts empty
     /// and the first search builds its states, each at a cost that grows
     /// with the pattern's (paid once per session: `crate::paid`).
@@ -92,6 +95,11 @@ pub struct CompiledRegex {
     /// The automaton that measures what an unbounded search reads (built
     /// at its first search; `None` inside when it cannot be built here).
     reach: std::cell::OnceCell<Option<super::reach::Reach>>,
+    /// Its long lookaheads, for the backtracking engine (built at its first
+    /// search; `None` inside when it has none: `look.rs`).
+    look: std::cell::OnceCell<Option<super::look::Look>>,
+    /// The sum of their reads over the text it last searched (`look.rs`).
+    look_memo: RefCell<Option<super::look::LookMemo>>,
 }
 
 /// Fuel for the first search of a compiled pattern, per expanded state
@@ -442,6 +450,7 @@ fn build_pattern(
         // the same, so a program's fuel does not depend on the thread's past.
         compile_fuel: compile_fuel(source, source_size, twin),
         fuel_per_64_bytes: 1 + size.states / 16,
+        capture_fuel_per_byte: capture_fuel_per_byte(size),
         states: size.states,
         shared: false,
         searched: std::cell::Cell::new(false),
@@ -449,6 +458,8 @@ fn build_pattern(
         max_len: size.max_len,
         settles: size.settles,
         reach: std::cell::OnceCell::new(),
+        look: std::cell::OnceCell::new(),
+        look_memo: RefCell::new(None),
     })
 }
 
@@ -464,6 +475,14 @@ impl CompiledRegex {
         self.groups() + 1 + usize::from(self.tail_group.is_some())
     }
 
+    /// Its long lookaheads (`look.rs`), for the backtracking engine.
+    fn look(&self) -> Option<&super::look::Look> {
+        if !matches!(self.engine, Engine::Fancy(_)) {
+            return None;
+        }
+        self.look.get_or_init(|| super::look::Look::build(&self.full)).as_ref()
+    }
+
     /// Fuel per 64 bytes a search reads through (a window, a prefilter's
     /// skip): what `TEXT` charged for the whole text before each call, and
     /// the pattern's own rate (issue #53: now only over what is read).
@@ -472,24 +491,38 @@ impl CompiledRegex {
     }
 
     /// The linear engine's leftmost-first match at or after `start` in `hay`
-    /// (`None` for the backtracking engine).
-    fn fast_captures(&self, hay: &str, start: usize) -> Option<Option<Spans>> {
-        let Engine::Fast(r, locations, twin) = &self.engine else { return None };
+    /// (`None` for the backtracking engine). Where neither the flat walk
+    /// nor the ASCII twin can give the groups, the engine's own capture
+    /// search runs over the match: its span is charged first
+    /// ([`capture_fuel_per_byte`]), the bounds found by the lazy DFA the
+    /// search's read already paid for.
+    fn fast_captures(&self, meter: &mut Meter, hay: &str, start: usize) -> R<Option<Spans>> {
+        let Engine::Fast(r, locations, twin) = &self.engine else { return Ok(None) };
         if let Some(found) = self.flat.as_ref().and_then(|f| f.search(hay, start)) {
-            return Some(found);
+            // The walk's steps are capped in proportion to what it read
+            // (`flat.rs`): its match's, paid as it ends.
+            if let Some(Some((s, e))) = found.as_ref().and_then(|sp| sp.first()) {
+                meter.fuel(((e - s) as u64).saturating_mul(GROUPS_FUEL_PER_BYTE))?;
+            }
+            return Ok(found);
         }
-        if self.flat.is_some() || twin.is_some() {
-            // The bounds by the lazy DFA, the groups by the flat walk, or
-            // by the twin when the match is ASCII (the engine's own search
-            // does the same two steps, its second over its NFA).
-            let Some(m) = r.find_at(hay, start) else { return Some(None) };
+        let mut from = start;
+        if self.span_slots() > 1 {
+            let Some(m) = r.find_at(hay, start) else { return Ok(None) };
             let (s, e) = (m.start(), m.end());
+            let span = (e - s) as u64;
+            // Each way below walks the match again to place its groups.
+            meter.fuel(span.saturating_mul(GROUPS_FUEL_PER_BYTE))?;
             if let Some(spans) = self.flat.as_ref().and_then(|f| f.groups(hay, s, e)) {
-                return Some(Some(spans));
+                return Ok(Some(spans));
             }
             if let Some(spans) = twin.as_ref().and_then(|t| t.groups(hay.as_bytes(), s, e)) {
-                return Some(Some(spans));
+                return Ok(Some(spans));
             }
+            meter.fuel(span.saturating_mul(self.capture_fuel_per_byte))?;
+            // The same match from where it starts (the engine still sees
+            // the text before it, for `\b`).
+            from = s;
         }
         let mut fresh;
         let mut held = locations.try_borrow_mut();
@@ -500,10 +533,28 @@ impl CompiledRegex {
                 &mut fresh
             }
         };
-        let found = r.captures_read_at(locs, hay, start).is_some();
-        Some(found.then(|| (0..locs.len()).map(|i| locs.get(i)).collect()))
+        let found = r.captures_read_at(locs, hay, from).is_some();
+        Ok(found.then(|| (0..locs.len()).map(|i| locs.get(i)).collect()))
     }
 }
+
+/// Fuel per byte of a match whose groups the linear engine's own capture
+/// search finds (its NFA simulation over the match, where neither the flat
+/// walk nor the ASCII twin applies), growing with the pieces of its large
+/// classes (the threads it steps a byte): `re.sub(r'(\w+\s?)*$', ',', X)`
+/// over 4 MiB of mixed-script text ran 55 ns a matched byte, 22x the
+/// loop's time for its fuel with the span uncharged (issue #77's fuzzer);
+/// the split outside quotes, `,(?=(?:[^"]*"[^"]*")*[^"]*$)`, whose group
+/// runs to the end of each line, ~4 ns.
+fn capture_fuel_per_byte(size: super::size::PatternSize) -> u64 {
+    const MAX: u64 = 24;
+    (2 + size.class_pieces / 4).min(MAX)
+}
+
+/// Fuel per byte of a match whose groups are placed after its bounds are
+/// found (by the flat walk, the ASCII twin's backtracker or, with
+/// [`capture_fuel_per_byte`] more, the engine's own capture search).
+const GROUPS_FUEL_PER_BYTE: u64 = 2;
 
 /// A session pays a shared pattern's compile (and each anchored/full
 /// variant's) and its first search once, whatever ran before it on the
@@ -685,10 +736,10 @@ pub(super) fn charge_first_search(meter: &mut Meter, p: &CompiledRegex, bytes: u
 pub(super) fn search_at(
     meter: &mut Meter,
     p: &CompiledRegex,
-    hay: &str,
+    hay: &Str,
     start: usize,
 ) -> R<Option<Spans>> {
-    charge_first_search(meter, p, hay.len().saturating_sub(start))?;
+    charge_first_search(meter, p, hay.byte_len().saturating_sub(start))?;
     search_paid(meter, p, hay, start)
 }
 
@@ -696,15 +747,16 @@ pub(super) fn search_at(
 pub(super) fn search_paid(
     meter: &mut Meter,
     p: &CompiledRegex,
-    hay: &str,
+    hay: &Str,
     start: usize,
 ) -> R<Option<Spans>> {
-    if p.bare_dollar && hay.ends_with('\n') {
+    let text = hay.as_str();
+    if p.bare_dollar && text.ends_with('\n') {
         let v = newline_variant(meter, p)?;
-        charge_first_search(meter, &v, hay.len().saturating_sub(start))?;
+        charge_first_search(meter, &v, text.len().saturating_sub(start))?;
         return search_paid(meter, &v, hay, start);
     }
-    if p.non_boundary && hay.is_empty() {
+    if p.non_boundary && text.is_empty() {
         let v = empty_text_variant(meter, p)?;
         charge_first_search(meter, &v, 0)?;
         return search_paid(meter, &v, hay, start);
@@ -724,21 +776,22 @@ pub(super) fn search_paid(
 fn search_engine(
     meter: &mut Meter,
     p: &CompiledRegex,
-    hay: &str,
+    hay: &Str,
     start: usize,
 ) -> R<Option<Spans>> {
     meter.fuel(FUEL_PER_SEARCH)?;
     if !matches!(p.engine, Engine::Fast(..)) {
         return fancy_search(meter, p, hay, start);
     }
+    let hay = hay.as_str();
     if let Some(max_len) = p.max_len {
         return window_search(meter, p, hay, start, max_len);
     }
     if p.settles {
         // It reads a character past its match: the rest reserved, what
         // lies past that given back.
-        return reserved_search(meter, hay, start, p.read_rate(), |_, hay, start| {
-            Ok(p.fast_captures(hay, start).flatten())
+        return reserved_search(meter, hay, start, p.read_rate(), |meter, hay, start| {
+            p.fast_captures(meter, hay, start)
         });
     }
     if let Some(reach) = p.reach.get_or_init(|| super::reach::Reach::build(&p.full)) {
@@ -758,16 +811,14 @@ fn search_engine(
         )?;
         if let Some((_, from)) = read {
             // No match starts before the last candidate it skipped to.
-            return Ok(p.fast_captures(hay, from).flatten());
+            return p.fast_captures(meter, hay, from);
         }
     }
     // Not measurable here (the automaton gave up on a Unicode `\b` over
     // non-ASCII text, and so does the engine's: it runs its NFA, ~75 ns
     // a byte): the rest reserved, what lies past the match given back.
     let rate = p.fuel_per_64_bytes.saturating_mul(64 * NFA_FUEL_PER_BYTE);
-    reserved_search(meter, hay, start, rate, |_, hay, start| {
-        Ok(p.fast_captures(hay, start).flatten())
-    })
+    reserved_search(meter, hay, start, rate, |meter, hay, start| p.fast_captures(meter, hay, start))
 }
 
 /// A search whose reading cannot be measured as it goes: the rest of the
@@ -818,7 +869,7 @@ fn window_search(
         let cut = if end >= len { len } else { ceil_char(hay, end + 1) };
         crate::modules::re::reach::charge_read(meter, p.read_rate(), paid, cut)?;
         paid = cut;
-        let found = p.fast_captures(&hay[..cut], from).flatten();
+        let found = p.fast_captures(meter, &hay[..cut], from)?;
         match found {
             Some(sp) if cut == len || sp[0].is_some_and(|(s, _)| s + max_len <= end) => {
                 return Ok(Some(sp));
@@ -836,10 +887,20 @@ fn window_search(
 /// A search by the backtracking engine (lookaround, backreferences):
 /// reserved as [`reserved_search`]; each tier's steps are charged
 /// before the tier is tried (its limit bounds them).
-fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
-    reserved_search(meter, hay, start, p.read_rate(), |meter, hay, start| {
-        fancy_tiers(meter, p, hay, start)
-    })
+fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &Str, start: usize) -> R<Option<Spans>> {
+    let text = hay.as_str();
+    let search = |meter: &mut Meter| {
+        reserved_search(meter, text, start, p.read_rate(), |meter, hay, start| {
+            fancy_tiers(meter, p, hay, start)
+        })
+    };
+    match p.look() {
+        Some(look) => {
+            let end = |sp: &Spans| sp.first().copied().flatten().map_or(start, |(_, e)| e);
+            super::look::charged_search(meter, look, &p.look_memo, hay, start, search, end)
+        }
+        None => search(meter),
+    }
 }
 
 /// The backtracking engine's match from `start`, each tier's steps charged
@@ -885,7 +946,7 @@ impl Cursor {
 pub(super) fn search_from(
     meter: &mut Meter,
     p: &CompiledRegex,
-    hay: &str,
+    hay: &Str,
     at: Cursor,
 ) -> R<Option<Spans>> {
     if !at.after_empty {
@@ -894,15 +955,19 @@ pub(super) fn search_from(
     let e = at.pos;
     // A match that takes a character at `e`, the first in the pattern's
     // order (a pattern that cannot prefer an empty match has none there).
-    if p.prefers_empty && e < hay.len() {
+    let text = hay.as_str();
+    if p.prefers_empty && e < text.len() {
         let v = variant(meter, p, Wrap::Advance)?;
         meter.fuel(FUEL_PER_SEARCH)?;
-        if let Some(sp) = fancy_tiers(meter, &v, hay, e)? {
+        if let Some(look) = v.look() {
+            look.charge_place(meter, text, e)?;
+        }
+        if let Some(sp) = fancy_tiers(meter, &v, text, e)? {
             return Ok(Some(sp));
         }
     }
     // Else any match from the next character on.
-    match hay.get(e..).and_then(|t| t.chars().next()) {
+    match text.get(e..).and_then(|t| t.chars().next()) {
         Some(c) => search_paid(meter, p, hay, e + c.len_utf8()),
         None => Ok(None),
     }
@@ -912,7 +977,7 @@ pub(super) fn search_from(
 pub(super) fn all_matches(
     meter: &mut Meter,
     p: &CompiledRegex,
-    hay: &str,
+    hay: &Str,
     limit: usize,
 ) -> R<ChargedVec<Spans>> {
     all_matches_from(meter, p, hay, 0, limit)
@@ -921,7 +986,7 @@ pub(super) fn all_matches(
 pub(super) fn all_matches_from(
     meter: &mut Meter,
     p: &CompiledRegex,
-    hay: &str,
+    hay: &Str,
     start: usize,
     limit: usize,
 ) -> R<ChargedVec<Spans>> {
@@ -930,8 +995,8 @@ pub(super) fn all_matches_from(
     let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.span_slots());
     let mut out = ChargedVec::with_slot_extra(spans_bytes);
     let mut at = Cursor::at(start);
-    charge_first_search(meter, p, hay.len().saturating_sub(start))?;
-    while at.pos <= hay.len() && out.len() < limit {
+    charge_first_search(meter, p, hay.byte_len().saturating_sub(start))?;
+    while at.pos <= hay.byte_len() && out.len() < limit {
         let Some(sp) = search_from(meter, p, hay, at)? else { break };
         at = next_cursor(at, &sp);
         out.push(meter, sp)?;

@@ -106,7 +106,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
             );
             if start > 0 && name != "search" {
                 // Anchored at `pos`: search from there and keep a match that starts there.
-                let sp = search_at(cx.meter(), &pattern, hay.as_str(), start)?;
+                let sp = search_at(cx.meter(), &pattern, &hay, start)?;
                 return Ok(match sp {
                     Some(sp)
                         if sp[0].is_some_and(|(a, b)| {
@@ -123,7 +123,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
                 "match" => variant(cx.meter(), &pattern, Wrap::Match)?,
                 _ => variant(cx.meter(), &pattern, Wrap::Full)?,
             };
-            match search_at(cx.meter(), &p, hay.as_str(), start)? {
+            match search_at(cx.meter(), &p, &hay, start)? {
                 Some(sp) => Ok(make_match(&hay, sp, &pattern)),
                 None => Ok(Value::None),
             }
@@ -134,7 +134,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
                 arg(&args, kwargs, 1, "pos"),
                 arg(&args, kwargs, 2, "endpos"),
             );
-            let ms = all_matches_from(cx.meter(), &pattern, hay.as_str(), start, usize::MAX)?;
+            let ms = all_matches_from(cx.meter(), &pattern, &hay, start, usize::MAX)?;
             let g = pattern.groups();
             let sub = |sp: &Option<(usize, usize)>| match sp {
                 Some((a, b)) => Value::Str(hay.byte_substr(
@@ -188,7 +188,7 @@ fn re_pattern_call<C: Callbacks + ?Sized>(
             let maxsplit =
                 args.get(1).or_else(|| kw(kwargs, "maxsplit")).and_then(as_int).unwrap_or(0);
             let limit = match_limit(maxsplit);
-            let ms = all_matches(cx.meter(), &pattern, hay.as_str(), limit)?;
+            let ms = all_matches(cx.meter(), &pattern, &hay, limit)?;
             let parts = hay.parts();
             let mut out = ChargedVec::new();
             let mut last = 0;
@@ -231,7 +231,7 @@ fn re_sub<C: Callbacks + ?Sized>(
     let hay = hay_arg(args, kwargs, 1, "string")?;
     let count = args.get(2).or_else(|| kw(kwargs, "count")).and_then(as_int).unwrap_or(0);
     let limit = match_limit(count);
-    let ms = all_matches(cx.meter(), pattern, hay.as_str(), limit)?;
+    let ms = all_matches(cx.meter(), pattern, &hay, limit)?;
     let text = hay.as_str();
     let template = match &repl {
         Value::Str(r) => Some(parse_template(r, pattern)?),
@@ -294,7 +294,7 @@ pub(crate) fn finditer_step(
     if !searched {
         super::engine::charge_first_search(meter, p, hay.byte_len().saturating_sub(at.pos))?;
     }
-    let Some(sp) = search_from(meter, p, hay.as_str(), at)? else { return Ok(None) };
+    let Some(sp) = search_from(meter, p, hay, at)? else { return Ok(None) };
     let next = next_cursor(at, &sp);
     // The match object: charged before it is made.
     meter.alloc(match_bytes(p.groups()))?;
@@ -314,7 +314,7 @@ pub(crate) fn scanner_call<C: Callbacks + ?Sized>(cx: &mut C, s: &Scanner, name:
         "match" if at.pos <= s.hay.byte_len() => {
             let rest = s.hay.byte_len().saturating_sub(at.pos);
             super::engine::charge_first_search(cx.meter(), p, rest)?;
-            let sp = search_from(cx.meter(), p, s.hay.as_str(), at)?;
+            let sp = search_from(cx.meter(), p, &s.hay, at)?;
             match sp {
                 Some(sp) if sp[0].is_some_and(|(a, _)| a == at.pos) => {
                     let next = next_cursor(at, &sp);

@@ -13,6 +13,7 @@ mod error;
 mod flags;
 mod flat;
 mod functions;
+mod look;
 pub(crate) mod match_obj;
 pub(crate) mod pattern;
 mod reach;

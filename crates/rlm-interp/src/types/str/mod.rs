@@ -26,7 +26,7 @@ use crate::types::slice::{norm_index, slice_indices};
 pub(crate) use crate::unicode::py_isspace;
 use crate::value::*;
 pub(crate) use chars::count_chars;
-pub(crate) use storage::ascii_char;
+pub(crate) use storage::{WeakStr, ascii_char};
 
 impl storage::Parts<'_> {
     /// Bytes `a..b` (on char boundaries) as [`Str::byte_substr`] makes them,

@@ -184,7 +184,23 @@ struct PendingStr {
 #[derive(Clone)]
 pub struct Str(Rc<StrInner>);
 
+/// A string held without keeping its text alive: only to tell, later,
+/// whether a string is the same one (a cache keyed by a text).
+pub(crate) struct WeakStr(std::rc::Weak<StrInner>);
+
+impl WeakStr {
+    /// Whether `s` is the string this was made from (its text still alive).
+    pub(crate) fn is(&self, s: &Str) -> bool {
+        std::rc::Weak::ptr_eq(&self.0, &Rc::downgrade(&s.0)) && self.0.strong_count() > 0
+    }
+}
+
 impl Str {
+    /// A handle that tells this string apart without keeping it alive.
+    pub(crate) fn downgrade(&self) -> WeakStr {
+        WeakStr(Rc::downgrade(&self.0))
+    }
+
     /// The bytes the memory count charges for this string (its box and
     /// heap text; `sys.getsizeof`).
     pub(crate) fn charged_bytes(&self) -> usize {
