@@ -790,7 +790,8 @@ fn search_engine(
     if p.settles {
         // It reads a character past its match: the rest reserved, what
         // lies past that given back.
-        return reserved_search(meter, hay, start, p.read_rate(), |meter, hay, start| {
+        let rates = (p.read_rate(), SPAN_FUEL_PER_BYTE);
+        return reserved_search(meter, hay, start, rates, |meter, hay, start| {
             p.fast_captures(meter, hay, start)
         });
     }
@@ -818,31 +819,49 @@ fn search_engine(
     // non-ASCII text, and so does the engine's: it runs its NFA, ~75 ns
     // a byte): the rest reserved, what lies past the match given back.
     let rate = p.fuel_per_64_bytes.saturating_mul(64 * NFA_FUEL_PER_BYTE);
-    reserved_search(meter, hay, start, rate, |meter, hay, start| p.fast_captures(meter, hay, start))
+    reserved_search(meter, hay, start, (rate, 0), |meter, hay, start| {
+        p.fast_captures(meter, hay, start)
+    })
 }
 
 /// A search whose reading cannot be measured as it goes: the rest of the
 /// text is charged before at `rate` per 64 bytes (the engine may read all
-/// of it) and what lies past the match given back (the known gap: an engine that reads far
-/// past a short match, `a[^z]*z|a`, pays for the match only).
+/// of it), and `span_per_byte` more a byte for the match, which the
+/// engine steps a byte at a time; what lies past the match is given back
+/// (the known gap: an engine that reads far past a short match,
+/// `a[^z]*z|a`, pays for the match only).
 fn reserved_search(
     meter: &mut Meter,
     hay: &str,
     start: usize,
-    rate: u64,
+    (rate, span_per_byte): (u64, u64),
     search: impl FnOnce(&mut Meter, &str, usize) -> R<Option<Spans>>,
 ) -> R<Option<Spans>> {
     let rest = hay.len().saturating_sub(start);
-    crate::modules::re::reach::charge_read(meter, rate, 0, rest)?;
+    let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
+    let reserved = fuel(rest).saturating_add((rest as u64).saturating_mul(span_per_byte));
+    meter.fuel(reserved)?;
     let found = search(meter, hay, start)?;
-    if let Some(Some((_, e))) = found.as_ref().and_then(|sp| sp.first()) {
+    if let Some(Some((s, e))) = found.as_ref().and_then(|sp| sp.first()) {
         // The match and a character past it.
         let read = e.saturating_add(4).saturating_sub(start).min(rest);
-        let fuel = |n: usize| (n as u64).saturating_mul(rate) / 64;
-        meter.refund(fuel(rest).saturating_sub(fuel(read)));
+        let kept = fuel(read).saturating_add(((e - s) as u64).saturating_mul(span_per_byte));
+        meter.refund(reserved.saturating_sub(kept));
     }
     Ok(found)
 }
+
+/// Fuel per byte of a match the linear engine steps through with its
+/// automaton (a search that reads a character past its match): a single
+/// 4 MB match of `[a-zé中]+` through `re.subn` ran 6.6 ns a byte, 22x the
+/// loop's time for its fuel with only the read charged (issue #77's fuzzer).
+const SPAN_FUEL_PER_BYTE: u64 = 3;
+
+/// Fuel per byte of the rest of the text a backtracking try reads again
+/// when the one before it ran past its tier's limit: each tier's try
+/// starts over (`(?s).*(?=.)` through `fullmatch` read its 1.2 MB text once
+/// per tier, 16x the loop's time for its fuel).
+const RETRY_FUEL_PER_BYTE: u64 = 1;
 
 /// A search of a pattern whose matches are at most `max_len` bytes
 /// long, through growing windows of the text, each charged before it is
@@ -890,7 +909,12 @@ fn window_search(
 fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &Str, start: usize) -> R<Option<Spans>> {
     let text = hay.as_str();
     let search = |meter: &mut Meter| {
-        reserved_search(meter, text, start, p.read_rate(), |meter, hay, start| {
+        // Its machine steps each character it takes: a failed search
+        // through the whole rest (`fullmatch(r'(?s).*(?=.)', X)` over
+        // 1.2 MB, 16x the loop's time for its fuel with only the read
+        // charged) keeps the whole reserve.
+        let rates = (p.read_rate(), SPAN_FUEL_PER_BYTE);
+        reserved_search(meter, text, start, rates, |meter, hay, start| {
             fancy_tiers(meter, p, hay, start)
         })
     };
@@ -907,8 +931,11 @@ fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &Str, start: usize) -
 /// before the tier is tried.
 fn fancy_tiers(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
     let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
+    let rest = hay.len().saturating_sub(start) as u64;
     for (i, (limit, r)) in tiers.iter().enumerate() {
-        meter.fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP))?;
+        let retry = if i > 0 { rest.saturating_mul(RETRY_FUEL_PER_BYTE) } else { 0 };
+        meter
+            .fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP).saturating_add(retry))?;
         match r.captures_from_pos(hay, start) {
             Ok(c) => {
                 return Ok(c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()));
