@@ -78,9 +78,8 @@ fuzz_target!(|data: &[u8]| {
             probe.program(&shape)
         );
     }
-    if let Some(m) = t.mem_ratio()
-        && m > threshold("COST_FUZZ_MEM_THRESHOLD", 4.0)
-    {
+    let m = t.mem_ratio();
+    if m > threshold("COST_FUZZ_MEM_THRESHOLD", 4.0) {
         panic!(
             "{}: peak heap {m:.1}x the bytes charged ({} B peak, {} B charged, {})\n{:?}\n{}",
             probe.entry,

@@ -121,10 +121,26 @@ fn best_of(probe: &Probe, shape: &Shape, t: &Trial, ratio: f64, loop_ns: f64) ->
 
 /// Runs one shape and keeps it where it beats the entry's best (a time
 /// improvement re-measured twice more, its best time kept). A corpus shape
-/// re-measured at the start replaces its old figures (`fresh`).
+/// re-measured at the start (`fresh`) replaces the figures of each record
+/// it is the shape of, whatever limit the call now ends on, and a record
+/// whose shape no longer runs at all is dropped: the report shows no figure
+/// of older code.
 fn try_shape(st: &mut State, shape: Shape, lim: &TrialLimits, loop_ns: f64, fresh: bool) {
     st.rec.trials += 1;
-    let Some(mut t) = run_trial(st.probe, &shape, lim, peak) else { return };
+    let is_old = |b: &Option<Best>| fresh && b.as_ref().is_some_and(|b| b.shape == shape);
+    let (old_time, old_mem) = (is_old(&st.rec.time), is_old(&st.rec.mem));
+    let Some(mut t) = run_trial(st.probe, &shape, lim, peak) else {
+        if old_time || old_mem {
+            eprintln!("{}: its corpus input no longer runs: its record dropped", st.probe.entry);
+        }
+        if old_time {
+            st.rec.time = None;
+        }
+        if old_mem {
+            st.rec.mem = None;
+        }
+        return;
+    };
     let beats = |b: &Option<Best>, r: f64| b.as_ref().is_none_or(|b| r > b.ratio);
     let ratio = t.ns_per_unit() / loop_ns;
     if fresh || beats(&st.rec.time, ratio) {
@@ -137,16 +153,25 @@ fn try_shape(st: &mut State, shape: Shape, lim: &TrialLimits, loop_ns: f64, fres
             }
         }
         let ratio = t.ns_per_unit() / loop_ns;
-        if beats(&st.rec.time, ratio)
-            || (fresh && st.rec.time.as_ref().is_some_and(|b| b.shape == shape))
-        {
+        if old_time || beats(&st.rec.time, ratio) {
             st.rec.time = Some(best_of(st.probe, &shape, &t, ratio, loop_ns));
         }
     }
-    if let Some(m) = t.mem_ratio()
-        && (beats(&st.rec.mem, m)
-            || (fresh && st.rec.mem.as_ref().is_some_and(|b| b.shape == shape)))
-    {
+    let m = t.mem_ratio();
+    if old_mem && let Some(b) = &st.rec.mem {
+        eprintln!(
+            "{}: memory record re-measured: {:.2}x ({:.1} MiB peak, {:.1} MiB charged, {}) -> {m:.2}x ({:.1} MiB, {:.1} MiB, {})",
+            st.probe.entry,
+            b.ratio,
+            b.peak_bytes as f64 / 1048576.0,
+            b.charged_bytes as f64 / 1048576.0,
+            b.end,
+            t.peak_bytes as f64 / 1048576.0,
+            t.charged_bytes as f64 / 1048576.0,
+            t.end.name()
+        );
+    }
+    if old_mem || beats(&st.rec.mem, m) {
         st.rec.mem = Some(best_of(st.probe, &shape, &t, m, loop_ns));
     }
 }
@@ -212,10 +237,14 @@ fn search(a: &Args) {
             }
             let before = st.rec.trials;
             if round == 1 && !st.queue.is_empty() {
-                let fresh: Vec<Shape> = std::mem::take(&mut st.queue);
-                let n_old = [&st.rec.time, &st.rec.mem].iter().filter(|b| b.is_some()).count();
-                for (i, shape) in fresh.into_iter().enumerate() {
-                    try_shape(st, shape, &lim, loop_ns, i < n_old);
+                let queue: Vec<Shape> = std::mem::take(&mut st.queue);
+                let old: Vec<Shape> = [&st.rec.time, &st.rec.mem]
+                    .iter()
+                    .filter_map(|b| b.as_ref().map(|b| b.shape.clone()))
+                    .collect();
+                for shape in queue {
+                    let fresh = old.contains(&shape);
+                    try_shape(st, shape, &lim, loop_ns, fresh);
                 }
             }
             for _ in 0..a.per_round {

@@ -219,6 +219,18 @@ pub(crate) struct ScratchCharge {
     bytes: usize,
 }
 
+impl ScratchCharge {
+    /// `more` bytes of the same scratch (its buffer's growth), checked
+    /// against the budget before they are allocated and counted as live
+    /// with the rest until the guard is dropped.
+    pub(crate) fn grow(&mut self, meter: &mut Meter, more: usize) -> R<()> {
+        meter.alloc(more)?;
+        self.account.charge(more);
+        self.bytes = self.bytes.saturating_add(more);
+        Ok(())
+    }
+}
+
 impl Drop for ScratchCharge {
     fn drop(&mut self) {
         self.account.credit(self.bytes);

@@ -76,12 +76,30 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
+/// Heap the regex crate holds, per byte of a format, while it parses and
+/// compiles the format's regex and matches with it (its syntax tree, the
+/// case-folded classes, its programs and engines, the match's caches), at
+/// most: `strptime(X, X)` of 24 976 characters of `'a '` peaked at 47.7 MiB
+/// of heap (2 003 bytes a byte; issue #77's fuzzer, which first found
+/// 83.1 MiB for 161 370 characters of `'ab cd\n'` with 0.4 MiB charged), and
+/// peak RSS over 24 000 bytes of `'a '`, `'. '` or `'1 '` was 50-58 MiB.
+const COMPILE_HEAP_PER_FORMAT_BYTE: usize = 2304;
+
+/// A format's compiled regex, with the charge of the heap its compile and
+/// match hold (none for a kept format: compiled before, nothing to hold).
+struct Compiled {
+    re: Rc<regex::Regex>,
+    _held: Option<crate::charged::ScratchCharge>,
+}
+
 /// The compiled regex of a format: the thread's, or made and compiled now
-/// (`None`: it does not compile). The compile is charged before it is done,
-/// at its pattern's length, once per session and kept format; a format too
-/// long to keep, at every call. A kept format was valid, so a hit skips
-/// building its pattern (a tenth of a call's time).
-fn compiled(meter: &mut Meter, fmt: &str) -> R<Option<Rc<regex::Regex>>> {
+/// (`None`: it does not compile, or it cannot match `s`). The compile is
+/// charged before it is done, at its pattern's length, once per session and
+/// kept format; a format too long to keep, at every call, and its heap is
+/// held as live (to the budget and the meter's high-water mark) until the
+/// match is done. A kept format was valid, so a hit skips building its
+/// pattern (a tenth of a call's time).
+fn compiled(meter: &mut Meter, fmt: &str, s: &str) -> R<Option<Compiled>> {
     let compile_fuel = |meter: &mut Meter, pattern_len: usize| {
         meter.fuel(FUEL_PER_FORMAT_COMPILE)?;
         meter.charge_work(FORMAT_REGEX, 1, pattern_len)
@@ -91,11 +109,29 @@ fn compiled(meter: &mut Meter, fmt: &str) -> R<Option<Rc<regex::Regex>>> {
             if !meter.paid.format_compiled(fmt, FORGET_FORMATS_PAST) {
                 compile_fuel(meter, pattern_len)?;
             }
-            return Ok(Some(re));
+            return Ok(Some(Compiled { re, _held: None }));
         }
     }
-    let pattern = pattern_of(fmt)?;
+    // The pattern: at most 4 bytes a format byte (`\s+` for a space, an
+    // escaped character) and a directive's alternatives (each directive
+    // once: under 1 KiB in all); its errors CPython's before the compile
+    // is charged.
+    let pattern_held =
+        crate::charged::charge_scratch(meter, fmt.len().saturating_add(1024).saturating_mul(4))?;
+    let (pattern, min_chars) = pattern_of(fmt)?;
     compile_fuel(meter, pattern.len())?;
+    // A text shorter than the least the format matches cannot match it:
+    // CPython's answer, "does not match format", without the compile's
+    // heap (a memory error for a long format the text could never match).
+    // Counted only for a format too long to keep.
+    if fmt.len() > CACHED_FORMAT_BYTES && s.chars().count() < min_chars {
+        return Ok(None);
+    }
+    let held = crate::charged::charge_scratch(
+        meter,
+        fmt.len().saturating_add(64).saturating_mul(COMPILE_HEAP_PER_FORMAT_BYTE),
+    )?;
+    drop(pattern_held);
     let Ok(re) = regex::Regex::new(&pattern) else { return Ok(None) };
     let re = Rc::new(re);
     if fmt.len() <= CACHED_FORMAT_BYTES {
@@ -108,18 +144,34 @@ fn compiled(meter: &mut Meter, fmt: &str) -> R<Option<Rc<regex::Regex>>> {
             f.insert(fmt.into(), (re.clone(), pattern.len()));
         });
     }
-    Ok(Some(re))
+    Ok(Some(Compiled { re, _held: Some(held) }))
+}
+
+/// The fewest characters a directive's regex matches.
+fn directive_min_chars(c: char) -> usize {
+    match c {
+        'G' | 'Y' => 4,
+        'y' | 'p' => 2,
+        // "May"; "Jan", "Mon".
+        'B' | 'b' | 'a' => 3,
+        // "Monday", "Friday", "Sunday".
+        'A' => 6,
+        _ => 1,
+    }
 }
 
 /// The regex CPython's `_strptime` makes of a format: its directives'
 /// patterns, its spaces as `\s+`, the rest literal; the format's errors
-/// (`ValueError`, `re.error`) as CPython raises them.
-fn pattern_of(fmt: &str) -> R<String> {
+/// (`ValueError`, `re.error`) as CPython raises them; and the fewest
+/// characters it matches (a literal matches one, case-folded or not).
+fn pattern_of(fmt: &str) -> R<(String, usize)> {
     let fmt_repr = || crate::types::str::repr::repr_str(fmt);
     let mut pattern = String::from("(?i)^");
     let mut seen = Vec::new();
+    let mut min_chars = 0usize;
     let mut fc = fmt.chars().peekable();
     while let Some(c) = fc.next() {
+        min_chars += 1;
         if c == '%' {
             let Some(dc) = fc.next() else {
                 return value_err(format!("stray % in format {}", fmt_repr()));
@@ -135,6 +187,7 @@ fn pattern_of(fmt: &str) -> R<String> {
                 return exc(ExcKind::ReError, format!("redefinition of group name '{dc}'"));
             }
             seen.push(dc);
+            min_chars += directive_min_chars(dc) - 1;
             pattern.push_str(&re);
         } else if crate::unicode::py_isspace(c) {
             while fc.peek().is_some_and(|c| crate::unicode::py_isspace(*c)) {
@@ -145,7 +198,7 @@ fn pattern_of(fmt: &str) -> R<String> {
             pattern.push_str(&regex::escape(&c.to_string()));
         }
     }
-    Ok(pattern)
+    Ok((pattern, min_chars))
 }
 
 /// `datetime.strptime` as CPython's `_strptime`: the format becomes a regex
@@ -159,7 +212,8 @@ pub(crate) fn strptime(meter: &mut Meter, s: &str, fmt: &str) -> R<DateTime> {
             crate::types::str::repr::repr_str(fmt)
         ))
     };
-    let Some(re) = compiled(meter, fmt)? else { return bad() };
+    let Some(compiled) = compiled(meter, fmt, s)? else { return bad() };
+    let re = &compiled.re;
     meter.fuel(FUEL_PER_STRPTIME)?;
     let Some(caps) = re.captures(s) else { return bad() };
     let end = caps.get(0).map_or(0, |m| m.end());

@@ -38,7 +38,7 @@ fn wrap_lines<C: Callbacks + ?Sized>(
     // `wrap('a ' * 10 ** 7, 1)` under the 512 MiB budget (issue #77).
     let _munged =
         crate::charged::charge_scratch(cx.meter(), chars.saturating_mul(size_of::<char>()))?;
-    let chars = wrapper::munge(text, w.options);
+    let chars = wrapper::munge(text, w.options, chars);
     w.wrap(cx, chars)
 }
 
@@ -92,12 +92,17 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
     match name {
         "wrap" | "fill" | "shorten" => {
             let collapsed;
+            let _collapsed_held;
             let text = if name == "shorten" {
                 // The words joined by single spaces, written straight into
                 // the collapsed copy (at most the text's size): a string
                 // per word first held 78 MiB uncharged for 2.9 Mi
-                // characters (issue #77).
+                // characters (issue #77). The copy is held as live while
+                // the wrap runs: checked against the budget only, it was
+                // 8 MiB of heap with nothing charged for 4 Mi characters.
                 cx.meter().check_text_exact(text.len())?;
+                _collapsed_held =
+                    crate::charged::charge_scratch(cx.meter(), crate::mem::block(text.len()))?;
                 let mut joined = String::with_capacity(text.len());
                 for_each_whitespace_word(text, -1, |a, b| {
                     if !joined.is_empty() {
@@ -134,6 +139,9 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 let total = lines.text_len();
                 cx.meter().check_str_len(total)?;
                 cx.meter().check_text_exact(total)?;
+                // Held as live while it is written beside the lines (until
+                // the str made of it charges itself).
+                let held = crate::charged::charge_scratch(cx.meter(), crate::mem::block(total))?;
                 let mut out = String::with_capacity(total);
                 while let Some(l) = lines.take_next() {
                     if lines.taken() > 1 {
@@ -141,6 +149,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                     }
                     out.push_str(&l);
                 }
+                drop(held);
                 Ok(Value::str(out))
             }
         }
@@ -166,6 +175,10 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             }
             let m = margin.unwrap_or("");
             cx.meter().check_text_exact(text.len())?;
+            // Held as live while it is written (until the str made of it
+            // charges itself): a result much shorter than its buffer (blank
+            // lines emptied) let 4 MiB go uncharged.
+            let held = crate::charged::charge_scratch(cx.meter(), crate::mem::block(text.len()))?;
             let mut out = String::with_capacity(text.len());
             for (i, l) in text.split('\n').enumerate() {
                 if i > 0 {
@@ -175,6 +188,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                     out.push_str(l.strip_prefix(m).unwrap_or(l));
                 }
             }
+            drop(held);
             Ok(Value::str(out))
         }
         "indent" => {
@@ -188,6 +202,11 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 .cloned()
                 .filter(|p| !matches!(p, Value::None));
             let mut out = String::new();
+            // The result's buffer, held as live at its capacity while it
+            // grows (until the str made of it charges itself): pre-charged
+            // only, a buffer doubled past its text was 12 MiB of heap for
+            // 6 MiB charged (issue #77's fuzzer).
+            let mut held = crate::charged::charge_scratch(cx.meter(), 0)?;
             // Each line read where it lies (a string per line made first
             // held 101 MiB for 2.8 MiB of text: issue #77); a predicate is
             // passed the line as a str.
@@ -204,7 +223,8 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 if need > out.capacity() {
                     cx.meter().check_str_len(need)?;
                     let target = (2 * out.capacity()).min(cx.meter().limits.max_str_len).max(need);
-                    cx.meter().alloc(target - need)?;
+                    let grown = crate::mem::block(target) - crate::mem::block(out.capacity());
+                    held.grow(cx.meter(), grown)?;
                     cx.meter().check_text_growth(out.capacity())?;
                     out.reserve_exact(target - out.len());
                 }
@@ -215,6 +235,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 Ok(())
             })?;
             cx.meter().check_str_len(out.len())?;
+            drop(held);
             Ok(Value::str(out))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'textwrap' has no attribute '{name}'")),

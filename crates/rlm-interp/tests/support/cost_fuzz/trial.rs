@@ -59,7 +59,8 @@ pub struct Trial {
     /// What the memory meter charged for the call: the most its count
     /// reached during the call (`Interpreter::peak_memory_bytes`: a charge
     /// released before the call returned, a sort's keys or a journal kept
-    /// for rollback, counts while it lived), or the budget when the memory
+    /// for rollback, counts while it lived, and the mark outlives the
+    /// rollback of a call any limit stopped), or the budget when the memory
     /// limit stopped it, less the count before.
     pub charged_bytes: u64,
 }
@@ -76,16 +77,13 @@ impl Trial {
         self.ns as f64 / self.fuel.max(FUEL_FLOOR) as f64
     }
 
-    /// Peak heap bytes per byte charged (the charge floored), or `None`
-    /// when the trial's charge is not known (a limit other than memory
-    /// rolled it back).
-    pub fn mem_ratio(&self) -> Option<f64> {
-        match self.end {
-            End::Done | End::Limit(LimitKind::Memory) => {
-                Some(self.peak_bytes as f64 / self.charged_bytes.max(BYTES_FLOOR) as f64)
-            }
-            _ => None,
-        }
+    /// Peak heap bytes per byte charged (the charge floored), however the
+    /// call ended: the meter's high-water mark survives a limit's rollback,
+    /// so the charge is known for every end (read only for `done` and
+    /// `memory` ends before, a record re-measured on newer code that now
+    /// ends on fuel kept its old figures: `re.compile` at 364x).
+    pub fn mem_ratio(&self) -> f64 {
+        self.peak_bytes as f64 / self.charged_bytes.max(BYTES_FLOOR) as f64
     }
 }
 
@@ -131,8 +129,10 @@ pub fn run_trial(probe: &Probe, shape: &Shape, lim: &TrialLimits, peak: PeakFn) 
                 stop.fuel_used,
                 stop.memory_limit.max(stop.memory_bytes).max(s.peak_memory_bytes()),
             ),
-            (ErrorKind::Limit(k), Some(stop)) => (End::Limit(k), stop.fuel_used, stop.memory_bytes),
-            (ErrorKind::Limit(k), None) => (End::Limit(k), s.fuel_used(), before),
+            (ErrorKind::Limit(k), Some(stop)) => {
+                (End::Limit(k), stop.fuel_used, stop.memory_bytes.max(s.peak_memory_bytes()))
+            }
+            (ErrorKind::Limit(k), None) => (End::Limit(k), s.fuel_used(), s.peak_memory_bytes()),
             // The call is wrapped in `try`: only a syntax error lands here.
             _ => return None,
         },
