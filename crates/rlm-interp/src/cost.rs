@@ -440,13 +440,21 @@ pub(crate) const FUEL_PER_FORMAT_COMPILE: u64 = 24_000;
 pub(crate) const FUEL_PER_VALUE_JOURNALED: u64 = 8;
 
 /// Fuel for each value held by reference (a string, a tuple, a list...)
-/// that a `clear()` lets go of, charged before: freeing it touches its
+/// that a `clear()` lets go of, and for each such value freed inside one
+/// freed (`types::charge_release`), charged before: freeing it touches its
 /// allocation, long cold when the container was filled earlier, and
 /// credits its bytes. `X.clear()` on 279,163 tuples took 257 ns an item and
 /// on 211,820 strings 158 ns, for 5-10 units each (25x and 7.8x the loop's
 /// time per unit; issue #77). A value still held elsewhere costs less than
-/// this; one holding a nest of others more (only its top is charged).
+/// this. The values nested inside were uncharged: `X.clear()` on 77,952
+/// lists `[[[[i]]]]` freed each with its three inner lists in 1,160 ns
+/// (290 ns a list, registered with the collector), and on a deque of 4,346
+/// lists nested 125 deep (62 ns a list) ran 49x the loop's time a unit.
 pub(crate) const FUEL_PER_VALUE_RELEASED: u64 = 64;
+
+/// Fuel for each item of a container freed by a `clear()` (its count
+/// lowered, or nothing for a number), charged before.
+pub(crate) const FUEL_PER_ITEM_RELEASED: u64 = 1;
 
 /// Fuel for each item held by reference (a string, a list, a tuple...)
 /// that a builtin copies into a new buffer (`list(x)`, `tuple(x)`): its

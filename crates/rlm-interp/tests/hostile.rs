@@ -103,11 +103,13 @@ fn resource_bombs_hit_their_limits() {
     check("percent precision", "s = '%.1000000000f' % 1.0", Expect::Limit(LimitKind::StrLen));
     check("center", "s = 'x'.center(10**12)", Expect::Limit(LimitKind::StrLen));
     // Found by fuzzing: each step quadruples the escaping; every builtin
-    // result is now held to the string cap (Vm::guard_result).
+    // result is now held to the string cap (Vm::guard_result). Each
+    // character escaped is charged too (issue #77: 4 M backslashes took
+    // 7 ns each), so the fuel may run out before the cap is reached.
     check(
         "nested json.dumps growth",
         "import json\na = 1\nfor i in range(100):\n    a = json.dumps(json.dumps(json.dumps(json.dumps(a))))",
-        Expect::Limit(LimitKind::StrLen),
+        Expect::AnyLimit,
     );
     check(
         "re.sub amplification",

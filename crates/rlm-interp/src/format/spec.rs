@@ -341,6 +341,7 @@ pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String>
             return format_spec(meter, &Value::Int(i), spec);
         }
         if let Native::Module(m) = &**n {
+            meter.fuel(m.format_spec_fuel(spec))?;
             if let Some(text) = m.format_spec(spec) {
                 return Ok(text);
             }

@@ -59,7 +59,7 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
             let Ty::Other(t) = d.ty() else { return exc(ExcKind::TypeError, "not a date") };
             return crate::modules::datetime::type_method(cx, t, name, args, kwargs);
         }
-        crate::modules::datetime::date_time::method(recv, d, name, args, kwargs)
+        crate::modules::datetime::date_time::method(cx.meter(), recv, d, name, args, kwargs)
     } else if let Some(t) = m.downcast_ref::<TimeDelta>() {
         crate::modules::datetime::timedelta::method(t.0, t.1, t.2, name)
     } else if m.downcast_ref::<SysStream>().is_some() {

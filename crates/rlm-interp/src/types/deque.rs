@@ -128,7 +128,7 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             Ok(Value::None)
         }
         "clear" => {
-            crate::types::charge_release(cx.meter(), d.borrow().iter())?;
+            crate::types::charge_release(cx.meter(), d.addr(), d.borrow().iter())?;
             d.mutated();
             d.borrow_mut().clear();
             Ok(Value::None)

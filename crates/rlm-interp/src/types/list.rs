@@ -228,7 +228,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             Ok(Value::None)
         }
         "clear" => {
-            crate::types::charge_release(cx.meter(), l.borrow().iter())?;
+            crate::types::charge_release(cx.meter(), l.addr(), l.borrow().iter())?;
             l.borrow_mut().clear();
             Ok(Value::None)
         }

@@ -167,7 +167,11 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
         }
         "clear" => {
             if let Some(s) = mutable {
-                crate::types::charge_release(cx.meter(), s.borrow().iter().map(|k| &k.0))?;
+                crate::types::charge_release(
+                    cx.meter(),
+                    s.addr(),
+                    s.borrow().iter().map(|k| &k.0),
+                )?;
                 s.borrow_mut().clear();
             }
             Ok(Value::None)

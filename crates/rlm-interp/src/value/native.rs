@@ -115,6 +115,13 @@ pub(crate) trait NativeObject: Any {
         None
     }
 
+    /// The fuel [`NativeObject::format_spec`] charges for `spec` beyond its
+    /// text, before it is written (a date's directives).
+    fn format_spec_fuel(&self, spec: &str) -> u64 {
+        let _ = spec;
+        0
+    }
+
     /// The module its type's name is qualified with in argument errors
     /// (`datetime.time`).
     fn qualified_module(&self) -> Option<&'static str> {

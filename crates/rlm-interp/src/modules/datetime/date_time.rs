@@ -6,7 +6,7 @@ use crate::args::{Kwargs, as_int, kw};
 use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::modules::datetime::fields_tuple::{FieldsTuple, ISO_CALENDAR, STRUCT_TIME};
-use crate::modules::datetime::strftime::strftime;
+use crate::modules::datetime::strftime::{directives_fuel, strftime, strftime_metered};
 use crate::types::qualified_type_name;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
@@ -295,6 +295,7 @@ pub(crate) const DAYS: [&str; 7] =
 
 /// A method call on a date, datetime or time.
 pub(crate) fn method(
+    meter: &mut crate::meter::Meter,
     recv: &Value,
     d: &DateTime,
     name: &str,
@@ -306,7 +307,7 @@ pub(crate) fn method(
             let Some(Value::Str(f)) = args.first() else {
                 return type_err("strftime() argument must be str");
             };
-            Ok(Value::str(strftime(d, f.as_str())))
+            Ok(Value::str(strftime_metered(meter, d, f.as_str())?))
         }
         "isoformat" => {
             let sep = match args.first().or_else(|| kw(&kwargs, "sep")) {
@@ -427,6 +428,10 @@ impl NativeObject for DateTime {
 
     fn format_spec(&self, spec: &str) -> Option<String> {
         Some(strftime(self, spec))
+    }
+
+    fn format_spec_fuel(&self, spec: &str) -> u64 {
+        directives_fuel(spec)
     }
 
     fn qualified_module(&self) -> Option<&'static str> {

@@ -70,8 +70,37 @@ fn push_checked<C: Callbacks + ?Sized>(cx: &mut C, out: &mut String, piece: &str
     Ok(())
 }
 
-/// Writes `s` as a JSON string, paying fuel per byte and making room for
-/// it before a byte is written.
+/// Fuel for each character `json.dumps` writes escaped (`\n`, `\u00e9`,
+/// a surrogate pair's `\ud83d\ude00`), besides the string's bytes at the
+/// text rate, charged a block at a time before the characters are
+/// written (what is left of the last block given back). Issue #77: each
+/// `\uXXXX` was a `String` formatted on its own, and `json.dumps` of
+/// 309,890 strings `'é中😀' * 4` took 56 ns a unit charged (26x the
+/// loop's time). Written in place, 1.28 M `\x01` took 15.6 ns each (six
+/// bytes of fresh output each) and `'é中😀'` 1.8 ns a unit with 3 units
+/// a character: 5 units a character.
+const FUEL_PER_CHAR_ESCAPED: u64 = 5;
+
+/// The most escaped characters one charge of [`FUEL_PER_CHAR_ESCAPED`]
+/// pays for ahead (the first pays for 16, each next for twice as many).
+const MAX_ESCAPES_AHEAD: u64 = 4096;
+
+/// Writes `\u` and `u` as four lowercase hex digits.
+fn push_u_escape(out: &mut String, u: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let buf = [
+        b'\\',
+        b'u',
+        HEX[(u >> 12) as usize & 15],
+        HEX[(u >> 8) as usize & 15],
+        HEX[(u >> 4) as usize & 15],
+        HEX[u as usize & 15],
+    ];
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
+/// Writes `s` as a JSON string, paying fuel per byte and per character
+/// escaped and making room for it before a byte is written.
 fn json_str<C: Callbacks + ?Sized>(
     cx: &mut C,
     s: &str,
@@ -87,6 +116,8 @@ fn json_str<C: Callbacks + ?Sized>(
         reserve(cx, out, escaped_len(s, ensure_ascii))?;
     }
     out.push('"');
+    // Escapes paid for and not yet written, and the next block's size.
+    let (mut paid, mut block) = (0u64, 16u64);
     // Runs of bytes written as they are (printable ASCII but `"` and `\`)
     // are copied whole; only the rest is looked at a character at a time.
     let mut rest = s;
@@ -100,6 +131,13 @@ fn json_str<C: Callbacks + ?Sized>(
         let mut chars = tail.chars();
         let Some(c) = chars.next() else { break };
         rest = chars.as_str();
+        if paid == 0 {
+            // No more escapes than characters left (this one and `rest`).
+            paid = block.min(rest.len() as u64 + 1);
+            block = (block * 2).min(MAX_ESCAPES_AHEAD);
+            cx.meter().fuel(paid * FUEL_PER_CHAR_ESCAPED)?;
+        }
+        paid -= 1;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -108,17 +146,18 @@ fn json_str<C: Callbacks + ?Sized>(
             '\t' => out.push_str("\\t"),
             '\x08' => out.push_str("\\b"),
             '\x0c' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => push_u_escape(out, c as u16),
             // CPython escapes DEL too under `ensure_ascii` (all but ' '..'~').
             c if ensure_ascii && c as u32 >= 0x7f => {
                 let mut buf = [0u16; 2];
-                for u in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{:04x}", u));
+                for &u in c.encode_utf16(&mut buf).iter() {
+                    push_u_escape(out, u);
                 }
             }
             c => out.push(c),
         }
     }
+    cx.meter().refund(paid * FUEL_PER_CHAR_ESCAPED);
     out.push('"');
     Ok(())
 }

@@ -201,6 +201,7 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
             // position on (its length check sees the change).
             crate::types::charge_release(
                 cx.meter(),
+                d.addr(),
                 d.borrow().map.iter().flat_map(|(k, v)| [&k.0, v]),
             )?;
             d.borrow_mut().map.clear();

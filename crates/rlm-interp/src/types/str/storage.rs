@@ -361,6 +361,11 @@ impl Str {
     }
 
     /// Whether this is a view of an external buffer (its bytes are not ours).
+    /// How many handles hold this string (releasing the last frees it).
+    pub(crate) fn owners(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
+
     pub fn is_shared(&self) -> bool {
         matches!(&self.0.data, StrData::Large(l) if matches!(l.source, LargeSource::Shared(..)))
     }
