@@ -74,7 +74,8 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
                 in_default: std::cell::Cell::new(0),
             };
             let mut out = String::new();
-            if let Some(bound) = crate::format::text_lower_bound(v, opts.item_sep.chars().count()) {
+            let sep = opts.item_sep.chars().count();
+            if let Some(bound) = crate::format::text_lower_bound(cx.meter(), v, sep)? {
                 cx.meter().check_text_lower_bound(bound)?;
                 out.reserve(bound);
             }
