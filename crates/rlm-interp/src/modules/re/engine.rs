@@ -1,13 +1,13 @@
 //! Compiling and running patterns: CPython's syntax translated for the
 //! engines, a per-thread cache of compiled patterns, anchored/full variants,
-//! and searches that charge fuel for the bytes they scan (and the steps a
-//! backtracking engine takes, in growing tiers).
+//! and single searches that charge fuel for the bytes they scan (and the
+//! steps a backtracking engine takes, in growing tiers). Their succession,
+//! and the match objects, are `matches.rs`'s.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::charged::ChargedVec;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::limits::{LimitError, LimitKind};
 use crate::meter::Meter;
@@ -15,7 +15,6 @@ use crate::modules::re::ascii_twin::{self, AsciiTwin};
 use crate::modules::re::error::re_error;
 use crate::modules::re::flags::{ASCII, DOTALL, IGNORECASE, MULTILINE, VERBOSE};
 use crate::modules::re::flat::Flat;
-use crate::modules::re::match_obj::MatchObj;
 use crate::modules::re::reach::FIRST_READ;
 use crate::modules::re::rewrite::{self, Dollar};
 use crate::modules::re::size::COMPILED_SIZE_LIMIT;
@@ -55,7 +54,7 @@ pub struct CompiledRegex {
     non_boundary: bool,
     /// Whether it may prefer an empty match where a longer one starts at
     /// the same place (`rewrite::may_prefer_empty`).
-    prefers_empty: bool,
+    pub(super) prefers_empty: bool,
     /// Whether it holds a bare `$` read as the end of the text (exact only
     /// in a text that does not end in a newline).
     bare_dollar: bool,
@@ -471,12 +470,12 @@ impl CompiledRegex {
     /// The slots of a match's spans as the engine made them: the whole match,
     /// the groups, and a trailing lookahead's group (cut off after, its slot
     /// still allocated).
-    fn span_slots(&self) -> usize {
+    pub(super) fn span_slots(&self) -> usize {
         self.groups() + 1 + usize::from(self.tail_group.is_some())
     }
 
     /// Its long lookaheads (`look.rs`), for the backtracking engine.
-    fn look(&self) -> Option<&super::look::Look> {
+    pub(super) fn look(&self) -> Option<&super::look::Look> {
         if !matches!(self.engine, Engine::Fancy(_)) {
             return None;
         }
@@ -568,7 +567,7 @@ const FORGET_PATTERNS_PAST: usize = 2 * CACHED_PATTERNS;
 /// of nanoseconds (a `re.sub` matching at each of 200 000 positions ran its
 /// fuel in 9 s at one unit a search: docs/benchmarks/2026-11-24-issue-33-fuel-cost-table.md, "Fuel
 /// cost table and calibration", 2026-11-24).
-const FUEL_PER_SEARCH: u64 = 16;
+pub(super) const FUEL_PER_SEARCH: u64 = 16;
 
 /// Fuel for each step of the backtracking engine (bounded by its tier's
 /// limit, charged whole when the steps are unknown): a step costs several
@@ -929,7 +928,12 @@ fn fancy_search(meter: &mut Meter, p: &CompiledRegex, hay: &Str, start: usize) -
 
 /// The backtracking engine's match from `start`, each tier's steps charged
 /// before the tier is tried.
-fn fancy_tiers(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) -> R<Option<Spans>> {
+pub(super) fn fancy_tiers(
+    meter: &mut Meter,
+    p: &CompiledRegex,
+    hay: &str,
+    start: usize,
+) -> R<Option<Spans>> {
     let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
     let rest = hay.len().saturating_sub(start) as u64;
     for (i, (limit, r)) in tiers.iter().enumerate() {
@@ -954,94 +958,6 @@ fn fancy_tiers(meter: &mut Meter, p: &CompiledRegex, hay: &str, start: usize) ->
     Ok(None)
 }
 
-/// Where the next search starts: a byte of the text, and whether the match
-/// before it was empty there (sre's rule since 3.7: the match that follows
-/// an empty one may start at the same place only if it is not empty).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Cursor {
-    pub(crate) pos: usize,
-    pub(crate) after_empty: bool,
-}
-
-impl Cursor {
-    pub(crate) fn at(pos: usize) -> Cursor {
-        Cursor { pos, after_empty: false }
-    }
-}
-
-/// The leftmost match of `p` from `at` (its first search paid for).
-pub(super) fn search_from(
-    meter: &mut Meter,
-    p: &CompiledRegex,
-    hay: &Str,
-    at: Cursor,
-) -> R<Option<Spans>> {
-    if !at.after_empty {
-        return search_paid(meter, p, hay, at.pos);
-    }
-    let e = at.pos;
-    // A match that takes a character at `e`, the first in the pattern's
-    // order (a pattern that cannot prefer an empty match has none there).
-    let text = hay.as_str();
-    if p.prefers_empty && e < text.len() {
-        let v = variant(meter, p, Wrap::Advance)?;
-        meter.fuel(FUEL_PER_SEARCH)?;
-        if let Some(look) = v.look() {
-            look.charge_place(meter, text, e)?;
-        }
-        if let Some(sp) = fancy_tiers(meter, &v, text, e)? {
-            return Ok(Some(sp));
-        }
-    }
-    // Else any match from the next character on.
-    match text.get(e..).and_then(|t| t.chars().next()) {
-        Some(c) => search_paid(meter, p, hay, e + c.len_utf8()),
-        None => Ok(None),
-    }
-}
-
-/// All matches from `pos` (Python's non-overlapping semantics).
-pub(super) fn all_matches(
-    meter: &mut Meter,
-    p: &CompiledRegex,
-    hay: &Str,
-    limit: usize,
-) -> R<ChargedVec<Spans>> {
-    all_matches_from(meter, p, hay, 0, limit)
-}
-
-pub(super) fn all_matches_from(
-    meter: &mut Meter,
-    p: &CompiledRegex,
-    hay: &Str,
-    start: usize,
-    limit: usize,
-) -> R<ChargedVec<Spans>> {
-    // Kept charged while the caller makes its result from them. Each
-    // match's spans are a vector of their own: charged with its slot.
-    let spans_bytes = crate::mem::vec_block::<Option<(usize, usize)>>(p.span_slots());
-    let mut out = ChargedVec::with_slot_extra(spans_bytes);
-    let mut at = Cursor::at(start);
-    charge_first_search(meter, p, hay.byte_len().saturating_sub(start))?;
-    while at.pos <= hay.byte_len() && out.len() < limit {
-        let Some(sp) = search_from(meter, p, hay, at)? else { break };
-        at = next_cursor(at, &sp);
-        out.push(meter, sp)?;
-    }
-    Ok(out)
-}
-
-#[inline]
-pub(super) fn make_match(hay: &Str, spans: Spans, p: &Rc<CompiledRegex>) -> Value {
-    Native::value(MatchObj {
-        hay: hay.clone(),
-        spans,
-        pattern: p.clone(),
-        pos: 0,
-        endpos: hay.char_len(),
-    })
-}
-
 /// A match of a pattern whose trailing lookahead ran as group `group`: it
 /// ends where that group starts, and the group is not one of its own.
 fn cut_tail(mut spans: Spans, group: usize) -> Spans {
@@ -1050,14 +966,6 @@ fn cut_tail(mut spans: Spans, group: usize) -> Spans {
     }
     spans.truncate(group);
     spans
-}
-
-/// Where the search after match `sp` (found from `at`) starts: its end,
-/// marked when the match was empty.
-#[inline]
-pub(super) fn next_cursor(at: Cursor, sp: &Spans) -> Cursor {
-    let (s, e) = sp.first().copied().flatten().unwrap_or((at.pos, at.pos));
-    Cursor { pos: e, after_empty: e == s }
 }
 
 /// The first char boundary of `s` at or after `i` (`s.len()` past it).

@@ -10,11 +10,11 @@ use crate::callbacks::Callbacks;
 use crate::charged::{ChargedString, ChargedVec};
 use crate::fault::{Fault, R, exc, type_err};
 use crate::meter::Meter;
-use crate::modules::re::engine::{
-    CompiledRegex, Cursor, Wrap, all_matches, all_matches_from, compile_pattern, make_match,
-    next_cursor, search_at, search_from, variant,
-};
+use crate::modules::re::engine::{CompiledRegex, Wrap, compile_pattern, search_at, variant};
 use crate::modules::re::error::re_error;
+use crate::modules::re::matches::{
+    Cursor, all_matches, all_matches_from, make_match, next_cursor, search_from,
+};
 use crate::modules::re::scanner::Scanner;
 use crate::value::*;
 

@@ -314,30 +314,14 @@ pub(crate) fn charged_search<T>(
     end_of: impl Fn(&T) -> usize,
 ) -> R<Option<T>> {
     let text = hay.as_str().as_bytes();
-    let mut m = memo.take().filter(|m| m.hay.is(hay) && m.origin <= start);
-    if m.is_none() {
-        // The sum over the places left, charged as it is made (our own
-        // work: not given back).
-        let mut total = 0u64;
-        let mut pending = 0u64;
-        for at in places(hay.as_str(), start, text.len() + 1) {
-            let c = look.cost_at(text, at);
-            total = total.saturating_add(c);
-            pending = pending.saturating_add(c / FUEL_PER_BODY_BYTE);
-            if pending >= CHARGE_EVERY {
-                meter.fuel(std::mem::take(&mut pending))?;
-            }
+    let mut m = match memo.take().filter(|m| m.hay.is(hay) && m.origin <= start) {
+        Some(m) => m,
+        None => {
+            // The sum over the places left: our own work, not given back.
+            let total = sum_places(meter, look, hay.as_str(), start, text.len() + 1)?;
+            LookMemo { hay: hay.downgrade(), origin: start, total, cursor: start, before_cursor: 0 }
         }
-        meter.fuel(pending)?;
-        m = Some(LookMemo {
-            hay: hay.downgrade(),
-            origin: start,
-            total,
-            cursor: start,
-            before_cursor: 0,
-        });
-    }
-    let Some(mut m) = m else { return Ok(None) };
+    };
     if m.cursor > start {
         m.cursor = m.origin;
         m.before_cursor = 0;
@@ -348,8 +332,8 @@ pub(crate) fn charged_search<T>(
     let found = search(meter)?;
     // The places it tried: up to its match's end, else all of them.
     let tried_to = found.as_ref().map_or(text.len(), |t| end_of(t).min(text.len()));
-    // Half-open: the place at its end is one it tried.
     let before = m.before_cursor;
+    // Half-open: the place at its end is one it tried.
     advance(meter, look, &mut m, hay.as_str(), tried_to + 1)?;
     let used = m.before_cursor.saturating_sub(before);
     meter.refund(reserved.saturating_sub(used));
@@ -357,23 +341,31 @@ pub(crate) fn charged_search<T>(
     Ok(found)
 }
 
-/// Moves `m`'s cursor to `to`, summing the places it passes (each step
-/// of that walk charged as the sum's were).
+/// Moves `m`'s cursor to `to`, summing the places it passes.
 fn advance(meter: &mut Meter, look: &Look, m: &mut LookMemo, hay: &str, to: usize) -> R<()> {
     if to <= m.cursor {
         return Ok(());
     }
-    let mut pending = 0u64;
-    for at in places(hay, m.cursor, to) {
+    let sum = sum_places(meter, look, hay, m.cursor, to)?;
+    m.before_cursor = m.before_cursor.saturating_add(sum);
+    m.cursor = to;
+    Ok(())
+}
+
+/// The sum of [`Look::cost_at`] over the places in `from..to`, the steps
+/// it takes to make it charged as it is made (a block at a time).
+fn sum_places(meter: &mut Meter, look: &Look, hay: &str, from: usize, to: usize) -> R<u64> {
+    let (mut sum, mut pending) = (0u64, 0u64);
+    for at in places(hay, from, to) {
         let c = look.cost_at(hay.as_bytes(), at);
-        m.before_cursor = m.before_cursor.saturating_add(c);
+        sum = sum.saturating_add(c);
         pending = pending.saturating_add(c / FUEL_PER_BODY_BYTE);
         if pending >= CHARGE_EVERY {
             meter.fuel(std::mem::take(&mut pending))?;
         }
     }
-    m.cursor = to;
-    meter.fuel(pending)
+    meter.fuel(pending)?;
+    Ok(sum)
 }
 
 /// The places a search may try in `from..to` (char boundaries of `hay`;

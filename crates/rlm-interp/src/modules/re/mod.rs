@@ -15,6 +15,7 @@ mod flat;
 mod functions;
 mod look;
 pub(crate) mod match_obj;
+mod matches;
 pub(crate) mod pattern;
 mod reach;
 mod rewrite;
@@ -23,11 +24,11 @@ mod size;
 pub(crate) mod sre_check;
 mod translate;
 
-pub(crate) use engine::Cursor;
 #[cfg(test)]
 pub(crate) use flags::flag;
 pub(crate) use flags::{flag_binary, flag_invert};
 pub(crate) use functions::{finditer_match_bytes, finditer_step, re_call, scanner_call};
+pub(crate) use matches::Cursor;
 
 use std::rc::Rc;
 

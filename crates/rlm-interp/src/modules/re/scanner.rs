@@ -16,7 +16,7 @@ pub struct Scanner {
     /// The text up to `endpos`.
     pub(super) hay: Str,
     /// Where the next search starts (past the end: done).
-    pub(super) at: Cell<super::engine::Cursor>,
+    pub(super) at: Cell<super::matches::Cursor>,
     /// Whether its first search was paid for.
     pub(super) searched: Cell<bool>,
 }
