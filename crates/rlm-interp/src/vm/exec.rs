@@ -500,7 +500,7 @@ impl Vm {
         let i = i as usize;
         if self.globals.get(i).cloned().flatten().is_none() {
             let name = self.gnames.names.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default();
-            return Err(Fault::Exc(crate::builtins::name_error(&name)));
+            return Err(Fault::Exc(crate::builtins::names::name_error(&name)));
         }
         self.globals[i] = None;
         Ok(())

@@ -61,7 +61,6 @@ use crate::value::stack::OperandStack;
 use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
-pub(crate) use builtin_fast::{is_builtin_len, len_fast};
 
 /// The host calls a task waits for: their answers by slot, how many are
 /// still out, and whether the task gets the one answer itself or a list.

@@ -501,7 +501,7 @@ impl Vm {
     /// Charges the fuel of the host calls in `calls` not paid for yet (each
     /// call pays once, the first time it is handed to the host): the host's
     /// fixed work per call and its work per byte of the call's text
-    /// ([`crate::builtins::cost::host_call_fuel`]: every string and item, at
+    /// ([`crate::call_cost::host_call_fuel`]: every string and item, at
     /// any depth). A fan-out of calls, or calls on
     /// big prompts, thus cost the program what they cost the host.
     fn charge_host_calls(&mut self, calls: &[HostCall]) -> Result<(), crate::limits::LimitError> {
@@ -511,7 +511,7 @@ impl Vm {
             // Each walk stops once the program could not pay for it.
             let left =
                 self.meter.limits.fuel.saturating_sub(self.meter.fuel_used.saturating_add(due));
-            let this = crate::builtins::cost::host_call_fuel(&c.args, &c.kwargs, left);
+            let this = crate::call_cost::host_call_fuel(&c.args, &c.kwargs, left);
             due = due.saturating_add(this);
             if this > left {
                 break;
