@@ -160,12 +160,10 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             let bound = crate::types::slice::index_bound;
             let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
             // Charged as it compares, up to the item found.
-            let found = crate::types::equality::position_in_blocks(
-                cx.meter(),
-                &x,
-                start..end.max(start),
-                |r| d.borrow().range(r).cloned().collect(),
-            )?;
+            let found =
+                crate::types::equality::position_in_blocks(cx, &x, start..end.max(start), |r| {
+                    d.borrow().range(r).cloned().collect()
+                })?;
             if let Some(i) = found {
                 return Ok(Value::Int(i as i64));
             }
@@ -184,7 +182,7 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             // Each comparison is work even when it is one step.
             cx.meter().fuel(items.len() as u64 / 4)?;
             for (i, it) in items.iter().enumerate() {
-                if crate::types::equality::eq(cx.meter(), it, &x)? {
+                if cx.compare(rlm_syntax::ast::CmpOp::Eq, it, &x)? {
                     if name == "index" {
                         return Ok(Value::Int(i as i64));
                     }
@@ -358,7 +356,7 @@ impl crate::types::protocol::PyType for DequeType {
         item: &Value,
     ) -> Option<R<bool>> {
         let len = data.borrow().len();
-        let found = crate::types::equality::position_in_blocks(cx.meter(), item, 0..len, |r| {
+        let found = crate::types::equality::position_in_blocks(cx, item, 0..len, |r| {
             data.borrow().range(r).cloned().collect()
         });
         Some(found.map(|at| at.is_some()))

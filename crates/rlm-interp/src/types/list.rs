@@ -138,7 +138,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             // dispatch loop's time a unit (issue #53).
             cx.meter().fuel(items.len() as u64)?;
             for (i, it) in items.iter().enumerate() {
-                if crate::types::equality::eq(cx.meter(), it, &x)? {
+                if cx.compare(rlm_syntax::ast::CmpOp::Eq, it, &x)? {
                     l.borrow_mut().remove(i);
                     return Ok(Value::None);
                 }
@@ -169,12 +169,10 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             let bound = crate::types::slice::index_bound;
             let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
             // Charged as it compares, up to the item found.
-            let found = crate::types::equality::position_in_blocks(
-                cx.meter(),
-                &x,
-                start..end.max(start),
-                |r| l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec),
-            )?;
+            let found =
+                crate::types::equality::position_in_blocks(cx, &x, start..end.max(start), |r| {
+                    l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+                })?;
             if let Some(i) = found {
                 return Ok(Value::Int(i as i64));
             }
@@ -201,14 +199,14 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
                 for it in items.iter() {
                     let same = match it {
                         Value::Str(s) if !long => s == needle,
-                        _ => crate::types::equality::eq(cx.meter(), it, &x)?,
+                        _ => cx.compare(rlm_syntax::ast::CmpOp::Eq, it, &x)?,
                     };
                     n += i64::from(same);
                 }
                 return Ok(Value::Int(n));
             }
             for it in items.iter() {
-                if crate::types::equality::eq(cx.meter(), it, &x)? {
+                if cx.compare(rlm_syntax::ast::CmpOp::Eq, it, &x)? {
                     n += 1;
                 }
             }
@@ -491,7 +489,7 @@ impl crate::types::protocol::PyType for ListType {
     ) -> Option<R<bool>> {
         // Charged as they are compared, up to the first equal item.
         let len = data.borrow().len();
-        let found = crate::types::equality::position_in_blocks(cx.meter(), item, 0..len, |r| {
+        let found = crate::types::equality::position_in_blocks(cx, item, 0..len, |r| {
             data.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec)
         });
         Some(found.map(|at| at.is_some()))

@@ -15,6 +15,7 @@ pub(crate) mod attr_error;
 pub(crate) mod deque;
 pub(crate) mod dict;
 pub(crate) mod dispatch;
+pub(crate) mod eq_walk;
 pub(crate) mod equality;
 pub(crate) mod exception;
 pub(crate) mod exception_group;

@@ -18,8 +18,8 @@ pub(crate) const TUPLE_METHODS: &[&str] = &["count", "index"];
 pub(crate) const TUPLE_COSTS: CostTable =
     &[("count", cost(Recv, SCAN)), ("index", cost(WorkDone, SCAN))];
 
-pub(crate) fn tuple_method(
-    meter: &mut Meter,
+pub(crate) fn tuple_method<C: crate::callbacks::Callbacks + ?Sized>(
+    cx: &mut C,
     recv: &Value,
     t: &Rc<TupleObj>,
     name: &str,
@@ -30,9 +30,9 @@ pub(crate) fn tuple_method(
             let x = args.first().cloned().unwrap_or(Value::None);
             let mut n = 0;
             // Each comparison is work even when it is one step.
-            meter.fuel(t.len() as u64 / 4)?;
+            cx.meter().fuel(t.len() as u64 / 4)?;
             for it in t.iter() {
-                if crate::types::equality::eq(meter, it, &x)? {
+                if cx.compare(rlm_syntax::ast::CmpOp::Eq, it, &x)? {
                     n += 1;
                 }
             }
@@ -45,12 +45,10 @@ pub(crate) fn tuple_method(
             let bound = crate::types::slice::index_bound;
             let (start, end) = (bound(args.get(1), len, 0)?, bound(args.get(2), len, len)?);
             // Charged as it compares, up to the item found.
-            let found = crate::types::equality::position_in_blocks(
-                meter,
-                &x,
-                start..end.max(start),
-                |r| t.get(r).map_or_else(Vec::new, <[Value]>::to_vec),
-            )?;
+            let found =
+                crate::types::equality::position_in_blocks(cx, &x, start..end.max(start), |r| {
+                    t.get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+                })?;
             match found {
                 Some(i) => Ok(Value::Int(i as i64)),
                 None => value_err("tuple.index(x): x not in tuple"),
@@ -178,10 +176,9 @@ impl crate::types::protocol::PyType for TupleType {
         data: &Rc<TupleObj>,
         item: &Value,
     ) -> Option<R<bool>> {
-        let found =
-            crate::types::equality::position_in_blocks(cx.meter(), item, 0..data.len(), |r| {
-                data.get(r).map_or_else(Vec::new, <[Value]>::to_vec)
-            });
+        let found = crate::types::equality::position_in_blocks(cx, item, 0..data.len(), |r| {
+            data.get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+        });
         Some(found.map(|at| at.is_some()))
     }
 
@@ -194,6 +191,6 @@ impl crate::types::protocol::PyType for TupleType {
         kwargs: crate::args::Kwargs,
     ) -> R<Value> {
         let _ = kwargs;
-        tuple_method(cx.meter(), recv, data, name, args)
+        tuple_method(cx, recv, data, name, args)
     }
 }

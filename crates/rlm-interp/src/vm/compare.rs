@@ -165,7 +165,7 @@ impl Vm {
             }
         };
         for (p, q) in x.iter().zip(y.iter()) {
-            if !crate::types::equality::eq(&mut self.meter, p, q)? {
+            if !crate::types::eq_walk::eq(&mut self.meter, p, q)? {
                 return self.order_depth(op, p, q, depth + 1);
             }
         }
@@ -203,8 +203,8 @@ impl Vm {
 
     pub(crate) fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         match op {
-            CmpOp::Eq => crate::types::equality::eq(&mut self.meter, a, b),
-            CmpOp::NotEq => Ok(!crate::types::equality::eq(&mut self.meter, a, b)?),
+            CmpOp::Eq => crate::types::eq_walk::eq(&mut self.meter, a, b),
+            CmpOp::NotEq => Ok(!crate::types::eq_walk::eq(&mut self.meter, a, b)?),
             CmpOp::Is => Ok(is_same(a, b)),
             CmpOp::IsNot => Ok(!is_same(a, b)),
             CmpOp::In => self.contains(b, a),
@@ -220,7 +220,7 @@ impl Vm {
         let Value::Iter(it) = self.get_iter(container.clone())? else { return Ok(false) };
         while let Some(x) = self.iter_next(&it)? {
             self.meter.fuel(FUEL_PER_ITEM_DRAWN)?;
-            if crate::types::equality::eq(&mut self.meter, &x, item)? {
+            if crate::types::eq_walk::eq(&mut self.meter, &x, item)? {
                 return Ok(true);
             }
         }

@@ -687,7 +687,7 @@ impl Writer {
             for k in keys {
                 let mut found = false;
                 for n in names {
-                    if crate::types::equality::eq(cx.meter(), &k, n)? {
+                    if crate::types::eq_walk::eq(cx.meter(), &k, n)? {
                         found = true;
                         break;
                     }

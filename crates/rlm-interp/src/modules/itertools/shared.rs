@@ -65,7 +65,7 @@ pub(crate) fn groupby_next<C: Callbacks + ?Sized>(
             (None, _) => {}
             (Some(_), None) => break,
             (Some(c), Some(t)) => {
-                if !crate::types::equality::eq(cx.meter(), &t, &c)? {
+                if !crate::types::eq_walk::eq(cx.meter(), &t, &c)? {
                     break;
                 }
             }
@@ -121,7 +121,7 @@ impl Group {
             return Ok(None);
         }
         let cur = self.parent.borrow().cur_key.clone().unwrap_or(Value::None);
-        if !crate::types::equality::eq(cx.meter(), &self.key, &cur)? {
+        if !crate::types::eq_walk::eq(cx.meter(), &self.key, &cur)? {
             return Ok(None);
         }
         Ok(self.parent.borrow_mut().cur_value.take())

@@ -24,7 +24,7 @@ pub(crate) fn dict_view_method<C: Callbacks + ?Sized>(
             let other = cx.iterate(args.first().unwrap_or(&Value::None))?;
             for o in &other {
                 for m in &mine {
-                    if crate::types::equality::eq(cx.meter(), m, o)? {
+                    if cx.compare(rlm_syntax::ast::CmpOp::Eq, m, o)? {
                         return Ok(Value::Bool(false));
                     }
                 }
