@@ -15,7 +15,6 @@ use crate::value::*;
 /// The program's names: the global slots the compiled code addresses by
 /// index, and what a name no cell assigned resolves to (a host value, a
 /// host function, a builtin), cached per slot.
-#[derive(Default)]
 pub(crate) struct Globals {
     /// The session's global names and their slots (shared with the compiler).
     pub(crate) gnames: GlobalNames,
@@ -29,6 +28,18 @@ pub(crate) struct Globals {
     pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
     /// The host's objects bound as names (`Interpreter::register_object`).
     pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
+}
+
+impl Default for Globals {
+    fn default() -> Self {
+        Globals {
+            gnames: GlobalNames::default(),
+            values: Vec::new(),
+            builtin_cache: Vec::new(),
+            host_funcs: HashMap::with_capacity_and_hasher(16, HashState::default()),
+            host_values: HashMap::default(),
+        }
+    }
 }
 
 impl Globals {
