@@ -39,7 +39,7 @@ pub(super) struct EventLoop {
     /// Where the loop is in `asyncio.run` (`tasks.rs`).
     pub(super) loop_phase: LoopPhase,
     /// The loop's virtual time and its timers (`clock.rs`).
-    pub(super) clock: Clock,
+    pub(super) clock: Clock<Handle>,
     /// The slot of the task running now.
     pub(super) current_task: usize,
 }

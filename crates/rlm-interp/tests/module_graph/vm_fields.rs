@@ -80,11 +80,13 @@ fn field_of(line: &str) -> Option<(String, String)> {
     starts_ident.then(|| (name.to_string(), ty.trim().trim_end_matches(',').to_string()))
 }
 
-/// The struct a type names when it is one plain name (`Frames`, not
-/// `Vec<Frame>`): the name.
+/// The struct a type names itself, its arguments aside (`Frames`,
+/// `Clock<Handle>` → `Clock`, `Vec<Frame>` → `Vec`); `None` for a path
+/// (`crate::x::Y`), a tuple or a reference.
 fn plain_type_name(ty: &str) -> Option<&str> {
     let end = ty.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(ty.len());
-    (end == ty.len() && end > 0).then_some(ty)
+    let rest = &ty[end..];
+    (end > 0 && (rest.is_empty() || rest.starts_with('<'))).then_some(&ty[..end])
 }
 
 #[test]
@@ -163,6 +165,8 @@ fn the_counter_counts_named_fields_only() {
     assert_eq!(fields[0].1, "HashMap<u64, (usize, u64)>");
     assert_eq!(plain_type_name(&fields[4].1), None);
     assert_eq!(plain_type_name("Frames"), Some("Frames"));
+    assert_eq!(plain_type_name("Clock<Handle>"), Some("Clock"));
+    assert_eq!(plain_type_name(&fields[0].1), Some("HashMap"));
     assert_eq!(named_fields(&sample, "SampleTwo").map(|f| f.len()), Some(1));
     assert_eq!(named_fields(&sample, "Samp"), None);
     assert_eq!(named_fields("struct Unit;\nstruct Pair(u8, u8);", "Unit"), None);
