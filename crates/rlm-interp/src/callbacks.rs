@@ -126,4 +126,20 @@ pub(crate) trait Callbacks {
     ) -> R<Value>;
 
     fn csv_field_limit(&mut self) -> &mut i64;
+
+    /// `repr(v)`, with the repr walk's caps and fuel (a type's error
+    /// message quoting a value of any type).
+    fn repr(&mut self, v: &Value) -> R<String>;
+
+    /// `fmt.format(...)` or `fmt.format_map(...)`: the format string's
+    /// fields, each a value of any type formatted by its spec.
+    fn str_format(&mut self, fmt: &str, src: &FormatSource<'_>) -> R<String>;
+}
+
+/// Where `str.format`'s fields take their values from.
+pub(crate) enum FormatSource<'a> {
+    /// `str.format(*args, **kwargs)`.
+    Call { args: &'a [Value], kwargs: &'a [(SmolStr, Value)] },
+    /// `str.format_map(mapping)`: names only, no positions.
+    Map(&'a Value),
 }

@@ -329,7 +329,7 @@ impl Meter {
     }
 
     /// A text about to be written (`repr`, `json.dumps`) will be at least
-    /// `bound` characters long (`format::text_lower_bound`): refused now if that
+    /// `bound` characters long (`format::repr::text_lower_bound`): refused now if that
     /// much passes the string cap or, after a sync, the budget, before any
     /// of it is written (the last step of `json.dumps(["y" * 100] * n)`
     /// with `n` doubling wrote 128 MB before its buffer's growth failed).

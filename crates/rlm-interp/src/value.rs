@@ -337,29 +337,6 @@ impl Value {
         }
     }
 
-    pub fn truthy(&self) -> bool {
-        match self {
-            Value::None => false,
-            Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
-            Value::Float(f) => *f != 0.0,
-            Value::Str(s) => s.byte_len() != 0,
-            Value::List(l) => !l.borrow().is_empty(),
-            Value::Tuple(t) => !t.is_empty(),
-            Value::Dict(d) => !d.borrow().map.is_empty(),
-            Value::Set(s) => !s.borrow().is_empty(),
-            Value::FrozenSet(s) => !s.is_empty(),
-            Value::Deque(d) => !d.borrow().is_empty(),
-            Value::Range(r) => range_len(r.0, r.1, r.2) > 0,
-            Value::Native(n) => match &**n {
-                Native::DictView(_, d) => !d.borrow().map.is_empty(),
-                Native::Module(m) => m.truthy(),
-            },
-            Value::Host(h) => h.truthy(),
-            _ => true,
-        }
-    }
-
     /// `clone`, with the scalar variants copied inline: the dispatch loop
     /// copies ints on nearly every instruction, and the derived `clone` is an
     /// out-of-line call over every variant.

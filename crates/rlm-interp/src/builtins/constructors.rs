@@ -3,9 +3,9 @@
 //! `types/` (or its module's, for `datetime`); short ones are inline here.
 
 use crate::args::{Kwargs, nargs};
-use crate::builtins::cost::Over::{Arg, Args};
-use crate::builtins::cost::{COPY, CostTable, FREE, HASH, HASH_BYTES, NUMERAL, cost};
 use crate::callbacks::Callbacks;
+use crate::cost::Over::{Arg, Args};
+use crate::cost::{COPY, CostTable, FREE, HASH, HASH_BYTES, NUMERAL, cost};
 use crate::fault::{R, type_err};
 use crate::types::float::float_new;
 use crate::types::int::int_new;

@@ -2,7 +2,7 @@
 //! `hex`/`bin`/`oct`, `format`.
 
 use crate::args::{as_int, nargs};
-use crate::builtins::name_error;
+use crate::builtins::names::name_error;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
 use crate::value::*;

@@ -18,7 +18,7 @@
 //! at the ratio of the limits (`tests/hostile/README.md`: 50 M fuel to 256 MiB, 0.19 units a byte;
 //! a kept copy costs 1/16 unit a byte, 1 an item of 16 bytes).
 
-pub use crate::call_cost::{host_call_fuel, size_of};
+pub use crate::call_cost::host_call_fuel;
 pub use crate::cost::*;
 
 /// Every entry of every cost table, by a qualified name: `builtins.sum`
@@ -27,7 +27,7 @@ pub use crate::cost::*;
 pub fn entries() -> Vec<(String, Cost)> {
     use crate::types::{deque, dict, list, native, set, str as str_, tuple};
     let tables: Vec<(&str, CostTable)> = vec![
-        ("builtins", super::FUNCTIONS),
+        ("builtins", super::names::FUNCTIONS),
         ("call", super::constructors::CONSTRUCTORS),
         ("str", str_::methods::STR_COSTS),
         ("list", list::LIST_COSTS),
@@ -180,14 +180,14 @@ mod tests {
                 types_called.insert(t.name());
             }
         };
-        for name in super::super::TYPE_NAMES {
+        for name in super::super::names::TYPE_NAMES {
             match super::super::lookup_builtin(name) {
                 Some(Value::Type(t)) => check_type(t, &mut types_called),
                 Some(Value::None) => {}
                 other => panic!("{name} is not a type: {other:?}"),
             }
         }
-        for (name, _) in super::super::FUNCTIONS {
+        for (name, _) in super::super::names::FUNCTIONS {
             // `range` is listed for name suggestions; calling it calls the type.
             let found = super::super::lookup_builtin(name);
             assert!(matches!(found, Some(Value::Builtin(_) | Value::Type(_))), "{name}: {found:?}");

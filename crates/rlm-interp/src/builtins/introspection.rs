@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use crate::args::{as_int, nargs, str_arg};
-use crate::builtins::name_error;
+use crate::builtins::names::name_error;
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, type_err};
 use crate::value::*;

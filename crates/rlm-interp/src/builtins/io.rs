@@ -3,7 +3,7 @@
 //! `SHOW_VARS`.
 
 use crate::args::{Kwargs, check_kwargs, kw};
-use crate::builtins::name_error;
+use crate::builtins::names::name_error;
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err};
 use crate::value::*;

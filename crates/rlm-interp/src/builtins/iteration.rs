@@ -6,10 +6,9 @@
 //! materialised and charged as they are built.
 
 use crate::args::{Kwargs, as_int, check_kwargs, kw, nargs};
-use crate::builtins::name_error;
+use crate::builtins::names::name_error;
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, type_err, value_err};
-use crate::types::range::range_py_len;
 use crate::value::*;
 
 /// Fuel for each item `min`/`max` draws and compares, besides a key's call:
@@ -208,26 +207,19 @@ fn sources<C: Callbacks + ?Sized>(
 }
 
 pub(crate) fn len_of(v: &Value) -> R<usize> {
-    Ok(match v {
-        Value::Str(s) => s.char_len(),
-        Value::List(l) => l.borrow().len(),
-        Value::Tuple(t) => t.len(),
-        Value::Dict(d) => d.borrow().map.len(),
-        Value::Set(s) => s.borrow().len(),
-        Value::FrozenSet(s) => s.len(),
-        Value::Deque(d) => d.borrow().len(),
-        Value::Range(r) => range_py_len(r)?,
+    if let Some(n) = crate::types::dispatch::len(v) {
+        return n;
+    }
+    match v {
         Value::Native(n) => match &**n {
-            Native::DictView(_, d) => d.borrow().map.len(),
+            Native::DictView(_, d) => Ok(d.borrow().map.len()),
             _ => match Native::as_tuple(v) {
-                Some(t) => return len_of(&t.clone()),
-                None => {
-                    return type_err(format!("object of type '{}' has no len()", v.type_name()));
-                }
+                Some(t) => len_of(&t.clone()),
+                None => type_err(format!("object of type '{}' has no len()", v.type_name())),
             },
         },
-        _ => return type_err(format!("object of type '{}' has no len()", v.type_name())),
-    })
+        _ => type_err(format!("object of type '{}' has no len()", v.type_name())),
+    }
 }
 
 /// `min`/`max`: items drawn one at a time, each paying
@@ -293,4 +285,25 @@ fn min_max_step<C: Callbacks + ?Sized>(
     let Some((best_item, best_key)) = best else { return Ok((item, k)) };
     let op = if want_max { rlm_syntax::ast::CmpOp::Gt } else { rlm_syntax::ast::CmpOp::Lt };
     Ok(if cx.compare(op, &k, &best_key)? { (item, k) } else { (best_item, best_key) })
+}
+
+/// `len(x)` of a str, list, tuple or dict, as `len` gives it; `None` for
+/// any other value (the general `len` then answers, or raises). Also the
+/// key of `sorted(..., key=len)` (`builtins/sort.rs`).
+#[inline]
+pub(crate) fn len_fast(x: &Value) -> Option<i64> {
+    let n = match x {
+        Value::Str(s) => s.char_len(),
+        Value::List(l) => l.borrow().len(),
+        Value::Tuple(t) => t.len(),
+        Value::Dict(d) => d.borrow().map.len(),
+        _ => return None,
+    };
+    // A length is at most the collection cap, far below `i64::MAX`.
+    i64::try_from(n).ok()
+}
+
+/// Whether `f` is the builtin `len` (not a module's function of that name).
+pub(crate) fn is_builtin_len(f: &Value) -> bool {
+    matches!(f, Value::Builtin(b) if b.module.is_empty() && b.name == "len")
 }

@@ -3,7 +3,7 @@
 //! modulus: modular inverse and square-and-multiply on i128).
 
 use crate::args::{Kwargs, as_float, as_int, check_kwargs, kw, nargs};
-use crate::builtins::name_error;
+use crate::builtins::names::name_error;
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::modules::datetime::timedelta::TimeDelta;
@@ -118,8 +118,8 @@ pub(crate) fn numeric_builtin<C: Callbacks + ?Sized>(
                 {
                     return type_err(format!(
                         "unsupported operand type(s) for divmod(): '{}' and '{}'",
-                        crate::types::qualified_type_name(&args[0]),
-                        crate::types::qualified_type_name(&args[1])
+                        crate::types::attr_error::qualified_type_name(&args[0]),
+                        crate::types::attr_error::qualified_type_name(&args[1])
                     ));
                 }
                 let q = cx.binary(rlm_syntax::ast::BinOp::FloorDiv, &args[0], &args[1])?;

@@ -65,9 +65,9 @@ pub(crate) fn sort_values<C: Callbacks + ?Sized>(
             let mut ks = Vec::with_capacity(items.len());
             // `key=len` (common: longest first) reads each length where
             // `len` would, without an argument vector and a call per item.
-            let by_len = crate::vm::is_builtin_len(k);
+            let by_len = crate::builtins::iteration::is_builtin_len(k);
             for it in items.iter() {
-                let fast = if by_len { crate::vm::len_fast(it) } else { None };
+                let fast = if by_len { crate::builtins::iteration::len_fast(it) } else { None };
                 ks.push(match fast {
                     Some(n) => Value::Int(n),
                     None => cx.call_value(k, vec![it.clone()], Vec::new())?,

@@ -9,18 +9,10 @@
 //! mapping as `m[name]` does (a `defaultdict`'s or `Counter`'s missing key
 //! included).
 
-use crate::callbacks::Callbacks;
+use crate::callbacks::{Callbacks, FormatSource};
 use crate::fault::{Fault, R, exc, value_err};
 use crate::types::str::repr::ascii_escape;
 use crate::value::*;
-
-/// Where a field's name is looked up.
-pub(crate) enum Source<'a> {
-    /// `str.format(*args, **kwargs)`.
-    Call { args: &'a [Value], kwargs: &'a [(smol_str::SmolStr, Value)] },
-    /// `str.format_map(mapping)`: names only, no positions.
-    Map(&'a Value),
-}
 
 /// The automatic field numbering's state (`AutoNumber`).
 #[derive(Default)]
@@ -33,7 +25,7 @@ struct AutoNumber {
 pub(crate) fn str_format<C: Callbacks + ?Sized>(
     cx: &mut C,
     fmt: &str,
-    src: &Source<'_>,
+    src: &FormatSource<'_>,
 ) -> R<String> {
     let chars: Vec<char> = fmt.chars().collect();
     let out = build_string(cx, &chars, src, 2, &mut AutoNumber::default())?;
@@ -46,7 +38,7 @@ pub(crate) fn str_format<C: Callbacks + ?Sized>(
 fn build_string<C: Callbacks + ?Sized>(
     cx: &mut C,
     input: &[char],
-    src: &Source<'_>,
+    src: &FormatSource<'_>,
     depth: u8,
     auto: &mut AutoNumber,
 ) -> R<String> {
@@ -180,7 +172,7 @@ fn render<C: Callbacks + ?Sized>(
     cx: &mut C,
     input: &[char],
     f: &Field,
-    src: &Source<'_>,
+    src: &FormatSource<'_>,
     depth: u8,
     auto: &mut AutoNumber,
 ) -> R<String> {
@@ -228,7 +220,7 @@ fn index_of(part: &[char]) -> R<Option<usize>> {
 fn field_value<C: Callbacks + ?Sized>(
     cx: &mut C,
     name: &[char],
-    src: &Source<'_>,
+    src: &FormatSource<'_>,
     auto: &mut AutoNumber,
 ) -> R<Value> {
     let first_end = name.iter().position(|c| *c == '[' || *c == '.').unwrap_or(name.len());
@@ -256,7 +248,7 @@ fn field_value<C: Callbacks + ?Sized>(
         }
     }
     let mut v = match (index, src) {
-        (None, Source::Call { kwargs, .. }) => {
+        (None, FormatSource::Call { kwargs, .. }) => {
             let key: String = first.iter().collect();
             match kwargs.iter().find(|(k, _)| k.as_str() == key) {
                 Some((_, v)) => v.clone(),
@@ -268,14 +260,14 @@ fn field_value<C: Callbacks + ?Sized>(
                 }
             }
         }
-        (None, Source::Map(m)) => {
+        (None, FormatSource::Map(m)) => {
             let key: String = first.iter().collect();
             cx.getitem(m, &Value::str(key))?
         }
-        (Some(_), Source::Map(_)) => {
+        (Some(_), FormatSource::Map(_)) => {
             return value_err("Format string contains positional fields");
         }
-        (Some(i), Source::Call { args, .. }) => match args.get(i) {
+        (Some(i), FormatSource::Call { args, .. }) => match args.get(i) {
             Some(v) => v.clone(),
             None => {
                 return exc(

@@ -7,12 +7,9 @@
 
 mod dtoa;
 pub(crate) mod fields;
-mod fill;
+pub(crate) mod fill;
 mod fixed;
 mod number;
 pub(crate) mod percent;
 pub(crate) mod repr;
 pub(crate) mod spec;
-pub(crate) use fill::push_fill;
-
-pub(crate) use repr::text_lower_bound;

@@ -369,7 +369,7 @@ fn format_long(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
         s.push('-');
     }
     s.push_str(prefix);
-    super::push_fill(&mut s, '0', (d.prec.max(0) as usize).saturating_sub(digits.len()));
+    super::fill::push_fill(&mut s, '0', (d.prec.max(0) as usize).saturating_sub(digits.len()));
     s.push_str(&digits);
     Ok(s)
 }
@@ -473,7 +473,7 @@ fn output(d: &mut Directive, text: &str, out: &mut String) {
         len -= 2;
     }
     if width > len && !d.ljust {
-        super::push_fill(out, fill, (width - len) as usize);
+        super::fill::push_fill(out, fill, (width - len) as usize);
         width = len;
     }
     if fill == ' ' {
@@ -486,6 +486,6 @@ fn output(d: &mut Directive, text: &str, out: &mut String) {
     }
     out.extend(chars.take(len.max(0) as usize));
     if width > len {
-        super::push_fill(out, ' ', (width - len) as usize);
+        super::fill::push_fill(out, ' ', (width - len) as usize);
     }
 }

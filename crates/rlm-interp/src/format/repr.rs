@@ -9,10 +9,7 @@ use std::rc::Rc;
 
 use crate::fault::R;
 use crate::meter::Meter;
-use crate::types::dict::view::view_items;
-use crate::types::float::repr::float_repr;
-use crate::types::set::set_order;
-use crate::types::str::repr::{REPR_ESCAPE_MAX, repr_len};
+use crate::types::protocol::ReprWalk;
 use crate::value::*;
 
 /// Used for `Debug` of values (no session at hand: a meter of the default
@@ -135,43 +132,13 @@ pub(crate) fn repr_into(
     if depth > 0 {
         meter.fuel(crate::cost::FUEL_PER_VALUE_WRITTEN)?;
     }
+    let mut walk = Walk { meter, out, depth, seen };
+    if crate::types::dispatch::repr(v, &mut walk)? {
+        return Ok(());
+    }
+    let Walk { meter, out, seen, .. } = walk;
     match v {
         Value::None => out.push_str("None"),
-        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&float_repr(*f)),
-        Value::Str(s) => {
-            // The text is held to the cap and the budget before it grows
-            // by the escaped form, at most `REPR_ESCAPE_MAX` bytes a byte
-            // and the quotes: measured exactly only when that bound could
-            // fail a check (else the measure is a second scan for nothing).
-            let text = s.as_str();
-            let bound = out
-                .len()
-                .saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX))
-                .saturating_add(2);
-            if !meter.text_within_unchecked(bound, out.capacity()) {
-                let needed = out.len().saturating_add(repr_len(text));
-                if needed > meter.limits.max_str_len {
-                    meter.check_str_len(needed)?;
-                }
-                meter.check_text_growth(needed)?;
-            }
-            crate::types::str::repr::repr_str_charged(meter, text, out)?
-        }
-        Value::List(l) => list_repr(meter, l, out, depth, seen)?,
-        Value::Tuple(t) => tuple_repr(meter, t, out, depth, seen)?,
-        Value::Dict(d) => dict_repr(meter, d, out, depth, seen)?,
-        Value::Set(s) => {
-            let items: Vec<Value> = set_order(&s.borrow());
-            set_repr(meter, items, false, out, depth, seen)?
-        }
-        Value::FrozenSet(s) => {
-            let items: Vec<Value> = set_order(s);
-            set_repr(meter, items, true, out, depth, seen)?
-        }
-        Value::Deque(d) => deque_repr(meter, d, out, depth, seen)?,
-        Value::Range(r) => range_repr(r, out),
         Value::Slice(s) => slice_repr(meter, s, out, depth, seen)?,
         Value::Func(f) => {
             out.push_str(&format!("<function {} at 0x{:x}>", f.code.name, Rc::as_ptr(f) as usize))
@@ -216,8 +183,46 @@ pub(crate) fn repr_into(
             Native::DictView(kind, d) => dict_view_repr_into(meter, *kind, d, out, depth, seen)?,
         },
         Value::Ellipsis => out.push_str("Ellipsis"),
+        // A protocol type was written above (`dispatch::repr`): no other
+        // value is left.
+        other => out.push_str(&format!("<{} object>", other.type_name())),
     }
     Ok(())
+}
+
+/// The walk as a type's form sees it ([`ReprWalk`]): where it is, one
+/// call of [`repr_into`] deep.
+struct Walk<'a> {
+    meter: &'a mut Meter,
+    out: &'a mut String,
+    depth: usize,
+    seen: &'a mut Vec<usize>,
+}
+
+impl ReprWalk for Walk<'_> {
+    fn out(&mut self) -> &mut String {
+        self.out
+    }
+
+    fn meter_and_out(&mut self) -> (&mut Meter, &mut String) {
+        (self.meter, self.out)
+    }
+
+    fn item(&mut self, v: &Value) -> R<()> {
+        repr_into(self.meter, v, self.out, self.depth + 1, self.seen)
+    }
+
+    fn enter(&mut self, addr: usize) -> bool {
+        if self.seen.contains(&addr) {
+            return false;
+        }
+        self.seen.push(addr);
+        true
+    }
+
+    fn leave(&mut self) {
+        self.seen.pop();
+    }
 }
 
 /// A host object's own text, appended to `len` bytes already written,
@@ -229,69 +234,6 @@ fn host_text_fits(meter: &mut Meter, len: usize, text: &str) -> R<()> {
         meter.check_str_len(needed)?;
     }
     meter.check_text_growth(needed)
-}
-
-pub(crate) fn repr_seq(
-    meter: &mut Meter,
-    items: &[Value],
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    for (i, x) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        crate::format::repr::repr_into(meter, x, out, depth + 1, seen)?;
-    }
-    Ok(())
-}
-
-// Each type's form, continuing the walk: a container marks itself in
-// `seen` (a cycle writes `[...]`) and writes its items one level deeper.
-
-fn list_repr(
-    meter: &mut Meter,
-    l: &Rc<ListObj>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let p = Rc::as_ptr(l) as *const u8 as usize;
-    if seen.contains(&p) {
-        out.push_str("[...]");
-        return Ok(());
-    }
-    seen.push(p);
-    let items = l.borrow().clone();
-    out.push('[');
-    repr_seq(meter, &items, out, depth, seen)?;
-    out.push(']');
-    seen.pop();
-    Ok(())
-}
-
-fn tuple_repr(
-    meter: &mut Meter,
-    t: &Rc<TupleObj>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let p = Rc::as_ptr(t) as *const u8 as usize;
-    if seen.contains(&p) {
-        out.push_str("(...)");
-        return Ok(());
-    }
-    seen.push(p);
-    out.push('(');
-    repr_seq(meter, t, out, depth, seen)?;
-    if t.len() == 1 {
-        out.push(',');
-    }
-    out.push(')');
-    seen.pop();
-    Ok(())
 }
 
 /// `repeat('a', 2)` (the count left) and `count(5, 2)` as CPython writes
@@ -329,147 +271,6 @@ fn iter_repr(
     Ok(())
 }
 
-fn deque_repr(
-    meter: &mut Meter,
-    d: &Rc<DequeObj>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let items: Vec<Value> = d.borrow().iter().cloned().collect();
-    out.push_str("deque([");
-    repr_seq(meter, &items, out, depth, seen)?;
-    match d.maxlen {
-        Some(m) => out.push_str(&format!("], maxlen={m})")),
-        None => out.push_str("])"),
-    }
-    Ok(())
-}
-
-/// `{k: v}` and the flavours' forms (`Counter({...})`, `OrderedDict([...])`,
-/// `defaultdict(list, {...})`).
-fn dict_repr(
-    meter: &mut Meter,
-    d: &Rc<StoreCell<Dict>>,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    let p = Rc::as_ptr(d) as *const u8 as usize;
-    if seen.contains(&p) {
-        out.push_str("{...}");
-        return Ok(());
-    }
-    seen.push(p);
-    let (items, kind): (Vec<(Value, Value)>, DictKind) = {
-        let d = d.borrow();
-        (d.map.iter().map(|(k, v)| (k.0.clone(), v.clone())).collect(), d.kind.clone())
-    };
-    let close = match &kind {
-        DictKind::Plain => "}",
-        DictKind::Counter => {
-            if items.is_empty() {
-                out.push_str("Counter()");
-                seen.pop();
-                return Ok(());
-            }
-            out.push_str("Counter(");
-            "})"
-        }
-        DictKind::Ordered => {
-            if items.is_empty() {
-                out.push_str("OrderedDict()");
-                seen.pop();
-                return Ok(());
-            }
-            out.push_str("OrderedDict([");
-            for (i, (k, v)) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push('(');
-                repr_into(meter, k, out, depth + 1, seen)?;
-                out.push_str(", ");
-                repr_into(meter, v, out, depth + 1, seen)?;
-                out.push(')');
-            }
-            out.push_str("])");
-            seen.pop();
-            return Ok(());
-        }
-        DictKind::Default(f) => {
-            out.push_str("defaultdict(");
-            let f = f.clone();
-            repr_into(meter, &f, out, depth + 1, seen)?;
-            out.push_str(", ");
-            "})"
-        }
-    };
-    let items = if matches!(kind, DictKind::Counter) { counter_order(items) } else { items };
-    out.push('{');
-    for (i, (k, v)) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        repr_into(meter, k, out, depth + 1, seen)?;
-        out.push_str(": ");
-        repr_into(meter, v, out, depth + 1, seen)?;
-    }
-    out.push_str(close);
-    seen.pop();
-    Ok(())
-}
-
-/// The order a Counter prints its items in, as CPython's `most_common()`:
-/// numbers or texts largest first (stable for ties); counts that do not
-/// compare (`c['k'] = None`) make CPython's sort fail and its repr keep
-/// insertion order.
-fn counter_order(items: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
-    let numeric = items.iter().all(|(_, v)| crate::args::as_float(v).is_some());
-    let texts = items.iter().all(|(_, v)| matches!(v, Value::Str(_)));
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    if numeric {
-        let count = |i: usize| crate::args::as_float(&items[i].1).unwrap_or(0.0);
-        order.sort_by(|&a, &b| {
-            count(b).partial_cmp(&count(a)).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
-        });
-    } else if texts {
-        let text = |i: usize| match &items[i].1 {
-            Value::Str(s) => s.as_str(),
-            _ => "",
-        };
-        order.sort_by(|&a, &b| text(b).cmp(text(a)).then(a.cmp(&b)));
-    }
-    let mut slots: Vec<Option<(Value, Value)>> = items.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
-}
-
-fn set_repr(
-    meter: &mut Meter,
-    items: Vec<Value>,
-    frozen: bool,
-    out: &mut String,
-    depth: usize,
-    seen: &mut Vec<usize>,
-) -> R<()> {
-    if frozen {
-        if items.is_empty() {
-            out.push_str("frozenset()");
-        } else {
-            out.push_str("frozenset({");
-            repr_seq(meter, &items, out, depth, seen)?;
-            out.push_str("})");
-        }
-    } else if items.is_empty() {
-        out.push_str("set()");
-    } else {
-        out.push('{');
-        repr_seq(meter, &items, out, depth, seen)?;
-        out.push('}');
-    }
-    Ok(())
-}
-
 fn slice_repr(
     meter: &mut Meter,
     s: &Rc<(Value, Value, Value)>,
@@ -486,14 +287,6 @@ fn slice_repr(
     repr_into(meter, &s.2, out, depth + 1, seen)?;
     out.push(')');
     Ok(())
-}
-
-fn range_repr(r: &(i64, i64, i64), out: &mut String) {
-    if r.2 == 1 {
-        out.push_str(&format!("range({}, {})", r.0, r.1));
-    } else {
-        out.push_str(&format!("range({}, {}, {})", r.0, r.1, r.2));
-    }
 }
 
 fn exc_repr(
@@ -544,7 +337,7 @@ fn dict_view_repr_into(
     depth: usize,
     seen: &mut Vec<usize>,
 ) -> R<()> {
-    let items = view_items(kind, d);
+    let items = d.borrow().view_items(kind);
     // An OrderedDict's views are `odict_keys(...)` and so on.
     if matches!(d.borrow().kind, DictKind::Ordered) {
         out.push('o');

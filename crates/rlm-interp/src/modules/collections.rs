@@ -5,7 +5,7 @@
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
-use crate::modules::function;
+use crate::modules::function::function;
 use crate::value::*;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {

@@ -9,7 +9,7 @@ use smol_str::SmolStr;
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 

@@ -3,7 +3,7 @@
 use crate::args::{Kwargs, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::types::stringio::StringIo;
 use crate::value::*;
 

@@ -8,6 +8,7 @@ pub(crate) mod asyncio;
 pub(crate) mod collections;
 pub(crate) mod csv;
 pub(crate) mod datetime;
+pub(crate) mod function;
 pub(crate) mod functools;
 pub(crate) mod io;
 pub(crate) mod itertools;
@@ -23,7 +24,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
-use smol_str::SmolStr;
 
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
@@ -233,16 +233,6 @@ pub(crate) fn all_costs() -> Vec<(&'static str, CostTable)> {
 #[cfg(test)]
 pub(crate) fn all_attrs() -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
     REGISTRY.iter().map(|(n, attrs, ..)| (*n, attrs())).collect()
-}
-
-/// A module function as a value: calling it goes to the module's `call`.
-pub(crate) fn function(module: &'static str, name: &'static str) -> Value {
-    Value::Builtin(Rc::new(BuiltinFn { module, name: SmolStr::new_static(name) }))
-}
-
-/// Attributes for a list of module functions.
-pub(crate) fn functions(m: &'static str, names: &[&'static str]) -> Vec<(&'static str, Value)> {
-    names.iter().map(|n| (*n, function(m, n))).collect()
 }
 
 /// The modules a session imported, each made once from the registry and

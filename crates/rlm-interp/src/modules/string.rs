@@ -3,7 +3,7 @@
 use crate::args::{Kwargs, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, type_err, value_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 
 use crate::charged::ChargedString;
 use crate::cost::PIECES;

@@ -9,7 +9,7 @@ use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::mem::{rc_block, table_block, vec_block};
-use crate::modules::function;
+use crate::modules::function::function;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 

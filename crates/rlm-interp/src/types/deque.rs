@@ -10,7 +10,7 @@ use crate::callbacks::Callbacks;
 use crate::cost::Over::{Arg, Recv, WorkDone};
 use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{R, exc, value_err};
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::slice::norm_index;
 use crate::value::*;
 
@@ -128,7 +128,7 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             Ok(Value::None)
         }
         "clear" => {
-            crate::types::charge_release(cx.meter(), d.addr(), d.borrow().iter())?;
+            crate::types::release::charge_release(cx.meter(), d.addr(), d.borrow().iter())?;
             d.mutated();
             d.borrow_mut().clear();
             Ok(Value::None)
@@ -169,7 +169,7 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             if let Some(i) = found {
                 return Ok(Value::Int(i as i64));
             }
-            let r = crate::format::repr::repr(cx.meter(), &x)?;
+            let r = cx.repr(&x)?;
             value_err(format!("{r} is not in deque"))
         }
         "count" | "remove" => {
@@ -199,13 +199,13 @@ pub(crate) fn deque_method<C: Callbacks + ?Sized>(
             match name {
                 "count" => Ok(Value::Int(n)),
                 "index" => {
-                    let r = crate::format::repr::repr(cx.meter(), &x)?;
+                    let r = cx.repr(&x)?;
                     value_err(format!("{r} is not in deque"))
                 }
                 _ => value_err("deque.remove(x): x not in deque"),
             }
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, DEQUE_METHODS.iter().copied()),
     }
 }
 
@@ -259,4 +259,120 @@ pub(crate) fn deque_new<C: Callbacks + ?Sized>(
     let d = Rc::new(DequeObj::new(d, maxlen.map(|m| m.max(0) as usize)));
     crate::gc::Track::track(&d);
     Ok(Value::Deque(d))
+}
+
+/// `collections.deque` in the value protocol.
+pub(crate) struct DequeType;
+
+impl crate::types::protocol::PyType for DequeType {
+    type Data = Rc<DequeObj>;
+
+    fn truth(data: &Rc<DequeObj>) -> bool {
+        !data.borrow().is_empty()
+    }
+
+    fn len(data: &Rc<DequeObj>) -> Option<R<usize>> {
+        Some(Ok(data.borrow().len()))
+    }
+
+    fn method_names(data: &Rc<DequeObj>) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        DEQUE_METHODS.into()
+    }
+
+    fn method_cost(data: &Rc<DequeObj>, name: &str) -> crate::cost::Cost {
+        let _ = data;
+        crate::cost::lookup(DEQUE_COSTS, name)
+    }
+
+    fn arity_key(data: &Rc<DequeObj>) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_DEQUE)
+    }
+
+    fn changes_receiver(name: &str) -> bool {
+        DEQUE_CHANGES.contains(&name)
+    }
+
+    fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<DequeObj>,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        let _ = cx;
+        Some(deque_getitem(data, idx))
+    }
+
+    fn setitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<DequeObj>,
+        idx: Value,
+        v: Value,
+    ) -> Option<R<()>> {
+        let _ = cx;
+        Some(deque_setitem(data, idx, v))
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<DequeObj>,
+    ) -> Option<R<IterState>> {
+        // Copied whole at the start, charged before.
+        let fuel = crate::types::iter::snapshot_fuel(data.borrow().len());
+        Some(
+            cx.meter().fuel(fuel).map(|()| {
+                IterState::watched(data.borrow().iter().cloned().collect(), recv.clone())
+            }),
+        )
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<DequeObj>, walk: &mut W) -> R<()> {
+        let items: Vec<Value> = data.borrow().iter().cloned().collect();
+        walk.out().push_str("deque([");
+        walk.items(&items)?;
+        match data.maxlen {
+            Some(m) => walk.out().push_str(&format!("], maxlen={m})")),
+            None => walk.out().push_str("])"),
+        }
+        Ok(())
+    }
+
+    fn data_attr(data: &Rc<DequeObj>, name: &str) -> Option<Value> {
+        (name == "maxlen").then(|| data.maxlen.map_or(Value::None, |m| Value::Int(m as i64)))
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<DequeObj>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let Value::Deque(y) = other else { return Some(false) };
+        let (x, y) = (data.borrow(), y.borrow());
+        walk.items(x.iter(), y.iter())
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<DequeObj>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        let len = data.borrow().len();
+        let found = crate::types::equality::position_in_blocks(cx.meter(), item, 0..len, |r| {
+            data.borrow().range(r).cloned().collect()
+        });
+        Some(found.map(|at| at.is_some()))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<DequeObj>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = kwargs;
+        deque_method(cx, recv, data, name, args)
+    }
 }

@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use crate::fault::{R, type_err};
 use crate::meter::Meter;
-use crate::types::set::set_items;
+use crate::types::protocol::EqWalk;
+use crate::types::set::order::set_items;
 use crate::value::*;
 
 // How many key comparisons are running inside one another on this thread:
@@ -96,151 +97,19 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
     if depth > limit {
         return None;
     }
+    let mut walk = Walk { depth, limit, work };
+    if let Some(equal) = crate::types::dispatch::eq(a, b, &mut walk) {
+        return equal;
+    }
     Some(match (a, b) {
         (Value::None, Value::None) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => (*x as i64) == *y,
-        (Value::Float(x), Value::Float(y)) => x == y,
-        // Exact at every magnitude (`2**63 - 1 != 2.0**63`), as CPython.
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
-            crate::types::float::order::cmp_int_float(*x, *y) == Some(std::cmp::Ordering::Equal)
-        }
-        (Value::Bool(x), Value::Float(y)) | (Value::Float(y), Value::Bool(x)) => {
-            (*x as i64 as f64) == *y
-        }
-        (Value::Str(x), Value::Str(y)) => {
-            if x.byte_len() == y.byte_len() {
-                work.spend((x.byte_len() / 64) as u64)?;
-            }
-            x == y
-        }
-        (Value::List(x), Value::List(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return Some(true);
-            }
-            stack_left(depth)?;
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && {
-                work.spend(CONTAINER_VISIT + x.len() as u64)?;
-                for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1, limit, work)? {
-                        return Some(false);
-                    }
-                }
-                true
-            }
-        }
-        (Value::Tuple(x), Value::Tuple(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return Some(true);
-            }
-            stack_left(depth)?;
-            x.len() == y.len() && {
-                work.spend(CONTAINER_VISIT + x.len() as u64)?;
-                for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1, limit, work)? {
-                        return Some(false);
-                    }
-                }
-                true
-            }
-        }
-        (Value::Dict(x), Value::Dict(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return Some(true);
-            }
-            stack_left(depth)?;
-            let (x, y) = (x.borrow(), y.borrow());
-            if x.map.len() == y.map.len() {
-                work.spend(CONTAINER_VISIT + x.map.len() as u64)?;
-            }
-            // Two Counters: every count agrees, a missing one counting as
-            // zero (Python 3.10's `Counter.__eq__`).
-            if matches!(x.kind, DictKind::Counter) && matches!(y.kind, DictKind::Counter) {
-                work.spend(CONTAINER_VISIT + (x.map.len() + y.map.len()) as u64)?;
-                let zero = Value::Int(0);
-                for (a, b) in [(&*x, &*y), (&*y, &*x)] {
-                    for (k, v) in a.map.iter() {
-                        if !eq_depth(v, b.map.get(k).unwrap_or(&zero), depth + 1, limit, work)? {
-                            return Some(false);
-                        }
-                    }
-                }
-                return Some(true);
-            }
-            if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
-                if x.map.len() != y.map.len() {
-                    return Some(false);
-                }
-                for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
-                    if !eq_depth(&k1.0, &k2.0, depth + 1, limit, work)?
-                        || !eq_depth(v1, v2, depth + 1, limit, work)?
-                    {
-                        return Some(false);
-                    }
-                }
-                return Some(true);
-            }
-            x.map.len() == y.map.len() && {
-                for (k, v) in x.map.iter() {
-                    match y.map.get(k) {
-                        Some(w) => {
-                            if !eq_depth(v, w, depth + 1, limit, work)? {
-                                return Some(false);
-                            }
-                        }
-                        None => return Some(false),
-                    }
-                }
-                true
-            }
-        }
-        (Value::Set(x), Value::Set(y)) => {
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && {
-                work.spend(x.len() as u64)?;
-                x.iter().all(|k| y.contains(k))
-            }
-        }
-        (Value::FrozenSet(x), Value::FrozenSet(y)) => {
-            x.len() == y.len() && {
-                work.spend(x.len() as u64)?;
-                x.iter().all(|k| y.contains(k))
-            }
-        }
-        (Value::Set(x), Value::FrozenSet(y)) | (Value::FrozenSet(y), Value::Set(x)) => {
-            let x = x.borrow();
-            x.len() == y.len() && {
-                work.spend(x.len() as u64)?;
-                x.iter().all(|k| y.contains(k))
-            }
-        }
-        (Value::Deque(x), Value::Deque(y)) => {
-            stack_left(depth)?;
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && {
-                work.spend(CONTAINER_VISIT + x.len() as u64)?;
-                for (p, q) in x.iter().zip(y.iter()) {
-                    if !eq_depth(p, q, depth + 1, limit, work)? {
-                        return Some(false);
-                    }
-                }
-                true
-            }
-        }
-        (Value::Range(x), Value::Range(y)) => {
-            let lx = range_len_exact(x.0, x.1, x.2);
-            let ly = range_len_exact(y.0, y.1, y.2);
-            lx == ly && (lx == 0 || (x.0 == y.0 && (lx == 1 || x.2 == y.2)))
-        }
         (Value::Type(x), Value::Type(y)) => x == y,
         (Value::Exc(x), Value::Exc(y)) => Rc::ptr_eq(x, y),
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => x.name == y.name && x.module == y.module,
         (Value::Module(x), Value::Module(y)) => x.name == y.name,
         // An int-like module object (`re.IGNORECASE == 2`) is its int.
-        (Value::Native(n), other) | (other, Value::Native(n)) if n.as_int().is_some() => {
+        (Value::Native(n), other) if n.as_int().is_some() => {
             let i = Value::Int(n.as_int().unwrap_or(0));
             return eq_depth(&i, other, depth, limit, work);
         }
@@ -251,16 +120,44 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             _ => Rc::ptr_eq(x, y),
         },
         (Value::Ellipsis, Value::Ellipsis) => true,
-        (Value::Native(n), other) | (other, Value::Native(n))
-            if matches!(**n, Native::DictView(0 | 2, _)) =>
-        {
-            match (set_items(&Value::Native(n.clone())), set_items(other)) {
+        (Value::Native(n), other) if matches!(**n, Native::DictView(0 | 2, _)) => {
+            match (set_items(a), set_items(other)) {
                 (Some(x), Some(y)) => x.len() == y.len() && x.iter().all(|k| y.contains(k)),
                 _ => false,
             }
         }
         _ => false,
     })
+}
+
+/// The walk as a type's `==` sees it ([`EqWalk`]): one call of [`eq_depth`]
+/// deep.
+struct Walk<'a> {
+    depth: usize,
+    limit: usize,
+    work: &'a mut Work,
+}
+
+impl EqWalk for Walk<'_> {
+    #[inline]
+    fn item(&mut self, a: &Value, b: &Value) -> Option<bool> {
+        eq_depth(a, b, self.depth + 1, self.limit, self.work)
+    }
+
+    #[inline]
+    fn visit(&mut self, items: u64) -> Option<()> {
+        self.work.spend(CONTAINER_VISIT + items)
+    }
+
+    #[inline]
+    fn spend(&mut self, n: u64) -> Option<()> {
+        self.work.spend(n)
+    }
+
+    #[inline]
+    fn stack_left(&mut self) -> Option<()> {
+        stack_left(self.depth)
+    }
 }
 
 /// `None` (the walk stops with the nesting error) when the stack is low;

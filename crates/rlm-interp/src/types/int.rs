@@ -7,7 +7,7 @@ use rlm_syntax::ast::BinOp;
 use crate::args::{Kwargs, as_int, kw};
 use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::str::py_isspace;
 use crate::value::*;
 
@@ -20,7 +20,7 @@ pub(crate) fn int_method(recv: &Value, i: &i64, name: &str) -> R<Value> {
         "bit_count" => Ok(Value::Int(i.unsigned_abs().count_ones() as i64)),
         "conjugate" => Ok(Value::Int(*i)),
         "as_integer_ratio" => Ok(Value::tuple(vec![Value::Int(*i), Value::Int(1)])),
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, INT_METHODS.iter().copied()),
     }
 }
 
@@ -310,5 +310,146 @@ pub(crate) fn int_new(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",
             v.type_name()
         )),
+    }
+}
+
+/// `i == other` for an int (or a bool, as its int): another int, a bool,
+/// a float (exact at every magnitude: `2**63 - 1 != 2.0**63`, as CPython)
+/// or an int-like module object (`re.IGNORECASE == 2`).
+fn int_eq(i: i64, other: &Value) -> bool {
+    match other {
+        Value::Int(y) => i == *y,
+        Value::Bool(y) => i == *y as i64,
+        Value::Float(y) => {
+            crate::types::float::order::cmp_int_float(i, *y) == Some(std::cmp::Ordering::Equal)
+        }
+        Value::Native(n) => n.as_int() == Some(i),
+        _ => false,
+    }
+}
+
+/// An int's data attributes (a bool's too, as CPython's: `True.real` is 1).
+fn int_data_attr(i: i64, name: &str) -> Option<Value> {
+    Some(Value::Int(match name {
+        "real" | "numerator" => i,
+        "imag" => 0,
+        "denominator" => 1,
+        _ => return None,
+    }))
+}
+
+/// `int` in the value protocol.
+pub(crate) struct IntType;
+
+impl crate::types::protocol::PyType for IntType {
+    type Data = i64;
+
+    fn truth(data: &i64) -> bool {
+        *data != 0
+    }
+
+    fn method_names(data: &i64) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        INT_METHODS.into()
+    }
+
+    fn method_cost(data: &i64, name: &str) -> crate::cost::Cost {
+        let _ = (data, name);
+        crate::cost::FREE
+    }
+
+    fn arity_key(data: &i64) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_INT)
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &i64, walk: &mut W) -> R<()> {
+        walk.out().push_str(&data.to_string());
+        Ok(())
+    }
+
+    fn data_attr(data: &i64, name: &str) -> Option<Value> {
+        int_data_attr(*data, name)
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &i64,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let _ = walk;
+        Some(int_eq(*data, other))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &i64,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = (cx, args, kwargs);
+        int_method(recv, data, name)
+    }
+}
+
+/// `bool`, whose methods are its int's, in the value protocol.
+pub(crate) struct BoolType;
+
+impl crate::types::protocol::PyType for BoolType {
+    type Data = bool;
+
+    fn truth(data: &bool) -> bool {
+        *data
+    }
+
+    fn method_names(data: &bool) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        INT_METHODS.into()
+    }
+
+    fn method_cost(data: &bool, name: &str) -> crate::cost::Cost {
+        let _ = (data, name);
+        crate::cost::FREE
+    }
+
+    fn arity_key(data: &bool) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_INT)
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &bool, walk: &mut W) -> R<()> {
+        walk.out().push_str(if *data { "True" } else { "False" });
+        Ok(())
+    }
+
+    fn data_attr(data: &bool, name: &str) -> Option<Value> {
+        int_data_attr(*data as i64, name)
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &bool,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let _ = walk;
+        Some(match other {
+            Value::Bool(y) => data == y,
+            Value::Float(y) => (*data as i64 as f64) == *y,
+            _ => int_eq(*data as i64, other),
+        })
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &bool,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = (cx, args, kwargs);
+        int_method(recv, &(*data as i64), name)
     }
 }

@@ -11,7 +11,7 @@ use crate::cost::{COPY, CostTable, FREE, SCAN, cost};
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::LIST_SLOT_COST;
 use crate::meter::Meter;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 
@@ -178,7 +178,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             if let Some(i) = found {
                 return Ok(Value::Int(i as i64));
             }
-            let r = crate::format::repr::repr(cx.meter(), &x)?;
+            let r = cx.repr(&x)?;
             value_err(format!("{r} is not in list"))
         }
         "count" => {
@@ -228,7 +228,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             Ok(Value::None)
         }
         "clear" => {
-            crate::types::charge_release(cx.meter(), l.addr(), l.borrow().iter())?;
+            crate::types::release::charge_release(cx.meter(), l.addr(), l.borrow().iter())?;
             l.borrow_mut().clear();
             Ok(Value::None)
         }
@@ -237,7 +237,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             cx.meter().check_len(v.len())?;
             Ok(Value::list(v))
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, LIST_METHODS.iter().copied()),
     }
 }
 
@@ -387,5 +387,124 @@ pub(crate) fn list_delitem(l: &Rc<ListObj>, idx: &Value) -> R<()> {
             Ok(())
         }
         None => exc(ExcKind::IndexError, "list assignment index out of range"),
+    }
+}
+
+/// `list` in the value protocol.
+pub(crate) struct ListType;
+
+impl crate::types::protocol::PyType for ListType {
+    type Data = Rc<ListObj>;
+
+    fn truth(data: &Rc<ListObj>) -> bool {
+        !data.borrow().is_empty()
+    }
+
+    fn len(data: &Rc<ListObj>) -> Option<R<usize>> {
+        Some(Ok(data.borrow().len()))
+    }
+
+    fn method_names(data: &Rc<ListObj>) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        LIST_METHODS.into()
+    }
+
+    fn method_cost(data: &Rc<ListObj>, name: &str) -> crate::cost::Cost {
+        let _ = data;
+        crate::cost::lookup(LIST_COSTS, name)
+    }
+
+    fn arity_key(data: &Rc<ListObj>) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_LIST)
+    }
+
+    fn changes_receiver(name: &str) -> bool {
+        LIST_CHANGES.contains(&name)
+    }
+
+    fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<ListObj>,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        Some(list_getitem(cx.meter(), data, idx))
+    }
+
+    fn setitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<ListObj>,
+        idx: Value,
+        v: Value,
+    ) -> Option<R<()>> {
+        Some(list_setitem(cx, data, idx, v))
+    }
+
+    fn delitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<ListObj>,
+        idx: &Value,
+    ) -> Option<R<()>> {
+        let _ = cx;
+        Some(list_delitem(data, idx))
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<ListObj>,
+    ) -> Option<R<IterState>> {
+        let _ = (cx, data);
+        Some(Ok(IterState::Seq(recv.clone(), 0)))
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<ListObj>, walk: &mut W) -> R<()> {
+        if !walk.enter(Rc::as_ptr(data) as *const u8 as usize) {
+            walk.out().push_str("[...]");
+            return Ok(());
+        }
+        let items = data.borrow().clone();
+        walk.out().push('[');
+        walk.items(&items)?;
+        walk.out().push(']');
+        walk.leave();
+        Ok(())
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<ListObj>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let Value::List(y) = other else { return Some(false) };
+        if Rc::ptr_eq(data, y) {
+            return Some(true);
+        }
+        let (x, y) = (data.borrow(), y.borrow());
+        walk.items(x.iter(), y.iter())
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<ListObj>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        // Charged as they are compared, up to the first equal item.
+        let len = data.borrow().len();
+        let found = crate::types::equality::position_in_blocks(cx.meter(), item, 0..len, |r| {
+            data.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+        });
+        Some(found.map(|at| at.is_some()))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<ListObj>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        list_method(cx, recv, data, name, args, kwargs)
     }
 }

@@ -6,11 +6,14 @@ use std::rc::Rc;
 use crate::args::as_int;
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::slice::slice_part;
 use crate::value::*;
 
 /// `len(range(...))`: past `sys.maxsize` CPython raises `OverflowError`.
+/// A range's methods (`dir()`, `hasattr`, the attribute error's hint).
+pub(crate) const RANGE_METHODS: &[&str] = &["count", "index"];
+
 pub(crate) fn range_py_len(r: &(i64, i64, i64)) -> R<usize> {
     let n = range_len_exact(r.0, r.1, r.2);
     if n > i64::MAX as u64 {
@@ -100,10 +103,10 @@ pub(crate) fn range_method<C: Callbacks + ?Sized>(
         ("count", f) => Ok(Value::Int(f.is_some() as i64)),
         ("index", Some(k)) => Ok(Value::Int(k)),
         ("index", None) => {
-            let r = crate::format::repr::repr(cx.meter(), &x)?;
+            let r = cx.repr(&x)?;
             value_err(format!("{r} is not in range"))
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, RANGE_METHODS.iter().copied()),
     }
 }
 
@@ -157,4 +160,109 @@ fn slice_indices_wide(len: i128, s: &(Value, Value, Value)) -> R<(i128, i128, i1
         }
     };
     Ok((adj(slice_part(&s.0)?, lo_default), adj(slice_part(&s.1)?, hi_default), step))
+}
+
+/// `range` in the value protocol.
+pub(crate) struct RangeType;
+
+impl crate::types::protocol::PyType for RangeType {
+    type Data = Rc<(i64, i64, i64)>;
+
+    fn truth(data: &Rc<(i64, i64, i64)>) -> bool {
+        range_len(data.0, data.1, data.2) > 0
+    }
+
+    fn len(data: &Rc<(i64, i64, i64)>) -> Option<R<usize>> {
+        Some(range_py_len(data))
+    }
+
+    fn method_names(data: &Rc<(i64, i64, i64)>) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        RANGE_METHODS.into()
+    }
+
+    fn method_cost(data: &Rc<(i64, i64, i64)>, name: &str) -> crate::cost::Cost {
+        let _ = (data, name);
+        crate::cost::FREE
+    }
+
+    fn arity_key(data: &Rc<(i64, i64, i64)>) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_RANGE)
+    }
+
+    fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<(i64, i64, i64)>,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        let _ = cx;
+        Some(range_getitem(data, idx))
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<(i64, i64, i64)>,
+    ) -> Option<R<IterState>> {
+        let _ = (cx, recv);
+        Some(Ok(IterState::Range(data.0, data.1, data.2)))
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(
+        data: &Rc<(i64, i64, i64)>,
+        walk: &mut W,
+    ) -> R<()> {
+        let (start, stop, step) = **data;
+        let text = if step == 1 {
+            format!("range({start}, {stop})")
+        } else {
+            format!("range({start}, {stop}, {step})")
+        };
+        walk.out().push_str(&text);
+        Ok(())
+    }
+
+    fn data_attr(data: &Rc<(i64, i64, i64)>, name: &str) -> Option<Value> {
+        Some(Value::Int(match name {
+            "start" => data.0,
+            "stop" => data.1,
+            "step" => data.2,
+            _ => return None,
+        }))
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<(i64, i64, i64)>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let _ = walk;
+        let Value::Range(y) = other else { return Some(false) };
+        let x = data;
+        let lx = range_len_exact(x.0, x.1, x.2);
+        let ly = range_len_exact(y.0, y.1, y.2);
+        Some(lx == ly && (lx == 0 || (x.0 == y.0 && (lx == 1 || x.2 == y.2))))
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<(i64, i64, i64)>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        let _ = cx;
+        Some(Ok(range_contains(data, item)))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<(i64, i64, i64)>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = kwargs;
+        range_method(cx, recv, data, name, args)
+    }
 }

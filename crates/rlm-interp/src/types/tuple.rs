@@ -8,7 +8,7 @@ use crate::cost::Over::{Recv, WorkDone};
 use crate::cost::{CostTable, SCAN, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::meter::Meter;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::slice::{norm_index, slice_collect, slice_indices};
 use crate::value::*;
 
@@ -56,7 +56,7 @@ pub(crate) fn tuple_method(
                 None => value_err("tuple.index(x): x not in tuple"),
             }
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, TUPLE_METHODS.iter().copied()),
     }
 }
 
@@ -97,5 +97,103 @@ pub(crate) fn tuple_getitem(meter: &mut Meter, t: &Rc<TupleObj>, idx: &Value) ->
     match norm_index(i, t.len()) {
         Some(i) => Ok(t[i].clone()),
         None => exc(ExcKind::IndexError, "tuple index out of range"),
+    }
+}
+
+/// `tuple` in the value protocol.
+pub(crate) struct TupleType;
+
+impl crate::types::protocol::PyType for TupleType {
+    type Data = Rc<TupleObj>;
+
+    fn truth(data: &Rc<TupleObj>) -> bool {
+        !data.is_empty()
+    }
+
+    fn len(data: &Rc<TupleObj>) -> Option<R<usize>> {
+        Some(Ok(data.len()))
+    }
+
+    fn method_names(data: &Rc<TupleObj>) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        TUPLE_METHODS.into()
+    }
+
+    fn method_cost(data: &Rc<TupleObj>, name: &str) -> crate::cost::Cost {
+        let _ = data;
+        crate::cost::lookup(TUPLE_COSTS, name)
+    }
+
+    fn arity_key(data: &Rc<TupleObj>) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_TUPLE)
+    }
+
+    fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<TupleObj>,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        Some(tuple_getitem(cx.meter(), data, idx))
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<TupleObj>,
+    ) -> Option<R<IterState>> {
+        let _ = (cx, data);
+        Some(Ok(IterState::Seq(recv.clone(), 0)))
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<TupleObj>, walk: &mut W) -> R<()> {
+        if !walk.enter(Rc::as_ptr(data) as *const u8 as usize) {
+            walk.out().push_str("(...)");
+            return Ok(());
+        }
+        walk.out().push('(');
+        walk.items(data)?;
+        if data.len() == 1 {
+            walk.out().push(',');
+        }
+        walk.out().push(')');
+        walk.leave();
+        Ok(())
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<TupleObj>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let Value::Tuple(y) = other else { return Some(false) };
+        if Rc::ptr_eq(data, y) {
+            return Some(true);
+        }
+        walk.items(data.iter(), y.iter())
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<TupleObj>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        let found =
+            crate::types::equality::position_in_blocks(cx.meter(), item, 0..data.len(), |r| {
+                data.get(r).map_or_else(Vec::new, <[Value]>::to_vec)
+            });
+        Some(found.map(|at| at.is_some()))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<TupleObj>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = kwargs;
+        tuple_method(cx.meter(), recv, data, name, args)
     }
 }

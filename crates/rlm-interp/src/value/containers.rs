@@ -359,6 +359,16 @@ pub struct Dict {
 }
 
 impl Dict {
+    /// The contents of a view of this dict: its keys (`kind` 0), its values
+    /// (1) or its items as pairs (2).
+    pub(crate) fn view_items(&self, kind: u8) -> Vec<Value> {
+        match kind {
+            0 => self.map.keys().map(|k| k.0.clone()).collect(),
+            1 => self.map.values().cloned().collect(),
+            _ => self.map.iter().map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()])).collect(),
+        }
+    }
+
     pub fn new() -> Dict {
         Dict::with_kind(Map::default(), DictKind::Plain)
     }

@@ -100,7 +100,7 @@ pub(crate) trait NativeObject: Any {
     /// `bool(x)`: a zero duration is false; a tuple-like native is its
     /// tuple's truth.
     fn truthy(&self) -> bool {
-        self.as_tuple().is_none_or(|t| t.truthy())
+        self.as_tuple().is_none_or(|t| !matches!(t, Value::Tuple(t) if t.is_empty()))
     }
 
     /// The iterator it is, when it is one (a csv `DictReader` steps its

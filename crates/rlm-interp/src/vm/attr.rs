@@ -1,14 +1,15 @@
-//! Attribute lookup (`obj.name`): module attributes, host objects, the few
-//! data attributes of built-in values (`x.real`, `r.start`, `d.maxlen`...),
-//! native objects, and bound methods; dunders are refused except `__name__`.
+//! Attribute lookup (`obj.name`): the few data attributes of built-in
+//! values (`x.real`, `r.start`, `d.maxlen`: the value protocol's), module
+//! attributes, host objects, native objects, and bound methods; dunders are
+//! refused except `__name__`.
 
 use std::rc::Rc;
 
 use smol_str::SmolStr;
 
 use crate::fault::{Fault, R, exc};
+use crate::types::attr_error::qualified_type_name;
 use crate::types::native::native_attr;
-use crate::types::qualified_type_name;
 use crate::types::{has_method, method_names};
 use crate::value::*;
 use crate::vm::Vm;
@@ -33,6 +34,9 @@ impl Vm {
                      use type(x), isinstance(x, T), len(x) and the documented functions instead"
                 ),
             );
+        }
+        if let Some(v) = crate::types::dispatch::data_attr(obj, name) {
+            return Ok(v);
         }
         match obj {
             Value::Module(m) => match m.attrs.get(name) {
@@ -59,24 +63,6 @@ impl Vm {
             }
             Value::Exc(e) if name == "args" => Ok(Value::tuple(e.args.clone())),
             Value::Exc(e) if e.attr(name).is_some() => Ok(e.attr(name).unwrap_or(Value::None)),
-            Value::Int(i) if name == "real" || name == "numerator" => Ok(Value::Int(*i)),
-            Value::Int(_) if name == "imag" => Ok(Value::Int(0)),
-            Value::Int(_) if name == "denominator" => Ok(Value::Int(1)),
-            Value::Float(f) if name == "real" => Ok(Value::Float(*f)),
-            Value::Float(_) if name == "imag" => Ok(Value::Float(0.0)),
-            Value::Deque(d) if name == "maxlen" => {
-                Ok(d.maxlen.map_or(Value::None, |m| Value::Int(m as i64)))
-            }
-            Value::Range(r) if name == "start" => Ok(Value::Int(r.0)),
-            Value::Range(r) if name == "stop" => Ok(Value::Int(r.1)),
-            Value::Range(r) if name == "step" => Ok(Value::Int(r.2)),
-            Value::Dict(d) if name == "default_factory" => match &d.borrow().kind {
-                DictKind::Default(f) => Ok(f.clone()),
-                _ => exc(
-                    ExcKind::AttributeError,
-                    format!("'{}' object has no attribute '{name}'", qualified_type_name(obj)),
-                ),
-            },
             Value::Native(n) => {
                 if let Some(v) = native_attr(n, name) {
                     return Ok(v);

@@ -38,7 +38,7 @@ impl Vm {
                     "" => {
                         crate::call_cost::charge_call(
                             &mut self.meter,
-                            crate::builtins::FUNCTIONS,
+                            crate::builtins::names::FUNCTIONS,
                             &b.name,
                             None,
                             &args,
@@ -82,7 +82,7 @@ impl Vm {
 
     fn call_host(&mut self, name: &SmolStr, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
         let Some(h) = self.globals.host_funcs.get(name).cloned() else {
-            return Err(Fault::Exc(crate::builtins::name_error(name)));
+            return Err(Fault::Exc(crate::builtins::names::name_error(name)));
         };
         // Where an awaitable is wanted (`await f(...)`, inside
         // `asyncio.gather(...)`), a call that would suspend returns an
@@ -176,7 +176,7 @@ impl Vm {
             "repr" | "ascii" | "chr" | "ord" | "hex" | "bin" | "oct" | "format" => {
                 crate::builtins::conversion::conversion_builtin(&mut self.meter, name, args)
             }
-            other => Err(Fault::Exc(crate::builtins::name_error(other))),
+            other => Err(Fault::Exc(crate::builtins::names::name_error(other))),
         }
     }
 }

@@ -28,7 +28,7 @@ impl Vm {
             return Ok(false);
         }
         let result = match (b.name.as_str(), args) {
-            ("len", [x]) => len_fast(x),
+            ("len", [x]) => crate::builtins::iteration::len_fast(x),
             _ => None,
         };
         let Some(n) = result else { return Ok(false) };
@@ -69,25 +69,4 @@ impl Vm {
         top!(self).stack.push(v);
         Ok(true)
     }
-}
-
-/// `len(x)` of a str, list, tuple or dict, as `len` gives it; `None` for
-/// any other value (the general `len` then answers, or raises). Also the
-/// key of `sorted(..., key=len)` (`builtins/sort.rs`).
-#[inline]
-pub(crate) fn len_fast(x: &Value) -> Option<i64> {
-    let n = match x {
-        Value::Str(s) => s.char_len(),
-        Value::List(l) => l.borrow().len(),
-        Value::Tuple(t) => t.len(),
-        Value::Dict(d) => d.borrow().map.len(),
-        _ => return None,
-    };
-    // A length is at most the collection cap, far below `i64::MAX`.
-    i64::try_from(n).ok()
-}
-
-/// Whether `f` is the builtin `len` (not a module's function of that name).
-pub(crate) fn is_builtin_len(f: &Value) -> bool {
-    matches!(f, Value::Builtin(b) if b.module.is_empty() && b.name == "len")
 }

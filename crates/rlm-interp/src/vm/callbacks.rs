@@ -16,6 +16,14 @@ use crate::value::{IterState, ListObj, Value};
 use crate::vm::Vm;
 
 impl Callbacks for Vm {
+    fn repr(&mut self, v: &Value) -> R<String> {
+        crate::format::repr::repr(&mut self.meter, v)
+    }
+
+    fn str_format(&mut self, fmt: &str, src: &crate::callbacks::FormatSource<'_>) -> R<String> {
+        crate::format::fields::str_format(self, fmt, src)
+    }
+
     #[inline(always)]
     fn meter(&mut self) -> &mut Meter {
         &mut self.meter

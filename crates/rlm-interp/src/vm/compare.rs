@@ -7,10 +7,9 @@ use std::cmp::Ordering;
 use rlm_syntax::ast::CmpOp;
 
 use crate::fault::{R, type_err};
+use crate::types::attr_error::qualified_type_name;
 use crate::types::equality::{is_same, is_set_like};
-use crate::types::qualified_type_name;
-use crate::types::range::range_contains;
-use crate::types::set::set_items;
+use crate::types::set::order::set_items;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -232,51 +231,10 @@ impl Vm {
         if let Some(t) = Native::as_tuple(container) {
             return self.contains(&t.clone(), item);
         }
+        if let Some(found) = crate::types::dispatch::contains(self, container, item) {
+            return found;
+        }
         match container {
-            Value::Str(s) => crate::types::str::str_contains(&mut self.meter, s, item),
-            // Charged as they are compared, up to the first equal item.
-            Value::List(l) => {
-                let len = l.borrow().len();
-                let found = crate::types::equality::position_in_blocks(
-                    &mut self.meter,
-                    item,
-                    0..len,
-                    |r| l.borrow().get(r).map_or_else(Vec::new, <[Value]>::to_vec),
-                )?;
-                Ok(found.is_some())
-            }
-            Value::Tuple(t) => {
-                let found = crate::types::equality::position_in_blocks(
-                    &mut self.meter,
-                    item,
-                    0..t.len(),
-                    |r| t.get(r).map_or_else(Vec::new, <[Value]>::to_vec),
-                )?;
-                Ok(found.is_some())
-            }
-            Value::Deque(d) => {
-                let len = d.borrow().len();
-                let found = crate::types::equality::position_in_blocks(
-                    &mut self.meter,
-                    item,
-                    0..len,
-                    |r| d.borrow().range(r).cloned().collect(),
-                )?;
-                Ok(found.is_some())
-            }
-            Value::Dict(d) => {
-                let k = crate::types::equality::key(&mut self.meter, item.clone())?;
-                Ok(d.borrow().map.contains_key(&k))
-            }
-            Value::Set(s) => {
-                let k = crate::types::equality::key(&mut self.meter, item.clone())?;
-                Ok(s.borrow().contains(&k))
-            }
-            Value::FrozenSet(s) => {
-                let k = crate::types::equality::key(&mut self.meter, item.clone())?;
-                Ok(s.contains(&k))
-            }
-            Value::Range(r) => Ok(range_contains(r, item)),
             Value::Native(n) if matches!(**n, Native::DictView(..)) => {
                 if let Native::DictView(0, d) = &**n {
                     let k = crate::types::equality::key(&mut self.meter, item.clone())?;

@@ -502,7 +502,7 @@ impl Vm {
         if self.globals.values.get(i).cloned().flatten().is_none() {
             let name =
                 self.globals.gnames.names.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default();
-            return Err(Fault::Exc(crate::builtins::name_error(&name)));
+            return Err(Fault::Exc(crate::builtins::names::name_error(&name)));
         }
         self.globals.values[i] = None;
         Ok(())

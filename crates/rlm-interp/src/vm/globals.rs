@@ -96,7 +96,7 @@ impl Globals {
                 self.builtin_cache[i] = Some(v.clone());
                 Ok(v)
             }
-            None => Err(Fault::Exc(crate::builtins::name_error(&name))),
+            None => Err(Fault::Exc(crate::builtins::names::name_error(&name))),
         }
     }
 

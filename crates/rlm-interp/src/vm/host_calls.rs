@@ -103,7 +103,7 @@ impl HostCalls {
     /// Charges the fuel of the host calls in `calls` not paid for yet (each
     /// call pays once, the first time it is handed to the host): the host's
     /// fixed work per call and its work per byte of the call's text
-    /// ([`crate::builtins::cost::host_call_fuel`]: every string and item, at
+    /// ([`crate::call_cost::host_call_fuel`]: every string and item, at
     /// any depth). A fan-out of calls, or calls on
     /// big prompts, thus cost the program what they cost the host.
     pub(super) fn charge(
@@ -116,7 +116,7 @@ impl HostCalls {
         for c in calls.iter().filter(|c| c.id >= paid) {
             // Each walk stops once the program could not pay for it.
             let left = meter.limits.fuel.saturating_sub(meter.fuel_used.saturating_add(due));
-            let this = crate::builtins::cost::host_call_fuel(&c.args, &c.kwargs, left);
+            let this = crate::call_cost::host_call_fuel(&c.args, &c.kwargs, left);
             due = due.saturating_add(this);
             if this > left {
                 break;

@@ -1,52 +1,22 @@
-//! Iteration: `iter(x)` for every iterable type, materialising any
+//! Iteration: `iter(x)` (a built-in type's iterator from the value
+//! protocol, `types/dispatch.rs`; the others' here), materialising any
 //! iterable (fuel per element; infinite iterators refused), and unpacking
 //! (`a, b = x`) with CPython's errors. Each iterator's step is in
 //! `types/iter.rs`.
 
 use crate::fault::{Fault, R, type_err, value_err};
 use crate::types::iter::FUEL_PER_ADAPTER_TUPLE;
-use crate::types::set::set_order;
 use crate::types::str::ascii_char;
 use crate::value::*;
 use crate::vm::Vm;
 
-/// Fuel for an iterator's copy of `n` items taken at its start (a set's or
-/// a deque's items): a unit and a quarter an item (a loop
-/// that iterates a dict growing by two keys a round copied its keys at a
-/// unit per 8 for 14 s; at a unit each it ran 1.44x the reference loop's time
-/// for its fuel, at 1.5 0.65-0.73x).
-fn snapshot_fuel(n: usize) -> u64 {
-    let n = n as u64;
-    n + n / 4
-}
-
 impl Vm {
     pub(crate) fn get_iter(&mut self, v: Value) -> R<Value> {
+        if let Some(state) = crate::types::dispatch::iter(self, &v) {
+            return Ok(Value::iter(state?));
+        }
         let st = match v {
             Value::Iter(_) => return Ok(v),
-            Value::List(_) | Value::Tuple(_) => IterState::Seq(v, 0),
-            Value::Str(s) => IterState::Str(s, 0),
-            Value::Range(r) => IterState::Range(r.0, r.1, r.2),
-            // Read in place a step at a time, each step charged (a copy of
-            // the keys at the start cost a loop that breaks early the whole
-            // copy, and `for k, v in d.items()` a tuple an item).
-            Value::Dict(d) => IterState::dict_entries(d, 0),
-            // Sets and deques are copied whole at the start and charged
-            // before the copy.
-            Value::Set(ref s) => {
-                self.meter.fuel(snapshot_fuel(s.borrow().len()))?;
-                let items = set_order(&s.borrow()).into();
-                IterState::watched(items, v)
-            }
-            Value::FrozenSet(s) => {
-                self.meter.fuel(snapshot_fuel(s.len()))?;
-                IterState::Items(set_order(&s).into())
-            }
-            Value::Deque(ref d) => {
-                self.meter.fuel(snapshot_fuel(d.borrow().len()))?;
-                let items = d.borrow().iter().cloned().collect();
-                IterState::watched(items, v)
-            }
             Value::Native(ref n) => match &**n {
                 Native::DictView(kind, d) => IterState::dict_entries(d.clone(), *kind),
                 Native::Module(m) => {

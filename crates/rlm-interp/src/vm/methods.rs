@@ -46,25 +46,16 @@ impl Vm {
         if crate::types::changes_receiver(recv, name) {
             crate::types::journal_before_change(&mut self.meter, recv)?;
         }
+        let (args, kwargs) =
+            match crate::types::dispatch::call_method(self, recv, name, args, kwargs) {
+                Ok(done) => return done,
+                Err(back) => back,
+            };
         match recv {
             Value::Exc(e) if crate::types::exception_group::is_group(e) => {
                 let e = e.clone();
                 crate::types::exception_group::method(self, &e, name, args)
             }
-            Value::Str(s) => crate::types::str::methods::str_method(self, s, name, args, kwargs),
-            Value::List(l) => crate::types::list::list_method(self, recv, l, name, args, kwargs),
-            Value::Dict(d) => crate::types::dict::dict_method(self, recv, d, name, args, kwargs),
-            Value::Set(_) | Value::FrozenSet(_) => {
-                crate::types::set::set_method(self, recv, name, args)
-            }
-            Value::Tuple(t) => {
-                crate::types::tuple::tuple_method(&mut self.meter, recv, t, name, args)
-            }
-            Value::Deque(d) => crate::types::deque::deque_method(self, recv, d, name, args),
-            Value::Range(r) => crate::types::range::range_method(self, recv, r, name, args),
-            Value::Int(i) => crate::types::int::int_method(recv, i, name),
-            Value::Bool(b) => crate::types::int::int_method(recv, &(*b as i64), name),
-            Value::Float(f) => crate::types::float::float_method(recv, f, name),
             Value::Native(n) => {
                 crate::modules::native::native_method(self, recv, n, name, args, kwargs)
             }

@@ -67,7 +67,6 @@ use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
 use accounting::Output;
-pub(crate) use builtin_fast::{is_builtin_len, len_fast};
 use event_loop::EventLoop;
 use frames::Frames;
 use globals::Globals;

@@ -1,5 +1,7 @@
-//! Subscripts: `obj[idx]`, `obj[idx] = v`, `del obj[idx]`, dispatched to
-//! each type's file under `types/` (indexing, slicing, missing dict keys).
+//! Subscripts: `obj[idx]`, `obj[idx] = v`, `del obj[idx]`: a slice's copy
+//! and the journal's first copy charged, then the value protocol
+//! (`types/dispatch.rs`) for the built-in types, a match's groups and a
+//! tuple-like module object here.
 
 use crate::fault::{R, type_err};
 use crate::modules::re::match_obj::{MatchObj, match_group};
@@ -11,13 +13,10 @@ impl Vm {
         if let Value::Slice(sl) = idx {
             self.charge_slice_of(obj, sl)?;
         }
+        if let Some(item) = crate::types::dispatch::getitem(self, obj, idx) {
+            return item;
+        }
         match obj {
-            Value::List(l) => crate::types::list::list_getitem(&mut self.meter, l, idx),
-            Value::Tuple(t) => crate::types::tuple::tuple_getitem(&mut self.meter, t, idx),
-            Value::Str(s) => crate::types::str::str_getitem(&mut self.meter, s, idx),
-            Value::Range(r) => crate::types::range::range_getitem(r, idx),
-            Value::Dict(d) => crate::types::dict::dict_getitem(self, d, idx),
-            Value::Deque(d) => crate::types::deque::deque_getitem(d, idx),
             Value::Native(n) => {
                 if let Some(m) = n.module::<MatchObj>() {
                     return match_group(m, idx);
@@ -54,15 +53,12 @@ impl Vm {
         crate::types::journal_before_change(&mut self.meter, obj)?;
         if let (Value::List(l), Value::Slice(_)) = (obj, &idx) {
             // The list's tail moves and the new items are copied in.
-            let n = l.borrow().len().saturating_add(crate::builtins::cost::size_of(&v).0 as usize);
+            let n = l.borrow().len().saturating_add(crate::call_cost::size_of(&v).0 as usize);
             crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
-        match obj {
-            Value::List(l) => crate::types::list::list_setitem(self, l, idx, v),
-            Value::Dict(d) => crate::types::dict::dict_setitem(&mut self.meter, d, idx, v),
-            Value::Deque(d) => crate::types::deque::deque_setitem(d, idx, v),
-            _ => type_err(format!("'{}' object does not support item assignment", obj.type_name())),
-        }
+        crate::types::dispatch::setitem(self, obj, idx, v).unwrap_or_else(|| {
+            type_err(format!("'{}' object does not support item assignment", obj.type_name()))
+        })
     }
 
     pub(crate) fn delitem(&mut self, obj: &Value, idx: &Value) -> R<()> {
@@ -71,10 +67,8 @@ impl Vm {
             let n = l.borrow().len();
             crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
-        match obj {
-            Value::List(l) => crate::types::list::list_delitem(l, idx),
-            Value::Dict(d) => crate::types::dict::dict_delitem(&mut self.meter, d, idx),
-            _ => type_err(format!("'{}' object doesn't support item deletion", obj.type_name())),
-        }
+        crate::types::dispatch::delitem(self, obj, idx).unwrap_or_else(|| {
+            type_err(format!("'{}' object doesn't support item deletion", obj.type_name()))
+        })
     }
 }

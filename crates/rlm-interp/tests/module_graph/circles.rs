@@ -1,90 +1,12 @@
-//! The files of rlm-interp and the circles they form (issue #59): file A
-//! imports file B when A's code proper names an item of B, by `crate::`,
-//! `super::` or `self::` path, by a `use` of one of A's own child modules
-//! (`use compare::eq_shallow;`), or by `use super::*`. A circle is a set of
-//! files that import each other in a loop (a strongly connected component).
-//! The largest circle may not grow, and the ceiling is lowered as it shrinks;
-//! no file outside `vm/` extends the `Vm`.
+//! The circles of rlm-interp's files: A imports B when A's code proper names B by any path form
+//! (`use`, a bare `crate::`/`super::`/`self::`/child-module/imported-module path, or B's macro).
+//! A circle is a strongly connected set of files; none may hold more than 5, and only `vm/` extends the `Vm`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{code_of, files, paths_after, sources};
 
-/// The most files one circle may hold. Issue #59's goal is 5; lower this
-/// whenever the largest circle shrinks (the test says when it did). 67 when
-/// first ratcheted (the meter and `call_cost.rs` name the value layer); 60
-/// once `value.rs`'s inner `deferred_drop` module named `Value` by
-/// `crate::value::` instead of `super::`, which this graph (it reads a file's
-/// `super::` as its parent's) took for an arrow from `value.rs` to `lib.rs`,
-/// and through it to every file only the crate root names; 61 with
-/// `callbacks.rs` (the trait the types call the program through names the
-/// values, and the types name it); 60 once `modules/re/` charged through
-/// the meter instead of extending the `Vm` (what a session paid for moved to
-/// the meter, `paid.rs`); 58 once a value's `Debug` was written beside the
-/// repr walk instead of in `value.rs` (`format/mod.rs` and `format/spec.rs`
-/// left the circle); 46 once the modules' objects were `NativeObject`s
-/// (`types/native.rs`) instead of variants of `Native` naming each module's
-/// type (the modules left); 43 once a float's repr (a function of the number
-/// alone) had a file apart from the float's behaviour and `str`'s char index
-/// step lived with the index's code (`types/float/mod.rs`, `types/int.rs`,
-/// `types/str/chars.rs` left); 42 once a `StringIO` was a `NativeObject` too
-/// and a set's `|=` was charged by the operator's dispatch, as a list's `+=`
-/// is (`call_cost.rs` left); 34 once the values' data left the types'
-/// behaviour files: the containers' storage (`value/containers.rs`), the
-/// functions', exceptions', modules' and awaitables' (`value/objects.rs`), a
-/// frame's and its operand stack (`value/frame.rs`, `value/stack.rs`: a
-/// generator's iterator named `vm::Frame`), a `str`'s
-/// (`types/str/storage.rs`), the exception classes beside the other type
-/// objects (`types/type_obj.rs`), the host object's trait in `host.rs`, and
-/// a key's equality implemented beside the equality walk; 18 once the
-/// native objects' enum and trait were the value layer's
-/// (`value/native.rs`, the dispatch of their methods staying in
-/// `types/native.rs`, which named the dict views' behaviour) and a call's
-/// keyword arguments' type was too (`args.rs` left). What remains is the
-/// value layer's data and the core files its types name in their fields and
-/// signatures (the accounts, collector and journal, which hold values; a
-/// native object's methods, which take the meter and callbacks and return a
-/// fault; a function's code; the host objects' trait); 16 once an account
-/// was the memory count alone, the registry and journal held beside it by
-/// the session (`gc::Session`), so that `mem.rs` and the strings' storage
-/// (`types/str/storage.rs`), which hold an account, left; 14 once a native
-/// object's trait took no meter, callbacks or fault (its repr names its
-/// parts for the repr walk to write, its methods are called by the machine,
-/// `modules/native.rs`, which finds the object's type by a downcast), so
-/// that `meter.rs`, `callbacks.rs` and `fault.rs` left (the value layer's
-/// circle is 13; the repr walk's, 14, is the largest); 13 once each type's
-/// repr form was written beside the repr walk (`format/repr.rs`), which
-/// named each type's file while those files named the walk back (what is
-/// left of the types' circle is 5 files: `types/mod.rs`, the natives'
-/// dispatch, dict views, equality and sets naming each other); 12 once a
-/// `StoreCell` named no journal: its contents journal themselves
-/// (`Journaled::journal`, implemented in `undo.rs`), its stamp and the
-/// cells' epochs are value-free (`epoch.rs`) and it counts its stores
-/// itself (`gc/store_cell.rs` left); 9 once the value layer named the
-/// collector and the journal only through value-free files: a container
-/// made registers itself through `gc::track::Track` (implemented by the
-/// registry for each kind) and a list's items journal themselves through
-/// `JournaledList` (beside `Journaled`, implemented in `undo.rs`), so that
-/// `gc/mod.rs`, `gc/registry.rs` and `undo.rs` left; 8 once the code object
-/// and its instructions were the core's (`code.rs`, generic over its
-/// constants: `compile::Code` is `CodeOf<Value>`), apart from the compiler,
-/// which makes values (`compile/mod.rs` left); 7 once the host objects'
-/// trait, with what a host's methods and functions return, was the value
-/// layer's (`value/objects.rs`, re-exported by `host.rs`): a `Value` holds
-/// a host object and the trait speaks in values (`host.rs` left); 5, the
-/// goal, once an iterator held a suspended generator behind a trait declared
-/// in `value.rs` (`Suspended`, implemented by `value/frame.rs`'s
-/// `Generator`, which the machine downcasts to when it resumes one), so
-/// that neither `value.rs` nor `types/iter.rs` names the frame and the
-/// frame (`value/frame.rs`) and its operand stack (`value/stack.rs`) left,
-/// and once `re`'s flags had a file of their own and the reach's constants
-/// were the reach's and the pattern size's (`modules/re/mod.rs` and
-/// `modules/re/reach.rs` left `re`'s circle of 6, which the values' circle
-/// had hidden). What remains of the values' circle is their data itself: a
-/// value may be a container (`value/containers.rs`), another object
-/// (`value/objects.rs`), a native object (`value/native.rs`) or an iterator
-/// (`types/iter.rs`), each holding values; the types' circle is 5 files too
-/// (`types/mod.rs`, the natives' dispatch, dict views, equality and sets).
+/// The most files one circle may hold (issue #79; the history of its lowering is in git).
 const LARGEST_CIRCLE_CEILING: usize = 5;
 
 /// File → the files it imports, with the names it takes from each.
@@ -140,7 +62,9 @@ fn child_modules(code: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The paths a file names, each relative to the crate root.
+/// The paths a file names, each relative to the crate root: after
+/// `crate::`, `super::` or `self::`, after one of its child modules' names
+/// (`mod exec;` then `exec::run` or `use exec::{a, b}`), or `super::*`.
 fn named_paths(rel: &str, code: &str) -> Vec<Vec<String>> {
     let me = module_path(rel);
     let parent = &me[..me.len().saturating_sub(1)];
@@ -152,30 +76,86 @@ fn named_paths(rel: &str, code: &str) -> Vec<Vec<String>> {
         out.push(parent.to_vec());
     }
     for child in child_modules(code) {
-        let used = format!("use {child}::");
-        for (at, _) in code.match_indices(&used) {
-            let rest = &code[at + "use ".len()..];
-            let path: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-                .collect();
-            out.push(absolute(&me, &path));
-        }
+        let base = absolute(&me, &child);
+        out.extend(paths_after(code, &child).iter().map(|p| absolute(&base, p)));
     }
     out
+}
+
+/// The paths named through a module brought in by name (`use
+/// crate::types::str::search;` or `search::{self, Reader}`, then
+/// `search::find(..)`): each module among `named`, its last segment read as
+/// a path's first.
+fn paths_through_aliases(
+    code: &str,
+    named: &[Vec<String>],
+    known: &BTreeSet<&str>,
+) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let modules: BTreeSet<&Vec<String>> =
+        named.iter().filter(|p| !p.is_empty() && is_module(p, known)).collect();
+    for module in modules {
+        let alias = &module[module.len() - 1];
+        out.extend(paths_after(code, alias).iter().map(|p| absolute(module, p)));
+    }
+    out
+}
+
+/// Whether a path names a module of the crate (`a/b.rs` or `a/b/mod.rs`
+/// defines it), not an item.
+fn is_module(segs: &[String], known: &BTreeSet<&str>) -> bool {
+    let base = segs.join("/");
+    known.contains(format!("{base}.rs").as_str())
+        || known.contains(format!("{base}/mod.rs").as_str())
+}
+
+/// The macros a file defines (`macro_rules! top`), by name.
+fn macros_defined(code: &str) -> Vec<String> {
+    code.match_indices("macro_rules!")
+        .map(|(at, m)| {
+            code[at + m.len()..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Whether `code` invokes the macro `name` (`name!(`, `name![`, `name!{`).
+fn invokes(code: &str, name: &str) -> bool {
+    let needle = format!("{name}!");
+    code.match_indices(&needle).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + needle.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && after.is_some_and(|c| matches!(c, '(' | '[' | '{'))
+    })
 }
 
 /// The file graph of sources given as (path under `src/`, code proper).
 pub(crate) fn file_graph(sources: &[(String, String)]) -> FileGraph {
     let known: BTreeSet<&str> = sources.iter().map(|(r, _)| r.as_str()).collect();
+    let macros: Vec<(&String, String)> = sources
+        .iter()
+        .flat_map(|(rel, code)| macros_defined(code).into_iter().map(move |m| (rel, m)))
+        .collect();
     let mut graph = FileGraph::new();
     for (rel, code) in sources {
         let edges = graph.entry(rel.clone()).or_default();
-        for path in named_paths(rel, code) {
+        let mut paths = named_paths(rel, code);
+        paths.extend(paths_through_aliases(code, &paths, &known));
+        for path in paths {
             let target = file_of(&path, &known);
             if target != *rel {
                 let name = path.last().cloned().unwrap_or_default();
                 edges.entry(target).or_default().insert(name);
+            }
+        }
+        for (defined_in, name) in &macros {
+            if *defined_in != rel && invokes(code, name) {
+                edges.entry((*defined_in).clone()).or_default().insert(format!("{name}!"));
             }
         }
     }
@@ -319,4 +299,36 @@ fn the_file_graph_sees_every_kind_of_import() {
     assert_eq!(sizes, vec![4]);
     let expected = ["types/list.rs", "value.rs", "vm/compare.rs", "vm/mod.rs"];
     assert!(found[0].iter().map(String::as_str).eq(expected));
+}
+
+#[test]
+fn the_file_graph_sees_bare_paths_aliases_and_macros() {
+    let sources: Vec<(String, String)> = [
+        // A bare path through a child module, written in code, no `use`.
+        ("modules/mod.rs", "mod re;\nfn f() { re::attrs(); }"),
+        // A module brought in by name (`{self, ..}`), then a path through it.
+        (
+            "modules/re/mod.rs",
+            "use crate::modules::{self, x}; fn g() { modules::registry::all(); }",
+        ),
+        ("modules/registry.rs", "pub fn all() {}"),
+        // A macro defined in one file and invoked in another.
+        ("vm/mod.rs", "macro_rules! top { () => {} }\nmod exec;"),
+        ("vm/exec.rs", "fn h() { let f = top!(); let g = stop!(x); }"),
+        ("lib.rs", "mod modules;\nmod vm;"),
+    ]
+    .iter()
+    .map(|(r, c)| (r.to_string(), c.to_string()))
+    .collect();
+    let graph = file_graph(&sources);
+    let arrows =
+        |from: &str| -> Vec<&str> { graph[from].keys().map(String::as_str).collect::<Vec<_>>() };
+    assert_eq!(arrows("modules/mod.rs"), vec!["modules/re/mod.rs"]);
+    assert_eq!(arrows("modules/re/mod.rs"), vec!["modules/mod.rs", "modules/registry.rs"]);
+    assert_eq!(arrows("vm/exec.rs"), vec!["vm/mod.rs"]);
+    assert!(graph["vm/exec.rs"]["vm/mod.rs"].contains("top!"));
+    let found = circles(&graph);
+    let sizes: Vec<usize> = found.iter().map(BTreeSet::len).collect();
+    // `mod exec;` alone names nothing of `exec.rs`: the one circle is `modules/` and `re/`.
+    assert_eq!(sizes, vec![2]);
 }

@@ -115,7 +115,10 @@ fn paths_after(code: &str, keyword: &str) -> Vec<String> {
         let path: String =
             rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
         let after = &rest[path.len()..];
-        if path.ends_with("::") && after.starts_with('{') {
+        if path == "self" && !prefix.is_empty() {
+            // `a::{self, b}` names the module `a` itself.
+            out.push(prefix.trim_end_matches(':').to_string());
+        } else if path.ends_with("::") && after.starts_with('{') {
             let inner = group_body(&after[1..]);
             for item in split_top_level(inner) {
                 expand(&format!("{prefix}{path}"), item.trim(), out);
@@ -180,7 +183,7 @@ fn split_top_level(text: &str) -> Vec<&str> {
         }
     }
     out.push(&text[from..]);
-    out.into_iter().filter(|s| !s.trim().is_empty() && s.trim() != "self").collect()
+    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
 }
 
 /// The layer of each module.

@@ -19,7 +19,7 @@ use sync::{SyncKind, SyncObj};
 use crate::args::{Kwargs, check_kwargs, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 

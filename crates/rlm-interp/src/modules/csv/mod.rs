@@ -42,7 +42,7 @@ use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::cost::CostTable;
 use crate::fault::{Fault, R, exc, type_err, value_err};
-use crate::modules::{function, functions};
+use crate::modules::function::{function, functions};
 use crate::types::stringio::StringIo;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};

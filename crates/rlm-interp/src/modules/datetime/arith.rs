@@ -10,7 +10,7 @@ use crate::modules::datetime::date_time::{DateTime, dt_value};
 use crate::modules::datetime::timedelta::{
     TimeDelta, div_round_half_even, exact_ratio, float_ratio, scale_half_even, td_micros, td_value,
 };
-use crate::types::qualified_type_name;
+use crate::types::attr_error::qualified_type_name;
 use crate::value::*;
 
 pub(crate) fn datetime_arith<C: Callbacks + ?Sized>(

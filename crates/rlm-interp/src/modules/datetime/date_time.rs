@@ -7,7 +7,7 @@ use crate::cost::CostTable;
 use crate::fault::{R, exc, type_err, value_err};
 use crate::modules::datetime::fields_tuple::{FieldsTuple, ISO_CALENDAR, STRUCT_TIME};
 use crate::modules::datetime::strftime::{directives_fuel, strftime, strftime_metered};
-use crate::types::qualified_type_name;
+use crate::types::attr_error::qualified_type_name;
 use crate::value::*;
 use crate::value::{NativeObject, boxed_cost};
 

@@ -18,7 +18,7 @@ use smol_str::SmolStr;
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err, value_err};
-use crate::types::qualified_type_name;
+use crate::types::attr_error::qualified_type_name;
 use crate::value::*;
 use date_time::{DateTime, ORDINAL_OF_EPOCH, civil_from_days, dt_value};
 use strptime::strptime;

@@ -16,7 +16,7 @@ use tool::{Tool, source};
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc, type_err, value_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::value::*;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {

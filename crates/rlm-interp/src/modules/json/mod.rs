@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::value::*;
 use dump::{JsonOpts, json_dump};
 use parse::JsonParser;
@@ -75,7 +75,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             };
             let mut out = String::new();
             let sep = opts.item_sep.chars().count();
-            if let Some(bound) = crate::format::text_lower_bound(cx.meter(), v, sep)? {
+            if let Some(bound) = crate::format::repr::text_lower_bound(cx.meter(), v, sep)? {
                 cx.meter().check_text_lower_bound(bound)?;
                 out.reserve(bound);
             }

@@ -9,7 +9,7 @@ use rlm_syntax::ast::BinOp;
 use crate::args::{Kwargs, as_float, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::fault::{Fault, R, exc, type_err, value_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::value::*;
 
 pub(crate) fn attrs() -> Vec<(&'static str, Value)> {

@@ -8,7 +8,7 @@ use crate::args::{Kwargs, as_int, kw};
 use crate::callbacks::Callbacks;
 use crate::charged::ChargedVec;
 use crate::fault::{R, exc, type_err};
-use crate::modules::functions;
+use crate::modules::function::functions;
 use crate::types::str::split::{for_each_line, for_each_whitespace_word};
 use crate::value::*;
 

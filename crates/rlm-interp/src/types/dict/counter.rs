@@ -11,7 +11,7 @@ use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Recv};
 use crate::cost::{COPY, CostTable, HASH, SCAN, cost};
 use crate::fault::R;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::value::*;
 
 pub(crate) const COUNTER_METHODS: &[&str] = &["most_common", "elements", "subtract", "total"];
@@ -62,7 +62,7 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
             }
             Ok(acc)
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, super::dict_method_names(&DictKind::Counter)),
     }
 }
 

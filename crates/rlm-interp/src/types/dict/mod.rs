@@ -9,6 +9,7 @@
 pub(crate) mod counter;
 mod most_common;
 pub(crate) mod ordered;
+mod repr;
 pub(crate) mod view;
 
 use std::rc::Rc;
@@ -21,7 +22,7 @@ use crate::cost::{
 };
 use crate::fault::{Fault, R, exc, type_err, value_err};
 use crate::meter::Meter;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::value::*;
 
 /// What one new key may cost: an entry and its index, doubled by growth.
@@ -112,6 +113,18 @@ fn charge_dict_insert(meter: &mut Meter, len: usize, cost: usize) -> R<()> {
     meter.alloc(cost)
 }
 
+/// A dict's methods by its kind: its own, and a `Counter`'s or an
+/// `OrderedDict`'s besides.
+pub(crate) fn dict_method_names(kind: &DictKind) -> Vec<&'static str> {
+    let mut names = DICT_METHODS.to_vec();
+    match kind {
+        DictKind::Counter => names.extend(counter::COUNTER_METHODS),
+        DictKind::Ordered => names.extend(ordered::ORDERED_METHODS),
+        _ => {}
+    }
+    names
+}
+
 pub(crate) fn dict_method<C: Callbacks + ?Sized>(
     cx: &mut C,
     recv: &Value,
@@ -199,7 +212,7 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
         "clear" => {
             // A new table, as CPython's: an iterator reads it from its
             // position on (its length check sees the change).
-            crate::types::charge_release(
+            crate::types::release::charge_release(
                 cx.meter(),
                 d.addr(),
                 d.borrow().map.iter().flat_map(|(k, v)| [&k.0, v]),
@@ -214,7 +227,7 @@ pub(crate) fn dict_method<C: Callbacks + ?Sized>(
         }
         "move_to_end" => ordered::ordered_move_to_end(cx.meter(), d, args, kwargs),
         "fromkeys" => flavoured_fromkeys(cx, d, args, kwargs),
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, dict_method_names(&d.borrow().kind)),
     }
 }
 
@@ -518,4 +531,170 @@ pub(crate) fn dict_new<C: Callbacks + ?Sized>(
         }
     }
     Ok(dv)
+}
+
+/// `x == y` for two dicts: the same keys with equal values; two Counters
+/// agree on every count, a missing one counting as zero (Python 3.10's
+/// `Counter.__eq__`); two OrderedDicts also in the same order.
+fn dict_eq<E: crate::types::protocol::EqWalk>(x: &Dict, y: &Dict, walk: &mut E) -> Option<bool> {
+    if x.map.len() == y.map.len() {
+        walk.visit(x.map.len() as u64)?;
+    }
+    if matches!(x.kind, DictKind::Counter) && matches!(y.kind, DictKind::Counter) {
+        walk.visit((x.map.len() + y.map.len()) as u64)?;
+        let zero = Value::Int(0);
+        for (a, b) in [(x, y), (y, x)] {
+            for (k, v) in a.map.iter() {
+                if !walk.item(v, b.map.get(k).unwrap_or(&zero))? {
+                    return Some(false);
+                }
+            }
+        }
+        return Some(true);
+    }
+    if x.map.len() != y.map.len() {
+        return Some(false);
+    }
+    if matches!(x.kind, DictKind::Ordered) && matches!(y.kind, DictKind::Ordered) {
+        for ((k1, v1), (k2, v2)) in x.map.iter().zip(y.map.iter()) {
+            if !walk.item(&k1.0, &k2.0)? || !walk.item(v1, v2)? {
+                return Some(false);
+            }
+        }
+        return Some(true);
+    }
+    for (k, v) in x.map.iter() {
+        match y.map.get(k) {
+            Some(w) if walk.item(v, w)? => {}
+            _ => return Some(false),
+        }
+    }
+    Some(true)
+}
+
+/// `dict` and its kinds (`Counter`, `OrderedDict`, `defaultdict`) in the value protocol.
+pub(crate) struct DictType;
+
+impl crate::types::protocol::PyType for DictType {
+    type Data = Rc<StoreCell<Dict>>;
+
+    fn truth(data: &Rc<StoreCell<Dict>>) -> bool {
+        !data.borrow().map.is_empty()
+    }
+
+    fn len(data: &Rc<StoreCell<Dict>>) -> Option<R<usize>> {
+        Some(Ok(data.borrow().map.len()))
+    }
+
+    fn method_names(data: &Rc<StoreCell<Dict>>) -> std::borrow::Cow<'static, [&'static str]> {
+        dict_method_names(&data.borrow().kind).into()
+    }
+
+    fn method_cost(data: &Rc<StoreCell<Dict>>, name: &str) -> crate::cost::Cost {
+        let extra = match data.borrow().kind {
+            DictKind::Counter => counter::COUNTER_COSTS,
+            DictKind::Ordered => ordered::ORDERED_COSTS,
+            _ => &[],
+        };
+        crate::cost::find(extra, name).unwrap_or_else(|| crate::cost::lookup(DICT_COSTS, name))
+    }
+
+    fn arity_key(data: &Rc<StoreCell<Dict>>) -> Option<u8> {
+        Some(match data.borrow().kind {
+            DictKind::Plain => crate::types::method_arity::TY_DICT,
+            DictKind::Counter => crate::types::method_arity::TY_COUNTER,
+            DictKind::Ordered => crate::types::method_arity::TY_ORDERED_DICT,
+            DictKind::Default(_) => crate::types::method_arity::TY_DEFAULTDICT,
+        })
+    }
+
+    fn changes_receiver(name: &str) -> bool {
+        DICT_CHANGES.contains(&name)
+    }
+
+    fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<StoreCell<Dict>>,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        Some(dict_getitem(cx, data, idx))
+    }
+
+    fn setitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<StoreCell<Dict>>,
+        idx: Value,
+        v: Value,
+    ) -> Option<R<()>> {
+        Some(dict_setitem(cx.meter(), data, idx, v))
+    }
+
+    fn delitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<StoreCell<Dict>>,
+        idx: &Value,
+    ) -> Option<R<()>> {
+        Some(dict_delitem(cx.meter(), data, idx))
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<StoreCell<Dict>>,
+    ) -> Option<R<IterState>> {
+        // Read in place a step at a time, each step charged (a copy of the
+        // keys at the start cost a loop that breaks early the whole copy,
+        // and `for k, v in d.items()` a tuple an item).
+        let _ = (cx, recv);
+        Some(Ok(IterState::dict_entries(data.clone(), 0)))
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(
+        data: &Rc<StoreCell<Dict>>,
+        walk: &mut W,
+    ) -> R<()> {
+        repr::dict_repr(data, walk)
+    }
+
+    fn data_attr(data: &Rc<StoreCell<Dict>>, name: &str) -> Option<Value> {
+        match &data.borrow().kind {
+            DictKind::Default(f) if name == "default_factory" => Some(f.clone()),
+            _ => None,
+        }
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<StoreCell<Dict>>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let Value::Dict(y) = other else { return Some(false) };
+        if Rc::ptr_eq(data, y) {
+            return Some(true);
+        }
+        walk.stack_left()?;
+        dict_eq(&data.borrow(), &y.borrow(), walk)
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<StoreCell<Dict>>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        Some(
+            crate::types::equality::key(cx.meter(), item.clone())
+                .map(|k| data.borrow().map.contains_key(&k)),
+        )
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<StoreCell<Dict>>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        dict_method(cx, recv, data, name, args, kwargs)
+    }
 }

@@ -5,19 +5,10 @@ use std::rc::Rc;
 
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
-use crate::types::qualified_type_name;
+use crate::types::attr_error::qualified_type_name;
 use crate::value::*;
 
 pub(crate) const METHODS: &[&str] = &["isdisjoint"];
-
-pub(crate) fn view_items(kind: u8, d: &Rc<StoreCell<Dict>>) -> Vec<Value> {
-    let d = d.borrow();
-    match kind {
-        0 => d.map.keys().map(|k| k.0.clone()).collect(),
-        1 => d.map.values().cloned().collect(),
-        _ => d.map.iter().map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()])).collect(),
-    }
-}
 
 pub(crate) fn dict_view_method<C: Callbacks + ?Sized>(
     cx: &mut C,
@@ -29,7 +20,7 @@ pub(crate) fn dict_view_method<C: Callbacks + ?Sized>(
 ) -> R<Value> {
     match name {
         "isdisjoint" => {
-            let mine = view_items(kind, d);
+            let mine = d.borrow().view_items(kind);
             let other = cx.iterate(args.first().unwrap_or(&Value::None))?;
             for o in &other {
                 for m in &mine {

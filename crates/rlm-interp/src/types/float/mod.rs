@@ -7,7 +7,7 @@ use rlm_syntax::ast::BinOp;
 use crate::args::{Kwargs, as_float};
 use crate::fault::binop_err;
 use crate::fault::{R, exc, type_err, value_err};
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::str::py_isspace;
 use crate::value::*;
 
@@ -26,7 +26,7 @@ pub(crate) fn float_method(recv: &Value, f: &f64, name: &str) -> R<Value> {
             let (n, d) = integer_ratio(*f)?;
             Ok(Value::tuple(vec![Value::Int(n), Value::Int(d)]))
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, FLOAT_METHODS.iter().copied()),
     }
 }
 
@@ -203,7 +203,7 @@ pub(crate) fn float_new(
             // repr is charged per escape and held to the budget as any.
             None => value_err(format!(
                 "could not convert string to float: {}",
-                crate::format::repr::repr(meter, &Value::Str(s.clone()))?
+                crate::types::str::repr::repr_str_alone(meter, s.as_str())?
             )),
         },
         Some(v) => match as_float(v) {
@@ -213,5 +213,72 @@ pub(crate) fn float_new(
                 v.type_name()
             )),
         },
+    }
+}
+
+/// `float` in the value protocol.
+pub(crate) struct FloatType;
+
+impl crate::types::protocol::PyType for FloatType {
+    type Data = f64;
+
+    fn truth(data: &f64) -> bool {
+        *data != 0.0
+    }
+
+    fn method_names(data: &f64) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        FLOAT_METHODS.into()
+    }
+
+    fn method_cost(data: &f64, name: &str) -> crate::cost::Cost {
+        let _ = (data, name);
+        crate::cost::FREE
+    }
+
+    fn arity_key(data: &f64) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_FLOAT)
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &f64, walk: &mut W) -> R<()> {
+        walk.out().push_str(&repr::float_repr(*data));
+        Ok(())
+    }
+
+    fn data_attr(data: &f64, name: &str) -> Option<Value> {
+        match name {
+            "real" => Some(Value::Float(*data)),
+            "imag" => Some(Value::Float(0.0)),
+            _ => None,
+        }
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &f64,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let _ = walk;
+        let int = |i: i64| order::cmp_int_float(i, *data) == Some(std::cmp::Ordering::Equal);
+        Some(match other {
+            Value::Float(y) => data == y,
+            Value::Int(i) => int(*i),
+            Value::Bool(b) => (*b as i64 as f64) == *data,
+            Value::Native(n) => n.as_int().is_some_and(int),
+            _ => false,
+        })
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &f64,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = (cx, args, kwargs);
+        float_method(recv, data, name)
     }
 }

@@ -9,7 +9,7 @@ use crate::cost::Over::{All, Args, Recv, WorkDone};
 use crate::cost::{CHARWISE, COPY, Cost, CostTable, FREE, HASH, JOIN, PIECES, SCAN, TEXT, cost};
 use crate::fault::{R, exc, type_err, value_err};
 use crate::meter::Meter;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::str::py_isspace;
 use crate::types::str::search::{self, Reader};
 use crate::types::str::tabs::{EXPAND, expanded_len, for_each_tab_run};
@@ -203,7 +203,7 @@ pub(crate) fn str_method<C: Callbacks + ?Sized>(
             ExcKind::NotImplementedError,
             "bytes are not available in this sandbox; work with str",
         ),
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
 }
 
@@ -307,7 +307,7 @@ fn str_case_strip<C: Callbacks + ?Sized>(
             split::charge_part(cx.meter(), s, b - a)?;
             Ok(Value::Str(s.byte_substr(a, b, None)))
         }
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
 }
 
@@ -487,7 +487,7 @@ fn str_join_replace<C: Callbacks + ?Sized>(
             out.push_str(&text[last..]);
             Ok(Value::str(out))
         }
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
 }
 
@@ -586,7 +586,7 @@ pub(super) fn str_search<C: Callbacks + ?Sized>(
             }
             Ok(Value::Bool(false))
         }
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
 }
 
@@ -635,7 +635,7 @@ fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
             meter.guard_result(&v)?;
             Ok(v)
         }
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
 }
 
@@ -685,9 +685,9 @@ fn str_layout<C: Callbacks + ?Sized>(
             };
             // One exact buffer (formatting the padding apart held it twice).
             let mut out = String::with_capacity(text.len() + pad * fill.len_utf8());
-            crate::format::push_fill(&mut out, fill, left);
+            crate::format::fill::push_fill(&mut out, fill, left);
             out.push_str(text);
-            crate::format::push_fill(&mut out, fill, right);
+            crate::format::fill::push_fill(&mut out, fill, right);
             Ok(Value::str(out))
         }
         "zfill" => {
@@ -703,13 +703,13 @@ fn str_layout<C: Callbacks + ?Sized>(
             };
             let mut out = String::with_capacity(text.len() + (w - n));
             out.push_str(&sign);
-            crate::format::push_fill(&mut out, '0', w - n);
+            crate::format::fill::push_fill(&mut out, '0', w - n);
             out.push_str(rest);
             Ok(Value::str(out))
         }
         "format" => {
-            let src = crate::format::fields::Source::Call { args, kwargs };
-            Ok(Value::str(crate::format::fields::str_format(cx, text, &src)?))
+            let src = crate::callbacks::FormatSource::Call { args, kwargs };
+            Ok(Value::str(cx.str_format(text, &src)?))
         }
         "format_map" => {
             // Any object: names are looked up as `m[name]`, only if the
@@ -717,8 +717,8 @@ fn str_layout<C: Callbacks + ?Sized>(
             let Some(m) = args.first() else {
                 return type_err("format_map() takes exactly one argument (0 given)");
             };
-            let src = crate::format::fields::Source::Map(m);
-            Ok(Value::str(crate::format::fields::str_format(cx, text, &src)?))
+            let src = crate::callbacks::FormatSource::Map(m);
+            Ok(Value::str(cx.str_format(text, &src)?))
         }
         // Charged for the bytes compared and the part copied.
         "removeprefix" => {
@@ -838,7 +838,7 @@ fn str_layout<C: Callbacks + ?Sized>(
             cx.meter().check_str_len(out.len())?;
             Ok(Value::str(out.into_string()))
         }
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
 }
 
@@ -990,5 +990,88 @@ impl StripSet {
                 None => py_isspace(c),
             },
         }
+    }
+}
+
+/// `str` in the value protocol.
+pub(crate) struct StrType;
+
+impl crate::types::protocol::PyType for StrType {
+    type Data = Str;
+
+    fn truth(data: &Str) -> bool {
+        data.byte_len() != 0
+    }
+
+    fn len(data: &Str) -> Option<R<usize>> {
+        Some(Ok(data.char_len()))
+    }
+
+    fn method_names(data: &Str) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        STR_METHODS.into()
+    }
+
+    fn method_cost(data: &Str, name: &str) -> crate::cost::Cost {
+        let _ = data;
+        crate::cost::lookup(STR_COSTS, name)
+    }
+
+    fn arity_key(data: &Str) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_STR)
+    }
+
+    fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Str,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        Some(super::str_getitem(cx.meter(), data, idx))
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Str,
+    ) -> Option<R<IterState>> {
+        let _ = (cx, recv);
+        Some(Ok(IterState::Str(data.clone(), 0)))
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &Str, walk: &mut W) -> R<()> {
+        super::repr::repr_str_walk(data, walk)
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Str,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        let Value::Str(y) = other else { return Some(false) };
+        if data.byte_len() == y.byte_len() {
+            walk.spend((data.byte_len() / 64) as u64)?;
+        }
+        Some(data == y)
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Str,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        Some(super::str_contains(cx.meter(), data, item))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Str,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = recv;
+        str_method(cx, data, name, args, kwargs)
     }
 }

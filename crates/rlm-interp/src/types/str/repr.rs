@@ -205,6 +205,42 @@ fn push_hex_escape(out: &mut String, c: char) {
 /// that is not copied as it is (a character looked at alone, most of them
 /// written as an escape up to ten bytes long), before the block is written.
 /// The caller holds the whole text to the string cap and the budget first.
+/// A string's repr alone (a message quoting it), held to the cap and the
+/// budget before it is written, and charged per escape.
+pub(crate) fn repr_str_alone(meter: &mut crate::meter::Meter, s: &str) -> crate::fault::R<String> {
+    let needed = repr_len(s);
+    if needed > meter.limits.max_str_len {
+        meter.check_str_len(needed)?;
+    }
+    meter.check_text_growth(needed)?;
+    let mut out = String::with_capacity(needed);
+    repr_str_charged(meter, s, &mut out)?;
+    Ok(out)
+}
+
+/// A string's repr written into the repr walk: the text is held to the cap
+/// and the budget before it grows by the escaped form, at most
+/// [`REPR_ESCAPE_MAX`] bytes a byte and the quotes (measured exactly only
+/// when that bound could fail a check: else the measure is a second scan
+/// for nothing).
+pub(crate) fn repr_str_walk<W: crate::types::protocol::ReprWalk>(
+    s: &crate::value::Str,
+    walk: &mut W,
+) -> crate::fault::R<()> {
+    let (meter, out) = walk.meter_and_out();
+    let text = s.as_str();
+    let bound =
+        out.len().saturating_add(text.len().saturating_mul(REPR_ESCAPE_MAX)).saturating_add(2);
+    if !meter.text_within_unchecked(bound, out.capacity()) {
+        let needed = out.len().saturating_add(repr_len(text));
+        if needed > meter.limits.max_str_len {
+            meter.check_str_len(needed)?;
+        }
+        meter.check_text_growth(needed)?;
+    }
+    repr_str_charged(meter, text, out)
+}
+
 pub(crate) fn repr_str_charged(
     meter: &mut crate::meter::Meter,
     s: &str,

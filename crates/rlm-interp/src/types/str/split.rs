@@ -7,7 +7,7 @@ use crate::charged::ChargedVec;
 use crate::cost::{COPY, PIECES, SCAN};
 use crate::fault::{R, type_err, value_err};
 use crate::meter::Meter;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::types::str::py_isspace;
 use crate::types::str::search::{self, Reader, ReaderRev};
 use crate::value::*;
@@ -346,7 +346,9 @@ pub(super) fn split_family(
                 None => vec![Value::str(""), Value::str(""), Value::Str(s.clone())],
             }))
         }
-        _ => no_attr(&Value::Str(s.clone()), name),
+        _ => {
+            no_attr_among(&Value::Str(s.clone()), name, super::methods::STR_METHODS.iter().copied())
+        }
     }
 }
 

@@ -2,11 +2,12 @@
 //! their in-place forms), iteration order (CPython's for ints), `repr` and
 //! the constructors. Subset comparisons are in `vm/compare.rs`.
 
+pub(crate) mod order;
+
 use std::rc::Rc;
 
 use rlm_syntax::ast::BinOp;
 
-use crate::args::as_int;
 use crate::callbacks::Callbacks;
 use crate::cost::Over::{All, Args, Recv};
 use crate::cost::{
@@ -14,8 +15,9 @@ use crate::cost::{
 };
 use crate::fault::{Fault, R, exc, type_err};
 use crate::meter::Meter;
-use crate::types::no_attr;
+use crate::types::attr_error::no_attr_among;
 use crate::value::*;
+pub(crate) use order::set_items;
 
 /// What one new element may cost: an entry and its index, doubled by growth.
 pub(crate) const SET_ENTRY_COST: usize =
@@ -115,6 +117,12 @@ fn charge_set_insert(meter: &mut Meter, n: usize, cost: usize) -> R<()> {
     meter.alloc(cost)
 }
 
+/// A set's methods: a frozenset has those that do not change it.
+pub(crate) fn set_method_names(recv: &Value) -> Vec<&'static str> {
+    let frozen = matches!(recv, Value::FrozenSet(_));
+    SET_METHODS.iter().copied().filter(|m| !(frozen && SET_MUTATORS.contains(m))).collect()
+}
+
 pub(crate) fn set_method<C: Callbacks + ?Sized>(
     cx: &mut C,
     recv: &Value,
@@ -122,11 +130,11 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
     args: Vec<Value>,
 ) -> R<Value> {
     if matches!(recv, Value::FrozenSet(_)) && SET_MUTATORS.contains(&name) {
-        return no_attr(recv, name);
+        return no_attr_among(recv, name, set_method_names(recv));
     }
     // A copy of the receiver's elements, made only by the methods that
     // build from it (copying on every call made `add` O(n)).
-    let mine = || crate::types::set::set_items(recv).unwrap_or_default();
+    let mine = || set_items(recv).unwrap_or_default();
     let mutable = match recv {
         Value::Set(s) => Some(s.clone()),
         _ => None,
@@ -167,7 +175,7 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
         }
         "clear" => {
             if let Some(s) = mutable {
-                crate::types::charge_release(
+                crate::types::release::charge_release(
                     cx.meter(),
                     s.addr(),
                     s.borrow().iter().map(|k| &k.0),
@@ -187,7 +195,7 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
             // In place, as CPython: a small update of a big set costs
             // the small one (a copy of the receiver per call made
             // `s.update({x})` in a loop quadratic).
-            let Some(s) = mutable else { return no_attr(recv, name) };
+            let Some(s) = mutable else { return no_attr_among(recv, name, set_method_names(recv)) };
             for a in &args {
                 let o = match elems(a) {
                     Some(o) => o,
@@ -231,7 +239,7 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
                 _ => !mine.iter().any(|k| o.contains(k)),
             }))
         }
-        _ => no_attr(recv, name),
+        _ => no_attr_among(recv, name, set_method_names(recv)),
     }
 }
 
@@ -333,7 +341,7 @@ fn combined<C: Callbacks + ?Sized>(
 /// The elements of an iterable as a set: copied from a set-like value,
 /// else hashed and inserted one by one, each charged.
 fn as_set<C: Callbacks + ?Sized>(vm: &mut C, v: &Value) -> R<KeySet> {
-    match crate::types::set::set_items(v) {
+    match set_items(v) {
         Some(s) => Ok(s),
         None => {
             let mut s = KeySet::default();
@@ -552,80 +560,205 @@ pub(crate) fn is_set_like(v: &Value) -> bool {
     }
 }
 
-pub fn set_items(v: &Value) -> Option<KeySet> {
-    match v {
-        Value::Set(s) => Some(s.borrow().clone()),
-        Value::FrozenSet(s) => Some((**s).clone()),
-        Value::Native(n) => match &**n {
-            Native::DictView(0, d) => Some(d.borrow().map.keys().cloned().collect()),
-            Native::DictView(2, d) => {
-                let items = crate::types::dict::view::view_items(2, d);
-                // Items are (key, value) tuples: hashable only when the values are.
-                if items.iter().all(|t| match t {
-                    Value::Tuple(p) => {
-                        !matches!(p[1], Value::List(_) | Value::Dict(_) | Value::Set(_))
-                    }
-                    _ => false,
-                }) {
-                    Some(items.into_iter().map(Key).collect())
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        },
-        _ => None,
+/// `{1, 2}`, `set()`, `frozenset({1})` or `frozenset()`, the items one
+/// level deeper in the repr walk.
+fn set_repr<W: crate::types::protocol::ReprWalk>(
+    items: &[Value],
+    frozen: bool,
+    walk: &mut W,
+) -> R<()> {
+    let (empty, open, close) =
+        if frozen { ("frozenset()", "frozenset({", "})") } else { ("set()", "{", "}") };
+    if items.is_empty() {
+        walk.out().push_str(empty);
+        return Ok(());
+    }
+    walk.out().push_str(open);
+    walk.items(items)?;
+    walk.out().push_str(close);
+    Ok(())
+}
+
+/// `x == other` for a set or frozenset's elements `x`: another set or
+/// frozenset with the same elements, or a dict's keys or items view.
+fn set_eq<E: crate::types::protocol::EqWalk>(
+    x: &KeySet,
+    other: &Value,
+    walk: &mut E,
+) -> Option<bool> {
+    let same = |y: &KeySet, walk: &mut E| -> Option<bool> {
+        Some(
+            x.len() == y.len() && {
+                walk.spend(x.len() as u64)?;
+                x.iter().all(|k| y.contains(k))
+            },
+        )
+    };
+    match other {
+        Value::Set(y) => same(&y.borrow(), walk),
+        Value::FrozenSet(y) => same(y, walk),
+        Value::Native(n) if matches!(**n, Native::DictView(0 | 2, _)) => Some(
+            set_items(other).is_some_and(|y| x.len() == y.len() && x.iter().all(|k| y.contains(k))),
+        ),
+        _ => Some(false),
     }
 }
 
-/// Iteration order of a set. For sets of ints CPython's order follows the
-/// hash table (hash(i) == i), which programs print; we simulate CPython's
-/// table (growth policy and probing) to reproduce it. Other sets keep
-/// insertion order (CPython's string order is randomised per process).
-pub fn set_order(s: &KeySet) -> Vec<Value> {
-    let items: Vec<Value> = s.iter().map(|k| k.0.clone()).collect();
-    let hashes: Option<Vec<u64>> = items
-        .iter()
-        .map(|v| as_int(v).map(|i| if i == -1 { -2i64 as u64 } else { i as u64 }))
-        .collect();
-    let Some(hashes) = hashes else { return items };
-    if items.len() > 100_000 {
-        return items;
+/// `set` in the value protocol.
+pub(crate) struct SetType;
+
+impl crate::types::protocol::PyType for SetType {
+    type Data = Rc<StoreCell<KeySet>>;
+
+    fn truth(data: &Rc<StoreCell<KeySet>>) -> bool {
+        !data.borrow().is_empty()
     }
-    fn insert(table: &mut [Option<usize>], hashes: &[u64], idx: usize) {
-        let mask = table.len() - 1;
-        let hash = hashes[idx];
-        let mut perturb = hash;
-        let mut i = (hash as usize) & mask;
-        loop {
-            let probes = if i + 9 <= mask { 9 } else { 0 };
-            for j in 0..=probes {
-                if table[i + j].is_none() {
-                    table[i + j] = Some(idx);
-                    return;
-                }
-            }
-            perturb >>= 5;
-            i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
-        }
+
+    fn len(data: &Rc<StoreCell<KeySet>>) -> Option<R<usize>> {
+        Some(Ok(data.borrow().len()))
     }
-    let mut table: Vec<Option<usize>> = vec![None; 8];
-    let mut used = 0usize;
-    for idx in 0..items.len() {
-        insert(&mut table, &hashes, idx);
-        used += 1;
-        let mask = table.len() - 1;
-        if used * 5 >= mask * 3 {
-            let minused = if used > 50_000 { used * 2 } else { used * 4 };
-            let mut newsize = 8;
-            while newsize <= minused {
-                newsize <<= 1;
-            }
-            let old = std::mem::replace(&mut table, vec![None; newsize]);
-            for e in old.into_iter().flatten() {
-                insert(&mut table, &hashes, e);
-            }
-        }
+
+    fn method_names(data: &Rc<StoreCell<KeySet>>) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        SET_METHODS.into()
     }
-    table.into_iter().flatten().map(|i| items[i].clone()).collect()
+
+    fn method_cost(data: &Rc<StoreCell<KeySet>>, name: &str) -> crate::cost::Cost {
+        let _ = data;
+        crate::cost::lookup(SET_COSTS, name)
+    }
+
+    fn arity_key(data: &Rc<StoreCell<KeySet>>) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_SET)
+    }
+
+    fn changes_receiver(name: &str) -> bool {
+        SET_MUTATORS.contains(&name)
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<StoreCell<KeySet>>,
+    ) -> Option<R<IterState>> {
+        // Copied whole at the start (in CPython's order), charged before.
+        let fuel = crate::types::iter::snapshot_fuel(data.borrow().len());
+        Some(
+            cx.meter().fuel(fuel).map(|()| {
+                IterState::watched(order::set_order(&data.borrow()).into(), recv.clone())
+            }),
+        )
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(
+        data: &Rc<StoreCell<KeySet>>,
+        walk: &mut W,
+    ) -> R<()> {
+        let items = order::set_order(&data.borrow());
+        set_repr(&items, false, walk)
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<StoreCell<KeySet>>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        set_eq(&data.borrow(), other, walk)
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<StoreCell<KeySet>>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        Some(
+            crate::types::equality::key(cx.meter(), item.clone())
+                .map(|k| data.borrow().contains(&k)),
+        )
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<StoreCell<KeySet>>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = (data, kwargs);
+        set_method(cx, recv, name, args)
+    }
+}
+
+/// `frozenset` in the value protocol.
+pub(crate) struct FrozenSetType;
+
+impl crate::types::protocol::PyType for FrozenSetType {
+    type Data = Rc<FrozenSetObj>;
+
+    fn truth(data: &Rc<FrozenSetObj>) -> bool {
+        !data.is_empty()
+    }
+
+    fn len(data: &Rc<FrozenSetObj>) -> Option<R<usize>> {
+        Some(Ok(data.len()))
+    }
+
+    fn method_names(data: &Rc<FrozenSetObj>) -> std::borrow::Cow<'static, [&'static str]> {
+        let _ = data;
+        SET_METHODS.iter().copied().filter(|m| !SET_MUTATORS.contains(m)).collect::<Vec<_>>().into()
+    }
+
+    fn method_cost(data: &Rc<FrozenSetObj>, name: &str) -> crate::cost::Cost {
+        let _ = data;
+        crate::cost::lookup(SET_COSTS, name)
+    }
+
+    fn arity_key(data: &Rc<FrozenSetObj>) -> Option<u8> {
+        let _ = data;
+        Some(crate::types::method_arity::TY_FROZENSET)
+    }
+
+    fn iter<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<FrozenSetObj>,
+    ) -> Option<R<IterState>> {
+        let _ = recv;
+        let fuel = crate::types::iter::snapshot_fuel(data.len());
+        Some(cx.meter().fuel(fuel).map(|()| IterState::Items(order::set_order(data).into())))
+    }
+
+    fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<FrozenSetObj>, walk: &mut W) -> R<()> {
+        set_repr(&order::set_order(data), true, walk)
+    }
+
+    fn eq<E: crate::types::protocol::EqWalk>(
+        data: &Rc<FrozenSetObj>,
+        other: &Value,
+        walk: &mut E,
+    ) -> Option<bool> {
+        set_eq(data, other, walk)
+    }
+
+    fn contains<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Rc<FrozenSetObj>,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        Some(crate::types::equality::key(cx.meter(), item.clone()).map(|k| data.contains(&k)))
+    }
+
+    fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Rc<FrozenSetObj>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: crate::args::Kwargs,
+    ) -> R<Value> {
+        let _ = (data, kwargs);
+        set_method(cx, recv, name, args)
+    }
 }

@@ -1,0 +1,202 @@
+//! The value protocol: what a built-in type implements, once, beside its
+//! own behaviour in its folder, and what the rest of the interpreter asks of
+//! a value through it (`types/dispatch.rs` finds the type of a value, in one
+//! place). Each type is a marker with no data: a value's data is its
+//! `Value` variant's payload, handed to each function, so that a call
+//! through the protocol is a `match` and a direct (inlined) call, as fast
+//! as the per-operation `match`es it replaces.
+
+use std::borrow::Cow;
+
+use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
+use crate::cost::Cost;
+use crate::fault::R;
+use crate::meter::Meter;
+use crate::value::*;
+
+pub(crate) trait PyType {
+    /// What a value of the type holds: its `Value` variant's payload.
+    type Data: ?Sized;
+
+    /// `bool(x)`.
+    fn truth(data: &Self::Data) -> bool;
+
+    /// `len(x)`; `None` for a type without a length.
+    fn len(data: &Self::Data) -> Option<R<usize>> {
+        let _ = data;
+        None
+    }
+
+    /// Its methods, by name (`dir()`, `hasattr`, an attribute error's hint).
+    fn method_names(data: &Self::Data) -> Cow<'static, [&'static str]>;
+
+    /// What calling its method `name` costs beyond the instruction
+    /// (`crate::cost`), charged before the call.
+    fn method_cost(data: &Self::Data, name: &str) -> Cost;
+
+    /// Its row key in the argument-count tables generated off CPython
+    /// (`method_arity.rs`); `None` when they have no row for it.
+    fn arity_key(data: &Self::Data) -> Option<u8> {
+        let _ = data;
+        None
+    }
+
+    /// Whether method `name` may change the value in place other than by
+    /// appending to a list: the running cell's journal copies it first.
+    fn changes_receiver(name: &str) -> bool {
+        let _ = name;
+        false
+    }
+
+    /// A data attribute that is not a method (`x.real`, `r.start`,
+    /// `d.maxlen`); `None` when it has none by that name.
+    fn data_attr(data: &Self::Data, name: &str) -> Option<Value> {
+        let _ = (data, name);
+        None
+    }
+
+    /// `iter(x)`: an iterator's state over `recv` (which holds `data`),
+    /// what it copies at its start charged; `None` for a type that is not
+    /// iterable.
+    fn iter<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Self::Data,
+    ) -> Option<R<IterState>> {
+        let _ = (cx, recv, data);
+        None
+    }
+
+    /// `x[idx]`; `None` when the type is not subscriptable. A slice's copy
+    /// was charged before (`Vm::getitem`).
+    fn getitem<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Self::Data,
+        idx: &Value,
+    ) -> Option<R<Value>> {
+        let _ = (cx, data, idx);
+        None
+    }
+
+    /// `x[idx] = v`; `None` when the type has no item assignment. The
+    /// journal's copy of the container was made before.
+    fn setitem<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Self::Data,
+        idx: Value,
+        v: Value,
+    ) -> Option<R<()>> {
+        let _ = (cx, data, idx, v);
+        None
+    }
+
+    /// `del x[idx]`; `None` when the type has no item deletion.
+    fn delitem<C: Callbacks + ?Sized>(cx: &mut C, data: &Self::Data, idx: &Value) -> Option<R<()>> {
+        let _ = (cx, data, idx);
+        None
+    }
+
+    /// `item in x`, charged as it compares; `None` for a type that holds
+    /// no items.
+    fn contains<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        data: &Self::Data,
+        item: &Value,
+    ) -> Option<R<bool>> {
+        let _ = (cx, data, item);
+        None
+    }
+
+    /// `x == other`, `other` of any type (`Some(false)` for one it never
+    /// equals), its items compared one level deeper through the walk;
+    /// `None` when the walk stops (its depth, the stack or its work ran
+    /// out).
+    fn eq<E: EqWalk>(data: &Self::Data, other: &Value, walk: &mut E) -> Option<bool>;
+
+    /// `repr(x)`, written into the walk that reached it (its items one
+    /// level deeper through [`ReprWalk::item`]).
+    fn repr<W: ReprWalk>(data: &Self::Data, walk: &mut W) -> R<()>;
+
+    /// `recv.name(*args, **kwargs)`, `recv` holding `data`, after the
+    /// arity check and the charge.
+    fn call_method<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        recv: &Value,
+        data: &Self::Data,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> R<Value>;
+}
+
+/// The repr walk (`format/repr.rs`) as a type's form sees it: the text
+/// written so far, the meter it charges, its cycle marks, and the values a
+/// form holds, written one level deeper with the walk's caps and fuel.
+pub(crate) trait ReprWalk {
+    /// The text written so far.
+    fn out(&mut self) -> &mut String;
+
+    /// The meter and the text at once (a string's escaped form is held to
+    /// the caps as it is written).
+    fn meter_and_out(&mut self) -> (&mut Meter, &mut String);
+
+    /// `v`'s repr, one level deeper.
+    fn item(&mut self, v: &Value) -> R<()>;
+
+    /// Marks the container at `addr` as being written: `false` when it
+    /// already is (a cycle, written `[...]` by the caller). [`ReprWalk::leave`]
+    /// unmarks it.
+    fn enter(&mut self, addr: usize) -> bool;
+
+    /// Unmarks the container [`ReprWalk::enter`] marked last.
+    fn leave(&mut self);
+
+    /// `items`' reprs one level deeper, separated by `, `.
+    fn items(&mut self, items: &[Value]) -> R<()> {
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                self.out().push_str(", ");
+            }
+            self.item(x)?;
+        }
+        Ok(())
+    }
+}
+
+/// The equality walk (`types/equality.rs`) as a type's `==` sees it: each
+/// step returns `None` when the walk must stop.
+pub(crate) trait EqWalk {
+    /// `a == b`, one level deeper.
+    fn item(&mut self, a: &Value, b: &Value) -> Option<bool>;
+
+    /// Pays for a container entered and the `items` it compares.
+    fn visit(&mut self, items: u64) -> Option<()>;
+
+    /// Pays `n` units of the walk's work (a set's lookups, a string's
+    /// bytes).
+    fn spend(&mut self, n: u64) -> Option<()>;
+
+    /// Checks the stack before a container's items are compared.
+    fn stack_left(&mut self) -> Option<()>;
+
+    /// `a` and `b`'s items equal pairwise (same length), each one level
+    /// deeper, the container paid first.
+    fn items<'a>(
+        &mut self,
+        a: impl ExactSizeIterator<Item = &'a Value>,
+        b: impl ExactSizeIterator<Item = &'a Value>,
+    ) -> Option<bool> {
+        if a.len() != b.len() {
+            return Some(false);
+        }
+        self.stack_left()?;
+        self.visit(a.len() as u64)?;
+        for (p, q) in a.zip(b) {
+            if !self.item(p, q)? {
+                return Some(false);
+            }
+        }
+        Some(true)
+    }
+}
