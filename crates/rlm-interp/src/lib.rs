@@ -155,14 +155,14 @@ impl Interpreter {
 
     /// Register (or replace) a host function under a global name.
     pub fn register(&mut self, name: &str, f: HostFunc) {
-        self.vm.host_funcs.insert(SmolStr::new(name), f);
-        self.vm.clear_builtin_cache();
+        self.vm.globals.host_funcs.insert(SmolStr::new(name), f);
+        self.vm.globals.clear_builtin_cache();
     }
 
     /// Bind a host object (e.g. `ctx`) under a name visible to programs.
     pub fn register_object(&mut self, name: &str, obj: Rc<dyn HostObject>) {
-        self.vm.host_values.insert(SmolStr::new(name), Value::Host(Rc::new(obj)));
-        self.vm.clear_builtin_cache();
+        self.vm.globals.host_values.insert(SmolStr::new(name), Value::Host(Rc::new(obj)));
+        self.vm.globals.clear_builtin_cache();
     }
 
     /// Bind a global. A value made outside any session is charged to this
@@ -170,16 +170,16 @@ impl Interpreter {
     pub fn set_global(&mut self, name: &str, v: Value) {
         let _in = gc::enter(&self.vm.meter.session);
         adopt::adopt(&v, &self.vm.meter.account);
-        self.vm.set_global(name, v);
+        self.vm.globals.set(name, v);
     }
 
     pub fn get_global(&self, name: &str) -> Option<Value> {
-        self.vm.get_global(name)
+        self.vm.globals.get(name)
     }
 
     /// User-visible global variables (not modules or host functions).
     pub fn globals(&self) -> Vec<(SmolStr, Value)> {
-        self.vm.user_globals()
+        self.vm.globals.user_globals()
     }
 
     /// The session's user globals as data (`snapshot`): shared values and
@@ -189,6 +189,7 @@ impl Interpreter {
     pub fn snapshot_globals(&self, skip: &[&str], limits: &SnapshotLimits) -> GlobalsSnapshot {
         let globals = self
             .vm
+            .globals
             .user_globals()
             .into_iter()
             .filter(|(n, _)| !skip.contains(&n.as_str()))
@@ -221,13 +222,13 @@ impl Interpreter {
         let _in = gc::enter(&self.vm.meter.session);
         names
             .into_iter()
-            .filter_map(|n| self.vm.modules.import(n).ok().map(|m| (n.to_string(), m)))
+            .filter_map(|n| self.vm.modules.registry.import(n).ok().map(|m| (n.to_string(), m)))
             .collect()
     }
 
     /// Name used in tracebacks for the next cells.
     pub fn set_cell_name(&mut self, name: &str) {
-        self.vm.source_name = SmolStr::new(name);
+        self.vm.modules.source_name = SmolStr::new(name);
     }
 
     /// Parse, compile and run one cell.
@@ -264,14 +265,14 @@ impl Interpreter {
         let _in = gc::enter(&self.vm.meter.session);
         // A cell left waiting with a limit to report (the host stopped
         // serving it): it is rolled back before the next one starts.
-        if self.vm.pending_limit.is_some() {
+        if self.vm.output.pending_limit.is_some() {
             self.roll_back();
         }
         // Parsing, compiling and dropping the tree recurse over the source's
         // nesting (bounded by the parser's budgets): on a thread with a small
         // stack they run on a heap segment (see `stack_guard`).
-        let source_name = self.vm.source_name.clone();
-        let gnames = &mut self.vm.gnames;
+        let source_name = self.vm.modules.source_name.clone();
+        let gnames = &mut self.vm.globals.gnames;
         let code = match stacker::maybe_grow(
             stack_guard::FRONT_END_STACK,
             stack_guard::FRONT_END_SEGMENT,
@@ -296,10 +297,10 @@ impl Interpreter {
                 e.stop = Some(LimitStop {
                     fuel_used: self.vm.meter.fuel_used,
                     fuel_limit: self.vm.meter.limits.fuel,
-                    memory_bytes: self.vm.stop_memory.max(self.vm.meter.live_bytes()) as u64,
+                    memory_bytes: self.vm.output.stop_memory.max(self.vm.meter.live_bytes()) as u64,
                     memory_limit: self.vm.meter.limits.memory_bytes as u64,
                 });
-                e.traceback = std::mem::take(&mut self.vm.stop_traceback);
+                e.traceback = std::mem::take(&mut self.vm.output.stop_traceback);
                 self.roll_back();
                 Outcome::Error(e)
             }
@@ -335,9 +336,13 @@ impl Interpreter {
         let _in = gc::enter(&self.vm.meter.session);
         if let Ok(v) = &result {
             adopt::adopt(v, &self.vm.meter.account);
-            self.vm.check_answer_memory();
+            self.vm.output.check_answer_memory(&mut self.vm.meter);
         }
-        if self.vm.answer(id, result) { Ok(()) } else { Err(InterpreterError::UnknownCall(id)) }
+        if self.vm.host_calls.answer(id, result) {
+            Ok(())
+        } else {
+            Err(InterpreterError::UnknownCall(id))
+        }
     }
 
     /// Continue after answering host calls (at least one).
@@ -349,12 +354,12 @@ impl Interpreter {
 
     /// Ids of host calls still waiting for an answer.
     pub fn pending_calls(&self) -> Vec<u64> {
-        self.vm.pending_ids()
+        self.vm.host_calls.pending_ids()
     }
 
     /// Everything printed since the last call.
     pub fn take_output(&mut self) -> String {
-        std::mem::take(&mut self.vm.output)
+        std::mem::take(&mut self.vm.output.text)
     }
 
     pub fn fuel_used(&self) -> u64 {
@@ -397,7 +402,7 @@ impl Interpreter {
     /// the host's bytes past the memory budget), not yet reported: the next
     /// `resume` reports it and rolls the cell back.
     pub fn pending_limit(&self) -> Option<&LimitError> {
-        self.vm.pending_limit.as_ref()
+        self.vm.output.pending_limit.as_ref()
     }
 
     /// Charges `bytes` the host holds for this session (its copies of the
@@ -408,8 +413,8 @@ impl Interpreter {
     /// is returned: the host should not perform the calls.
     pub fn hold_host_bytes(&mut self, bytes: usize) -> Result<mem::HostBytes, LimitError> {
         let held = mem::HostBytes::charge(&self.vm.meter.account, bytes);
-        self.vm.check_answer_memory();
-        match &self.vm.pending_limit {
+        self.vm.output.check_answer_memory(&mut self.vm.meter);
+        match &self.vm.output.pending_limit {
             Some(limit) => Err(limit.clone()),
             None => Ok(held),
         }
@@ -428,8 +433,8 @@ impl Interpreter {
         self.kept_host =
             Some(mem::HostBytes::charge(&self.vm.meter.account, before.saturating_add(bytes)));
         drop(old);
-        self.vm.check_answer_memory();
-        match &self.vm.pending_limit {
+        self.vm.output.check_answer_memory(&mut self.vm.meter);
+        match &self.vm.output.pending_limit {
             Some(limit) => Err(limit.clone()),
             None => Ok(()),
         }

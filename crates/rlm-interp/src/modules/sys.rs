@@ -191,7 +191,7 @@ pub(crate) fn stream_method<C: Callbacks + ?Sized>(
 }
 
 /// A stream's methods, with what they cost: the output is charged as it is
-/// written (`Vm::write_output`), as `print`'s is.
+/// written (`Output::write`), as `print`'s is.
 pub(crate) const STREAM_METHODS: &[&str] = &["flush", "write"];
 
 /// `sys.version_info.major` and the other fields.

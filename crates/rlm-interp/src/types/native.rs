@@ -30,7 +30,7 @@ pub(crate) fn native_method_costs(n: &Native) -> CostTable {
     }
 }
 
-/// `write` charges its text as the output does (`Vm::write_output`).
+/// `write` charges its text as the output does (`Output::write`).
 pub(crate) const SYS_STREAM_COSTS: CostTable = &[("flush", FREE), ("write", FREE)];
 
 pub(crate) const DICT_VIEW_COSTS: CostTable = &[("isdisjoint", cost(All, HASH))];

@@ -81,7 +81,7 @@ impl Vm {
     }
 
     fn call_host(&mut self, name: &SmolStr, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
-        let Some(h) = self.host_funcs.get(name).cloned() else {
+        let Some(h) = self.globals.host_funcs.get(name).cloned() else {
             return Err(Fault::Exc(crate::builtins::names::name_error(name)));
         };
         // Where an awaitable is wanted (`await f(...)`, inside

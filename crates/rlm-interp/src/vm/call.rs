@@ -29,7 +29,7 @@ impl Vm {
         if kwargs.is_empty() && Vm::binds_plainly(func, args.len()) {
             return Ok(self.plain_frame(func, args));
         }
-        let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
+        let (stack, mut locals) = self.frames.take_spare();
         locals.resize(code.local_names.len(), None);
         let nargs = code.argcount;
         let fname = code.name.as_str();
@@ -188,7 +188,7 @@ impl Vm {
     ) -> (crate::value::stack::OperandStack, Vec<Option<Value>>) {
         let code = &func.code;
         let (argc, nargs) = (args.len(), code.argcount);
-        let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
+        let (stack, mut locals) = self.frames.take_spare();
         locals.resize(code.local_names.len(), None);
         for (slot, arg) in locals.iter_mut().zip(args) {
             *slot = Some(arg);
@@ -233,7 +233,7 @@ impl Vm {
         // Charged as `call_dispatch` charges a call, before any work.
         self.meter.fuel(2)?;
         self.check_call_depth()?;
-        let (stack, mut locals) = self.spare_frames.pop().unwrap_or_default();
+        let (stack, mut locals) = self.frames.take_spare();
         let caller = top!(self);
         // Every slot unbound, then the arguments moved in from the top of
         // the caller's stack down (pops: no drain to set up and close).
@@ -254,44 +254,25 @@ impl Vm {
             *slot = Some(default.clone_fast());
         }
         // Built in place on the frame stack (the depth was checked above).
-        self.frames.push(plain_frame_of(&func, stack, locals));
+        self.frames.stack.push(plain_frame_of(&func, stack, locals));
         Ok(true)
-    }
-
-    /// Pops the top frame, which returned, keeping its operand stack and
-    /// locals for the next call (a few, and only small ones: what they hold
-    /// is not charged), taken from it where it lies; the rest is dropped in
-    /// place (a frame moved out of the stack is a ~170-byte copy).
-    pub(super) fn pop_returned_frame(&mut self) {
-        let Some(frame) = self.frames.last_mut() else { return };
-        if self.spare_frames.len() < 16
-            && frame.stack.capacity() <= 64
-            && frame.locals.capacity() <= 64
-        {
-            let mut stack = std::mem::take(&mut frame.stack);
-            let mut locals = std::mem::take(&mut frame.locals);
-            stack.clear();
-            locals.clear();
-            self.spare_frames.push((stack, locals));
-        }
-        self.frames.truncate(self.frames.len() - 1);
     }
 
     pub(super) fn push_frame(&mut self, frame: Frame) -> R<()> {
         self.check_call_depth()?;
-        self.frames.push(frame);
+        self.frames.stack.push(frame);
         Ok(())
     }
 
     /// The frames running now (`sys.setrecursionlimit`'s check).
     pub(crate) fn call_depth(&self) -> usize {
-        self.frames.len() + self.callback_depth * 4
+        self.frames.depth()
     }
 
     /// The call-depth limit, checked before a frame is pushed.
     #[inline]
     pub(super) fn check_call_depth(&self) -> R<()> {
-        if self.frames.len() + self.callback_depth * 4 >= self.meter.limits.max_call_depth {
+        if self.frames.depth() >= self.meter.limits.max_call_depth {
             return Err(call_depth_exceeded(
                 self.meter.limits.max_call_depth,
                 self.meter.call_depth_cap,
@@ -306,9 +287,9 @@ impl Vm {
     /// instead of the native stack's end; the Rust stack grown on the heap.
     pub(crate) fn nested_level<T>(&mut self, f: impl FnOnce(&mut Vm) -> R<T>) -> R<T> {
         self.check_call_depth()?;
-        self.callback_depth += 1;
+        self.frames.callback_depth += 1;
         let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || f(self));
-        self.callback_depth -= 1;
+        self.frames.callback_depth -= 1;
         r
     }
 
@@ -328,9 +309,9 @@ impl Vm {
                 self.meter.fuel(2)?;
                 self.check_callback_depth()?;
                 self.check_call_depth()?;
-                let base = self.frames.len();
+                let base = self.frames.stack.len();
                 let (stack, locals) = self.plain_bind(func, args);
-                self.frames.push(plain_frame_of(func, stack, locals));
+                self.frames.stack.push(plain_frame_of(func, stack, locals));
                 return self.run_callback(base);
             }
         }
@@ -353,7 +334,7 @@ impl Vm {
             Called::Value(v) => Ok(v),
             Called::Frame(frame) => {
                 self.check_callback_depth()?;
-                let base = self.frames.len();
+                let base = self.frames.stack.len();
                 self.push_frame(frame)?;
                 self.run_callback(base)
             }
@@ -388,7 +369,7 @@ impl Vm {
     /// The limit on callbacks nested in callbacks (functions passed to
     /// builtins calling builtins...).
     fn check_callback_depth(&self) -> R<()> {
-        if self.callback_depth >= 32 {
+        if self.frames.callback_depth >= 32 {
             return Err(Fault::Limit(LimitError::new(
                 LimitKind::CallDepth,
                 "callbacks nested too deeply (functions passed to builtins calling builtins...)",
@@ -400,13 +381,13 @@ impl Vm {
     /// Runs the callback frame pushed at `base` in a nested loop, to its
     /// return.
     fn run_callback(&mut self, base: usize) -> R<Value> {
-        self.callback_depth += 1;
+        self.frames.callback_depth += 1;
         // Nested loops (a sort key calling sorted...) use more Rust
         // stack; grow it on the heap instead of overflowing a small
         // thread stack.
         let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
-        self.callback_depth -= 1;
-        self.frames.truncate(base);
+        self.frames.callback_depth -= 1;
+        self.frames.stack.truncate(base);
         match r {
             Ok(ExecEnd::Returned(v)) => Ok(v),
             Ok(_) | Err(Fault::Suspend(..)) => exc(
@@ -464,7 +445,7 @@ impl Vm {
         // handler cost far more than an instruction each.
         self.meter.fuel(crate::cost::FUEL_PER_RAISE)?;
         loop {
-            let Some(frame) = self.frames.last_mut() else { return Err(Fault::Exc(e)) };
+            let Some(frame) = self.frames.stack.last_mut() else { return Err(Fault::Exc(e)) };
             let line = frame.code.lines.get(frame.pc.saturating_sub(1)).copied().unwrap_or(0);
             {
                 let mut tb = e.traceback.borrow_mut();
@@ -484,11 +465,11 @@ impl Vm {
             if ran_at_once {
                 e = crate::vm::generator::stop_iteration_leaving(e);
             }
-            if self.frames.len() <= base + 1 {
-                self.frames.pop();
+            if self.frames.stack.len() <= base + 1 {
+                self.frames.stack.pop();
                 return Err(Fault::Exc(e));
             }
-            self.frames.pop();
+            self.frames.stack.pop();
         }
     }
 
@@ -500,7 +481,7 @@ impl Vm {
         kwargs: Vec<(SmolStr, Value)>,
     ) -> R<Option<ExecEnd>> {
         if let Value::Builtin(b) = f {
-            if b.module == "asyncio" && b.name == "run" && self.callback_depth == 0 {
+            if b.module == "asyncio" && b.name == "run" && self.frames.callback_depth == 0 {
                 // `asyncio.run(main())`: await the coroutine in the running loop.
                 let Some(v) = args.into_iter().next() else {
                     return type_err("run() missing 1 required positional argument: 'main'");
@@ -519,7 +500,7 @@ impl Vm {
                 Ok(None)
             }
             Err(Fault::Suspend(calls, single)) => {
-                if self.callback_depth > 0 {
+                if self.frames.callback_depth > 0 {
                     return exc(
                         ExcKind::RuntimeError,
                         "a host call (llm_query...) cannot run inside a function called by a builtin \
@@ -555,7 +536,7 @@ impl Vm {
                     top!(self).stack.push(v);
                     Ok(None)
                 }
-                Err(Fault::Suspend(calls, single)) if self.callback_depth == 0 => {
+                Err(Fault::Suspend(calls, single)) if self.frames.callback_depth == 0 => {
                     Ok(Some(ExecEnd::Suspend(calls, single)))
                 }
                 Err(e) => Err(e),

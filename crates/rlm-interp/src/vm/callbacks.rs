@@ -97,15 +97,15 @@ impl Callbacks for Vm {
 
     #[inline]
     fn write_output(&mut self, s: &str) -> R<()> {
-        Vm::write_output(self, s)
+        self.output.write(&mut self.meter, s)
     }
 
     fn global(&self, name: &str) -> Option<Value> {
-        Vm::get_global(self, name)
+        self.globals.get(name)
     }
 
     fn user_globals(&self) -> Vec<(SmolStr, Value)> {
-        Vm::user_globals(self)
+        self.globals.user_globals()
     }
 
     #[inline]
@@ -121,7 +121,7 @@ impl Callbacks for Vm {
 
     #[inline]
     fn hold_sort_cmp(&mut self, cmp: Option<Value>) {
-        self.sort_cmp = cmp;
+        self.modules.sort_cmp = cmp;
     }
 
     #[inline]
@@ -131,7 +131,7 @@ impl Callbacks for Vm {
 
     #[inline]
     fn csv_field_limit(&mut self) -> &mut i64 {
-        &mut self.csv_field_limit
+        &mut self.modules.csv_field_limit
     }
 
     fn event_loop(

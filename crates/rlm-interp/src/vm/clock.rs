@@ -13,31 +13,31 @@
 
 use std::cell::Cell;
 use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 
-use crate::vm::{Handle, Vm};
-
-/// A callback due at `when`; `seq` orders equal times by arming;
-/// `cancelled` is shared with whoever may cancel it (`wait_for`).
-pub(super) struct Timer {
+/// A callback `H` (the loop's `Handle`) due at `when`; `seq` orders equal
+/// times by arming; `cancelled` is shared with whoever may cancel it
+/// (`wait_for`).
+pub(super) struct Timer<H> {
     when: f64,
     seq: u64,
-    handle: Handle,
+    handle: H,
     cancelled: Option<Rc<Cell<bool>>>,
 }
 
-impl PartialEq for Timer {
+impl<H> PartialEq for Timer<H> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Timer {}
-impl PartialOrd for Timer {
+impl<H> Eq for Timer<H> {}
+impl<H> PartialOrd for Timer<H> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Timer {
+impl<H> Ord for Timer<H> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.when.total_cmp(&other.when).then(self.seq.cmp(&other.seq))
     }
@@ -56,47 +56,59 @@ pub(super) fn seconds(v: &crate::value::Value) -> f64 {
     if s.is_nan() { 0.0 } else { s.max(0.0) }
 }
 
-impl Vm {
+/// The event loop's virtual time and its timers, each firing a callback
+/// `H` (the loop's `Handle`: generic, so the clock names nothing of the loop).
+pub(super) struct Clock<H> {
+    /// The loop's virtual time in seconds (0 when a cell starts).
+    pub(super) now: f64,
+    /// The armed timers, earliest first.
+    pub(super) timers: BinaryHeap<Reverse<Timer<H>>>,
+    /// The next timer's arming number.
+    next_timer: u64,
+}
+
+impl<H> Default for Clock<H> {
+    fn default() -> Self {
+        Clock { now: 0.0, timers: BinaryHeap::new(), next_timer: 0 }
+    }
+}
+
+impl<H> Clock<H> {
     /// `loop.call_later(delay, ...)`: `handle` joins the ready queue once
     /// the clock reaches now + `delay`; cancelled through `cancelled`.
-    pub(super) fn call_later(
-        &mut self,
-        delay: f64,
-        handle: Handle,
-        cancelled: Option<Rc<Cell<bool>>>,
-    ) {
+    pub(super) fn call_later(&mut self, delay: f64, handle: H, cancelled: Option<Rc<Cell<bool>>>) {
         let seq = self.next_timer;
         self.next_timer += 1;
-        let when = self.clock + delay;
+        let when = self.now + delay;
         self.timers.push(Reverse(Timer { when, seq, handle, cancelled }));
     }
 
-    /// Moves the timers due now to the ready queue (CPython: at the start
-    /// of each round); when nothing is ready, first moves the clock to the
-    /// earliest live timer. False when no timer was moved.
-    pub(super) fn fire_due_timers(&mut self, advance: bool) -> bool {
+    /// Moves the timers due now to `ready` (CPython: at the start of each
+    /// round); when nothing is ready, first moves the clock to the earliest
+    /// live timer. False when no timer was moved.
+    pub(super) fn fire_due(&mut self, advance: bool, ready: &mut VecDeque<H>) -> bool {
         let mut fired = false;
         while let Some(Reverse(t)) = self.timers.peek() {
             if t.cancelled.as_ref().is_some_and(|c| c.get()) {
                 self.timers.pop();
                 continue;
             }
-            if t.when > self.clock {
+            if t.when > self.now {
                 if !advance || fired {
                     break;
                 }
-                self.clock = t.when;
+                self.now = t.when;
             }
             let Some(Reverse(t)) = self.timers.pop() else { break };
-            self.ready.push_back(t.handle);
+            ready.push_back(t.handle);
             fired = true;
         }
         fired
     }
 
     /// A new cell's loop: the clock at 0, no timers.
-    pub(super) fn reset_clock(&mut self) {
-        self.clock = 0.0;
+    pub(super) fn reset(&mut self) {
+        self.now = 0.0;
         self.timers.clear();
     }
 }

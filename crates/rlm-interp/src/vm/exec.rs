@@ -37,7 +37,7 @@ impl Vm {
     fn checkpoint_before_instruction(&mut self) -> R<()> {
         let r = self.meter.checkpoint();
         if r.is_err() {
-            if let Some(f) = self.frames.last_mut() {
+            if let Some(f) = self.frames.stack.last_mut() {
                 f.pc += 1;
             }
         }
@@ -141,13 +141,14 @@ impl Vm {
                     }
                     let b = pop(frame)?;
                     let a = pop(frame)?;
-                    let v =
-                        if matches!(op_kind(&self.frames, frame_pc_prev(&self.frames)), Some(true))
-                        {
-                            self.inplace(op, a, &b)?
-                        } else {
-                            self.binary(op, &a, &b)?
-                        };
+                    let v = if matches!(
+                        op_kind(&self.frames.stack, frame_pc_prev(&self.frames.stack)),
+                        Some(true)
+                    ) {
+                        self.inplace(op, a, &b)?
+                    } else {
+                        self.binary(op, &a, &b)?
+                    };
                     top!(self).stack.push(v);
                 }
                 Instr::Unary(op) => {
@@ -363,11 +364,11 @@ impl Vm {
                 Instr::Defer => {}
                 Instr::MakeFunction(ci, nd, nkw) => self.op_make_function(ci, nd, nkw)?,
                 Instr::Return => {
-                    let last = self.frames.len() <= base + 1;
+                    let last = self.frames.stack.len() <= base + 1;
                     let frame = top!(self);
                     // An int goes back to the caller by parts (see `pop_int`).
                     if let Some(n) = if last { None } else { frame.stack.pop_int() } {
-                        self.pop_returned_frame();
+                        self.frames.pop_returned();
                         top!(self).stack.push(Value::Int(n));
                         continue;
                     }
@@ -378,7 +379,7 @@ impl Vm {
                         self.end_short_circuit(mode == Collect::UntilFalse)?;
                         continue;
                     }
-                    self.pop_returned_frame();
+                    self.frames.pop_returned();
                     if last {
                         return Ok(ExecEnd::Returned(v));
                     }
@@ -417,7 +418,7 @@ impl Vm {
                 Instr::BuildString(n) => self.op_build_string(n)?,
                 Instr::Await => {
                     let v = pop(frame)?;
-                    if self.callback_depth > 0 && base > 0 {
+                    if self.frames.callback_depth > 0 && base > 0 {
                         return Err(Fault::Suspend(Vec::new(), true));
                     }
                     top!(self).stack.push(v);
@@ -446,7 +447,7 @@ impl Vm {
                         continue;
                     }
                     // Only a generator's frame yields, run as its nested loop's base.
-                    if self.frames.len() != base + 1 {
+                    if self.frames.stack.len() != base + 1 {
                         return Err(internal("yield outside a generator's run"));
                     }
                     return Ok(ExecEnd::Yielded(v));
@@ -498,11 +499,12 @@ impl Vm {
 
     fn op_delete_global(&mut self, i: u32) -> R<()> {
         let i = i as usize;
-        if self.globals.get(i).cloned().flatten().is_none() {
-            let name = self.gnames.names.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default();
+        if self.globals.values.get(i).cloned().flatten().is_none() {
+            let name =
+                self.globals.gnames.names.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default();
             return Err(Fault::Exc(crate::builtins::names::name_error(&name)));
         }
-        self.globals[i] = None;
+        self.globals.values[i] = None;
         Ok(())
     }
 
@@ -782,7 +784,7 @@ impl Vm {
             Value::Str(s) => s.as_str().to_string(),
             _ => return Err(internal("import name")),
         };
-        let m = self.modules.import(&name)?;
+        let m = self.modules.registry.import(&name)?;
         top!(self).stack.push(m);
         Ok(())
     }

@@ -37,21 +37,21 @@ impl Vm {
     }
 
     /// Pushes a global's value when its slot is set, or the builtin already
-    /// looked up for it (`load_global` otherwise: the first lookup of a
+    /// looked up for it (`Globals::load` otherwise: the first lookup of a
     /// builtin, and the error for an unknown name). Copied straight into
     /// the stack (`OperandStack::push_clone`), not returned.
     #[inline(always)]
     pub(super) fn push_global(&mut self, i: u32) -> R<()> {
-        let Some(frame) = self.frames.last_mut() else { return Err(internal("no frame")) };
-        if let Some(Some(v)) = self.globals.get(i as usize) {
+        let Some(frame) = self.frames.stack.last_mut() else { return Err(internal("no frame")) };
+        if let Some(Some(v)) = self.globals.values.get(i as usize) {
             frame.stack.push_clone(v);
             return Ok(());
         }
-        if let Some(Some(v)) = self.builtin_cache.get(i as usize) {
+        if let Some(Some(v)) = self.globals.builtin_cache.get(i as usize) {
             frame.stack.push_clone(v);
             return Ok(());
         }
-        let v = self.load_global(i as usize)?;
+        let v = self.globals.load(i as usize)?;
         top!(self).stack.push(v);
         Ok(())
     }
@@ -60,7 +60,7 @@ impl Vm {
     #[inline(always)]
     pub(super) fn pop_store_global(&mut self, i: u32) -> R<()> {
         let frame = top!(self);
-        if pop_into_global(&mut frame.stack, &mut self.globals, i) {
+        if pop_into_global(&mut frame.stack, &mut self.globals.values, i) {
             return Ok(());
         }
         Err(internal("stack underflow"))
@@ -68,7 +68,7 @@ impl Vm {
 
     #[inline(always)]
     pub(super) fn store_global(&mut self, i: u32, v: Value) {
-        store_global_slot(&mut self.globals, i, v);
+        store_global_slot(&mut self.globals.values, i, v);
     }
 
     /// The next item of the iterator on top of the stack (`None` at its end).
@@ -206,7 +206,7 @@ impl Vm {
         // One look at the frame: the item is read under the iterator's and
         // the list's borrows and copied out (no clone of the list's `Rc`,
         // no second lookup of the frame for the store).
-        let frame = self.frames.last_mut()?;
+        let frame = self.frames.stack.last_mut()?;
         let item = {
             let Some(Value::Iter(state)) = frame.stack.last() else { return None };
             let mut st = state.try_borrow_mut().ok()?;
@@ -279,7 +279,7 @@ impl Vm {
     /// likewise (`dict_items_unpack`). `None`: another shape, nothing done.
     #[inline(never)]
     pub(super) fn enumerate_unpack(&mut self, t: u32) -> Option<R<()>> {
-        let frame = self.frames.last()?;
+        let frame = self.frames.stack.last()?;
         if !matches!(frame.code.ops.get(frame.pc), Some(Instr::Unpack(2))) {
             return None;
         }
@@ -330,7 +330,7 @@ impl Vm {
             item.discard();
             return Some(Err(e));
         }
-        let frame = self.frames.last_mut()?;
+        let frame = self.frames.stack.last_mut()?;
         frame.stack.push(item);
         frame.stack.push(Value::Int(index));
         Some(Ok(()))
@@ -343,7 +343,7 @@ impl Vm {
     fn dict_items_unpack(&mut self, t: u32) -> R<()> {
         self.meter.fuel(crate::types::iter::FUEL_PER_DICT_STEP)?;
         let pair = {
-            let frame = self.frames.last().ok_or_else(|| internal("no frame"))?;
+            let frame = self.frames.stack.last().ok_or_else(|| internal("no frame"))?;
             let Some(Value::Iter(state)) = frame.stack.last() else {
                 return Err(internal("dict items changed under its step"));
             };
@@ -374,7 +374,7 @@ impl Vm {
     /// loop's time in `x = [x]` 10^7 times).
     #[inline(always)]
     pub(super) fn range_next(&mut self) -> RangeNext {
-        let Some(frame) = self.frames.last() else { return RangeNext::NotARange };
+        let Some(frame) = self.frames.stack.last() else { return RangeNext::NotARange };
         let Some(Value::Iter(state)) = frame.stack.last() else { return RangeNext::NotARange };
         let Ok(mut st) = state.try_borrow_mut() else { return RangeNext::NotARange };
         let IterState::Range(cur, stop, step) = &mut *st else { return RangeNext::NotARange };
@@ -387,7 +387,7 @@ impl Vm {
     /// The loop is over: drop its iterator and jump past it.
     #[inline(always)]
     pub(super) fn end_loop(&mut self, t: u32) {
-        if let Some(frame) = self.frames.last_mut() {
+        if let Some(frame) = self.frames.stack.last_mut() {
             frame.stack.pop();
             frame.pc = t as usize;
         }
@@ -397,7 +397,7 @@ impl Vm {
     fn store_target(&mut self, target: LoopTarget, v: Value) {
         match target {
             LoopTarget::Fast(l) => {
-                if let Some(frame) = self.frames.last_mut() {
+                if let Some(frame) = self.frames.stack.last_mut() {
                     if let Some(old) = frame.locals[l as usize].replace(v) {
                         old.discard();
                     }

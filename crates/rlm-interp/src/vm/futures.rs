@@ -29,7 +29,7 @@ impl Vm {
             std::mem::take(&mut i.callbacks)
         };
         for cb in callbacks {
-            self.ready.push_back(match cb {
+            self.event_loop.ready.push_back(match cb {
                 DoneCb::Wakeup { task, era } => Handle::Wakeup { task, era, fut: fut.clone() },
                 cb => Handle::Callback(cb, fut.clone()),
             });
@@ -101,7 +101,7 @@ impl Vm {
     pub(super) fn add_done_callback(&mut self, fut: &Value, cb: DoneCb) {
         let Some(f) = future_of(fut) else { return };
         if f.done() {
-            self.ready.push_back(match cb {
+            self.event_loop.ready.push_back(match cb {
                 DoneCb::Wakeup { task, era } => Handle::Wakeup { task, era, fut: fut.clone() },
                 cb => Handle::Callback(cb, fut.clone()),
             });
@@ -123,7 +123,7 @@ impl Vm {
     pub(super) fn run_done_callback(&mut self, cb: DoneCb, fut: Value) -> R<()> {
         match cb {
             DoneCb::Wakeup { task, era } => {
-                self.ready.push_back(Handle::Wakeup { task, era, fut });
+                self.event_loop.ready.push_back(Handle::Wakeup { task, era, fut });
             }
             DoneCb::Gather { outer } => self.gather_child_done(&outer, &fut),
             DoneCb::Release(waiter) => {

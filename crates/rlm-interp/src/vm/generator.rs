@@ -61,7 +61,7 @@ impl Vm {
         let mut frame = self.make_frame(func, vec![iterator], Vec::new())?;
         let run_at_once = match self.short_circuit_consumer() {
             Some(mode) => Some(mode),
-            None if self.callback_depth == 0 && self.generator_might_suspend(func)? => {
+            None if self.frames.callback_depth == 0 && self.generator_might_suspend(func)? => {
                 Some(Collect::List)
             }
             None => None,
@@ -96,7 +96,7 @@ impl Vm {
     /// made, in the same order, and none after; an exception from the body
     /// reaches the same handlers.
     fn short_circuit_consumer(&self) -> Option<Collect> {
-        let frame = self.frames.last()?;
+        let frame = self.frames.stack.last()?;
         let next = frame.code.ops.get(frame.pc..frame.pc + 3)?;
         if !matches!(next, [Instr::Pop, Instr::GetIter, Instr::Call(1)]) {
             return None;
@@ -133,7 +133,7 @@ impl Vm {
     /// instructions and the builtin's call would be.
     pub(super) fn end_short_circuit(&mut self, answer: bool) -> R<()> {
         self.meter.fuel(FUEL_PER_SHORT_CIRCUIT_END)?;
-        self.pop_returned_frame();
+        self.frames.pop_returned();
         let caller = top!(self);
         match caller.stack.pop() {
             Some(Value::Builtin(_)) => {}
@@ -173,13 +173,14 @@ impl Vm {
                     | Instr::LoadGlobalConstBinary(g, ..) => g as usize,
                     _ => continue,
                 };
-                let suspends = match self.globals.get(global) {
+                let suspends = match self.globals.values.get(global) {
                     Some(Some(v)) => {
                         let v = v.clone();
                         self.reach(&v, &mut codes)
                     }
-                    _ => self.gnames.names.get_index(global).is_some_and(|(name, _)| {
-                        self.host_funcs.contains_key(name) || self.host_values.contains_key(name)
+                    _ => self.globals.gnames.names.get_index(global).is_some_and(|(name, _)| {
+                        self.globals.host_funcs.contains_key(name)
+                            || self.globals.host_values.contains_key(name)
                     }),
                 };
                 if suspends {
@@ -227,7 +228,7 @@ impl Vm {
     /// generator is found behind its iterator's `Suspended` twice a step
     /// (here and at the step's end), the borrow released between.
     pub(crate) fn resume_generator(&mut self, it: &Rc<RefCell<IterState>>) -> R<Option<Value>> {
-        let base = self.frames.len();
+        let base = self.frames.stack.len();
         {
             let mut st = it.borrow_mut();
             let g = match &mut *st {
@@ -255,20 +256,20 @@ impl Vm {
                 return Err(crate::vm::internal("resuming a generator without its frame"));
             };
             g.running = true;
-            self.frames.push(frame);
+            self.frames.stack.push(frame);
             // Released while the frame runs: it may ask this generator again.
         }
-        self.callback_depth += 1;
+        self.frames.callback_depth += 1;
         // Nested loops use more Rust stack: grown on the heap (see `call_value`).
         let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec(base));
-        self.callback_depth -= 1;
-        let yielded = matches!(r, Ok(ExecEnd::Yielded(_))) && self.frames.len() == base + 1;
+        self.frames.callback_depth -= 1;
+        let yielded = matches!(r, Ok(ExecEnd::Yielded(_))) && self.frames.stack.len() == base + 1;
         if let IterState::Gen(g) = &mut *it.borrow_mut() {
             if let Some(g) = Generator::of(&mut **g) {
-                g.finish_step(if yielded { self.frames.pop() } else { None });
+                g.finish_step(if yielded { self.frames.stack.pop() } else { None });
             }
         }
-        self.frames.truncate(base);
+        self.frames.stack.truncate(base);
         generator_step_end(r, yielded)
     }
 }

@@ -185,9 +185,9 @@ impl Vm {
     /// A step that may call back into the program, one level deeper.
     fn nested_step(&mut self, step: impl FnOnce(&mut Vm) -> R<Option<Value>>) -> R<Option<Value>> {
         self.check_call_depth()?;
-        self.callback_depth += 1;
+        self.frames.callback_depth += 1;
         let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || step(self));
-        self.callback_depth -= 1;
+        self.frames.callback_depth -= 1;
         r
     }
 

@@ -159,7 +159,7 @@ impl Vm {
             }
             "timeout" | "timeout_at" => self.timeout_new(name, args, kwargs),
             "current_task" => {
-                let t = self.tasks.get(self.current_task).and_then(Option::as_ref);
+                let t = self.event_loop.current();
                 Ok(t.map_or(Value::None, |t| t.fut.clone()))
             }
             _ => {
@@ -302,7 +302,7 @@ impl Vm {
                 DoneCb::AsCompletedTimeout(done.clone()),
                 Value::list(todo.clone()),
             );
-            self.call_later(seconds(&timeout), h, None);
+            self.event_loop.clock.call_later(seconds(&timeout), h, None);
         }
         let waits: Vec<Value> = (0..todo.len())
             .map(|_| {
@@ -639,7 +639,7 @@ impl Vm {
                 }
                 let f = new_future();
                 let h = Handle::SetResult(f.clone(), result.clone());
-                self.call_later(seconds(delay), h, None);
+                self.event_loop.clock.call_later(seconds(delay), h, None);
                 Ok(Awaited::End(Some(ExecEnd::Block(f))))
             }
             TimedKind::WaitFor { awaitable, timeout } => {
@@ -671,7 +671,7 @@ impl Vm {
     }
 
     pub(super) fn set_cont(&mut self, c: Cont) {
-        if let Some(Some(t)) = self.tasks.get_mut(self.current_task) {
+        if let Some(Some(t)) = self.event_loop.tasks.get_mut(self.event_loop.current_task) {
             t.cont = Some(c);
         }
     }
@@ -701,7 +701,7 @@ impl Vm {
         let waiter = new_future();
         let timer = Rc::new(Cell::new(false));
         let h = Handle::Callback(DoneCb::Release(waiter.clone()), Value::None);
-        self.call_later(seconds(&timeout), h, Some(timer.clone()));
+        self.event_loop.clock.call_later(seconds(&timeout), h, Some(timer.clone()));
         let fut = self.ensure_future(aw)?;
         self.add_done_callback(&fut, DoneCb::Release(waiter.clone()));
         self.set_cont(Cont::WaitFor { fut, waiter: waiter.clone(), timer });
@@ -724,7 +724,7 @@ impl Vm {
         era: u64,
         send: Result<Value, Rc<Exception>>,
     ) -> R<()> {
-        let Some(task) = self.task_mut(t, era) else { return Ok(()) };
+        let Some(task) = self.event_loop.task_mut(t, era) else { return Ok(()) };
         let Some(cont) = task.cont.take() else {
             return self.step_task(t, era, Some(send));
         };
@@ -742,10 +742,10 @@ impl Vm {
                 send
             }
         };
-        self.current_task = t;
+        self.event_loop.current_task = t;
         match self.continue_wait(cont, send) {
             Ok(Some((waiter, cont))) => {
-                if let Some(task) = self.task_mut(t, era) {
+                if let Some(task) = self.event_loop.task_mut(t, era) {
                     task.cont = Some(cont);
                 }
                 self.block_on(t, era, &fut, waiter);
@@ -764,8 +764,8 @@ impl Vm {
         cont: Cont,
         send: Result<Value, Rc<Exception>>,
     ) -> R<Option<(Value, Cont)>> {
-        let t = self.current_task;
-        let era = self.tasks.get(t).and_then(Option::as_ref).map_or(0, |x| x.era);
+        let t = self.event_loop.current_task;
+        let era = self.event_loop.tasks.get(t).and_then(Option::as_ref).map_or(0, |x| x.era);
         let deliver = match cont {
             Cont::WaitFor { fut, waiter, timer } => {
                 if let Some(r) = future_of(&fut).and_then(Future::outcome) {
@@ -819,8 +819,8 @@ impl Vm {
         waiter: Value,
         send: Result<Value, Rc<Exception>>,
     ) -> R<Option<(Value, Cont)>> {
-        let t = self.current_task;
-        let era = self.tasks.get(t).and_then(Option::as_ref).map_or(0, |x| x.era);
+        let t = self.event_loop.current_task;
+        let era = self.event_loop.tasks.get(t).and_then(Option::as_ref).map_or(0, |x| x.era);
         let Some(s) = sync_of(&obj) else { return Ok(None) };
         let kind = s.kind;
         let holder = match (op, s.st.borrow().finished.clone()) {

@@ -2,18 +2,24 @@
 //! recursion per Python call), tasks for coroutines and `asyncio.gather`,
 //! suspension at host calls, fuel and memory accounting.
 //!
-//! `exec.rs` is the dispatch loop, `call.rs` calls and frames, `tasks.rs`
-//! scheduling and host-call suspension, `accounting.rs` the output cap and host answers' memory (the meter,
-//! `crate::meter`, charges fuel and memory),
-//! `globals.rs` global slots, `stack.rs` the operand stack, `method_fast.rs` and `builtin_fast.rs` the
-//! hottest built-in method and function calls; the generic operations every instruction
-//! reaches are `compare.rs`, `binary.rs`, `subscript.rs`, `iter.rs` and
-//! `attr.rs`, which dispatch to the value types (`types/`).
+//! The `Vm`'s state is split by job, each part a struct of its own file:
+//! `frames.rs` the running task's frames, `globals.rs` the program's names,
+//! `event_loop.rs` the scheduler (its clock in `clock.rs`), `host_calls.rs`
+//! the host calls out, `accounting.rs` the output and where a limit stopped
+//! the program, `module_state.rs` the modules' session state; the meter
+//! (`crate::meter`) charges fuel and memory.
+//!
+//! `exec.rs` is the dispatch loop, `call.rs` calls, `tasks.rs` scheduling
+//! and host-call suspension, `value/stack.rs` the operand stack, `method_fast.rs`
+//! and `builtin_fast.rs` the hottest built-in method and function calls; the
+//! generic operations every instruction reaches are `compare.rs`,
+//! `binary.rs`, `subscript.rs`, `iter.rs` and `attr.rs`, which dispatch to
+//! the value types (`types/`).
 
 /// The top frame, or an internal error (never expected) if there is none.
 macro_rules! top {
     ($s:expr) => {
-        match $s.frames.last_mut() {
+        match $s.frames.stack.last_mut() {
             Some(f) => f,
             None => return Err($crate::vm::internal("no frame")),
         }
@@ -30,16 +36,20 @@ mod call;
 mod callbacks;
 mod clock;
 mod compare;
+mod event_loop;
 mod exec;
+mod frames;
 mod fused;
 mod futures;
 mod generator;
 mod globals;
+mod host_calls;
 mod iter;
 mod iter_next;
 mod loop_ops;
 mod method_fast;
 mod methods;
+mod module_state;
 mod plain;
 mod rollback;
 mod subscript;
@@ -47,20 +57,21 @@ mod taskgroup;
 mod tasks;
 mod timeout;
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use smol_str::SmolStr;
-
-use crate::compile::GlobalNames;
-use crate::host::{HostCall, HostFunc};
-use crate::limits::{LimitError, Limits};
+use crate::host::HostCall;
+use crate::limits::Limits;
 use crate::meter::Meter;
 use crate::value::frame::Frame;
-use crate::value::stack::OperandStack;
 use crate::value::*;
 
 use crate::fault::{Fault, PendingCall, R};
+use accounting::Output;
+use event_loop::EventLoop;
+use frames::Frames;
+use globals::Globals;
+use host_calls::HostCalls;
+use module_state::ModuleState;
 
 /// The host calls a task waits for: their answers by slot, how many are
 /// still out, and whether the task gets the one answer itself or a list.
@@ -134,60 +145,19 @@ pub struct Vm {
     ran_code: bool,
     /// Its limits and what the program spent of them: fuel, memory, caps.
     pub(crate) meter: Meter,
-    pub(crate) gnames: GlobalNames,
-    pub(crate) globals: Vec<Option<Value>>,
-    builtin_cache: Vec<Option<Value>>,
-    /// Looked up by name on every global miss; foldhash (not SipHash) because
-    /// `Interpreter::new` registers eight of them and start-up is measured in µs.
-    pub(crate) host_funcs: HashMap<SmolStr, HostFunc, HashState>,
-    pub(crate) host_values: HashMap<SmolStr, Value, HashState>,
-    frames: Vec<Frame>,
-    /// The loop's tasks by slot (`None`: a free slot, reused), the free
-    /// slots, and the next generation number.
-    tasks: Vec<Option<Task>>,
-    free_slots: Vec<usize>,
-    next_era: u64,
-    /// The loop's ready queue (`tasks.rs`).
-    ready: std::collections::VecDeque<Handle>,
-    /// How many tasks this session named (`Task-N`).
-    tasks_named: u64,
-    /// Where the loop is in `asyncio.run` (`tasks.rs`).
-    loop_phase: tasks::LoopPhase,
-    /// The event loop's virtual time in seconds and its timers (`clock.rs`).
-    clock: f64,
-    timers: std::collections::BinaryHeap<std::cmp::Reverse<clock::Timer>>,
-    next_timer: u64,
-    /// The slot of the task running now.
-    current_task: usize,
-    /// A host call's id: the task's slot and generation, and the slot of its answer.
-    pending: HashMap<u64, (usize, u64, usize)>,
-    pending_calls_info: HashMap<u64, HostCall>,
-    answered: HashMap<u64, Result<Value, crate::host::HostError>>,
-    next_call_id: u64,
-    /// Host calls with an id below this have paid their fuel
-    /// ([`Vm::charge_host_calls`]).
-    host_calls_paid: u64,
-    pub(crate) output: String,
-    pub(crate) output_total: usize,
-    /// A limit reached outside the program's own steps (a host call's
-    /// answer or the host's bytes past the memory budget): reported, and
-    /// the cell rolled back, when the program resumes.
-    pub(crate) pending_limit: Option<LimitError>,
-    /// Where the program was when the last limit stopped it (function,
-    /// line), outermost first, and the bytes live then.
-    pub(crate) stop_traceback: Vec<(String, u32)>,
-    pub(crate) stop_memory: usize,
-    callback_depth: usize,
-    /// The modules this session imported.
-    pub(crate) modules: crate::modules::ModuleRegistry,
-    pub(crate) source_name: SmolStr,
-    /// The comparison function of a `functools.cmp_to_key` sort in progress.
-    pub(crate) sort_cmp: Option<Value>,
-    /// Emptied operand stacks and locals of returned frames, reused by the
-    /// next calls (a call then allocates nothing for them).
-    spare_frames: Vec<(OperandStack, Vec<Option<Value>>)>,
-    /// `csv.field_size_limit()`: the longest field a csv reader accepts.
-    pub(crate) csv_field_limit: i64,
+    /// The program's names: global slots and what an unassigned name
+    /// resolves to (`globals.rs`).
+    pub(crate) globals: Globals,
+    /// The running task's frames and the spare ones (`frames.rs`).
+    frames: Frames,
+    /// The event loop: tasks, ready queue, clock (`event_loop.rs`).
+    event_loop: EventLoop,
+    /// The host calls out and their answers (`host_calls.rs`).
+    pub(crate) host_calls: HostCalls,
+    /// What the cell printed and where a limit stopped it (`accounting.rs`).
+    pub(crate) output: Output,
+    /// The modules imported and their session state (`module_state.rs`).
+    pub(crate) modules: ModuleState,
 }
 
 pub(crate) fn internal(what: &str) -> Fault {
@@ -198,40 +168,14 @@ impl Vm {
     /// A VM charging `session`'s account (a session's own, see `Interpreter::new`).
     pub(crate) fn with_session(limits: Limits, session: crate::gc::SessionRef) -> Vm {
         Vm {
-            meter: Meter::new(limits, session),
-            gnames: GlobalNames::default(),
-            globals: Vec::new(),
-            builtin_cache: Vec::new(),
-            host_funcs: HashMap::with_capacity_and_hasher(16, HashState::default()),
-            host_values: HashMap::default(),
-            frames: Vec::new(),
-            tasks: Vec::new(),
-            free_slots: Vec::new(),
-            next_era: 0,
-            ready: Default::default(),
-            tasks_named: 0,
-            loop_phase: Default::default(),
-            clock: 0.0,
-            timers: std::collections::BinaryHeap::new(),
-            next_timer: 0,
-            current_task: 0,
-            pending: HashMap::new(),
-            pending_calls_info: HashMap::new(),
-            answered: HashMap::new(),
-            next_call_id: 1,
-            host_calls_paid: 1,
-            output: String::new(),
-            output_total: 0,
-            pending_limit: None,
-            stop_traceback: Vec::new(),
-            stop_memory: 0,
-            callback_depth: 0,
-            modules: Default::default(),
-            source_name: SmolStr::new("<cell>"),
-            sort_cmp: None,
-            spare_frames: Vec::new(),
             ran_code: false,
-            csv_field_limit: crate::modules::csv::FIELD_LIMIT,
+            meter: Meter::new(limits, session),
+            globals: Globals::default(),
+            frames: Frames::default(),
+            event_loop: EventLoop::default(),
+            host_calls: HostCalls::default(),
+            output: Output::default(),
+            modules: ModuleState::default(),
         }
     }
 }
@@ -241,14 +185,21 @@ impl Drop for Vm {
         // Release everything the session holds first (without recursion), so
         // that the collector's bookkeeping covers only what survives: values
         // the embedder still holds and unreachable cycles.
-        let mut roots: Vec<Value> = self.globals.drain(..).flatten().collect();
-        roots.extend(self.host_values.drain().map(|(_, v)| v));
-        roots.extend(self.sort_cmp.take());
+        let mut roots: Vec<Value> = self.globals.values.drain(..).flatten().collect();
+        roots.extend(self.globals.host_values.drain().map(|(_, v)| v));
+        roots.extend(self.modules.sort_cmp.take());
         let mut cells = Vec::new();
         let frames: Vec<Frame> = self
             .frames
+            .stack
             .drain(..)
-            .chain(self.tasks.drain(..).flatten().flat_map(|mut t| std::mem::take(&mut t.frames)))
+            .chain(
+                self.event_loop
+                    .tasks
+                    .drain(..)
+                    .flatten()
+                    .flat_map(|mut t| std::mem::take(&mut t.frames)),
+            )
             .collect();
         for f in frames {
             roots.extend(f.stack.into_values());
@@ -270,7 +221,7 @@ impl Vm {
     /// compiler marks such a call with `Instr::Defer` right before it (the
     /// frame's `pc` is already past the call).
     pub(crate) fn call_is_deferred(&self) -> bool {
-        self.frames.last().is_some_and(|f| {
+        self.frames.stack.last().is_some_and(|f| {
             f.pc >= 2 && matches!(f.code.ops.get(f.pc - 2), Some(crate::compile::Instr::Defer))
         })
     }

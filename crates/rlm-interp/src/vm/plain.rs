@@ -22,11 +22,13 @@ use crate::value::frame::{Block, Collect, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::Vm;
+use crate::vm::frames::Frames;
 use crate::vm::fused::{
     int_binary_fast, int_compare_fast, pop_into_global, pop_into_local, store_global_slot,
     truthy_fast,
 };
 use crate::vm::generator::FUEL_PER_ITEM_AT_ONCE;
+use crate::vm::globals::Globals;
 use rlm_syntax::ast::{CmpOp, UnaryOp};
 
 /// The most units one instruction here charges (a three-instruction fusion).
@@ -47,7 +49,8 @@ impl Vm {
     /// charged for the next instruction.
     #[inline(always)]
     pub(super) fn run_plain(&mut self) -> Option<Instr> {
-        let Vm { frames, meter, globals, builtin_cache, .. } = self;
+        let Vm { frames: Frames { stack: frames, .. }, meter, globals, .. } = self;
+        let Globals { values: globals, builtin_cache, .. } = globals;
         let last = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?;
         let Frame { code, pc: frame_pc, stack, locals, cells, blocks, handled, collect, .. } =
             frames.last_mut()?;

@@ -16,11 +16,11 @@ impl Vm {
         let epoch = crate::epoch::fresh_epoch();
         if let Ok(mut j) = self.meter.session.journal.try_borrow_mut() {
             j.epoch = epoch;
-            j.globals = Some(self.globals.clone());
+            j.globals = Some(self.globals.values.clone());
         }
         crate::epoch::swap_epoch(epoch);
-        self.stop_traceback.clear();
-        self.stop_memory = 0;
+        self.output.stop_traceback.clear();
+        self.output.stop_memory = 0;
     }
 
     /// Drops the journal of the cell that ended: its changes stand.
@@ -32,18 +32,18 @@ impl Vm {
 
     /// A limit stopped task `t`: where it was, and the bytes live.
     pub(super) fn note_stop(&mut self, t: usize) {
-        self.stop_traceback = self.traceback_of(t);
-        self.stop_memory = self.meter.account.live();
+        self.output.stop_traceback = self.traceback_of(t);
+        self.output.stop_memory = self.meter.account.live();
     }
 
     /// Where the running program was, outermost frame first: the frames of
     /// task `t` (the one a limit stopped), or of the main task.
     fn traceback_of(&self, t: usize) -> Vec<(String, u32)> {
-        let frames = match self.tasks.get(t).and_then(Option::as_ref) {
+        let frames = match self.event_loop.tasks.get(t).and_then(Option::as_ref) {
             Some(task) if !task.frames.is_empty() => &task.frames,
-            _ => match self.tasks.first().and_then(Option::as_ref) {
+            _ => match self.event_loop.tasks.first().and_then(Option::as_ref) {
                 Some(task) if !task.frames.is_empty() => &task.frames,
-                _ => &self.frames,
+                _ => &self.frames.stack,
             },
         };
         frames
@@ -61,20 +61,19 @@ impl Vm {
     /// pending host calls). The session can run the next cell.
     pub(crate) fn roll_back(&mut self) {
         let mut released: Vec<Value> = Vec::new();
-        let frames =
-            self.frames.drain(..).chain(self.tasks.drain(..).flatten().flat_map(|t| t.frames));
+        let frames = self
+            .frames
+            .stack
+            .drain(..)
+            .chain(self.event_loop.tasks.drain(..).flatten().flat_map(|t| t.frames));
         for f in frames {
             released.extend(f.into_values());
         }
-        self.free_slots.clear();
-        self.ready.clear();
-        self.timers.clear();
-        self.pending.clear();
-        self.pending_calls_info.clear();
-        released.extend(self.answered.drain().filter_map(|(_, r)| r.ok()));
-        released.extend(self.sort_cmp.take());
-        self.callback_depth = 0;
-        self.pending_limit = None;
+        self.event_loop.reset();
+        released.extend(self.host_calls.clear());
+        released.extend(self.modules.sort_cmp.take());
+        self.frames.callback_depth = 0;
+        self.output.pending_limit = None;
         let journal = self.meter.session.journal.try_borrow_mut().ok().map(|mut j| {
             j.epoch = 0;
             (j.globals.take(), std::mem::take(&mut j.saved), std::mem::take(&mut j.bytes))
@@ -83,8 +82,8 @@ impl Vm {
         crate::epoch::swap_epoch(0);
         if let Some((globals, mut saved, bytes)) = journal {
             if let Some(mut globals) = globals {
-                globals.resize(self.gnames.names.len().max(globals.len()), None);
-                let now = std::mem::replace(&mut self.globals, globals);
+                globals.resize(self.globals.gnames.names.len().max(globals.len()), None);
+                let now = std::mem::replace(&mut self.globals.values, globals);
                 released.extend(now.into_iter().flatten());
             }
             released.extend(crate::gc::restore_journaled(&self.meter.session, &mut saved));
@@ -93,7 +92,7 @@ impl Vm {
             }
             self.meter.account.credit(bytes);
         }
-        self.clear_builtin_cache();
+        self.globals.clear_builtin_cache();
         defer_drop(released);
         // Cycles the cell made are garbage now; the count is synced. Within
         // the room the budget leaves, as a collection during the run: its

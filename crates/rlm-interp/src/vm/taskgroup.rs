@@ -51,7 +51,7 @@ fn task_era(task: &Value) -> u64 {
 impl Vm {
     /// The running task's `asyncio.Task`.
     fn running_task(&self) -> Option<Value> {
-        self.tasks.get(self.current_task).and_then(Option::as_ref).map(|t| t.fut.clone())
+        self.event_loop.current().map(|t| t.fut.clone())
     }
 
     /// `TaskGroup.__aenter__`.

@@ -18,11 +18,11 @@ use std::rc::Rc;
 
 use crate::compile::Code;
 use crate::fault::{Fault, PendingCall, R, exc, type_err};
-use crate::host::HostCall;
-use crate::modules::asyncio::future::{FutKind, Future, future_of};
+use crate::modules::asyncio::future::{Future, future_of};
 use crate::value::frame::{Collect, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
+use crate::vm::event_loop::LoopPhase;
 use crate::vm::{ExecEnd, Handle, RunState, Task, Vm, Wait, pop};
 
 /// How the main task ended, once it did.
@@ -36,19 +36,13 @@ impl Vm {
         self.ran_code = true;
         self.begin_cell();
         self.meter.arm_checkpoint();
-        if self.globals.len() < self.gnames.names.len() {
-            self.globals.resize(self.gnames.names.len(), None);
+        if self.globals.values.len() < self.globals.gnames.names.len() {
+            self.globals.values.resize(self.globals.gnames.names.len(), None);
         }
-        self.output_total = 0;
-        self.tasks.clear();
-        self.free_slots.clear();
-        self.ready.clear();
-        self.reset_clock();
-        self.pending.clear();
-        self.pending_calls_info.clear();
-        self.answered.clear();
-        self.frames.clear();
-        self.loop_phase = LoopPhase::Main;
+        self.output.total = 0;
+        self.event_loop.reset();
+        drop(self.host_calls.clear());
+        self.frames.stack.clear();
         let frame = Frame {
             locals: vec![None; code.local_names.len()],
             code,
@@ -61,39 +55,12 @@ impl Vm {
             _charge: None,
             collect: Collect::No,
         };
-        let (slot, _) = self.new_task(vec![frame]);
-        self.current_task = slot;
+        let (slot, _) = self.event_loop.new_task(vec![frame]);
+        self.event_loop.current_task = slot;
         self.schedule()
     }
 
-    /// A new task over `frames` in a free slot, its first step scheduled
-    /// (CPython's `Task.__init__`): its slot and its `asyncio.Task`.
-    pub(super) fn new_task(&mut self, frames: Vec<Frame>) -> (usize, Value) {
-        let era = self.next_era;
-        self.next_era += 1;
-        self.tasks_named += 1;
-        let slot = self.free_slots.pop().unwrap_or(self.tasks.len());
-        let name = format!("Task-{}", self.tasks_named);
-        let fut = Native::value(Future::new(FutKind::Task { slot, era, name: name.into() }));
-        let task = Task {
-            frames,
-            fut: fut.clone(),
-            era,
-            started: false,
-            host: None,
-            cont: None,
-            charge: None,
-        };
-        if slot == self.tasks.len() {
-            self.tasks.push(Some(task));
-        } else {
-            self.tasks[slot] = Some(task);
-        }
-        self.ready.push_back(Handle::Step { task: slot, era, send: None });
-        (slot, fut)
-    }
-
-    /// [`Vm::new_task`] for a task the program makes (`create_task`,
+    /// `EventLoop::new_task` for a task the program makes (`create_task`,
     /// `ensure_future`, a gather's part): it lives beyond the call stack,
     /// where the call-depth cap bounds the frames, so it is charged at its
     /// size before it is made: its frames' buffers (those no charge of their
@@ -115,56 +82,26 @@ impl Vm {
         self.meter.account.charge(bytes);
         let charge =
             crate::value::frame::FrameCharge { account: self.meter.account.clone(), bytes };
-        let (slot, fut) = self.new_task(frames);
-        if let Some(Some(t)) = self.tasks.get_mut(slot) {
+        let (slot, fut) = self.event_loop.new_task(frames);
+        if let Some(Some(t)) = self.event_loop.tasks.get_mut(slot) {
             t.charge = Some(charge);
         }
         Ok((slot, fut))
     }
 
-    /// The live task in `slot` of generation `era`.
-    pub(super) fn task_mut(&mut self, slot: usize, era: u64) -> Option<&mut Task> {
-        self.tasks.get_mut(slot)?.as_mut().filter(|t| t.era == era)
-    }
-
-    /// Deliver a host call's result. Call [`Vm::resume`] afterwards.
-    pub(crate) fn answer(
-        &mut self,
-        id: u64,
-        result: Result<Value, crate::host::HostError>,
-    ) -> bool {
-        if self.pending.contains_key(&id) {
-            self.answered.insert(id, result);
-            true
-        } else {
-            false
-        }
-    }
-
     pub(crate) fn resume(&mut self) -> RunState {
         self.meter.arm_checkpoint();
-        let mut ids: Vec<u64> = self.answered.keys().copied().collect();
-        ids.sort_unstable();
-        for id in ids {
-            let Some(result) = self.answered.remove(&id) else { continue };
-            self.pending_calls_info.remove(&id);
-            let Some((t, era, slot)) = self.pending.remove(&id) else { continue };
+        for ((t, era, slot), result) in self.host_calls.take_answers() {
             let r = result.map_err(|e| Exception::new(e.kind, e.message));
             self.fill_slot(t, era, slot, r);
         }
         self.schedule()
     }
 
-    pub(crate) fn pending_ids(&self) -> Vec<u64> {
-        let mut v: Vec<u64> = self.pending.keys().copied().collect();
-        v.sort();
-        v
-    }
-
     /// A host call's answer for task `t`: once all its calls are answered
     /// (or one failed) it steps on with them.
     fn fill_slot(&mut self, t: usize, era: u64, slot: usize, r: Result<Value, Rc<Exception>>) {
-        let Some(task) = self.task_mut(t, era) else { return };
+        let Some(task) = self.event_loop.task_mut(t, era) else { return };
         let Some(wait) = task.host.as_mut() else { return };
         let send = match r {
             Ok(v) => {
@@ -186,33 +123,33 @@ impl Vm {
             }
             Err(e) => {
                 task.host = None;
-                self.pending.retain(|_, (pt, pg, _)| (*pt, *pg) != (t, era));
+                self.host_calls.forget_task(t, era);
                 Err(e)
             }
         };
-        self.ready.push_back(Handle::Step { task: t, era, send: Some(send) });
+        self.event_loop.ready.push_back(Handle::Step { task: t, era, send: Some(send) });
     }
 
     /// Run the ready callbacks, round after round, until the main task and
     /// the tasks cancelled after it are done, or everything waits on the host.
     fn schedule(&mut self) -> RunState {
-        if let Some(limit) = self.pending_limit.take() {
-            self.note_stop(self.current_task);
+        if let Some(limit) = self.output.pending_limit.take() {
+            self.note_stop(self.event_loop.current_task);
             return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(limit));
         }
         loop {
             if let Some(end) = self.loop_round_end() {
                 return end;
             }
-            if self.ready.is_empty() {
-                if !self.pending.is_empty() {
+            if self.event_loop.ready.is_empty() {
+                if !self.host_calls.pending.is_empty() {
                     return self.suspend_for_host();
                 }
-                if matches!(self.loop_phase, LoopPhase::LastRound) {
+                if matches!(self.event_loop.loop_phase, LoopPhase::LastRound) {
                     // The round after the main task's end ran: what is left is cancelled.
                     continue;
                 }
-                if !self.fire_due_timers(true) {
+                if !self.event_loop.fire_due_timers(true) {
                     return RunState::Error(crate::error_info::RuntimeErrorInfo::exception(
                         &Exception::new(
                             ExcKind::RuntimeError,
@@ -221,14 +158,14 @@ impl Vm {
                     ));
                 }
             }
-            let n = self.ready.len();
+            let n = self.event_loop.ready.len();
             for _ in 0..n {
-                let Some(h) = self.ready.pop_front() else { break };
+                let Some(h) = self.event_loop.ready.pop_front() else { break };
                 if let Err(f) = self.run_handle(h) {
                     match f {
                         Fault::Final(v) => return RunState::Final(v),
                         Fault::Limit(l) => {
-                            self.note_stop(self.current_task);
+                            self.note_stop(self.event_loop.current_task);
                             return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
                         }
                         Fault::Exc(e) => {
@@ -247,7 +184,7 @@ impl Vm {
                     }
                 }
             }
-            self.fire_due_timers(false);
+            self.event_loop.fire_due_timers(false);
         }
     }
 
@@ -255,11 +192,11 @@ impl Vm {
     /// done (one more round, then the pending tasks cancelled and run to
     /// their end); `Some` when the cell is over.
     fn loop_round_end(&mut self) -> Option<RunState> {
-        match self.loop_phase {
+        match self.event_loop.loop_phase {
             LoopPhase::Main => {
                 if self.main_end().is_some() {
-                    self.loop_phase = LoopPhase::LastRound;
-                    if self.ready.is_empty() {
+                    self.event_loop.loop_phase = LoopPhase::LastRound;
+                    if self.event_loop.ready.is_empty() {
                         return self.loop_round_end();
                     }
                 }
@@ -267,8 +204,9 @@ impl Vm {
             }
             LoopPhase::LastRound => {
                 let mut any = false;
-                for slot in 1..self.tasks.len() {
-                    let Some(fut) = self.tasks[slot].as_ref().map(|t| t.fut.clone()) else {
+                for slot in 1..self.event_loop.tasks.len() {
+                    let Some(fut) = self.event_loop.tasks[slot].as_ref().map(|t| t.fut.clone())
+                    else {
                         continue;
                     };
                     if future_of(&fut).is_some_and(|f| !f.done()) {
@@ -276,11 +214,12 @@ impl Vm {
                         self.cancel_future(&fut, None);
                     }
                 }
-                self.loop_phase = LoopPhase::Cancelling;
+                self.event_loop.loop_phase = LoopPhase::Cancelling;
                 if any { None } else { Some(self.cell_end()) }
             }
             LoopPhase::Cancelling => {
                 let busy = self
+                    .event_loop
                     .tasks
                     .iter()
                     .skip(1)
@@ -293,7 +232,7 @@ impl Vm {
 
     /// How the main task ended, if it did.
     fn main_end(&self) -> Option<MainEnd> {
-        let main = self.tasks.first()?.as_ref()?;
+        let main = self.event_loop.tasks.first()?.as_ref()?;
         let f = future_of(&main.fut)?;
         f.outcome().map(|r| r.map(|_| ()))
     }
@@ -308,14 +247,9 @@ impl Vm {
 
     /// Every task waits on the host: the pending calls leave once paid for.
     fn suspend_for_host(&mut self) -> RunState {
-        let mut calls = Vec::new();
-        for id in self.pending_ids() {
-            if let Some(c) = self.pending_calls_info.get(&id) {
-                calls.push(c.clone());
-            }
-        }
-        if let Err(l) = self.charge_host_calls(&calls) {
-            self.note_stop(self.current_task);
+        let calls = self.host_calls.pending_calls();
+        if let Err(l) = self.host_calls.charge(&mut self.meter, &calls) {
+            self.note_stop(self.event_loop.current_task);
             return RunState::Error(crate::error_info::RuntimeErrorInfo::limit(l));
         }
         RunState::Suspended(calls)
@@ -351,7 +285,7 @@ impl Vm {
         era: u64,
         mut send: Option<Result<Value, Rc<Exception>>>,
     ) -> R<()> {
-        let Some(task) = self.task_mut(t, era) else { return Ok(()) };
+        let Some(task) = self.event_loop.task_mut(t, era) else { return Ok(()) };
         let fut = task.fut.clone();
         let Some(f) = future_of(&fut) else { return Ok(()) };
         if f.done() {
@@ -366,7 +300,7 @@ impl Vm {
             }
             inner.waiting_on = None;
         }
-        let Some(task) = self.task_mut(t, era) else { return Ok(()) };
+        let Some(task) = self.event_loop.task_mut(t, era) else { return Ok(()) };
         let started = std::mem::replace(&mut task.started, true);
         if !started && matches!(send, Some(Err(_))) {
             // An exception thrown into a coroutine that never ran ends it
@@ -378,17 +312,17 @@ impl Vm {
             // sent); a task's first step was paid when it was made.
             self.meter.fuel(crate::cost::FUEL_PER_AWAIT)?;
         }
-        self.current_task = t;
-        if let Some(task) = self.tasks[t].as_mut() {
-            std::mem::swap(&mut self.frames, &mut task.frames);
+        self.event_loop.current_task = t;
+        if let Some(task) = self.event_loop.tasks[t].as_mut() {
+            std::mem::swap(&mut self.frames.stack, &mut task.frames);
         }
         let result = match send {
-            _ if self.frames.is_empty() => match send {
+            _ if self.frames.stack.is_empty() => match send {
                 Some(Err(e)) => Err(Fault::Exc(e)),
                 _ => Err(crate::vm::internal("a task without frames")),
             },
             Some(Ok(v)) => {
-                if let Some(f) = self.frames.last_mut() {
+                if let Some(f) = self.frames.stack.last_mut() {
                     f.stack.push(v);
                 }
                 self.exec(0)
@@ -399,10 +333,10 @@ impl Vm {
             },
             None => self.exec(0),
         };
-        if let Some(task) = self.tasks[t].as_mut() {
-            std::mem::swap(&mut self.frames, &mut task.frames);
+        if let Some(task) = self.event_loop.tasks[t].as_mut() {
+            std::mem::swap(&mut self.frames.stack, &mut task.frames);
         }
-        self.frames.clear();
+        self.frames.stack.clear();
         self.after_step(t, era, &fut, result)
     }
 
@@ -411,7 +345,7 @@ impl Vm {
     fn after_step(&mut self, t: usize, era: u64, fut: &Value, result: R<ExecEnd>) -> R<()> {
         match result {
             Ok(ExecEnd::Returned(v)) => {
-                self.end_task(t);
+                self.event_loop.end_task(t);
                 let must = future_of(fut).map(|f| {
                     let mut i = f.inner.borrow_mut();
                     (std::mem::take(&mut i.must_cancel), i.cancel_msg.clone())
@@ -424,7 +358,7 @@ impl Vm {
                 }
             }
             Err(Fault::Exc(e)) => {
-                self.end_task(t);
+                self.event_loop.end_task(t);
                 if matches!(e.kind, ExcKind::CancelledError) {
                     self.cancel_with(fut, e);
                 } else {
@@ -437,23 +371,23 @@ impl Vm {
             }
             Ok(ExecEnd::Suspend(calls, single)) => {
                 let n = calls.len();
-                if let Some(task) = self.task_mut(t, era) {
+                if let Some(task) = self.event_loop.task_mut(t, era) {
                     task.host = Some(Wait { slots: vec![None; n], remaining: n, single });
                 }
                 if n == 0 {
-                    if let Some(task) = self.task_mut(t, era) {
+                    if let Some(task) = self.event_loop.task_mut(t, era) {
                         task.host = None;
                     }
                     let send = Some(Ok(Value::list(Vec::new())));
-                    self.ready.push_back(Handle::Step { task: t, era, send });
+                    self.event_loop.ready.push_back(Handle::Step { task: t, era, send });
                 }
                 for (slot, c) in calls.into_iter().enumerate() {
-                    self.register_call(t, era, slot, c);
+                    self.host_calls.register(t, era, slot, c);
                 }
             }
             Ok(ExecEnd::Block(on)) => self.block_on(t, era, fut, on),
             Ok(ExecEnd::Yield(v)) => {
-                self.ready.push_back(Handle::Step { task: t, era, send: Some(Ok(v)) })
+                self.event_loop.ready.push_back(Handle::Step { task: t, era, send: Some(Ok(v)) })
             }
             Ok(ExecEnd::Yielded(_)) => return Err(crate::vm::internal("stray yield")),
         }
@@ -480,62 +414,6 @@ impl Vm {
                 f.inner.borrow_mut().must_cancel = false;
             }
         }
-    }
-
-    /// The task in slot `t` ended: its slot is free (its future lives on).
-    fn end_task(&mut self, t: usize) {
-        if t == 0 {
-            // The main task's slot stays: the loop reads its future.
-            if let Some(task) = self.tasks[0].as_mut() {
-                task.frames.clear();
-                task.cont = None;
-            }
-            return;
-        }
-        if let Some(task) = self.tasks.get_mut(t).and_then(Option::take) {
-            defer_drop(task.frames.into_iter().flat_map(Frame::into_values).collect());
-            self.free_slots.push(t);
-        }
-    }
-
-    /// Charges the fuel of the host calls in `calls` not paid for yet (each
-    /// call pays once, the first time it is handed to the host): the host's
-    /// fixed work per call and its work per byte of the call's text
-    /// ([`crate::call_cost::host_call_fuel`]: every string and item, at
-    /// any depth). A fan-out of calls, or calls on
-    /// big prompts, thus cost the program what they cost the host.
-    fn charge_host_calls(&mut self, calls: &[HostCall]) -> Result<(), crate::limits::LimitError> {
-        let paid = self.host_calls_paid;
-        let mut due = 0u64;
-        for c in calls.iter().filter(|c| c.id >= paid) {
-            // Each walk stops once the program could not pay for it.
-            let left =
-                self.meter.limits.fuel.saturating_sub(self.meter.fuel_used.saturating_add(due));
-            let this = crate::call_cost::host_call_fuel(&c.args, &c.kwargs, left);
-            due = due.saturating_add(this);
-            if this > left {
-                break;
-            }
-        }
-        self.host_calls_paid = self.next_call_id;
-        // Charged as the dispatch loop charges (the checkpoint is re-armed
-        // when the calls' answers resume the run).
-        self.meter.fuel_used = self.meter.fuel_used.saturating_add(due);
-        if self.meter.fuel_used > self.meter.limits.fuel {
-            return Err(crate::limits::LimitError::new(
-                crate::limits::LimitKind::Fuel,
-                format!("the program ran out of fuel ({} steps)", self.meter.limits.fuel),
-            ));
-        }
-        Ok(())
-    }
-
-    fn register_call(&mut self, t: usize, era: u64, slot: usize, c: PendingCall) {
-        let id = self.next_call_id;
-        self.next_call_id += 1;
-        self.pending.insert(id, (t, era, slot));
-        self.pending_calls_info
-            .insert(id, HostCall { id, name: c.name, args: c.args, kwargs: c.kwargs });
     }
 
     /// A coroutine's frame, bound to its arguments; a coroutine awaited or
@@ -628,10 +506,10 @@ impl Vm {
             }
             Some(Err(e)) => Err(Fault::Exc(e)),
             None => {
-                if self.callback_depth > 0 {
+                if self.frames.callback_depth > 0 {
                     return Err(Fault::Suspend(Vec::new(), true));
                 }
-                let own = self.tasks.get(self.current_task).and_then(Option::as_ref);
+                let own = self.event_loop.current();
                 if own.is_some_and(|t| same(&t.fut, &v)) {
                     return exc(ExcKind::RuntimeError, "Task cannot await on itself");
                 }
@@ -639,18 +517,6 @@ impl Vm {
             }
         }
     }
-}
-
-/// Where the loop is in `asyncio.run`.
-#[derive(Clone, Copy, Default)]
-pub(super) enum LoopPhase {
-    /// Running until the main task is done.
-    #[default]
-    Main,
-    /// The main task is done: one more round (CPython's stop callback).
-    LastRound,
-    /// The tasks left are cancelled: running until they end.
-    Cancelling,
 }
 
 /// Whether `a` and `b` are the same object.

@@ -46,7 +46,7 @@ impl Vm {
         let when = match (&v, name) {
             (Value::None, _) | (_, "timeout_at") => v,
             _ => match number(&v) {
-                Some(d) => Value::Float(self.clock + d),
+                Some(d) => Value::Float(self.event_loop.clock.now + d),
                 None => {
                     return type_err(format!(
                         "unsupported operand type(s) for +: 'float' and '{}'",
@@ -105,11 +105,11 @@ impl Vm {
         }
         let armed = !matches!(when, Value::None);
         let delay = if armed {
-            let clock = Value::Float(self.clock);
+            let clock = Value::Float(self.event_loop.clock.now);
             if self.compare(CmpOp::LtE, &when, &clock)? {
                 0.0
             } else {
-                number(&when).map_or(0.0, |w| w - self.clock)
+                number(&when).map_or(0.0, |w| w - self.event_loop.clock.now)
             }
         } else {
             0.0
@@ -128,10 +128,10 @@ impl Vm {
             let arming = Value::Int(i64::try_from(arming).unwrap_or(i64::MAX));
             let h = Handle::Callback(DoneCb::Timeout(tm_v.clone()), arming);
             if delay > 0.0 {
-                self.call_later(delay, h, Some(flag.clone()));
+                self.event_loop.clock.call_later(delay, h, Some(flag.clone()));
             } else {
                 // `loop.call_soon(self._on_timeout)`.
-                self.ready.push_back(h);
+                self.event_loop.ready.push_back(h);
             }
             tm.st.borrow_mut().timer = Some(flag);
         }
@@ -144,8 +144,7 @@ impl Vm {
         if tm.st.borrow().state != TmState::Created {
             return exc(ExcKind::RuntimeError, "Timeout has already been entered");
         }
-        let task =
-            self.tasks.get(self.current_task).and_then(Option::as_ref).map(|t| t.fut.clone());
+        let task = self.event_loop.current().map(|t| t.fut.clone());
         let cancelling = task.as_ref().and_then(future_of).map_or(0, |f| f.inner.borrow().cancels);
         let when = {
             let mut st = tm.st.borrow_mut();

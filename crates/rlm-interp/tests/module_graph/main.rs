@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 mod circles;
+mod vm_fields;
 
 /// The layers, lowest first, and the modules (files or folders under `src/`)
 /// in each. A new module must be placed here.
