@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::cost::Cost;
-use crate::fault::R;
+use crate::fault::{R, type_err};
 use crate::meter::Meter;
 use crate::value::*;
 
@@ -79,16 +79,19 @@ pub(crate) trait PyType {
         None
     }
 
-    /// `x[idx] = v`; `None` when the type has no item assignment. The
-    /// journal's copy of the container was made before.
+    /// `x[idx] = v` (`obj` is `x`); by default the `TypeError` of a type
+    /// without item assignment. The journal's copy of the container was
+    /// made before. (A result, not an option as for reads: the hottest
+    /// store, `d[k] = v`, measured 29 Ir more a store through an option.)
     fn setitem<C: Callbacks + ?Sized>(
         cx: &mut C,
+        obj: &Value,
         data: &Self::Data,
         idx: Value,
         v: Value,
-    ) -> Option<R<()>> {
+    ) -> R<()> {
         let _ = (cx, data, idx, v);
-        None
+        no_item_assignment(obj)
     }
 
     /// `del x[idx]`; `None` when the type has no item deletion.
@@ -128,6 +131,11 @@ pub(crate) trait PyType {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> R<Value>;
+}
+
+/// The `TypeError` of `x[i] = v` on a value without item assignment.
+pub(crate) fn no_item_assignment<T>(obj: &Value) -> R<T> {
+    type_err(format!("'{}' object does not support item assignment", obj.type_name()))
 }
 
 /// The repr walk (`format/repr.rs`) as a type's form sees it: the text

@@ -56,9 +56,7 @@ impl Vm {
             let n = l.borrow().len().saturating_add(crate::call_cost::size_of(&v).0 as usize);
             crate::call_cost::charge_slice(&mut self.meter, false, n)?;
         }
-        crate::types::dispatch::setitem(self, obj, idx, v).unwrap_or_else(|| {
-            type_err(format!("'{}' object does not support item assignment", obj.type_name()))
-        })
+        crate::types::dispatch::setitem(self, obj, idx, v)
     }
 
     pub(crate) fn delitem(&mut self, obj: &Value, idx: &Value) -> R<()> {
