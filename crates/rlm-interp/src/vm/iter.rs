@@ -222,10 +222,6 @@ impl Vm {
 /// by the unit per 8.
 fn charge_copy(meter: &mut crate::meter::Meter, items: &[Value]) -> R<()> {
     meter.fuel(items.len() as u64 / 8)?;
-    let shared = items
-        .iter()
-        .filter(|v| !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)))
-        .count() as u64;
-    meter.fuel(shared.saturating_mul(crate::cost::FUEL_PER_SHARED_VALUE_COPIED))?;
+    crate::call_cost::charge_shared_copies(meter, items)?;
     meter.alloc(crate::mem::vec_block::<Value>(items.len()))
 }
