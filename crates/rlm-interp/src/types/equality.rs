@@ -70,6 +70,12 @@ impl indexmap::Equivalent<Key> for KeyRef<'_> {
 /// (docs/benchmarks/2026-11-25-issue-33-seven-slow-rows-default-fuel.md, issue #33).
 const CONTAINER_VISIT: u64 = 1;
 
+/// Fuel for each key a dict comparison looks up in the other dict (its
+/// hash, its probe, its key compared, in tables apart): `X.index(X[-1])`
+/// over 130,263 one-key dicts took 100-120 ns a dict charged about three
+/// units (10.7-17x the loop's time a unit, issue #77's fuzzer).
+const KEY_LOOKUP: u64 = 8;
+
 /// Work done by a comparison walk, in fuel units: one per element visited
 /// below the top, [`CONTAINER_VISIT`] per container entered and one per 64
 /// bytes of strings compared. The walk stops
@@ -183,6 +189,7 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
                 return Some(true);
             }
             x.map.len() == y.map.len() && {
+                work.spend(KEY_LOOKUP.saturating_mul(x.map.len() as u64))?;
                 for (k, v) in x.map.iter() {
                     match y.map.get(k) {
                         Some(w) => {
@@ -412,6 +419,12 @@ pub(crate) fn position_in_blocks(
         let j = i.saturating_add(blocks.next_len()).min(range.end);
         meter.charge_work(crate::cost::SCAN, (j - i) + (j - i) / 4, 0)?;
         let items = block(i..j);
+        // The block's items held by reference were each copied (a
+        // refcount written in their own allocation, and lowered again):
+        // `X.index(-1)` over 130,263 dicts took 63 ns an item charged 1.25
+        // units (17x the loop's time a unit, issue #77's fuzzer). Charged
+        // before they are compared, the block's copy itself bounded.
+        crate::call_cost::charge_shared_copies(meter, items.iter())?;
         match scan_plain(items.iter(), x) {
             Some(Some(k)) => return Ok(Some(i + k)),
             Some(None) => {}
