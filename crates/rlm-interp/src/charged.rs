@@ -244,3 +244,17 @@ pub(crate) fn charge_scratch(meter: &mut Meter, bytes: usize) -> R<ScratchCharge
     meter.account.charge(bytes);
     Ok(ScratchCharge { account: meter.account.clone(), bytes })
 }
+
+/// [`charge_scratch`] for a transient buffer a search may need at each call
+/// (the backtracking engine's stack): where it fits the budget beside the
+/// live count, counted as live at once, without the sync a pre-charge of its
+/// size would make due (one per search: a `findall` would sync at each
+/// match); else checked as [`charge_scratch`] checks it (a sync, a
+/// collection, or the memory error).
+pub(crate) fn charge_transient(meter: &mut Meter, bytes: usize) -> R<ScratchCharge> {
+    if meter.account.live().saturating_add(bytes) <= meter.limits.memory_bytes {
+        meter.account.charge(bytes);
+        return Ok(ScratchCharge { account: meter.account.clone(), bytes });
+    }
+    charge_scratch(meter, bytes)
+}

@@ -380,6 +380,18 @@ pub(crate) const FUEL_PER_ITEM_COLLECTED: u64 = 4;
 /// this much per container it adds, once.
 pub(crate) const FUEL_PER_NODE_COLLECTED: u64 = 16;
 
+/// Fuel for each reference a cycle collection during the run follows from
+/// one object to another (its clone, the target's lookup, the edge kept for
+/// the trial deletion, the clone's drop), besides [`FUEL_PER_NODE_COLLECTED`]
+/// per object: charged per object only, `list(itertools.accumulate(X))` over
+/// 3,000 nested lists (its running sums a list each, 4 M references to the
+/// same 3,000 lists in all) walked 4.1 M edges for 15 K nodes at 50-70 ns an
+/// edge, 7-9 dispatch-loop units, and ran 32x the loop's time a unit (issue
+/// #77's fuzzer). At 4 it is within about 2x; collections stay paced by
+/// fourfold growth, so a program pays about this much per reference it
+/// holds to a container, once or twice.
+pub(crate) const FUEL_PER_EDGE_COLLECTED: u64 = 4;
+
 /// The same for a builtin function or a type passed as the callable (no
 /// frame, no nested loop): `sorted(xs, key=str)`. At 8, a `max(xs, key=len)`
 /// loop still took 1.06 s on a quiet machine; at 11, 1.7x the dispatch

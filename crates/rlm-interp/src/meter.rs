@@ -6,7 +6,7 @@
 //! (issue #59); the VM owns one and its dispatch loop counts a unit per
 //! instruction on it.
 
-use crate::cost::{FUEL_PER_ITEM_COLLECTED, FUEL_PER_NODE_COLLECTED};
+use crate::cost::{FUEL_PER_EDGE_COLLECTED, FUEL_PER_ITEM_COLLECTED, FUEL_PER_NODE_COLLECTED};
 use crate::fault::{Fault, R};
 use crate::gc::SessionRef;
 use crate::limits::{InterruptCheck, LimitError, LimitKind, Limits};
@@ -251,7 +251,8 @@ impl Meter {
             self.fuel(
                 (done.visited as u64)
                     .saturating_mul(FUEL_PER_NODE_COLLECTED)
-                    .saturating_add((done.items as u64).saturating_mul(FUEL_PER_ITEM_COLLECTED)),
+                    .saturating_add((done.items as u64).saturating_mul(FUEL_PER_ITEM_COLLECTED))
+                    .saturating_add((done.edges as u64).saturating_mul(FUEL_PER_EDGE_COLLECTED)),
             )?;
             live = self.account.live();
         }

@@ -284,6 +284,35 @@ fn a_cycle_collection_is_charged_per_object_visited() {
     assert!(with >= without + 8 * N, "{N} lists walked: {with} units, {without} without them");
 }
 
+/// A cycle collection during the run is charged per reference it follows
+/// too (`FUEL_PER_EDGE_COLLECTED`): 4,000 lists holding 1,000 references
+/// each to a small list are 8,000 objects and 4 M edges, walked when lists
+/// past the budget ask for room, and that cell is charged at least 2 units
+/// an edge more than the same cell holding as many ints (charged per object only,
+/// `list(itertools.accumulate(X))` over nested lists ran 32x the loop's
+/// time a unit, issue #77's fuzzer).
+#[test]
+fn a_cycle_collection_is_charged_per_reference_followed() {
+    let _t = turn();
+    const EDGES: u64 = 4_000_000;
+    let cell_fuel = |held: &str| {
+        let mut s = session(256 << 20);
+        run_ok(&mut s, &format!("K = {held}\nx = []\nx.append(x)\ndel x"));
+        match s.run_cell("s = [[0] * 1_000_000 for _ in range(64)]") {
+            Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Memory)),
+            other => panic!("the lists should not fit: {other:?}"),
+        }
+        s.fuel_used()
+    };
+    // The same bytes held either way: ints are no edges.
+    let with = cell_fuel("[[[0]] * 1000 for _ in range(4000)]");
+    let without = cell_fuel("[[0] * 1000 for _ in range(4000)]");
+    assert!(
+        with >= without + 2 * EDGES,
+        "{EDGES} edges walked: {with} units, {without} without them"
+    );
+}
+
 /// `clear()` is charged for the values it lets go of, before it does
 /// (`FUEL_PER_VALUE_RELEASED` each held by reference: freeing 279,163
 /// tuples took 257 ns apiece), and ints, released for nothing, are not.

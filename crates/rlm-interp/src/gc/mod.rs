@@ -475,6 +475,9 @@ pub(crate) struct Collected {
     /// Items taken out of the garbage and released (a list of 1,000
     /// strings left in a cycle is one object visited and 1,000 released).
     pub(crate) items: usize,
+    /// References followed from one node to another (a list of 1,000
+    /// references to the same list is two objects visited and 1,000 edges).
+    pub(crate) edges: usize,
 }
 
 /// With `tracked`, that session's registered containers are candidates too.
@@ -498,6 +501,7 @@ pub(crate) fn collect(
     drop(cells);
     let complete = walk.drain() && registry.as_deref().is_none_or(|r| walk.visit_registered(r));
     drop(registry);
+    let edges = walk.targets.len();
     if !complete {
         // Not again before the next fourfold growth: a walk that gave up
         // would give up again, at the same cost, at every sync.
@@ -505,13 +509,13 @@ pub(crate) fn collect(
         if let Some(account) = tracked {
             note_collected(account, false);
         }
-        return Collected { visited, items: 0 };
+        return Collected { visited, items: 0, edges };
     }
     let (visited, freed, items) = walk.finish();
     if let Some(account) = tracked {
         note_collected(account, freed);
     }
-    Collected { visited, items }
+    Collected { visited, items, edges }
 }
 
 /// Where each registered container is among a collection's nodes (its

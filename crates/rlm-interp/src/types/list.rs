@@ -231,8 +231,11 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             Ok(Value::None)
         }
         "copy" => {
+            // Charged before the copy is made (it was charged after).
+            let n = l.borrow().len();
+            cx.meter().check_len(n)?;
+            crate::call_cost::charge_shared_copies(cx.meter(), l.borrow().iter())?;
             let v = l.borrow().clone();
-            cx.meter().check_len(v.len())?;
             Ok(Value::list(v))
         }
         _ => no_attr_among(recv, name, LIST_METHODS.iter().copied()),
@@ -248,6 +251,7 @@ pub(crate) fn list_add(meter: &mut Meter, x: &Rc<ListObj>, b: &Value) -> R<Value
     // `x` grown to fit `y` held both buffers for a moment, uncounted.
     let n = x.borrow().len().saturating_add(y.borrow().len());
     meter.check_len(n)?;
+    crate::call_cost::charge_shared_copies(meter, x.borrow().iter().chain(y.borrow().iter()))?;
     let mut v = Vec::with_capacity(n);
     v.extend(x.borrow().iter().cloned());
     v.extend(y.borrow().iter().cloned());

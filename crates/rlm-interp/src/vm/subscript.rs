@@ -41,9 +41,23 @@ impl Vm {
             Value::Tuple(t) => (false, t.len()),
             _ => return Ok(()),
         };
-        match crate::types::slice::slice_indices(len, sl) {
-            Ok((.., n)) => crate::call_cost::charge_slice(&mut self.meter, of_str, n),
-            Err(_) => Ok(()),
+        let Ok((start, _, step, n)) = crate::types::slice::slice_indices(len, sl) else {
+            return Ok(());
+        };
+        crate::call_cost::charge_slice(&mut self.meter, of_str, n)?;
+        // The items held by reference among those copied, each its count
+        // written (`X[::2]` over 637,805 strings took 26 ns an item).
+        match obj {
+            Value::List(l) => {
+                let items = l.borrow();
+                let at = |k: usize| items.get((start + k as i64 * step) as usize);
+                crate::call_cost::charge_shared_copies(&mut self.meter, (0..n).filter_map(at))
+            }
+            Value::Tuple(t) => {
+                let at = |k: usize| t.get((start + k as i64 * step) as usize);
+                crate::call_cost::charge_shared_copies(&mut self.meter, (0..n).filter_map(at))
+            }
+            _ => Ok(()),
         }
     }
 

@@ -150,4 +150,18 @@ pub const CASES: &[Case] = &[
         want: &["ok", "fuel"],
         debug_fuel: None,
     },
+    Case {
+        // The backtracking engine's stack, a branch per character for each
+        // tier it runs (each a regex of its own keeping its own stack):
+        // uncharged, this peaked 96 MiB over the 490 MiB held, past the
+        // budget + 64 MiB; charged before each tier, the first no longer fits.
+        name: "backtracking_stack_near_the_budget",
+        src: "import re\n\
+              a = 'x' * (245 << 20)\n\
+              b = 'y' * (245 << 20)\n\
+              r = re.fullmatch(r'(?s).*(?=.)', 'Aa' * 460000)\n\
+              assert r is None\n",
+        want: &["ok", "memory", "regex"],
+        debug_fuel: None,
+    },
 ];

@@ -5,14 +5,21 @@
 //! theirs).
 
 // A global allocator is `unsafe` by definition; this one only counts and
-// forwards to the system's.
+// forwards to the system's (or another's).
 #![allow(unsafe_code, dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts the bytes the heap holds and the highest it has held.
+/// Counts the bytes the heap holds and the highest it has held, over the
+/// system's allocator.
 pub struct Counting;
+
+/// [`Counting`] over another allocator: the cost fuzzer counts over the one
+/// the `rlm` binary ships (mimalloc), so that its times are the product's
+/// (glibc's fast bins, merged at the next request of 1 KiB or more, put a
+/// setup's frees inside the timed call).
+pub struct CountingOver<A>(pub A);
 
 pub static CURRENT: AtomicUsize = AtomicUsize::new(0);
 pub static PEAK: AtomicUsize = AtomicUsize::new(0);
@@ -22,9 +29,9 @@ fn note_alloc(n: usize) {
     PEAK.fetch_max(now, Ordering::Relaxed);
 }
 
-unsafe impl GlobalAlloc for Counting {
+unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingOver<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { self.0.alloc(layout) };
         if !p.is_null() {
             note_alloc(layout.size());
         }
@@ -32,7 +39,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { self.0.alloc_zeroed(layout) };
         if !p.is_null() {
             note_alloc(layout.size());
         }
@@ -40,12 +47,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { self.0.dealloc(ptr, layout) };
         CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { self.0.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             // Counted as resized in place: glibc grows a block from 128 KiB
             // up with `mremap` (no copy, no second block in memory), and a
@@ -57,6 +64,24 @@ unsafe impl GlobalAlloc for Counting {
             }
         }
         p
+    }
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { CountingOver(System).alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        unsafe { CountingOver(System).alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { CountingOver(System).dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        unsafe { CountingOver(System).realloc(ptr, layout, new_size) }
     }
 }
 

@@ -936,10 +936,12 @@ pub(super) fn fancy_tiers(
 ) -> R<Option<Spans>> {
     let Engine::Fancy(tiers) = &p.engine else { return Ok(None) };
     let rest = hay.len().saturating_sub(start) as u64;
+    let mut stacks = Vec::new();
     for (i, (limit, r)) in tiers.iter().enumerate() {
         let retry = if i > 0 { rest.saturating_mul(RETRY_FUEL_PER_BYTE) } else { 0 };
         meter
             .fuel((*limit as u64).saturating_mul(FUEL_PER_BACKTRACK_STEP).saturating_add(retry))?;
+        super::stack::charge_tier(meter, &mut stacks, rest as usize)?;
         match r.captures_from_pos(hay, start) {
             Ok(c) => {
                 return Ok(c.map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()));

@@ -5,7 +5,8 @@
 //! the patterns' functions, `match_obj.rs`/`pattern.rs` the native objects,
 //! `sre_check.rs` CPython's syntax check, `error.rs` the `re.error` it
 //! raises, `scanner.rs` `Pattern.scanner`'s object, `flat.rs` the walk that
-//! searches and resolves the groups of flat patterns as sre does.
+//! searches and resolves the groups of flat patterns as sre does, `stack.rs`
+//! the backtracking engine's stack, charged before it runs.
 
 mod ascii_twin;
 pub(crate) mod engine;
@@ -22,6 +23,7 @@ mod rewrite;
 pub(crate) mod scanner;
 mod size;
 pub(crate) mod sre_check;
+mod stack;
 mod translate;
 
 #[cfg(test)]

@@ -343,14 +343,64 @@ impl<'n> Reader<'n> {
 /// paid for.
 pub(crate) struct ReaderRev<'n> {
     finder: memmem::FinderRev<'n>,
+    /// The forward searcher of the needle reversed, and the buffer a chunk
+    /// of the text is reversed into for it ([`ReaderRev::rfind`]).
+    fwd: memmem::Finder<'static>,
+    buf: Vec<u8>,
     rate: Rate,
     blocks: Blocks,
     paid: usize,
 }
 
+/// Bytes of text [`ReaderRev::rfind`] reverses at a time (its buffer's size).
+const REV_CHUNK: usize = 64 << 10;
+
 impl<'n> ReaderRev<'n> {
     pub(crate) fn new(needle: &'n [u8], rate: Rate) -> ReaderRev<'n> {
-        ReaderRev { finder: memmem::FinderRev::new(needle), rate, blocks: Blocks::new(), paid: 0 }
+        let reversed: Vec<u8> = needle.iter().rev().copied().collect();
+        ReaderRev {
+            finder: memmem::FinderRev::new(needle),
+            fwd: memmem::Finder::new(&reversed).into_owned(),
+            buf: Vec::new(),
+            rate,
+            blocks: Blocks::new(),
+            paid: 0,
+        }
+    }
+
+    /// The offset of the last needle in `hay`. memchr's reverse searcher
+    /// has no prefilter: `('a' * 4 M).rpartition('ab')` read 4 ns a byte
+    /// charged at a forward find's rate (21x the loop's time a unit, issue
+    /// #77's fuzzer), where its forward searcher skips to the needle's rare
+    /// byte. So the text is reversed a chunk at a time (from its end, each
+    /// chunk overlapping the next by the needle's length less one, so that
+    /// no match is cut, each twice the one before up to [`REV_CHUNK`]) and
+    /// the reversed needle searched forwards in it: a chunk's first match
+    /// is the text's last.
+    fn rfind(&mut self, hay: &[u8]) -> Option<usize> {
+        let m = self.fwd.needle().len();
+        if !(2..=REV_CHUNK / 4).contains(&m) || hay.len() <= REV_CHUNK / 4 {
+            return self.finder.rfind(hay);
+        }
+        let mut end = hay.len();
+        // Chunks grow from a few times the needle: `rsplit` asks again
+        // from each match it found, and a whole chunk reversed per match
+        // made a dense `rsplit('ab')` quadratic.
+        let mut chunk = (4 * m).max(256);
+        loop {
+            let lo = end.saturating_sub(chunk);
+            chunk = (chunk * 2).min(REV_CHUNK);
+            self.buf.clear();
+            self.buf.extend_from_slice(&hay[lo..end]);
+            self.buf.reverse();
+            if let Some(p) = self.fwd.find(&self.buf) {
+                return Some(end - p - m);
+            }
+            if lo == 0 {
+                return None;
+            }
+            end = lo + m - 1;
+        }
     }
 }
 
@@ -475,7 +525,7 @@ pub(crate) fn rfind_read(
     loop {
         let start = len - r.paid.min(len);
         if to >= start.saturating_add(m) {
-            if let Some(p) = r.finder.rfind(&hay[start..to]) {
+            if let Some(p) = r.rfind(&hay[start..to]) {
                 return Ok(Some(start + p));
             }
             // No match ends after `start + m - 1`.
@@ -607,10 +657,44 @@ pub(crate) fn contains_in_blocks(
 }
 #[cfg(test)]
 mod tests {
-    use super::{count, find_in_blocks, find_short, rfind_in_blocks, rfind_short};
+    use super::{
+        REV_CHUNK, ReaderRev, count, find_in_blocks, find_short, rfind_in_blocks, rfind_short,
+    };
     use crate::cost::{FIRST_BLOCK, SCAN, fuel_for};
     use crate::limits::Limits;
     use crate::meter::Meter;
+
+    /// The reverse search over reversed chunks finds what `memmem::rfind`
+    /// finds: a needle placed at the end, straddling a chunk's edge, at the
+    /// start, twice, or nowhere, in texts of several chunks.
+    #[test]
+    fn reversed_chunks_find_the_last_match() {
+        let needles: [&[u8]; 4] = [b"ab", b"abc", b"xyzxy", "\u{e9}b".as_bytes()];
+        for needle in needles {
+            let n = REV_CHUNK * 3 + 17;
+            let places = [
+                None,
+                Some(0),
+                Some(n - needle.len()),
+                Some(n - REV_CHUNK - 1),
+                Some(n - 2 * REV_CHUNK + needle.len() - 1),
+                Some(n - REV_CHUNK - needle.len() / 2),
+            ];
+            for at in places {
+                let mut hay = b"a".repeat(n);
+                if let Some(at) = at {
+                    hay[at..at + needle.len()].copy_from_slice(needle);
+                    hay[3..3 + needle.len()].copy_from_slice(needle);
+                }
+                let mut r = ReaderRev::new(needle, crate::cost::SCAN);
+                assert_eq!(
+                    r.rfind(&hay),
+                    memchr::memmem::rfind(&hay, needle),
+                    "{needle:?} at {at:?}"
+                );
+            }
+        }
+    }
 
     /// The short-text searches find what `memmem` finds, first and last,
     /// for every needle up to past the searcherless length, present or not,
