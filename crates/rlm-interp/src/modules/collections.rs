@@ -1,6 +1,6 @@
 //! The `collections` module: its classes are types of their own (`Counter`,
 //! `defaultdict`, `OrderedDict` in `types/dict/`, `deque` in
-//! `types/deque.rs`); `namedtuple` is refused (it defines a class).
+//! `types/deque/`); `namedtuple` is refused (it defines a class).
 
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;

@@ -273,7 +273,7 @@ fn names_point_down_the_layers_but_for_the_listed_few() {
     let names = |file: &str, path: &str| {
         sources.iter().any(|(r, c)| r == file && crate_paths(c).iter().any(|p| p.starts_with(path)))
     };
-    assert!(names("vm/binary.rs", "types::int") && names("types/list.rs", "value"));
+    assert!(names("vm/binary.rs", "types::int") && names("types/list/mod.rs", "value"));
 }
 
 #[test]
