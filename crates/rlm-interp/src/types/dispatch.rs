@@ -103,20 +103,17 @@ pub(crate) fn method_names(v: &Value) -> Option<Cow<'static, [&'static str]>> {
 
 /// What calling `name` on a value of a protocol type costs; `None` for any
 /// other value.
-#[inline]
 pub(crate) fn method_cost(v: &Value, name: &str) -> Option<Cost> {
     with_type!(v, |T, data| Some(T::method_cost(data, name)), _ => None)
 }
 
 /// The arity tables' key of a value's type, if they have one for it.
-#[inline]
 pub(crate) fn arity_key(v: &Value) -> Option<u8> {
     with_type!(v, |T, data| T::arity_key(data), _ => None)
 }
 
 /// Whether method `name` may change `v` in place (see
 /// [`PyType::changes_receiver`]).
-#[inline]
 pub(crate) fn changes_receiver(v: &Value, name: &str) -> bool {
     with_type!(v, |T, _data| T::changes_receiver(name), _ => false)
 }
@@ -124,7 +121,6 @@ pub(crate) fn changes_receiver(v: &Value, name: &str) -> bool {
 /// `recv.name(*args, **kwargs)` for a receiver of a protocol type; the
 /// arguments back (`Err`) for any other receiver, which the machine's
 /// dispatch answers.
-#[inline]
 pub(crate) fn call_method<C: Callbacks + ?Sized>(
     cx: &mut C,
     recv: &Value,
@@ -162,7 +158,6 @@ pub(crate) fn setitem<C: Callbacks + ?Sized>(
 
 /// `del x[idx]` for a value of a protocol type; `None` for any other value
 /// or a type without item deletion.
-#[inline]
 pub(crate) fn delitem<C: Callbacks + ?Sized>(
     cx: &mut C,
     obj: &Value,
@@ -173,7 +168,6 @@ pub(crate) fn delitem<C: Callbacks + ?Sized>(
 
 /// `iter(x)` for a value of a protocol type; `None` for any other value or
 /// a type that is not iterable.
-#[inline]
 pub(crate) fn iter<C: Callbacks + ?Sized>(cx: &mut C, v: &Value) -> Option<R<IterState>> {
     with_type!(v, |T, data| T::iter(cx, v, data), _ => None)
 }
@@ -187,7 +181,6 @@ pub(crate) fn repr<W: ReprWalk>(v: &Value, walk: &mut W) -> R<bool> {
 
 /// A data attribute of a value of a protocol type (`x.real`); `None` for
 /// any other value or name.
-#[inline]
 pub(crate) fn data_attr(v: &Value, name: &str) -> Option<Value> {
     with_type!(v, |T, data| T::data_attr(data, name), _ => None)
 }
@@ -201,7 +194,6 @@ pub(crate) fn eq<E: EqWalk>(a: &Value, b: &Value, walk: &mut E) -> Option<Option
 
 /// `item in x` for a value of a protocol type; `None` for any other value
 /// or a type that holds no items.
-#[inline]
 pub(crate) fn contains<C: Callbacks + ?Sized>(
     cx: &mut C,
     container: &Value,

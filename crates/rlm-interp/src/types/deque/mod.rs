@@ -269,12 +269,10 @@ pub(crate) struct DequeType;
 impl crate::types::protocol::PyType for DequeType {
     type Data = Rc<DequeObj>;
 
-    #[inline]
     fn truth(data: &Rc<DequeObj>) -> bool {
         !data.borrow().is_empty()
     }
 
-    #[inline]
     fn len(data: &Rc<DequeObj>) -> Option<R<usize>> {
         Some(Ok(data.borrow().len()))
     }
@@ -284,24 +282,20 @@ impl crate::types::protocol::PyType for DequeType {
         DEQUE_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<DequeObj>, name: &str) -> crate::cost::Cost {
         let _ = data;
         crate::cost::lookup(DEQUE_COSTS, name)
     }
 
-    #[inline]
     fn arity_key(data: &Rc<DequeObj>) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_DEQUE)
     }
 
-    #[inline]
     fn changes_receiver(name: &str) -> bool {
         DEQUE_CHANGES.contains(&name)
     }
 
-    #[inline]
     fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<DequeObj>,
@@ -323,7 +317,6 @@ impl crate::types::protocol::PyType for DequeType {
         deque_setitem(data, idx, v)
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -338,7 +331,6 @@ impl crate::types::protocol::PyType for DequeType {
         )
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<DequeObj>, walk: &mut W) -> R<()> {
         let items: Vec<Value> = data.borrow().iter().cloned().collect();
         walk.out().push_str("deque([");
@@ -350,12 +342,10 @@ impl crate::types::protocol::PyType for DequeType {
         Ok(())
     }
 
-    #[inline]
     fn data_attr(data: &Rc<DequeObj>, name: &str) -> Option<Value> {
         (name == "maxlen").then(|| data.maxlen.map_or(Value::None, |m| Value::Int(m as i64)))
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<DequeObj>,
         other: &Value,
@@ -366,7 +356,6 @@ impl crate::types::protocol::PyType for DequeType {
         walk.items(x.iter(), y.iter())
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<DequeObj>,
@@ -379,7 +368,6 @@ impl crate::types::protocol::PyType for DequeType {
         Some(found.map(|at| at.is_some()))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -585,12 +585,10 @@ pub(crate) struct DictType;
 impl crate::types::protocol::PyType for DictType {
     type Data = Rc<StoreCell<Dict>>;
 
-    #[inline]
     fn truth(data: &Rc<StoreCell<Dict>>) -> bool {
         !data.borrow().map.is_empty()
     }
 
-    #[inline]
     fn len(data: &Rc<StoreCell<Dict>>) -> Option<R<usize>> {
         Some(Ok(data.borrow().map.len()))
     }
@@ -599,7 +597,6 @@ impl crate::types::protocol::PyType for DictType {
         dict_method_names(&data.borrow().kind).into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<StoreCell<Dict>>, name: &str) -> crate::cost::Cost {
         let extra = match data.borrow().kind {
             DictKind::Counter => counter::COUNTER_COSTS,
@@ -609,7 +606,6 @@ impl crate::types::protocol::PyType for DictType {
         crate::cost::find(extra, name).unwrap_or_else(|| crate::cost::lookup(DICT_COSTS, name))
     }
 
-    #[inline]
     fn arity_key(data: &Rc<StoreCell<Dict>>) -> Option<u8> {
         Some(match data.borrow().kind {
             DictKind::Plain => crate::types::method_arity::TY_DICT,
@@ -619,12 +615,10 @@ impl crate::types::protocol::PyType for DictType {
         })
     }
 
-    #[inline]
     fn changes_receiver(name: &str) -> bool {
         DICT_CHANGES.contains(&name)
     }
 
-    #[inline]
     fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<StoreCell<Dict>>,
@@ -645,7 +639,6 @@ impl crate::types::protocol::PyType for DictType {
         dict_setitem(cx.meter(), data, idx, v)
     }
 
-    #[inline]
     fn delitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<StoreCell<Dict>>,
@@ -654,7 +647,6 @@ impl crate::types::protocol::PyType for DictType {
         Some(dict_delitem(cx.meter(), data, idx))
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -667,7 +659,6 @@ impl crate::types::protocol::PyType for DictType {
         Some(Ok(IterState::dict_entries(data.clone(), 0)))
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(
         data: &Rc<StoreCell<Dict>>,
         walk: &mut W,
@@ -675,7 +666,6 @@ impl crate::types::protocol::PyType for DictType {
         repr::dict_repr(data, walk)
     }
 
-    #[inline]
     fn data_attr(data: &Rc<StoreCell<Dict>>, name: &str) -> Option<Value> {
         match &data.borrow().kind {
             DictKind::Default(f) if name == "default_factory" => Some(f.clone()),
@@ -683,7 +673,6 @@ impl crate::types::protocol::PyType for DictType {
         }
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<StoreCell<Dict>>,
         other: &Value,
@@ -697,7 +686,6 @@ impl crate::types::protocol::PyType for DictType {
         dict_eq(&data.borrow(), &y.borrow(), walk)
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<StoreCell<Dict>>,
@@ -709,7 +697,6 @@ impl crate::types::protocol::PyType for DictType {
         )
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -222,7 +222,6 @@ pub(crate) struct FloatType;
 impl crate::types::protocol::PyType for FloatType {
     type Data = f64;
 
-    #[inline]
     fn truth(data: &f64) -> bool {
         *data != 0.0
     }
@@ -232,25 +231,21 @@ impl crate::types::protocol::PyType for FloatType {
         FLOAT_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &f64, name: &str) -> crate::cost::Cost {
         let _ = (data, name);
         crate::cost::FREE
     }
 
-    #[inline]
     fn arity_key(data: &f64) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_FLOAT)
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &f64, walk: &mut W) -> R<()> {
         walk.out().push_str(&repr::float_repr(*data));
         Ok(())
     }
 
-    #[inline]
     fn data_attr(data: &f64, name: &str) -> Option<Value> {
         match name {
             "real" => Some(Value::Float(*data)),
@@ -259,7 +254,6 @@ impl crate::types::protocol::PyType for FloatType {
         }
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &f64,
         other: &Value,
@@ -276,7 +270,6 @@ impl crate::types::protocol::PyType for FloatType {
         })
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -344,7 +344,6 @@ pub(crate) struct IntType;
 impl crate::types::protocol::PyType for IntType {
     type Data = i64;
 
-    #[inline]
     fn truth(data: &i64) -> bool {
         *data != 0
     }
@@ -354,30 +353,25 @@ impl crate::types::protocol::PyType for IntType {
         INT_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &i64, name: &str) -> crate::cost::Cost {
         let _ = (data, name);
         crate::cost::FREE
     }
 
-    #[inline]
     fn arity_key(data: &i64) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_INT)
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &i64, walk: &mut W) -> R<()> {
         walk.out().push_str(&data.to_string());
         Ok(())
     }
 
-    #[inline]
     fn data_attr(data: &i64, name: &str) -> Option<Value> {
         int_data_attr(*data, name)
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &i64,
         other: &Value,
@@ -387,7 +381,6 @@ impl crate::types::protocol::PyType for IntType {
         Some(int_eq(*data, other))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -407,7 +400,6 @@ pub(crate) struct BoolType;
 impl crate::types::protocol::PyType for BoolType {
     type Data = bool;
 
-    #[inline]
     fn truth(data: &bool) -> bool {
         *data
     }
@@ -417,30 +409,25 @@ impl crate::types::protocol::PyType for BoolType {
         INT_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &bool, name: &str) -> crate::cost::Cost {
         let _ = (data, name);
         crate::cost::FREE
     }
 
-    #[inline]
     fn arity_key(data: &bool) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_INT)
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &bool, walk: &mut W) -> R<()> {
         walk.out().push_str(if *data { "True" } else { "False" });
         Ok(())
     }
 
-    #[inline]
     fn data_attr(data: &bool, name: &str) -> Option<Value> {
         int_data_attr(*data as i64, name)
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &bool,
         other: &Value,
@@ -454,7 +441,6 @@ impl crate::types::protocol::PyType for BoolType {
         })
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -398,12 +398,10 @@ pub(crate) struct ListType;
 impl crate::types::protocol::PyType for ListType {
     type Data = Rc<ListObj>;
 
-    #[inline]
     fn truth(data: &Rc<ListObj>) -> bool {
         !data.borrow().is_empty()
     }
 
-    #[inline]
     fn len(data: &Rc<ListObj>) -> Option<R<usize>> {
         Some(Ok(data.borrow().len()))
     }
@@ -413,24 +411,20 @@ impl crate::types::protocol::PyType for ListType {
         LIST_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<ListObj>, name: &str) -> crate::cost::Cost {
         let _ = data;
         crate::cost::lookup(LIST_COSTS, name)
     }
 
-    #[inline]
     fn arity_key(data: &Rc<ListObj>) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_LIST)
     }
 
-    #[inline]
     fn changes_receiver(name: &str) -> bool {
         LIST_CHANGES.contains(&name)
     }
 
-    #[inline]
     fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<ListObj>,
@@ -451,7 +445,6 @@ impl crate::types::protocol::PyType for ListType {
         list_setitem(cx, data, idx, v)
     }
 
-    #[inline]
     fn delitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<ListObj>,
@@ -461,7 +454,6 @@ impl crate::types::protocol::PyType for ListType {
         Some(list_delitem(data, idx))
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -471,7 +463,6 @@ impl crate::types::protocol::PyType for ListType {
         Some(Ok(IterState::Seq(recv.clone(), 0)))
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<ListObj>, walk: &mut W) -> R<()> {
         if !walk.enter(Rc::as_ptr(data) as *const u8 as usize) {
             walk.out().push_str("[...]");
@@ -485,7 +476,6 @@ impl crate::types::protocol::PyType for ListType {
         Ok(())
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<ListObj>,
         other: &Value,
@@ -499,7 +489,6 @@ impl crate::types::protocol::PyType for ListType {
         walk.items(x.iter(), y.iter())
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<ListObj>,
@@ -513,7 +502,6 @@ impl crate::types::protocol::PyType for ListType {
         Some(found.map(|at| at.is_some()))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

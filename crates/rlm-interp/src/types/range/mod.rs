@@ -168,12 +168,10 @@ pub(crate) struct RangeType;
 impl crate::types::protocol::PyType for RangeType {
     type Data = Rc<(i64, i64, i64)>;
 
-    #[inline]
     fn truth(data: &Rc<(i64, i64, i64)>) -> bool {
         range_len(data.0, data.1, data.2) > 0
     }
 
-    #[inline]
     fn len(data: &Rc<(i64, i64, i64)>) -> Option<R<usize>> {
         Some(range_py_len(data))
     }
@@ -183,19 +181,16 @@ impl crate::types::protocol::PyType for RangeType {
         RANGE_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<(i64, i64, i64)>, name: &str) -> crate::cost::Cost {
         let _ = (data, name);
         crate::cost::FREE
     }
 
-    #[inline]
     fn arity_key(data: &Rc<(i64, i64, i64)>) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_RANGE)
     }
 
-    #[inline]
     fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<(i64, i64, i64)>,
@@ -205,7 +200,6 @@ impl crate::types::protocol::PyType for RangeType {
         Some(range_getitem(data, idx))
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -215,7 +209,6 @@ impl crate::types::protocol::PyType for RangeType {
         Some(Ok(IterState::Range(data.0, data.1, data.2)))
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(
         data: &Rc<(i64, i64, i64)>,
         walk: &mut W,
@@ -230,7 +223,6 @@ impl crate::types::protocol::PyType for RangeType {
         Ok(())
     }
 
-    #[inline]
     fn data_attr(data: &Rc<(i64, i64, i64)>, name: &str) -> Option<Value> {
         Some(Value::Int(match name {
             "start" => data.0,
@@ -240,7 +232,6 @@ impl crate::types::protocol::PyType for RangeType {
         }))
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<(i64, i64, i64)>,
         other: &Value,
@@ -254,7 +245,6 @@ impl crate::types::protocol::PyType for RangeType {
         Some(lx == ly && (lx == 0 || (x.0 == y.0 && (lx == 1 || x.2 == y.2))))
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<(i64, i64, i64)>,
@@ -264,7 +254,6 @@ impl crate::types::protocol::PyType for RangeType {
         Some(Ok(range_contains(data, item)))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -610,12 +610,10 @@ pub(crate) struct SetType;
 impl crate::types::protocol::PyType for SetType {
     type Data = Rc<StoreCell<KeySet>>;
 
-    #[inline]
     fn truth(data: &Rc<StoreCell<KeySet>>) -> bool {
         !data.borrow().is_empty()
     }
 
-    #[inline]
     fn len(data: &Rc<StoreCell<KeySet>>) -> Option<R<usize>> {
         Some(Ok(data.borrow().len()))
     }
@@ -625,24 +623,20 @@ impl crate::types::protocol::PyType for SetType {
         SET_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<StoreCell<KeySet>>, name: &str) -> crate::cost::Cost {
         let _ = data;
         crate::cost::lookup(SET_COSTS, name)
     }
 
-    #[inline]
     fn arity_key(data: &Rc<StoreCell<KeySet>>) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_SET)
     }
 
-    #[inline]
     fn changes_receiver(name: &str) -> bool {
         SET_MUTATORS.contains(&name)
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -657,7 +651,6 @@ impl crate::types::protocol::PyType for SetType {
         )
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(
         data: &Rc<StoreCell<KeySet>>,
         walk: &mut W,
@@ -666,7 +659,6 @@ impl crate::types::protocol::PyType for SetType {
         set_repr(&items, false, walk)
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<StoreCell<KeySet>>,
         other: &Value,
@@ -675,7 +667,6 @@ impl crate::types::protocol::PyType for SetType {
         set_eq(&data.borrow(), other, walk)
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<StoreCell<KeySet>>,
@@ -687,7 +678,6 @@ impl crate::types::protocol::PyType for SetType {
         )
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -707,12 +697,10 @@ pub(crate) struct FrozenSetType;
 impl crate::types::protocol::PyType for FrozenSetType {
     type Data = Rc<FrozenSetObj>;
 
-    #[inline]
     fn truth(data: &Rc<FrozenSetObj>) -> bool {
         !data.is_empty()
     }
 
-    #[inline]
     fn len(data: &Rc<FrozenSetObj>) -> Option<R<usize>> {
         Some(Ok(data.len()))
     }
@@ -722,19 +710,16 @@ impl crate::types::protocol::PyType for FrozenSetType {
         SET_METHODS.iter().copied().filter(|m| !SET_MUTATORS.contains(m)).collect::<Vec<_>>().into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<FrozenSetObj>, name: &str) -> crate::cost::Cost {
         let _ = data;
         crate::cost::lookup(SET_COSTS, name)
     }
 
-    #[inline]
     fn arity_key(data: &Rc<FrozenSetObj>) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_FROZENSET)
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -745,12 +730,10 @@ impl crate::types::protocol::PyType for FrozenSetType {
         Some(cx.meter().fuel(fuel).map(|()| IterState::Items(order::set_order(data).into())))
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<FrozenSetObj>, walk: &mut W) -> R<()> {
         set_repr(&order::set_order(data), true, walk)
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<FrozenSetObj>,
         other: &Value,
@@ -759,7 +742,6 @@ impl crate::types::protocol::PyType for FrozenSetType {
         set_eq(data, other, walk)
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<FrozenSetObj>,
@@ -768,7 +750,6 @@ impl crate::types::protocol::PyType for FrozenSetType {
         Some(crate::types::equality::key(cx.meter(), item.clone()).map(|k| data.contains(&k)))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

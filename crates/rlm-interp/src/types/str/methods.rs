@@ -999,12 +999,10 @@ pub(crate) struct StrType;
 impl crate::types::protocol::PyType for StrType {
     type Data = Str;
 
-    #[inline]
     fn truth(data: &Str) -> bool {
         data.byte_len() != 0
     }
 
-    #[inline]
     fn len(data: &Str) -> Option<R<usize>> {
         Some(Ok(data.char_len()))
     }
@@ -1014,19 +1012,16 @@ impl crate::types::protocol::PyType for StrType {
         STR_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &Str, name: &str) -> crate::cost::Cost {
         let _ = data;
         crate::cost::lookup(STR_COSTS, name)
     }
 
-    #[inline]
     fn arity_key(data: &Str) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_STR)
     }
 
-    #[inline]
     fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Str,
@@ -1035,7 +1030,6 @@ impl crate::types::protocol::PyType for StrType {
         Some(super::str_getitem(cx.meter(), data, idx))
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -1045,12 +1039,10 @@ impl crate::types::protocol::PyType for StrType {
         Some(Ok(IterState::Str(data.clone(), 0)))
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &Str, walk: &mut W) -> R<()> {
         super::repr::repr_str_walk(data, walk)
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Str,
         other: &Value,
@@ -1063,7 +1055,6 @@ impl crate::types::protocol::PyType for StrType {
         Some(data == y)
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Str,
@@ -1072,7 +1063,6 @@ impl crate::types::protocol::PyType for StrType {
         Some(super::str_contains(cx.meter(), data, item))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -104,12 +104,10 @@ pub(crate) struct TupleType;
 impl crate::types::protocol::PyType for TupleType {
     type Data = Rc<TupleObj>;
 
-    #[inline]
     fn truth(data: &Rc<TupleObj>) -> bool {
         !data.is_empty()
     }
 
-    #[inline]
     fn len(data: &Rc<TupleObj>) -> Option<R<usize>> {
         Some(Ok(data.len()))
     }
@@ -119,19 +117,16 @@ impl crate::types::protocol::PyType for TupleType {
         TUPLE_METHODS.into()
     }
 
-    #[inline]
     fn method_cost(data: &Rc<TupleObj>, name: &str) -> crate::cost::Cost {
         let _ = data;
         crate::cost::lookup(TUPLE_COSTS, name)
     }
 
-    #[inline]
     fn arity_key(data: &Rc<TupleObj>) -> Option<u8> {
         let _ = data;
         Some(crate::types::method_arity::TY_TUPLE)
     }
 
-    #[inline]
     fn getitem<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<TupleObj>,
@@ -140,7 +135,6 @@ impl crate::types::protocol::PyType for TupleType {
         Some(tuple_getitem(cx.meter(), data, idx))
     }
 
-    #[inline]
     fn iter<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -150,7 +144,6 @@ impl crate::types::protocol::PyType for TupleType {
         Some(Ok(IterState::Seq(recv.clone(), 0)))
     }
 
-    #[inline]
     fn repr<W: crate::types::protocol::ReprWalk>(data: &Rc<TupleObj>, walk: &mut W) -> R<()> {
         if !walk.enter(Rc::as_ptr(data) as *const u8 as usize) {
             walk.out().push_str("(...)");
@@ -166,7 +159,6 @@ impl crate::types::protocol::PyType for TupleType {
         Ok(())
     }
 
-    #[inline]
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<TupleObj>,
         other: &Value,
@@ -179,7 +171,6 @@ impl crate::types::protocol::PyType for TupleType {
         walk.items(data.iter(), y.iter())
     }
 
-    #[inline]
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<TupleObj>,
@@ -191,7 +182,6 @@ impl crate::types::protocol::PyType for TupleType {
         Some(found.map(|at| at.is_some()))
     }
 
-    #[inline]
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
