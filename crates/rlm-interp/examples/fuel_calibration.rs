@@ -24,6 +24,8 @@ use rlm_interp::{Interpreter, Limits, Outcome};
 const CHARGE: u64 = 1_000_000;
 /// Each entry is measured for at least this long (and at least 3 calls).
 const MEASURE: Duration = Duration::from_millis(100);
+/// ... unless its calls and their setups together took this long.
+const SETUP_BOUND: Duration = Duration::from_secs(3);
 
 struct Row {
     entry: String,
@@ -37,27 +39,35 @@ fn session() -> Interpreter {
     Interpreter::new(Limits { fuel: u64::MAX / 4, ..Limits::default() })
 }
 
-fn must(s: &mut Interpreter, src: &str, what: &str) {
+/// Runs `src`; what ended it otherwise (a limit at this input's size, an
+/// error), as text.
+fn must(s: &mut Interpreter, src: &str) -> Result<(), String> {
     match s.run_cell(src) {
-        Outcome::Done => {}
-        other => panic!("{what}: {other:?}"),
+        Outcome::Done => Ok(()),
+        Outcome::Error(e) => Err(e.message),
+        other => Err(format!("{other:?}")),
     }
 }
 
-/// Time and fuel of one run of `code` after `setup` (the setup untimed).
-fn measure(setup: &str, code: &str, what: &str) -> (u64, f64) {
+/// Time and fuel of one run of `code` after `setup` (the setup untimed);
+/// what stopped it when it did not end.
+fn measure(setup: &str, code: &str) -> Result<(u64, f64), String> {
     let (mut fuel, mut time, mut calls) = (0u64, Duration::ZERO, 0u32);
-    while calls < 3 || time < MEASURE {
+    // A lazy entry's call takes a microsecond after a setup of a quarter
+    // second: its 100 ms of calls would take hours of setups, so the
+    // setups' time counts towards a bound of its own.
+    let started = Instant::now();
+    while calls < 3 || (time < MEASURE && started.elapsed() < SETUP_BOUND) {
         let mut s = session();
-        must(&mut s, setup, what);
+        must(&mut s, setup)?;
         let t = Instant::now();
-        must(&mut s, code, what);
+        must(&mut s, code)?;
         time += t.elapsed();
         fuel += s.fuel_used();
         calls += 1;
         drop(s);
     }
-    (fuel / u64::from(calls), time.as_nanos() as f64 / f64::from(calls))
+    Ok((fuel / u64::from(calls), time.as_nanos() as f64 / f64::from(calls)))
 }
 
 fn over(o: Over) -> String {
@@ -80,10 +90,12 @@ fn main() {
     let costs: BTreeMap<String, Cost> = entries().into_iter().collect();
 
     // The reference: the dispatch loop alone (one unit per instruction).
-    let (loop_fuel, loop_ns) = measure("n = 2_000_000", "for i in range(n):\n    pass", "loop");
+    let (loop_fuel, loop_ns) = measure("n = 2_000_000", "for i in range(n):\n    pass")
+        .unwrap_or_else(|e| panic!("the reference loop stopped: {e}"));
     let loop_rate = loop_ns / loop_fuel as f64;
 
     let mut rows = Vec::new();
+    let mut stopped: Vec<(&str, String)> = Vec::new();
     for probe in PROBES {
         if only.as_deref().is_some_and(|o| !probe.entry.contains(o)) {
             continue;
@@ -91,7 +103,16 @@ fn main() {
         let Some(cost) = costs.get(probe.entry) else { continue };
         let n = input_size(probe.input, cost.rate, charge);
         let setup = setup_source(probe.input, n);
-        let (fuel_per_call, ns_per_call) = measure(&setup, probe.code, probe.entry);
+        let (fuel_per_call, ns_per_call) = match measure(&setup, probe.code) {
+            Ok(m) => m,
+            Err(why) => {
+                // An input sized for `charge` units may pass a limit (the
+                // memory budget): said, and the next entry measured.
+                eprintln!("{:<45} stopped at this size: {why}", probe.entry);
+                stopped.push((probe.entry, why));
+                continue;
+            }
+        };
         rows.push(Row {
             entry: probe.entry.to_string(),
             cost: *cost,
@@ -136,5 +157,11 @@ fn main() {
             default_fuel * rate / 1e9,
             default_fuel * loop_rate / 1e9,
         );
+    }
+    if !stopped.is_empty() {
+        println!("\nStopped at the size sized for {charge} units (not measured):\n");
+        for (entry, why) in &stopped {
+            println!("- `{entry}`: {why}");
+        }
     }
 }

@@ -261,6 +261,18 @@ fn asyncio_tasks_are_charged_at_their_size() {
     assert!(meter * 10 >= heap * 6, "20,000 tasks: heap {heap}, counted {meter}");
 }
 
+/// The fuel of a cell that asks for more than the budget (so that a cycle
+/// collection runs) in a session holding `held` as `K` and a garbage cycle.
+fn fuel_of_a_collecting_cell(held: &str) -> u64 {
+    let mut s = session(256 << 20);
+    run_ok(&mut s, &format!("K = {held}\nx = []\nx.append(x)\ndel x"));
+    match s.run_cell("s = [[0] * 1_000_000 for _ in range(64)]") {
+        Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Memory)),
+        other => panic!("the lists should not fit: {other:?}"),
+    }
+    s.fuel_used()
+}
+
 /// A cycle collection during the run is charged per object it visits at
 /// its real rate (`FUEL_PER_NODE_COLLECTED`): 400,000 lists held live are
 /// walked when lists past the budget ask for room, and that cell is
@@ -270,17 +282,8 @@ fn asyncio_tasks_are_charged_at_their_size() {
 fn a_cycle_collection_is_charged_per_object_visited() {
     let _t = turn();
     const N: u64 = 400_000;
-    let cell_fuel = |held: &str| {
-        let mut s = session(256 << 20);
-        run_ok(&mut s, &format!("K = {held}\nx = []\nx.append(x)\ndel x"));
-        match s.run_cell("s = [[0] * 1_000_000 for _ in range(64)]") {
-            Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Memory)),
-            other => panic!("the lists should not fit: {other:?}"),
-        }
-        s.fuel_used()
-    };
-    let with = cell_fuel(&format!("[[i] for i in range({N})]"));
-    let without = cell_fuel("None");
+    let with = fuel_of_a_collecting_cell(&format!("[[i] for i in range({N})]"));
+    let without = fuel_of_a_collecting_cell("None");
     assert!(with >= without + 8 * N, "{N} lists walked: {with} units, {without} without them");
 }
 
@@ -295,18 +298,9 @@ fn a_cycle_collection_is_charged_per_object_visited() {
 fn a_cycle_collection_is_charged_per_reference_followed() {
     let _t = turn();
     const EDGES: u64 = 4_000_000;
-    let cell_fuel = |held: &str| {
-        let mut s = session(256 << 20);
-        run_ok(&mut s, &format!("K = {held}\nx = []\nx.append(x)\ndel x"));
-        match s.run_cell("s = [[0] * 1_000_000 for _ in range(64)]") {
-            Outcome::Error(e) => assert_eq!(e.kind, ErrorKind::Limit(LimitKind::Memory)),
-            other => panic!("the lists should not fit: {other:?}"),
-        }
-        s.fuel_used()
-    };
     // The same bytes held either way: ints are no edges.
-    let with = cell_fuel("[[[0]] * 1000 for _ in range(4000)]");
-    let without = cell_fuel("[[0] * 1000 for _ in range(4000)]");
+    let with = fuel_of_a_collecting_cell("[[[0]] * 1000 for _ in range(4000)]");
+    let without = fuel_of_a_collecting_cell("[[0] * 1000 for _ in range(4000)]");
     assert!(
         with >= without + 2 * EDGES,
         "{EDGES} edges walked: {with} units, {without} without them"
