@@ -201,3 +201,19 @@ pub(crate) fn contains<C: Callbacks + ?Sized>(
 ) -> Option<R<bool>> {
     with_type!(container, |T, data| T::contains(cx, data, item), _ => None)
 }
+
+/// `lhs op rhs` by `lhs`'s type, then by `rhs`'s reflected (see
+/// [`PyType::binary`]); `None` when neither answers.
+#[inline]
+pub(crate) fn binary<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: rlm_syntax::ast::BinOp,
+    lhs: &Value,
+    rhs: &Value,
+) -> Option<R<Value>> {
+    let by_lhs = with_type!(lhs, |T, data| T::binary(cx, op, data, lhs, rhs, false), _ => None);
+    if by_lhs.is_some() {
+        return by_lhs;
+    }
+    with_type!(rhs, |T, data| T::binary(cx, op, data, lhs, rhs, true), _ => None)
+}

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use rlm_syntax::ast::BinOp;
+
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::cost::Cost;
@@ -120,6 +122,22 @@ pub(crate) trait PyType {
     /// `repr(x)`, written into the walk that reached it (its items one
     /// level deeper through [`ReprWalk::item`]).
     fn repr<W: ReprWalk>(data: &Self::Data, walk: &mut W) -> R<()>;
+
+    /// `lhs op rhs` when `lhs` (which holds `data`) is of this type, or,
+    /// `reflected`, when `rhs` is and `lhs`'s type had no answer (`3 *
+    /// 'ab'`); `None` when the type has none either. Numbers' arithmetic
+    /// and the sized operators' charge come first, in the machine.
+    fn binary<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        op: BinOp,
+        data: &Self::Data,
+        lhs: &Value,
+        rhs: &Value,
+        reflected: bool,
+    ) -> Option<R<Value>> {
+        let _ = (cx, op, data, lhs, rhs, reflected);
+        None
+    }
 
     /// `recv.name(*args, **kwargs)`, `recv` holding `data`, after the
     /// arity check and the charge.

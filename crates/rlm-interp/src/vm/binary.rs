@@ -1,6 +1,8 @@
 //! Arithmetic and the other binary and unary operators: numbers first
-//! (ints, then floats), then each type's own operators in its file under
-//! `types/` (`str + str`, `list * n`, set algebra, Counter arithmetic, dates).
+//! (ints, then floats), the sized operators' charge, then each built-in
+//! type's own operators through the value protocol (`str + str`, `list *
+//! n`, set algebra, a dict's `|`, Counter arithmetic), then `%`-formatting,
+//! a dict view's set algebra and the dates here.
 
 use rlm_syntax::ast::{BinOp, UnaryOp};
 
@@ -47,33 +49,16 @@ impl Vm {
         if let Some(sym) = sized_operator(op) {
             crate::call_cost::charge_operator(&mut self.meter, sym, a, b)?;
         }
+        if let Some(v) = crate::types::dispatch::binary(self, op, a, b) {
+            return v;
+        }
         match (op, a, b) {
-            (BinOp::Add, Str(x), _) => crate::types::str::str_add(&mut self.meter, x, a, b),
-            (BinOp::Add, List(x), _) => crate::types::list::list_add(&mut self.meter, x, b),
-            (BinOp::Add, Tuple(x), _) => crate::types::tuple::tuple_add(&mut self.meter, x, b),
-            (BinOp::Mult, Str(s), n) | (BinOp::Mult, n, Str(s)) if as_int(n).is_some() => {
-                crate::types::str::str_repeat(&mut self.meter, s, n)
-            }
-            (BinOp::Mult, List(l), n) | (BinOp::Mult, n, List(l)) if as_int(n).is_some() => {
-                crate::types::list::list_repeat(&mut self.meter, l, n)
-            }
-            (BinOp::Mult, Tuple(t), n) | (BinOp::Mult, n, Tuple(t)) if as_int(n).is_some() => {
-                crate::types::tuple::tuple_repeat(&mut self.meter, t, n)
-            }
             (BinOp::Mod, Str(s), args) => crate::format::percent::str_percent(self, s, args),
+            // A dict's keys view on the left (a set on the left is its type's).
             (BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub, _, _)
                 if is_set_like(a) && is_set_like(b) =>
             {
                 crate::types::set::set_binary(&mut self.meter, op, a, b)
-            }
-            (BinOp::BitOr, Dict(x), Dict(y)) if !matches!(x.borrow().kind, DictKind::Counter) => {
-                crate::types::dict::dict_or(&mut self.meter, x, y)
-            }
-            (BinOp::Add | BinOp::Sub | BinOp::BitAnd | BinOp::BitOr, Dict(x), Dict(y))
-                if matches!(x.borrow().kind, DictKind::Counter)
-                    && matches!(y.borrow().kind, DictKind::Counter) =>
-            {
-                crate::types::dict::counter::counter_arith(self, op, x, y)
             }
             (
                 BinOp::Add | BinOp::Sub | BinOp::Mult | BinOp::Div | BinOp::FloorDiv | BinOp::Mod,

@@ -697,6 +697,27 @@ impl crate::types::protocol::PyType for DictType {
         )
     }
 
+    fn binary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::BinOp,
+        data: &Rc<StoreCell<Dict>>,
+        lhs: &Value,
+        rhs: &Value,
+        reflected: bool,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::BinOp;
+        let (Value::Dict(x), Value::Dict(y)) = (lhs, rhs) else { return None };
+        let _ = (data, reflected);
+        let counter = |d: &Rc<StoreCell<Dict>>| matches!(d.borrow().kind, DictKind::Counter);
+        match op {
+            BinOp::BitOr if !counter(x) => Some(dict_or(cx.meter(), x, y)),
+            BinOp::Add | BinOp::Sub | BinOp::BitAnd | BinOp::BitOr if counter(x) && counter(y) => {
+                Some(counter::counter_arith(cx, op, x, y))
+            }
+            _ => None,
+        }
+    }
+
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -678,6 +678,21 @@ impl crate::types::protocol::PyType for SetType {
         )
     }
 
+    fn binary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::BinOp,
+        data: &Rc<StoreCell<KeySet>>,
+        lhs: &Value,
+        rhs: &Value,
+        reflected: bool,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::BinOp;
+        let _ = (data, reflected);
+        let set_op = matches!(op, BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub);
+        (set_op && is_set_like(lhs) && is_set_like(rhs))
+            .then(|| set_binary(cx.meter(), op, lhs, rhs))
+    }
+
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
@@ -748,6 +763,21 @@ impl crate::types::protocol::PyType for FrozenSetType {
         item: &Value,
     ) -> Option<R<bool>> {
         Some(crate::types::equality::key(cx.meter(), item.clone()).map(|k| data.contains(&k)))
+    }
+
+    fn binary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::BinOp,
+        data: &Rc<FrozenSetObj>,
+        lhs: &Value,
+        rhs: &Value,
+        reflected: bool,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::BinOp;
+        let _ = (data, reflected);
+        let set_op = matches!(op, BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub);
+        (set_op && is_set_like(lhs) && is_set_like(rhs))
+            .then(|| set_binary(cx.meter(), op, lhs, rhs))
     }
 
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(

@@ -1063,6 +1063,27 @@ impl crate::types::protocol::PyType for StrType {
         Some(super::str_contains(cx.meter(), data, item))
     }
 
+    #[inline]
+    fn binary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::BinOp,
+        data: &Str,
+        lhs: &Value,
+        rhs: &Value,
+        reflected: bool,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::BinOp;
+        // `n * seq` (reflected) as `seq * n`; anything else by the left operand.
+        let other = if reflected { lhs } else { rhs };
+        match op {
+            BinOp::Add if !reflected => Some(super::str_add(cx.meter(), data, lhs, rhs)),
+            BinOp::Mult if crate::args::as_int(other).is_some() => {
+                Some(super::str_repeat(cx.meter(), data, other))
+            }
+            _ => None,
+        }
+    }
+
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

@@ -182,6 +182,27 @@ impl crate::types::protocol::PyType for TupleType {
         Some(found.map(|at| at.is_some()))
     }
 
+    #[inline]
+    fn binary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::BinOp,
+        data: &Rc<TupleObj>,
+        lhs: &Value,
+        rhs: &Value,
+        reflected: bool,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::BinOp;
+        // `n * seq` (reflected) as `seq * n`; anything else by the left operand.
+        let other = if reflected { lhs } else { rhs };
+        match op {
+            BinOp::Add if !reflected => Some(tuple_add(cx.meter(), data, rhs)),
+            BinOp::Mult if crate::args::as_int(other).is_some() => {
+                Some(tuple_repeat(cx.meter(), data, other))
+            }
+            _ => None,
+        }
+    }
+
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,
