@@ -3,8 +3,8 @@
 //! a value through it (`types/dispatch.rs` finds the type of a value, in one
 //! place). Each type is a marker with no data: a value's data is its
 //! `Value` variant's payload, handed to each function, so that a call
-//! through the protocol is a `match` and a direct (inlined) call, as fast
-//! as the per-operation `match`es it replaces.
+//! through the protocol is a `match` and a direct call (no `dyn`), as the
+//! per-operation `match`es it replaces were.
 
 use std::borrow::Cow;
 
