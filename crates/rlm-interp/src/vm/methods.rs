@@ -46,6 +46,12 @@ impl Vm {
         if crate::types::changes_receiver(recv, name) {
             crate::types::journal_before_change(&mut self.meter, recv)?;
         }
+        // A module's object first (a match's groups, a pattern's search: the
+        // methods a `finditer` loop calls), without the arguments' round
+        // trip through the protocol's dispatch.
+        if let Value::Native(n) = recv {
+            return crate::modules::native::native_method(self, recv, n, name, args, kwargs);
+        }
         let (args, kwargs) =
             match crate::types::dispatch::call_method(self, recv, name, args, kwargs) {
                 Ok(done) => return done,
