@@ -61,10 +61,12 @@ pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
                             | Value::Dict(_)
                             | Value::Range(_)
                     ),
-                    "__call__" => matches!(
-                        v,
-                        Value::Func(_) | Value::Builtin(_) | Value::Method(_) | Value::Type(_)
-                    ),
+                    "__call__" => {
+                        matches!(
+                            v,
+                            Value::Func(_) | Value::Builtin(_) | Value::Method(_) | Value::Type(_)
+                        ) || matches!(v, Value::Native(n) if n.callable())
+                    }
                     _ => false,
                 };
                 return Ok(Value::Bool(r));
@@ -98,7 +100,7 @@ pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
                 matches!(
                     args[0],
                     Value::Func(_) | Value::Builtin(_) | Value::Method(_) | Value::Type(_)
-                ) || matches!(&args[0], Value::Native(n) if n.module::<crate::modules::functools::Partial>().is_some()),
+                ) || matches!(&args[0], Value::Native(n) if n.callable()),
             ))
         }
         "hash" => {

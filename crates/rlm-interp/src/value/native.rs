@@ -54,6 +54,12 @@ pub(crate) trait NativeObject: Any {
         None
     }
 
+    /// Whether it can be called (`callable(x)`); its call is the
+    /// machine's (`modules/native.rs`'s `native_call`).
+    fn callable(&self) -> bool {
+        false
+    }
+
     /// Its methods' names (`dir()`, `hasattr`, the arity tables).
     fn method_names(&self) -> &'static [&'static str] {
         &[]
@@ -183,6 +189,15 @@ impl Native {
         match self {
             Native::Module(m) => m.as_int(),
             _ => None,
+        }
+    }
+
+    /// Whether it can be called (`callable(x)`): a module's object that says
+    /// so (`functools.partial`, `operator.itemgetter`).
+    pub(crate) fn callable(&self) -> bool {
+        match self {
+            Native::Module(m) => m.callable(),
+            Native::DictView(..) => false,
         }
     }
 

@@ -19,7 +19,12 @@ impl Vm {
         if name == "__name__" {
             // The one dunder models rely on: `type(x).__name__`, `f.__name__`.
             match obj {
-                Value::Type(t) => return Ok(Value::str(t.name())),
+                // A module's type's name without its module, as CPython's
+                // `__name__` (`partial`; its repr says `functools.partial`).
+                Value::Type(t) => {
+                    let name = t.name();
+                    return Ok(Value::str(name.rsplit('.').next().unwrap_or(name)));
+                }
                 Value::Func(f) => return Ok(Value::str(f.code.name.as_str())),
                 Value::Builtin(b) => return Ok(Value::str(b.name.as_str())),
                 Value::Module(m) => return Ok(Value::str(m.name)),

@@ -430,7 +430,8 @@ impl Vm {
                     let inner = p.func.clone();
                     return self.call_dispatch(&inner, a, kw);
                 }
-                type_err(format!("'{}' object is not callable", f.type_name()))
+                let n = n.clone();
+                Ok(Called::Value(crate::modules::native::native_call(self, &n, args, kwargs)?))
             }
             _ => Ok(Called::Value(self.call_nonframe(f, args, kwargs)?)),
         }
