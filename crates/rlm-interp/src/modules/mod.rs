@@ -15,6 +15,7 @@ pub(crate) mod itertools;
 pub(crate) mod json;
 pub(crate) mod math;
 pub(crate) mod native;
+pub(crate) mod operator;
 pub(crate) mod re;
 pub(crate) mod string;
 pub(crate) mod sys;
@@ -58,6 +59,7 @@ const REGISTRY: &[(&str, Attrs, CostTable)] = &[
     ("csv", csv::attrs, CSV_COSTS),
     ("io", io::attrs, &[("StringIO", cost(Arg(0), COPY))]),
     ("sys", sys::attrs, SYS_COSTS),
+    ("operator", operator::attrs, OPERATOR_COSTS),
 ];
 
 /// The function calls of each module of `REGISTRY`. Generic over the
@@ -80,9 +82,53 @@ fn calls_of<C: Callbacks + ?Sized>(m: &str) -> Option<Call<C>> {
         "csv" => csv::call,
         "io" => io::call,
         "sys" => sys::call,
+        "operator" => operator::call,
         _ => return None,
     })
 }
+
+/// Each is the machine's operator, subscript, attribute or method call,
+/// charged as the program's own (`countOf`/`indexOf` a unit an item drawn,
+/// as a `for` loop; a getter a unit a part read).
+const OPERATOR_COSTS: CostTable = &[
+    ("abs", FREE),
+    ("add", FREE),
+    ("and_", FREE),
+    ("attrgetter", FREE),
+    ("call", FREE),
+    ("concat", FREE),
+    ("contains", FREE),
+    ("countOf", FREE),
+    ("eq", FREE),
+    ("floordiv", FREE),
+    ("ge", FREE),
+    ("getitem", FREE),
+    ("gt", FREE),
+    ("index", FREE),
+    ("indexOf", FREE),
+    ("inv", FREE),
+    ("invert", FREE),
+    ("is_", FREE),
+    ("is_not", FREE),
+    ("itemgetter", FREE),
+    ("le", FREE),
+    ("lshift", FREE),
+    ("lt", FREE),
+    ("methodcaller", FREE),
+    ("mod", FREE),
+    ("mul", FREE),
+    ("ne", FREE),
+    ("neg", FREE),
+    ("not_", FREE),
+    ("or_", FREE),
+    ("pos", FREE),
+    ("pow", FREE),
+    ("rshift", FREE),
+    ("sub", FREE),
+    ("truediv", FREE),
+    ("truth", FREE),
+    ("xor", FREE),
+];
 
 /// `getsizeof` reads capacities, not items; the recursion limit is a field.
 const SYS_COSTS: CostTable =

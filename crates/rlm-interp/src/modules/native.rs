@@ -94,7 +94,12 @@ pub(crate) fn native_call<C: Callbacks + ?Sized>(
     args: Vec<Value>,
     kwargs: Kwargs,
 ) -> R<Value> {
-    let _ = (cx, args, kwargs);
+    if let Native::Module(m) = &**n {
+        let m = &**m as &dyn Any;
+        if let Some(done) = crate::modules::operator::getters::call(cx, m, args, kwargs) {
+            return done;
+        }
+    }
     exc(ExcKind::TypeError, format!("'{}' object is not callable", n.ty().name()))
 }
 
