@@ -14,6 +14,8 @@
 use std::any::Any;
 use std::rc::Rc;
 
+use rlm_syntax::ast::{BinOp, UnaryOp};
+
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::fault::{R, exc};
@@ -103,3 +105,29 @@ pub(crate) fn native_call<C: Callbacks + ?Sized>(
     exc(ExcKind::TypeError, format!("'{}' object is not callable", n.ty().name()))
 }
 
+/// `op x` (`-`, `+`, `~`) on a module's object: a flag's complement, a
+/// duration's sign, an int-like object as its int; `None` when it has no
+/// such operator.
+pub(crate) fn native_unary<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: UnaryOp,
+    x: &Value,
+    n: &Rc<Native>,
+) -> Option<R<Value>> {
+    if let Some(v) = crate::modules::re::flag_invert(op, x) {
+        return Some(v);
+    }
+    if n.module::<TimeDelta>().is_some() {
+        return match op {
+            UnaryOp::Pos => Some(Ok(x.clone())),
+            UnaryOp::Neg => Some(crate::modules::datetime::arith::datetime_arith(
+                cx,
+                BinOp::Mult,
+                x,
+                &Value::Int(-1),
+            )),
+            _ => None,
+        };
+    }
+    n.as_int().map(|i| crate::types::int::int_unary(op, i))
+}

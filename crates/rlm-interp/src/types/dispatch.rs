@@ -202,6 +202,16 @@ pub(crate) fn contains<C: Callbacks + ?Sized>(
     with_type!(container, |T, data| T::contains(cx, data, item), _ => None)
 }
 
+/// `op x` (`-`, `+`, `~`) for a value of a protocol type; `None` for any
+/// other value or a type without the operator.
+pub(crate) fn unary<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    op: rlm_syntax::ast::UnaryOp,
+    v: &Value,
+) -> Option<R<Value>> {
+    with_type!(v, |T, data| T::unary(cx, op, data), _ => None)
+}
+
 /// `lhs op rhs` by `lhs`'s type, then by `rhs`'s reflected (see
 /// [`PyType::binary`]); `None` when neither answers.
 #[inline]

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use rlm_syntax::ast::BinOp;
+use rlm_syntax::ast::{BinOp, UnaryOp};
 
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
@@ -136,6 +136,17 @@ pub(crate) trait PyType {
         reflected: bool,
     ) -> Option<R<Value>> {
         let _ = (cx, op, data, lhs, rhs, reflected);
+        None
+    }
+
+    /// `op x` for `-x`, `+x` and `~x` (`not x` is the machine's, by
+    /// [`PyType::truth`]); `None` when the type has no such operator.
+    fn unary<C: Callbacks + ?Sized>(
+        cx: &mut C,
+        op: UnaryOp,
+        data: &Self::Data,
+    ) -> Option<R<Value>> {
+        let _ = (cx, op, data);
         None
     }
 

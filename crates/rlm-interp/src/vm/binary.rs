@@ -10,7 +10,7 @@ use crate::args::{as_float, as_int};
 use crate::cost::OPERATOR_COSTS;
 use crate::fault::{R, binop_err, type_err};
 use crate::types::float::float_binary;
-use crate::types::int::{int_binary, overflow};
+use crate::types::int::int_binary;
 use crate::types::set::is_set_like;
 use crate::value::*;
 use crate::vm::Vm;
@@ -127,48 +127,27 @@ impl Vm {
         }
     }
 
+    /// `op a`: `not` by truth, the rest by `a`'s type (the value protocol's
+    /// [`crate::types::protocol::PyType::unary`], or a module's object's,
+    /// `modules/native.rs`), else CPython's `TypeError`.
     pub(crate) fn unary(&mut self, op: UnaryOp, a: &Value) -> R<Value> {
-        if let Some(v) = crate::modules::re::flag_invert(op, a) {
+        if op == UnaryOp::Not {
+            return Ok(Value::Bool(!a.truthy()));
+        }
+        if let Some(v) = crate::types::dispatch::unary(self, op, a) {
             return v;
         }
-        match (op, a) {
-            (UnaryOp::Not, v) => Ok(Value::Bool(!v.truthy())),
-            (UnaryOp::Neg | UnaryOp::Pos, Value::Dict(d))
-                if matches!(d.borrow().kind, DictKind::Counter) =>
-            {
-                crate::types::dict::counter::counter_unary(self, op, d)
-            }
-            (UnaryOp::Neg | UnaryOp::Pos, Value::Native(n))
-                if n.module::<crate::modules::datetime::timedelta::TimeDelta>().is_some() =>
-            {
-                if op == UnaryOp::Pos {
-                    return Ok(a.clone());
-                }
-                crate::modules::datetime::arith::datetime_arith(
-                    self,
-                    BinOp::Mult,
-                    a,
-                    &Value::Int(-1),
-                )
-            }
-            (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
-            (UnaryOp::Pos, Value::Float(f)) => Ok(Value::Float(*f)),
-            (UnaryOp::Neg, v) if as_int(v).is_some() => {
-                match as_int(v).unwrap_or(0).checked_neg() {
-                    Some(x) => Ok(Value::Int(x)),
-                    None => overflow(),
-                }
-            }
-            (UnaryOp::Pos, v) if as_int(v).is_some() => Ok(Value::Int(as_int(v).unwrap_or(0))),
-            (UnaryOp::Invert, v) if as_int(v).is_some() => Ok(Value::Int(!as_int(v).unwrap_or(0))),
-            (op, v) => {
-                let sym = match op {
-                    UnaryOp::Neg => "unary -",
-                    UnaryOp::Pos => "unary +",
-                    _ => "unary ~",
-                };
-                type_err(format!("bad operand type for {sym}: '{}'", v.type_name()))
+        if let Value::Native(n) = a {
+            let n = n.clone();
+            if let Some(v) = crate::modules::native::native_unary(self, op, a, &n) {
+                return v;
             }
         }
+        let sym = match op {
+            UnaryOp::Neg => "unary -",
+            UnaryOp::Pos => "unary +",
+            _ => "unary ~",
+        };
+        type_err(format!("bad operand type for {sym}: '{}'", a.type_name()))
     }
 }

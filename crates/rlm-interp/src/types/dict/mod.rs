@@ -718,6 +718,18 @@ impl crate::types::protocol::PyType for DictType {
         }
     }
 
+    /// `-c` and `+c` of a `Counter`: a new `Counter`.
+    fn unary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::UnaryOp,
+        data: &Rc<StoreCell<Dict>>,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::UnaryOp;
+        let counter = matches!(data.borrow().kind, DictKind::Counter);
+        (counter && matches!(op, UnaryOp::Neg | UnaryOp::Pos))
+            .then(|| counter::counter_unary(cx, op, data))
+    }
+
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

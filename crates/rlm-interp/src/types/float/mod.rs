@@ -270,6 +270,20 @@ impl crate::types::protocol::PyType for FloatType {
         })
     }
 
+    fn unary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::UnaryOp,
+        data: &f64,
+    ) -> Option<R<Value>> {
+        use rlm_syntax::ast::UnaryOp;
+        let _ = cx;
+        match op {
+            UnaryOp::Neg => Some(Ok(Value::Float(-data))),
+            UnaryOp::Pos => Some(Ok(Value::Float(*data))),
+            UnaryOp::Invert | UnaryOp::Not => None,
+        }
+    }
+
     fn call_method<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         recv: &Value,

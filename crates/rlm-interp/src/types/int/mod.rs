@@ -338,6 +338,16 @@ fn int_data_attr(i: i64, name: &str) -> Option<Value> {
     }))
 }
 
+/// `-i`, `+i` or `~i` (`not` is the machine's).
+pub(crate) fn int_unary(op: rlm_syntax::ast::UnaryOp, i: i64) -> R<Value> {
+    use rlm_syntax::ast::UnaryOp;
+    match op {
+        UnaryOp::Neg => i.checked_neg().map_or_else(overflow, |x| Ok(Value::Int(x))),
+        UnaryOp::Invert => Ok(Value::Int(!i)),
+        UnaryOp::Pos | UnaryOp::Not => Ok(Value::Int(i)),
+    }
+}
+
 /// `int` in the value protocol.
 pub(crate) struct IntType;
 
@@ -391,6 +401,15 @@ impl crate::types::protocol::PyType for IntType {
     ) -> R<Value> {
         let _ = (cx, args, kwargs);
         int_method(recv, data, name)
+    }
+
+    fn unary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::UnaryOp,
+        data: &i64,
+    ) -> Option<R<Value>> {
+        let _ = cx;
+        Some(int_unary(op, *data))
     }
 }
 
@@ -451,5 +470,14 @@ impl crate::types::protocol::PyType for BoolType {
     ) -> R<Value> {
         let _ = (cx, args, kwargs);
         int_method(recv, &(*data as i64), name)
+    }
+
+    fn unary<C: crate::callbacks::Callbacks + ?Sized>(
+        cx: &mut C,
+        op: rlm_syntax::ast::UnaryOp,
+        data: &bool,
+    ) -> Option<R<Value>> {
+        let _ = cx;
+        Some(int_unary(op, *data as i64))
     }
 }
