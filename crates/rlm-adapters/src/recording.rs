@@ -396,6 +396,19 @@ impl ReplayBook {
         &self.exchanges
     }
 
+    /// The models the recording's requests went to, each once, in the order
+    /// first asked: the root model's first step is the run's first call, so
+    /// the first is the root model and a second, if any, the sub-model.
+    pub fn models(&self) -> Vec<&str> {
+        let mut models: Vec<&str> = Vec::new();
+        for x in &self.exchanges {
+            if !models.contains(&x.model.as_str()) {
+                models.push(&x.model);
+            }
+        }
+        models
+    }
+
     /// The bytes the book holds in memory: every string's capacity, each
     /// exchange's and message's fields, and the index by fingerprint (what
     /// a server charges to its memory bound while an execution replays it).

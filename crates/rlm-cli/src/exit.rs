@@ -19,7 +19,7 @@ use std::io::IsTerminal as _;
 /// | 4 | the model or provider failed (cannot be set up, e.g. no API key; or requests failed after retries) |
 /// | 5 | internal error (a bug in rlm) |
 /// | 6 | `run --task`: an answer was produced but it fails the task's success criteria |
-/// | 7 | `run` with an output schema: no answer matched it (`schema_failed`; stderr names the violations, stdout stays empty, `--json` carries the candidate) |
+/// | 7 | `run` with an output schema: no answer matched it (`schema_failed`; stderr names the violations, stdout stays empty, `--json` carries it as `candidate`, `answer` null) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
@@ -157,6 +157,16 @@ pub fn exit_for_run(result: &rlm_core::RunResult) -> Exit {
         (Some(_), _) => Exit::Ok,
         (None, _) => Exit::BudgetExhausted,
     }
+}
+
+/// Whether the run answered: it holds an answer and did not end on the
+/// output schema or the model (whose last candidate is no answer to take).
+pub fn answered(result: &rlm_core::RunResult) -> bool {
+    result.answer.is_some()
+        && !matches!(
+            result.finish,
+            rlm_core::Finish::SchemaFailed { .. } | rlm_core::Finish::ModelError { .. }
+        )
 }
 
 /// What `rlm run` reports when its run ended without an answer (exit 3 or 4).

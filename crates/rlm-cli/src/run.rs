@@ -113,8 +113,13 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
     }
     let mut out = std::io::stdout().lock();
     let written = if args.json {
+        // `answer` is what the run answered, or null; a candidate it did not
+        // answer with (it failed the output schema, or the model failed after
+        // it) has its own field, so a script reading `.answer` never takes it.
+        let answered = crate::exit::answered(&result);
         let doc = serde_json::json!({
-            "answer": result.answer,
+            "answer": if answered { result.answer.as_deref() } else { None },
+            "candidate": if answered { None } else { result.answer.as_deref() },
             "finish": result.finish.as_str(),
             "finish_reason": finish_reason(&result),
             "mode": match result.mode { rlm_core::Mode::Rlm => "rlm", rlm_core::Mode::Direct => "direct" },
@@ -140,7 +145,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         });
         writeln!(out, "{doc}")
     } else if let Some(a) = &result.answer
-        && !matches!(result.finish, rlm_core::Finish::SchemaFailed { .. })
+        && crate::exit::answered(&result)
     {
         // A candidate that fails the output schema is no answer: stderr names it.
         writeln!(out, "{a}")
@@ -159,9 +164,17 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
             eprintln!("  failed: {}: {}", r.criterion, r.detail);
         }
     }
-    // A replay miss's diff reads as lines, not folded into the error's paragraph.
+    // A replay miss's diff reads as lines, not folded into the error's
+    // paragraph, and is printed once: the error below only points at it.
     if let Some(miss) = crate::cases::replay_miss(&result) {
         eprintln!("{miss}");
+        if !args.json {
+            return Err(CliError::Provider(format!(
+                "the replay missed after {} step(s): a request is not in the recording (the \
+                 nearest recorded one and the difference are above)",
+                result.steps
+            )));
+        }
     }
     match run_failure(&result) {
         Some(e) if !args.json => Err(e),

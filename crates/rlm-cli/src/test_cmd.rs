@@ -1,4 +1,5 @@
-//! `rlm test DIR` (issue #57): runs every case of a folder offline from its
+//! `rlm test PATH` (issue #57): runs every case of a folder, or the one
+//! case PATH names, offline from its
 //! recording and compares the case's answer and the normalised summary of
 //! its run with its stored snapshot (`DIR/snapshots/NAME.snap`, insta's
 //! format). A difference, a request its recording does not hold (the
@@ -11,7 +12,10 @@
 //! whose replay missed (its requests changed: a prompt, a model, a
 //! setting) or that has no recording is recorded again from the model
 //! configured as usual, then snapshotted. `--record-missing` records the
-//! cases without a recording first. `--junit FILE` writes JUnit XML.
+//! cases without a recording and stores the snapshot of a case that had
+//! none, in one command (as `pytest --snapshot-update` does). `-k PATTERN`
+//! keeps the cases whose name contains PATTERN. `--junit FILE` writes
+//! JUnit XML.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -23,9 +27,14 @@ use crate::snapshot::{diff, pending_path, read_snapshot, snapshot_path, summary,
 
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
-    /// The folder of cases: task files (NAME.toml or NAME.json), each with
-    /// its recording NAME.recording.jsonl beside it, and snapshots/.
+    /// The folder of cases (task files NAME.toml or NAME.json, each with its
+    /// recording NAME.recording.jsonl beside it, and snapshots/), or one
+    /// case's task file.
+    #[arg(value_name = "PATH")]
     pub dir: PathBuf,
+    /// Only the cases whose name contains PATTERN.
+    #[arg(short = 'k', value_name = "PATTERN")]
+    pub filter: Option<String>,
     /// Accept every difference: new snapshots replace the stored ones; cases
     /// whose requests changed are recorded again from the configured model.
     #[arg(long, conflicts_with = "review")]
@@ -37,7 +46,8 @@ pub struct TestArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Record the cases that have no recording from the configured model
-    /// (live), instead of failing them.
+    /// (live), instead of failing them, and store the snapshot of a case
+    /// that had none.
     #[arg(long)]
     pub record_missing: bool,
     /// A scripted model file (.toml/.json) for `--model scripted` (default: the bundled demo).
@@ -52,6 +62,8 @@ pub struct TestArgs {
 /// How one case ended.
 enum Verdict {
     Passed,
+    /// It had no recording: recorded (`--record-missing`) and snapshotted.
+    Recorded,
     /// Its replay asked for a request the recording does not hold.
     ReplayMiss(String),
     NoRecording,
@@ -69,7 +81,7 @@ enum Verdict {
 impl Verdict {
     fn failure(&self) -> Option<String> {
         match self {
-            Verdict::Passed => None,
+            Verdict::Passed | Verdict::Recorded => None,
             Verdict::ReplayMiss(m) => Some(format!("replay miss: {m}")),
             Verdict::NoRecording => {
                 Some("no recording (record it with --record-missing or --accept)".into())
@@ -87,8 +99,10 @@ struct Outcome {
     accepted: bool,
 }
 
-pub fn test(args: TestArgs) -> Result<Exit, CliError> {
-    let cases = cases_in(&args.dir)?;
+pub fn test(mut args: TestArgs) -> Result<Exit, CliError> {
+    let (dir, cases) = selected_cases(&args.dir, args.filter.as_deref())?;
+    // Snapshots and recordings are the folder's, whichever case was named.
+    args.dir = dir;
     let color = std::io::stdout().is_terminal();
     let mut outcomes = Vec::new();
     let mut out = std::io::stdout().lock();
@@ -107,6 +121,8 @@ pub fn test(args: TestArgs) -> Result<Exit, CliError> {
                 writeln!(out, "case {}: accepted", case.name).map_err(stdout)?;
                 accepted = true;
             }
+        } else if matches!(verdict, Verdict::Recorded) {
+            writeln!(out, "case {}: recorded, new snapshot stored", case.name).map_err(stdout)?;
         } else {
             writeln!(out, "case {}: ok", case.name).map_err(stdout)?;
         }
@@ -126,6 +142,40 @@ pub fn test(args: TestArgs) -> Result<Exit, CliError> {
             .map_err(|e| CliError::Write { what: path.display().to_string(), source: e })?;
     }
     Ok(if failed == 0 { Exit::Ok } else { Exit::ProgramError })
+}
+
+/// The folder and its cases that `path` names: every case of a folder, or
+/// the one case of a task file; then those whose name contains `filter`.
+fn selected_cases(path: &Path, filter: Option<&str>) -> Result<(PathBuf, Vec<Case>), CliError> {
+    let (dir, only) = if path.is_file() {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let stem = path.file_stem().and_then(|s| s.to_str()).map(str::to_string);
+        (dir.to_path_buf(), stem)
+    } else {
+        (path.to_path_buf(), None)
+    };
+    let mut cases = cases_in(&dir)?;
+    if let Some(name) = &only {
+        cases.retain(|c| c.name == *name);
+        if cases.is_empty() {
+            return Err(CliError::Config(format!(
+                "{}: not a case (a task file NAME.toml or NAME.json)",
+                path.display()
+            )));
+        }
+    }
+    if let Some(pattern) = filter {
+        let all: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
+        cases.retain(|c| c.name.contains(pattern));
+        if cases.is_empty() {
+            return Err(CliError::Config(format!(
+                "-k {pattern}: no case of {} matches (cases: {})",
+                dir.display(),
+                all.join(", ")
+            )));
+        }
+    }
+    Ok((dir, cases))
 }
 
 fn stdout(e: std::io::Error) -> CliError {
@@ -153,7 +203,16 @@ fn check_case(case: &Case, args: &TestArgs) -> Result<Verdict, CliError> {
     if let Some(miss) = replay_miss(&run.result) {
         return Ok(Verdict::ReplayMiss(miss.to_string()));
     }
-    compare(case, &args.dir, &summary(&run.result, &args.dir))
+    let new = summary(&run.result, &args.dir);
+    let path = snapshot_path(&args.dir, &case.name);
+    if knob == "record" && read_snapshot(&path)?.is_none() {
+        // Recorded just now, with nothing stored to compare: its snapshot is
+        // the new one (one command for a new case).
+        write_snapshot(&path, &case.name, new.trim_end_matches('\n'))?;
+        let _ = std::fs::remove_file(pending_path(&path));
+        return Ok(Verdict::Recorded);
+    }
+    compare(case, &args.dir, &new)
 }
 
 fn compare(case: &Case, dir: &Path, new: &str) -> Result<Verdict, CliError> {

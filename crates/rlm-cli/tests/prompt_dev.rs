@@ -126,23 +126,52 @@ fn a_changed_snapshot_fails_with_its_diff_and_writes_a_pending_snapshot() {
 }
 
 #[test]
-fn a_case_without_recording_fails_unless_recorded_and_a_new_one_needs_accepting() {
+fn a_case_without_recording_fails_and_one_command_records_and_snapshots_it() {
     let (_tmp, dir) = example_copy();
     std::fs::copy(dir.join("most_errors.toml"), dir.join("again.toml")).unwrap();
     let out = test_cmd(&dir, &[]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("case again: FAILED: no recording"), "{stdout}");
+    // One command records the new case and stores its first snapshot.
     let out = test_cmd(&dir, &["--record-missing"]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("case again: FAILED: new snapshot"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("case again: recorded, new snapshot stored"), "{stdout}");
     assert!(dir.join("again.recording.jsonl").exists());
-    assert!(dir.join("snapshots/again.snap.new").exists());
-    let out = test_cmd(&dir, &["--accept"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(dir.join("snapshots/again.snap").exists());
+    assert!(!dir.join("snapshots/again.snap.new").exists());
     let out = test_cmd(&dir, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn rlm_test_runs_one_case_by_its_path_or_the_cases_a_pattern_names() {
+    let (_tmp, dir) = example_copy();
+    let all = test_cmd(&dir, &[]);
+    let names: Vec<String> = text(&all.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("case ")?.strip_suffix(": ok").map(str::to_string))
+        .collect();
+    assert!(names.len() >= 2, "{}", text(&all.stdout));
+    let one = &names[0];
+    // One case by its task file: only it runs, its snapshot in the folder.
+    let mut c = rlm(dir.parent().unwrap());
+    let out = c.arg("test").arg(dir.join(format!("{one}.toml"))).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(&format!("case {one}: ok")), "{stdout}");
+    assert!(stdout.contains("1 case(s): 1 passed, 0 failed"), "{stdout}");
+    // `-k`: the cases whose name contains the pattern.
+    let out = test_cmd(&dir, &["-k", one]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(&format!("case {one}: ok")), "{stdout}");
+    assert!(!stdout.contains(&format!("case {}: ", names[1])), "{stdout}");
+    let out = test_cmd(&dir, &["-k", "no-such-case"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("-k no-such-case: no case") && stderr.contains(one), "{stderr}");
 }
 
 #[test]
@@ -170,6 +199,12 @@ fn rlm_run_records_then_replays_offline_and_a_prompt_change_shows_the_diff() {
     let answer = |o: &Output| serde_json::from_slice::<Value>(&o.stdout).unwrap()["answer"].clone();
     assert_eq!(answer(&replayed), answer(&recorded));
     assert!(answer(&replayed).as_str().is_some_and(|a| a.contains("amber-falcon-42")));
+    // A replay needs no `--model`: the recording names the models it asked.
+    let mut c = rlm(tmp.path());
+    c.args(["run", question, "--context"]).arg(tmp.path().join("corpus"));
+    let bare = c.args(["--json", "--progress", "never", "--replay"]).arg(&rec).output().unwrap();
+    assert_eq!(bare.status.code(), Some(0), "{}", text(&bare.stderr));
+    assert_eq!(answer(&bare), answer(&recorded));
 
     let prompts = changed_prompts(tmp.path());
     let mut c = rlm(tmp.path());
@@ -216,6 +251,16 @@ fn rlm_eval_compares_two_profiles_in_a_table_jsonl_and_html() {
         assert!(html.contains(needle), "the report lacks {needle:?}");
     }
     assert!(html.contains(&format!("href=\"{}\"", rows[0]["trace"].as_str().unwrap())));
+    // The two profiles' answers, side by side: the compact profile answers
+    // the passphrase case with the passphrase alone, marked where it differs.
+    assert!(html.contains("1 of 5 case(s) differ"), "{html}");
+    assert_eq!(html.matches("class=\"differs\"").count(), 1, "{html}");
+    assert!(html.contains("<pre>amber-falcon-42</pre>"), "{html}");
+    let row = |case: &str| {
+        stdout.lines().find(|l| l.starts_with(case) && l.contains("profile compact")).unwrap()
+    };
+    assert!(row("passphrase").ends_with("differs"), "{stdout}");
+    assert!(row("most_errors").ends_with("same"), "{stdout}");
     assert!(!html.contains("<script"), "the report is static");
 }
 

@@ -126,7 +126,8 @@ fn no_matching_answer_is_schema_failed_exit_7_with_the_candidate_on_stderr() {
     assert_eq!(json.status.code(), Some(7));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["finish"], "schema_failed", "{doc}");
-    assert!(doc["answer"].is_string(), "the candidate travels in --json: {doc}");
+    assert!(doc["answer"].is_null(), "a failing candidate is no answer: {doc}");
+    assert!(doc["candidate"].is_string(), "the candidate travels in --json: {doc}");
 }
 
 #[test]

@@ -409,11 +409,31 @@ impl Settings {
         Ok(Output { schema: Some(schema.schema().clone()) })
     }
 
+    /// With `replay` set, the models its recording's requests went to (root
+    /// first): a replay needs no `model`, it answers as the recording's.
+    /// Empty without a replay; a recording that cannot be read is the
+    /// error it is when the run loads it.
+    fn replayed_models(&self) -> Result<Vec<String>, ConfigError> {
+        let Some(path) = self.path("replay") else { return Ok(Vec::new()) };
+        if self.text("model").is_some() && self.text("sub_model").is_some() {
+            return Ok(Vec::new());
+        }
+        let book = rlm_adapters::ReplayBook::load(&path)
+            .map_err(|e| ConfigError::Config(format!("replay: {e}")))?;
+        Ok(book.models().into_iter().map(str::to_string).collect())
+    }
+
     /// The configuration a run uses; fails with exactly what to set when no
     /// model is configured.
     pub fn resolve(&self) -> Result<RlmConfig, ConfigError> {
-        let Some(model) = self.text("model") else {
+        let replayed = self.replayed_models()?;
+        let Some(model) = self.text("model").or_else(|| replayed.first().cloned()) else {
             return Err(ConfigError::NoModel(no_model_message(&self.searched)));
+        };
+        let sub_model = match self.text("sub_model") {
+            Some(s) => Some(s),
+            None if self.text("model").is_none() => replayed.get(1).cloned(),
+            None => None,
         };
         let defaults = rlm_interp::Limits::default();
         let limits = rlm_interp::Limits {
@@ -439,7 +459,7 @@ impl Settings {
             _ => Vec::new(),
         };
         Ok(RlmConfig {
-            sub_model: self.text("sub_model").filter(|s| *s != model),
+            sub_model: sub_model.filter(|s| *s != model),
             model,
             budgets: Budgets {
                 max_steps: self.count("budgets.max_steps"),
