@@ -125,11 +125,19 @@ const OPENAI_COMPATIBLE: &[CompatibleProvider] = &[
     ),
 ];
 
-/// The names of the providers the factory knows.
+/// The names of the providers the factory knows, as users write them (the
+/// offline models' `fake` is accepted but not listed: users write
+/// `scripted`).
 pub fn known_providers() -> Vec<&'static str> {
     let mut v: Vec<&str> = OPENAI_COMPATIBLE.iter().map(|p| p.0).collect();
-    v.extend(["anthropic", "azure", "gemini", "vertex", "generic", "fake"]);
+    v.extend(["anthropic", "azure", "gemini", "vertex", "generic"]);
     v
+}
+
+/// Whether the factory builds adapters for `provider` (lower case): a
+/// listed provider, or the offline models' `fake`.
+pub fn is_known_provider(provider: &str) -> bool {
+    provider == "fake" || known_providers().contains(&provider)
 }
 
 /// Builds the adapter a model string names, configured from `env`.

@@ -51,7 +51,8 @@ pub use adapter::{
 pub use anthropic::{AnthropicAdapter, AnthropicConfig};
 pub use azure::{AzureAuth, AzureConfig, azure_adapter};
 pub use config::{
-    EnvVars, FactoryOptions, adapter_from_model_string, adapter_with_options, known_providers,
+    EnvVars, FactoryOptions, adapter_from_model_string, adapter_with_options, is_known_provider,
+    known_providers,
 };
 pub use error::{AdapterError, AdapterErrorKind};
 pub use fake::{

@@ -31,7 +31,10 @@ pub struct KeyArgs {
 impl KeyArgs {
     /// Every key the flags, the environment and the key file give.
     pub fn keys(&self, env: &EnvVars) -> Result<Vec<ApiKey>, CliError> {
-        let from_env = [env.first(&["RLM_API_KEY"]), env.first(&["RLM_API_KEYS"])];
+        let from_env = [
+            ("RLM_API_KEY", env.first(&["RLM_API_KEY"])),
+            ("RLM_API_KEYS", env.first(&["RLM_API_KEYS"])),
+        ];
         ApiKey::gather(&self.api_keys, &from_env, self.api_key_file.as_deref())
             .map_err(|e| CliError::Config(e.to_string()))
     }

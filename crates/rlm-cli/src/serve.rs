@@ -23,9 +23,10 @@ use crate::exit::{CliError, Exit};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on (without API keys: loopback only).
-    #[arg(long, env = "RLM_BIND", default_value = "127.0.0.1:8000")]
-    pub bind: SocketAddr,
+    /// Address to listen on (without API keys: loopback only); `--bind` is
+    /// its old name, kept as an alias (`rlm mcp` says `--listen` too).
+    #[arg(long, visible_alias = "bind", env = "RLM_BIND", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
     /// Directory for the database and the stored contexts.
     #[arg(long, env = "RLM_DATA", default_value = "rlm-data", value_name = "DIR")]
     pub data: PathBuf,
@@ -184,7 +185,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     let cluster = cluster(&args, &resolved.nats)?;
     let jobs = jobs_config(args.workers, &resolved.jobs, &resolved.nats);
     let config = ServerConfig {
-        bind: args.bind,
+        bind: args.listen,
         data_dir: args.data,
         api_keys,
         engine: resolved.clone(),

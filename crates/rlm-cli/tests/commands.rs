@@ -205,6 +205,22 @@ fn exit_2_when_no_model_is_configured_with_what_to_set() {
     }
 }
 
+/// A model string's slip is named with what was meant: a bare model name
+/// gets its provider, a misspelt provider the nearest one; the internal
+/// `fake` provider is never listed.
+#[test]
+fn a_model_string_slip_says_did_you_mean() {
+    let home = tempfile::tempdir().unwrap();
+    let bare = stderr_of(&config_cmd(&home).env("RLM_MODEL", "gpt-4o").assert().code(2));
+    assert!(bare.contains("did you mean \"openai:gpt-4o\"?"), "{bare}");
+    assert!(bare.contains("`provider:model`") && !bare.contains("expected \"gpt-4o\""), "{bare}");
+    let typo = stderr_of(&config_cmd(&home).env("RLM_MODEL", "opneai:x").assert().code(2));
+    assert!(typo.contains("did you mean \"openai:x\"?"), "{typo}");
+    assert!(typo.contains("anthropic") && !typo.contains("fake"), "{typo}");
+    let none = stderr_of(&config_cmd(&home).assert().code(2));
+    assert!(none.contains("--script") && !none.contains("RLM_FAKE_SCRIPT"), "{none}");
+}
+
 #[test]
 fn exit_4_when_the_provider_cannot_be_set_up() {
     let home = tempfile::tempdir().unwrap();

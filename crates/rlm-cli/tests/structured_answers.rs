@@ -145,6 +145,7 @@ fn a_bad_schema_is_a_usage_error_naming_its_file() {
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(&setting), "{stderr}");
         assert!(stderr.contains("output.schema"), "{stderr}");
+        assert!(!stderr.contains("task file"), "a schema is not a task: {stderr}");
     }
     let out = rlm()
         .args(["run", QUESTION, "--model", "scripted", "--output-schema", "{not json"])

@@ -570,18 +570,55 @@ pub(crate) fn check_model_string(model: &str) -> Result<(), String> {
     let providers = known_providers();
     match model.split_once(':') {
         Some((p, m)) if !m.trim().is_empty() => {
-            if providers.contains(&p.trim().to_ascii_lowercase().as_str()) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "names the unknown provider {p:?} in {model:?}; known providers: {}",
-                    providers.join(", ")
-                ))
+            let provider = p.trim().to_ascii_lowercase();
+            if rlm_adapters::is_known_provider(&provider) {
+                return Ok(());
             }
+            let hint = closest(&provider, &providers)
+                .map(|near| format!("; did you mean \"{near}:{m}\"?"))
+                .unwrap_or_default();
+            Err(format!(
+                "a known provider before the colon ({}), not {p:?}{hint}",
+                providers.join(", ")
+            ))
         }
-        _ => Err(format!(
-            "{model:?} is not `provider:model` (e.g. openai:gpt-5-mini) or `{SCRIPTED_MODEL}`"
-        )),
+        _ => {
+            let hint = provider_of_bare_model(model.trim())
+                .map(|p| format!("; did you mean \"{p}:{}\"?", model.trim()))
+                .unwrap_or_default();
+            Err(format!(
+                "`provider:model` (e.g. openai:gpt-5-mini), or `{SCRIPTED_MODEL}` for the offline \
+                 scripted model{hint}"
+            ))
+        }
+    }
+}
+
+/// The name among `names` nearest to `name`, if one is near enough to be a
+/// slip (Jaro-Winkler, as clap's suggestions).
+fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(name, n), *n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
+}
+
+/// The provider a bare model name is known by (`gpt-4o` is OpenAI's).
+fn provider_of_bare_model(model: &str) -> Option<&'static str> {
+    let m = model.to_ascii_lowercase();
+    let openai = m.starts_with("gpt-")
+        || m.starts_with("chatgpt")
+        || (m.starts_with('o') && m[1..].starts_with(|c: char| c.is_ascii_digit()));
+    if openai {
+        Some("openai")
+    } else if m.starts_with("claude") {
+        Some("anthropic")
+    } else if m.starts_with("gemini") {
+        Some("gemini")
+    } else {
+        None
     }
 }
 
@@ -600,7 +637,8 @@ pub fn no_model_message(searched: &[PathBuf]) -> String {
          RLM_MODEL=openai:gpt-5-mini, or put `model = \"openai:gpt-5-mini\"` in a config file \
          (looked for: {}). The provider also needs its API key in the environment: {}; local \
          servers (ollama:, vllm:, lmstudio:, llamacpp:) need none. To run offline with scripted \
-         replies, use `--model {SCRIPTED_MODEL}` with RLM_FAKE_SCRIPT=path/to/script.json.",
+         replies, use `--model {SCRIPTED_MODEL}` (with `--script path/to/script.toml` for your own \
+         replies; the bundled demo without it).",
         if files.is_empty() { "none".to_string() } else { files.join(", ") },
         keys.join(", ")
     )

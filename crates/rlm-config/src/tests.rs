@@ -203,7 +203,7 @@ fn no_model_says_exactly_what_to_set() {
         "OPENAI_API_KEY for openai:",
         "ANTHROPIC_API_KEY for anthropic:",
         "--model scripted",
-        "RLM_FAKE_SCRIPT",
+        "--script path/to/script.toml",
         "/home/u/.config/rlm/rlm.toml",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in {text}");
@@ -226,7 +226,8 @@ fn bad_values_name_the_key_the_source_and_what_was_expected() {
     flags.set("model", "gpt-5");
     let err = gather(&flags, &[], empty.path()).unwrap_err().to_string();
     assert!(err.contains("model = \"gpt-5\" (from flag --model)"), "{err}");
-    assert!(err.contains("not `provider:model`"), "{err}");
+    assert!(err.contains("`provider:model`"), "{err}");
+    assert!(err.contains("did you mean \"openai:gpt-5\"?"), "{err}");
     let mut flags = ConfigFlags::default();
     flags.set("rate_limits", "openai:x=rpm:0");
     let err = gather(&flags, &[], empty.path()).unwrap_err().to_string();

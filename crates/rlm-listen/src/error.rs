@@ -8,12 +8,15 @@ use std::net::SocketAddr;
 /// What failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ListenError {
-    /// An API key that cannot be used (its id empty, its token short).
+    /// An API key that cannot be used (its id empty, its token short);
+    /// `origin` says where it was given (`RLM_API_KEY`, `--api-key`, a key
+    /// file's line).
     #[error(
-        "API key #{position} is unusable: give `id:token` with a token of at least {min} characters",
+        "the API key {origin} is unusable: give `id:token` (or a bare token) with a token of at \
+         least {min} characters",
         min = crate::keys::MIN_TOKEN_CHARS
     )]
-    UnusableKey { position: usize },
+    UnusableKey { origin: String },
     /// Two keys share an id (callers are known by it).
     #[error("two API keys have the same id {0:?}")]
     DuplicateKeyId(String),

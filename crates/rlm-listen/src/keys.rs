@@ -44,6 +44,15 @@ impl ApiKey {
     /// Parses `id:token` or a bare `token` (whose id is then `key-N`, N its
     /// position), separated by commas or lines; `#` starts a comment line.
     pub fn parse_list(text: &str) -> Result<Vec<ApiKey>, ListenError> {
+        ApiKey::parse_labelled(text, &|i| format!("#{}", i + 1))
+    }
+
+    /// [`ApiKey::parse_list`], an unusable key named by `origin_of` its
+    /// index among the items.
+    fn parse_labelled(
+        text: &str,
+        origin_of: &dyn Fn(usize) -> String,
+    ) -> Result<Vec<ApiKey>, ListenError> {
         let mut keys = Vec::new();
         for (i, item) in text.split([',', '\n']).map(str::trim).enumerate() {
             if item.is_empty() || item.starts_with('#') {
@@ -54,7 +63,7 @@ impl ApiKey {
                 None => (format!("key-{}", i + 1), item),
             };
             if id.is_empty() || token.len() < MIN_TOKEN_CHARS {
-                return Err(ListenError::UnusableKey { position: i + 1 });
+                return Err(ListenError::UnusableKey { origin: origin_of(i) });
             }
             keys.push(ApiKey { id, token: KeyToken::new(token) });
         }
@@ -62,16 +71,35 @@ impl ApiKey {
     }
 
     /// Every key a front end is given: `--api-key` flags, the environment's
-    /// `RLM_API_KEY` and `RLM_API_KEYS` values, and a key file (one a line).
+    /// values (`RLM_API_KEY`, `RLM_API_KEYS`: each with its variable's name),
+    /// and a key file (one a line). A bare token's id is `key-N`, N its
+    /// place in all of them joined (as it always was: a tenant's data is
+    /// kept under its key's id). An unusable key is named by where it came
+    /// from.
     pub fn gather(
         flags: &[String],
-        env: &[Option<&str>],
+        env: &[(&str, Option<&str>)],
         file: Option<&std::path::Path>,
     ) -> Result<Vec<ApiKey>, ListenError> {
+        let items = |text: &str| text.split([',', '\n']).count();
         let mut text = flags.join(",");
-        for value in env.iter().flatten() {
+        let mut origins: Vec<String> = Vec::new();
+        for (k, flag) in flags.iter().enumerate() {
+            let which = if flags.len() > 1 { format!(" #{}", k + 1) } else { String::new() };
+            origins.extend((0..items(flag)).map(|_| format!("given by --api-key{which}")));
+        }
+        if flags.is_empty() {
+            origins.push(String::new());
+        }
+        for (name, value) in env {
+            let Some(value) = value else { continue };
             text.push(',');
             text.push_str(value);
+            let n = items(value);
+            origins.extend((0..n).map(|j| match n {
+                1 => format!("in {name}"),
+                _ => format!("#{} of {name}", j + 1),
+            }));
         }
         if let Some(path) = file {
             let read = std::fs::read_to_string(path).map_err(|source| ListenError::KeyFile {
@@ -80,8 +108,13 @@ impl ApiKey {
             })?;
             text.push('\n');
             text.push_str(&read);
+            for (line, l) in read.split('\n').enumerate() {
+                let place = format!("on line {} of {}", line + 1, path.display());
+                origins.extend((0..items(l)).map(|_| place.clone()));
+            }
         }
-        let keys = ApiKey::parse_list(&text)?;
+        let origin_of = |i: usize| origins.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1));
+        let keys = ApiKey::parse_labelled(&text, &origin_of)?;
         let mut ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
@@ -169,8 +202,34 @@ mod tests {
         assert_eq!(ring.identify(&HeaderMap::new()), Err(Refusal::MissingKey));
         assert_eq!(KeyRing::default().identify(&HeaderMap::new()), Ok(Tenant::local()));
         assert!(ApiKey::parse_list("a:short").is_err());
-        let dup =
-            ApiKey::gather(&["a:aaaaaaaaaaaaaaaa".into()], &[Some("a:bbbbbbbbbbbbbbbb")], None);
+        let dup = ApiKey::gather(
+            &["a:aaaaaaaaaaaaaaaa".into()],
+            &[("RLM_API_KEY", Some("a:bbbbbbbbbbbbbbbb"))],
+            None,
+        );
         assert!(matches!(dup, Err(ListenError::DuplicateKeyId(id)) if id == "a"));
+    }
+
+    /// An unusable key is named by where it was given, whatever came before
+    /// it; a bare token's id is its place in all the sources joined.
+    #[test]
+    fn an_unusable_key_is_named_by_its_source() {
+        let err = |flags: &[&str], env: &[(&str, Option<&str>)]| {
+            let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+            ApiKey::gather(&flags, env, None).unwrap_err().to_string()
+        };
+        let lone = err(&[], &[("RLM_API_KEY", Some("short")), ("RLM_API_KEYS", None)]);
+        assert!(lone.starts_with("the API key in RLM_API_KEY is unusable"), "{lone}");
+        let listed = err(&[], &[("RLM_API_KEYS", Some("a:aaaaaaaaaaaaaaaa,b:short"))]);
+        assert!(listed.starts_with("the API key #2 of RLM_API_KEYS is unusable"), "{listed}");
+        let flag = err(&["x:aaaaaaaaaaaaaaaa", "y:no"], &[]);
+        assert!(flag.starts_with("the API key given by --api-key #2 is unusable"), "{flag}");
+        let file = std::env::temp_dir().join(format!("rlm-keys-{}", std::process::id()));
+        std::fs::write(&file, "# ops\nops:aaaaaaaaaaaaaaaa\nbad\n").unwrap();
+        let e = ApiKey::gather(&[], &[], Some(&file)).unwrap_err().to_string();
+        let _ = std::fs::remove_file(&file);
+        assert!(e.contains(&format!("on line 3 of {}", file.display())), "{e}");
+        let keys = ApiKey::gather(&[], &[("RLM_API_KEY", Some("bbbbbbbbbbbbbbbb"))], None).unwrap();
+        assert_eq!(keys[0].id, "key-2", "a bare token's id is unchanged");
     }
 }

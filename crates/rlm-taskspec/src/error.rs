@@ -12,6 +12,13 @@ pub enum TaskSpecError {
         #[source]
         source: std::io::Error,
     },
+    /// An output schema's file that cannot be read.
+    #[error("cannot read the output schema file {path}: {source}")]
+    ReadSchema {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the task file {path} is not a valid task ({format}): {message}")]
     Parse { path: PathBuf, format: &'static str, message: String },
     #[error("criterion regex {pattern:?} does not compile: {message}")]

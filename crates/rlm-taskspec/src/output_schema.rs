@@ -124,7 +124,7 @@ impl OutputSchema {
     /// The schema in the JSON file at `path`.
     pub fn from_file(path: &Path) -> Result<OutputSchema, TaskSpecError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| TaskSpecError::Read { path: path.to_path_buf(), source })?;
+            .map_err(|source| TaskSpecError::ReadSchema { path: path.to_path_buf(), source })?;
         let origin = format!("in {}", path.display());
         let value: Value =
             serde_json::from_str(&text).map_err(|e| TaskSpecError::OutputSchema {

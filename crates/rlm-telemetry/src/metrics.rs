@@ -105,7 +105,7 @@ impl RunMetrics {
 
     /// A model call (root or sub) of `model` (`provider:model`) ended.
     pub(crate) fn call_finished(&self, model: &str, call: &CallFinished, subcall: bool) {
-        let (provider, name) = model.split_once(':').unwrap_or(("unknown", model));
+        let (provider, name) = crate::spans::provider_and_model(model);
         let attributes = |kind: &'static str| {
             [
                 KeyValue::new("gen_ai.operation.name", "chat"),

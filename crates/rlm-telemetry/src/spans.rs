@@ -88,8 +88,15 @@ fn time(ts_us: u64) -> SystemTime {
 }
 
 /// `provider:model` split; a name without a provider is its own model.
-fn provider_and_model(name: &str) -> (&str, &str) {
-    name.split_once(':').unwrap_or(("unknown", name))
+/// A model id's provider and model as a user knows them: the offline
+/// scripted model's provider is `scripted`, not the adapters' internal
+/// `fake`.
+pub(crate) fn provider_and_model(name: &str) -> (&str, &str) {
+    match name.split_once(':') {
+        Some(("fake", model)) => ("scripted", model),
+        Some(pair) => pair,
+        None => ("unknown", name),
+    }
 }
 
 fn truncated(text: &str, max: usize) -> String {
