@@ -33,6 +33,7 @@ pub mod eval_cmd;
 pub mod eval_report;
 pub mod exec;
 pub mod exit;
+pub mod help;
 pub mod index;
 pub mod json_log;
 pub mod listen_args;

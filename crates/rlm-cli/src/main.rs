@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
 use rlm_cli::{
     check, config, eval_cmd, exec, index, mcp, repl, run, serve, stats_cmd, stress, test_cmd,
@@ -98,7 +98,11 @@ fn main() -> ExitCode {
     #[cfg(feature = "mimalloc")]
     allocator_options::set();
     exit::install_panic_hook();
-    let cli = match Cli::try_parse() {
+    // Each subcommand's help shows its own knob flags, under headings.
+    let parsed = rlm_cli::help::fit(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout with 0; bad usage to stderr with 2.

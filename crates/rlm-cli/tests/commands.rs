@@ -465,3 +465,37 @@ rlm_testenv::needs_python3! {
         assert!(ours.contains("'caught'") && ours.contains("'a\\n\\nb'"), "{ours}");
     }
 }
+
+/// Each subcommand's help shows the knob flags its front end honours, under
+/// headings; `-h` is the short form (no environment or `rlm.toml` names),
+/// `--help` the long one. A flag a command does not honour is not shown but
+/// still parses (the command warns that it is ignored).
+#[test]
+fn help_fits_its_command_with_headings_and_a_short_form() {
+    let help = |args: &[&str]| stdout_of(&rlm().args(args).assert().success());
+    let run_short = help(&["run", "-h"]);
+    let run_long = help(&["run", "--help"]);
+    for heading in ["Model:", "Budgets:", "Sandbox limits:", "Output and traces:"] {
+        assert!(run_short.contains(heading), "{heading} missing: {run_short}");
+    }
+    for other in ["--nats-url", "--redis-cache", "--blob-dir", "--max-connections", "Cluster:"] {
+        assert!(!run_short.contains(other) && !run_long.contains(other), "{other} in run's help");
+    }
+    assert!(!run_short.contains("[env: RLM_MAX_STEPS]"), "-h is the short form");
+    assert!(run_long.contains("[env: RLM_MAX_STEPS]"), "--help is the long form");
+    assert!(run_short.lines().count() * 3 / 2 < run_long.lines().count(), "-h is shorter");
+    let serve = help(&["serve", "-h"]);
+    for heading in ["Server:", "Cluster:", "--nats-url", "--listen"] {
+        assert!(serve.contains(heading), "{heading} missing: {serve}");
+    }
+    // Not shown, still accepted: `run` says it ignores it.
+    let home = tempfile::tempdir().unwrap();
+    let ctx = write(&home, "c.txt", "billing error\n");
+    let a = rlm()
+        .env("HOME", home.path())
+        .args(["run", "q", "--model", "scripted", "--nats-url", "nats://127.0.0.1:1", "-c"])
+        .arg(&ctx)
+        .assert()
+        .success();
+    assert!(stderr_of(&a).contains("nats"), "{}", stderr_of(&a));
+}
