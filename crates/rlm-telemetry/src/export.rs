@@ -114,6 +114,79 @@ impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
     }
 }
 
+/// A metrics exporter that says a failure once, in a sentence naming the
+/// endpoint (the SDK would log each failure's debug form, every run), and
+/// stops sending to an endpoint that takes no metrics (HTTP 404 or 405:
+/// Arize Phoenix takes traces only).
+#[derive(Debug)]
+struct QuietMetrics<M> {
+    inner: M,
+    endpoint: String,
+    warned: AtomicBool,
+    refused: AtomicBool,
+}
+
+impl<M> QuietMetrics<M> {
+    fn new(inner: M, endpoint: String) -> QuietMetrics<M> {
+        QuietMetrics {
+            inner,
+            endpoint,
+            warned: AtomicBool::new(false),
+            refused: AtomicBool::new(false),
+        }
+    }
+
+    /// Says `error` once; an endpoint without metrics is not asked again.
+    fn failed(&self, error: &str) {
+        let no_metrics = ["404", "405", "Not Found", "Method Not Allowed"]
+            .iter()
+            .any(|code| error.contains(code));
+        if no_metrics {
+            self.refused.store(true, Ordering::Relaxed);
+        }
+        if self.warned.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let hint = if no_metrics {
+            "; the endpoint takes no metrics (Arize Phoenix takes traces only): they are no longer \
+             sent, and OTEL_METRICS_EXPORTER=none leaves them out"
+        } else {
+            "; runs go on"
+        };
+        let message =
+            format!("OpenTelemetry metrics export to {} failed: {error}{hint}", self.endpoint);
+        if tracing::dispatcher::has_been_set() {
+            tracing::warn!("{message}");
+        } else {
+            eprintln!("warning: {message}");
+        }
+    }
+}
+
+impl<M: PushMetricExporter> PushMetricExporter for QuietMetrics<M> {
+    async fn export(
+        &self,
+        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> OTelSdkResult {
+        if self.refused.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if let Err(e) = self.inner.export(metrics).await {
+            self.failed(&e.to_string());
+        }
+        Ok(())
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+        self.inner.temporality()
+    }
+}
+
 /// The export pipeline of one process. Cheap to clone; every clone exports
 /// through the same batch processor.
 #[derive(Clone, Debug)]
@@ -160,13 +233,16 @@ impl Telemetry {
         }
         let protocol = Protocol::from_env(Signal::Metrics)?;
         let url = settings.url(protocol, Signal::Metrics);
+        let endpoint = url.clone().unwrap_or_else(|| "(from OTEL_EXPORTER_OTLP_ENDPOINT)".into());
         Ok(Some(match protocol {
-            Protocol::HttpProtobuf => {
-                telemetry.with_metrics(metric_exporter_http(url).map_err(TelemetryError::Exporter)?)
-            }
-            Protocol::Grpc => telemetry.with_metrics(
+            Protocol::HttpProtobuf => telemetry.with_metrics(QuietMetrics::new(
+                metric_exporter_http(url).map_err(TelemetryError::Exporter)?,
+                endpoint,
+            )),
+            Protocol::Grpc => telemetry.with_metrics(QuietMetrics::new(
                 OnRuntime::build(|| metric_exporter_grpc(url)).map_err(TelemetryError::Exporter)?,
-            ),
+                endpoint,
+            )),
         }))
     }
 
@@ -245,13 +321,17 @@ fn export_timeout() -> Duration {
         .unwrap_or(EXPORT_TIMEOUT)
 }
 
-/// The service's resource: `OTEL_SERVICE_NAME`, else `rlm`.
+/// The service's resource: `OTEL_SERVICE_NAME`, else `rlm`; the same name
+/// is the Arize Phoenix project (`openinference.project.name`, which
+/// Phoenix files traces by), unless `PHOENIX_PROJECT_NAME` names another.
 fn resource() -> Resource {
-    let service = std::env::var("OTEL_SERVICE_NAME")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "rlm".into());
-    Resource::builder().with_service_name(service).build()
+    let var = |name: &str| std::env::var(name).ok().filter(|s| !s.trim().is_empty());
+    let service = var("OTEL_SERVICE_NAME").unwrap_or_else(|| "rlm".into());
+    let project = var("PHOENIX_PROJECT_NAME").unwrap_or_else(|| service.clone());
+    Resource::builder()
+        .with_service_name(service)
+        .with_attribute(opentelemetry::KeyValue::new("openinference.project.name", project))
+        .build()
 }
 
 fn span_exporter_http(url: Option<String>) -> Result<opentelemetry_otlp::SpanExporter, String> {
@@ -298,4 +378,52 @@ fn metric_exporter_grpc(
         builder = builder.with_endpoint(url);
     }
     builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_sdk::error::OTelSdkError;
+    use opentelemetry_sdk::metrics::Temporality;
+    use opentelemetry_sdk::metrics::data::ResourceMetrics;
+
+    /// An exporter that fails every export with `error`, counting them.
+    struct Failing {
+        error: &'static str,
+        calls: AtomicU64,
+    }
+
+    impl PushMetricExporter for Failing {
+        async fn export(&self, _: &ResourceMetrics) -> OTelSdkResult {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            Err(OTelSdkError::InternalFailure(self.error.into()))
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+        fn temporality(&self) -> Temporality {
+            Temporality::Cumulative
+        }
+    }
+
+    fn exports(error: &'static str, times: usize) -> u64 {
+        let quiet = QuietMetrics::new(Failing { error, calls: AtomicU64::new(0) }, "x".into());
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        for _ in 0..times {
+            assert!(rt.block_on(quiet.export(&ResourceMetrics::default())).is_ok());
+        }
+        assert!(quiet.warned.load(Ordering::Relaxed));
+        quiet.inner.calls.load(Ordering::Relaxed)
+    }
+
+    /// An endpoint that takes no metrics (Phoenix: 405) is asked once; any
+    /// other failure is retried at the next export, said once.
+    #[test]
+    fn an_endpoint_without_metrics_is_asked_once() {
+        assert_eq!(exports("HTTP export failed. Status Code: 405, Method Not Allowed", 3), 1);
+        assert_eq!(exports("connection refused", 3), 3);
+    }
 }
