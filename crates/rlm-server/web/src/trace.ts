@@ -65,6 +65,15 @@ export interface Totals {
   deduped: number;
   retried: number;
   subRuns: number;
+  /** Tokens and cost of the model calls finished so far (root steps at any
+   * depth, and subcalls that ran no run of their own: a sub-RLM's calls are
+   * counted as themselves), so a running execution's header moves. */
+  inTokens: number;
+  outTokens: number;
+  cost: number;
+  /** When the first frame's span started (ms since the epoch), for the
+   * elapsed time while it runs. */
+  startedAt: number | null;
 }
 
 interface TraceEventData {
@@ -102,7 +111,21 @@ export class TraceModel {
   error: string | null = null;
   root: TNode | null = null;
   readonly nodes = new Map<number, TNode>();
-  totals: Totals = { steps: 0, programs: 0, subcalls: 0, subcallsDone: 0, subcallsFailed: 0, cached: 0, deduped: 0, retried: 0, subRuns: 0 };
+  totals: Totals = {
+    steps: 0,
+    programs: 0,
+    subcalls: 0,
+    subcallsDone: 0,
+    subcallsFailed: 0,
+    cached: 0,
+    deduped: 0,
+    retried: 0,
+    subRuns: 0,
+    inTokens: 0,
+    outTokens: 0,
+    cost: 0,
+    startedAt: null,
+  };
   /** Bumped on every change. */
   version = 0;
   /** Frames applied (the last SSE id seen + 1 on a well-formed stream). */
@@ -188,6 +211,11 @@ export class TraceModel {
         if (!node) return;
         this.close(node, e);
         this.usage(node, k);
+        if (!node.children.some((c) => c.kind === 'run')) {
+          this.totals.inTokens += node.inTokens;
+          this.totals.outTokens += node.outTokens;
+          this.totals.cost += node.cost;
+        }
         node.latencyMs = num(k.latency_ms);
         node.cached = k.cached === true;
         node.deduped = k.deduped === true;
@@ -236,6 +264,7 @@ export class TraceModel {
   private open(e: TraceEventData): void {
     if (this.nodes.has(e.span_id)) return; // a replay overlapping a live stream
     const k = e.kind;
+    if (this.totals.startedAt === null) this.totals.startedAt = e.ts;
     const parent = e.parent_span_id != null ? (this.nodes.get(e.parent_span_id) ?? null) : null;
     const kind = k.type.replace('_started', '') as Kind;
     const node: TNode = {

@@ -44,6 +44,9 @@ describe('TraceModel', () => {
     m.apply('token', { model: 'fake:demo', text: 'stray' });
     expect(step.reply).toBe('Let me look.');
     expect(m.totals.steps).toBe(1);
+    // The header's live figures: the step's tokens, and when the run began.
+    expect([m.totals.inTokens, m.totals.outTokens]).toEqual([10, 2]);
+    expect(m.totals.startedAt).toBe(m.nodes.get(1)!.start);
   });
 
   it('nests programs, subcalls and sub-RLMs, with flags and errors', () => {
@@ -75,6 +78,9 @@ describe('TraceModel', () => {
     const sub = m.nodes.get(20)!;
     expect([sub.runDepth, sub.answer, sub.children[0].runDepth]).toEqual([1, 'inner answer', 1]);
     expect(m.totals).toMatchObject({ subcalls: 4, subcallsDone: 4, subcallsFailed: 1, cached: 1, deduped: 1, retried: 1, subRuns: 1, programs: 1 });
+    // The spend so far, before any run ends: each finished call once.
+    expect([m.totals.inTokens, m.totals.outTokens]).toEqual([40, 8]);
+    expect(m.totals.cost).toBeCloseTo(0.004);
   });
 
   it('records budget stops and the final outcome', () => {

@@ -9,6 +9,17 @@ import { reattach, useLive, watch } from '../live';
 import { linkClick } from '../router';
 import { Tree } from './Tree';
 
+/** The time now, re-read every half second while `ticking`. */
+function useClock(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
 export function ExecutionView({ id, onEnded }: { id: string; onEnded: () => void }) {
   const live = watch(id);
   const version = useLive(live);
@@ -21,9 +32,19 @@ export function ExecutionView({ id, onEnded }: { id: string; onEnded: () => void
   const [cancelError, setCancelError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const t = m.totals;
-  const tokensIn = e ? e.total_input_tokens : m.root?.inTokens ?? 0;
-  const tokensOut = e ? e.total_output_tokens : m.root?.outTokens ?? 0;
-  const cost = e ? e.total_cost_usd : m.root?.cost ?? 0;
+  // While it runs, the stored record's totals are those of its start: the
+  // figures are the calls finished so far, and the time since it started.
+  const now = useClock(!m.ended);
+  const shown = (stored: number | undefined, sofar: number) =>
+    m.ended && e ? (stored ?? sofar) : Math.max(stored ?? 0, sofar);
+  const tokensIn = shown(e?.total_input_tokens, t.inTokens);
+  const tokensOut = shown(e?.total_output_tokens, t.outTokens);
+  const cost = shown(e?.total_cost_usd, t.cost);
+  const latency = m.ended
+    ? (e?.latency_ms ?? m.root?.latencyMs ?? null)
+    : t.startedAt === null
+      ? null
+      : Math.max(0, now - t.startedAt / 1000);
   const link = `${location.origin}/executions/${id}`;
   const answer = m.answer;
 
@@ -111,7 +132,7 @@ export function ExecutionView({ id, onEnded }: { id: string; onEnded: () => void
         </div>
         <div>
           <dt>latency</dt>
-          <dd>{ms(e?.latency_ms ?? m.root?.latencyMs ?? null)}</dd>
+          <dd data-testid="latency">{ms(latency)}</dd>
         </div>
         <div>
           <dt>steps</dt>
