@@ -298,3 +298,10 @@ try:
 except TypeError as e:
     print("TypeError:", e)
 print(list(map(d.get, ["a", "q", "c"])), sorted(d.items(), key={("a", 3): 1, ("b", 1): 3, ("c", 2): 2}.get))
+
+# Keys and items views compare as sets, with each other too; values views
+# only with themselves.
+d = {1: 2, 3: 4}
+e = {3: 5, 1: 0}
+print(d.keys() == e.keys(), d.keys() != e.keys(), d.items() == e.items())
+print(d.items() == {3: 4, 1: 2}.items(), d.values() == d.values(), d.keys() == {1, 3})
