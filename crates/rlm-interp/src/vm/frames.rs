@@ -43,12 +43,7 @@ impl Frames {
             let mut stack = std::mem::take(&mut frame.stack);
             let mut locals = std::mem::take(&mut frame.locals);
             stack.clear();
-            // Each local released by its variant (`Value::release`).
-            while let Some(slot) = locals.pop() {
-                if let Some(v) = slot {
-                    v.release();
-                }
-            }
+            locals.clear();
             self.spare.push((stack, locals));
         }
         self.stack.truncate(self.stack.len() - 1);
