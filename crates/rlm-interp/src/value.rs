@@ -370,23 +370,6 @@ impl Value {
         }
     }
 
-    /// `drop`, with the handles dropped most (a string, list, dict,
-    /// function or builtin: a count lowered, the box freed out of line when
-    /// it was the last) released inline, not through the out-of-line drop
-    /// of every variant and its jump table (the receiver and arguments of a
-    /// fast call, left on the operand stack).
-    #[inline(always)]
-    pub(crate) fn release(self) {
-        match self {
-            Value::Str(s) => drop(s),
-            Value::List(l) => drop(l),
-            Value::Dict(d) => drop(d),
-            Value::Func(f) => drop(f),
-            Value::Builtin(b) => drop(b),
-            other => other.discard(),
-        }
-    }
-
     /// Whether this value's box has another owner, so that dropping this
     /// handle only lowers a count and drops nothing it holds (a constant
     /// tuple a loop walks: its iterator's drop need not wait in

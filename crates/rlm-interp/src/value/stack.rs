@@ -88,17 +88,14 @@ impl OperandStack {
     }
 
     /// Drops the values above the first `n` (those that own nothing stay
-    /// in their freed slots, as `pop_int` leaves them). Inline, each value
-    /// released by its variant (`Value::release`): a fast call's receiver
-    /// and arguments go here.
-    #[inline]
+    /// in their freed slots, as `pop_int` leaves them).
     pub(crate) fn truncate(&mut self, n: usize) {
         let end = self.len;
         let Some(gone) = self.slots.get_mut(n..end) else { return };
         self.len = n;
         for slot in gone {
             if !owns_nothing(slot) {
-                std::mem::replace(slot, Value::None).release();
+                drop(std::mem::replace(slot, Value::None));
             }
         }
     }
