@@ -258,3 +258,22 @@ pub(crate) fn charge_transient(meter: &mut Meter, bytes: usize) -> R<ScratchChar
     }
     charge_scratch(meter, bytes)
 }
+
+impl ChargedVec<crate::value::Value> {
+    /// [`ChargedVec::push`] of a string (`split`'s parts), taking the string
+    /// (a pointer, in a register) rather than a `Value` made by the caller
+    /// and handed over through memory.
+    #[inline]
+    pub(crate) fn push_str(&mut self, meter: &mut Meter, s: crate::value::Str) -> R<()> {
+        if self.items.len() == self.items.capacity() {
+            self.grow(meter, 1)?;
+        }
+        self.items.push(crate::value::Value::Str(s));
+        self.unchecked += 1;
+        if self.unchecked >= CHECK_EVERY {
+            self.unchecked = 0;
+            meter.check_memory()?;
+        }
+        Ok(())
+    }
+}

@@ -64,7 +64,12 @@ const FUEL_PER_ITEM_BOUNDED: u64 = 2;
 pub(crate) fn str_value(meter: &mut Meter, v: Value) -> R<Value> {
     match v {
         Value::Str(_) => Ok(v),
-        Value::Int(n) => Ok(Value::str(compact_str::ToCompactString::to_compact_string(&n))),
+        // ASCII digits: made without reading them again.
+        Value::Int(n) => {
+            let s = compact_str::ToCompactString::to_compact_string(&n);
+            let len = s.len();
+            Ok(Value::Str(Str::joined(s, len, true)))
+        }
         _ => Ok(Value::str(crate::format::repr::py_str(meter, &v)?)),
     }
 }

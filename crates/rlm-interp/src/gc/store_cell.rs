@@ -114,6 +114,7 @@ impl<T: Journaled> StoreCell<T> {
 
     /// Whether a change now would first save the contents in the running
     /// cell's journal, for the charge of that copy before it.
+    #[inline]
     pub(crate) fn journal_pending(&self) -> bool {
         self.stamp.change_pending()
     }

@@ -105,6 +105,7 @@ impl ListObj {
 
     /// Whether a change now would first save its items in the running
     /// cell's journal (`undo`), for the charge of that copy before it.
+    #[inline]
     pub(crate) fn journal_pending(&self) -> bool {
         self.stamp.change_pending()
     }

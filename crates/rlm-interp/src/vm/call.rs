@@ -237,7 +237,11 @@ impl Vm {
         let caller = top!(self);
         // Every slot unbound, then the arguments moved in from the top of
         // the caller's stack down (pops: no drain to set up and close).
-        locals.resize(nlocals, None);
+        // Pushed one by one: `Vec::resize` was a call, its `None` passed
+        // through memory (the recycled locals have the room).
+        for _ in 0..nlocals {
+            locals.push(None);
+        }
         let Some(params) = locals.get_mut(..argc) else {
             return Err(crate::vm::internal("call_plain: fewer locals than arguments"));
         };

@@ -404,10 +404,10 @@ fn range_or_seq_step(stack: &OperandStack) -> Step {
         IterState::Seq(seq, at) => {
             let item = match seq {
                 Value::List(list) => match list.try_borrow() {
-                    Ok(items) => items.get(*at).cloned(),
+                    Ok(items) => items.get(*at).map(Value::clone_fast),
                     Err(_) => return Step::Other,
                 },
-                Value::Tuple(tuple) => tuple.get(*at).cloned(),
+                Value::Tuple(tuple) => tuple.get(*at).map(Value::clone_fast),
                 _ => return Step::Other,
             };
             *at += 1;
@@ -435,8 +435,8 @@ fn enumerate_step(stack: &OperandStack) -> Option<Option<(i64, Value)>> {
     let mut src = src.try_borrow_mut().ok()?;
     let IterState::Seq(seq, at) = &mut *src else { return None };
     let item = match seq {
-        Value::List(list) => list.try_borrow().ok()?.get(*at).cloned(),
-        Value::Tuple(tuple) => tuple.get(*at).cloned(),
+        Value::List(list) => list.try_borrow().ok()?.get(*at).map(Value::clone_fast),
+        Value::Tuple(tuple) => tuple.get(*at).map(Value::clone_fast),
         _ => return None,
     };
     *at += 1;

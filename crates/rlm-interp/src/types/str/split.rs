@@ -234,7 +234,7 @@ pub(super) fn split_family(
                     let parts = s.parts();
                     for_each_whitespace_word(text, maxsplit, |a, b| {
                         meter.charge_work(PIECES, 1, 0)?;
-                        out.push(meter, parts.part(a, b))
+                        out.push_str(meter, parts.part_str(a, b))
                     })?;
                 }
                 None | Some(Value::None) => {
@@ -242,7 +242,7 @@ pub(super) fn split_family(
                     let parts = s.parts();
                     for_each_whitespace_word_rev(text, maxsplit, |a, b| {
                         meter.charge_work(PIECES, 1, 0)?;
-                        out.push(meter, parts.part(a, b))
+                        out.push_str(meter, parts.part_str(a, b))
                     })?;
                     out.reverse();
                 }
@@ -269,12 +269,12 @@ pub(super) fn split_family(
                                 break;
                             };
                             meter.charge_work(PIECES, 1, 0)?;
-                            out.push(meter, parts.part(start, p))?;
+                            out.push_str(meter, parts.part_str(start, p))?;
                             start = p + sep.len();
                             n += 1;
                         }
                         charge_part(meter, s, text.len() - start)?;
-                        out.push(meter, parts.part(start, text.len()))?;
+                        out.push_str(meter, parts.part_str(start, text.len()))?;
                     } else {
                         let mut reader = ReaderRev::new(sep.as_bytes(), PIECES);
                         let mut end = text.len();
@@ -285,12 +285,12 @@ pub(super) fn split_family(
                                 break;
                             };
                             meter.charge_work(PIECES, 1, 0)?;
-                            out.push(meter, parts.part(p + sep.len(), end))?;
+                            out.push_str(meter, parts.part_str(p + sep.len(), end))?;
                             end = p;
                             n += 1;
                         }
                         charge_part(meter, s, end)?;
-                        out.push(meter, parts.part(0, end))?;
+                        out.push_str(meter, parts.part_str(0, end))?;
                         out.reverse();
                     }
                 }
@@ -312,7 +312,7 @@ pub(super) fn split_family(
             // A line known to be ASCII is not read again to be made.
             for_each_line(text, keep, |a, b, ascii| {
                 meter.charge_work(PIECES, 1, 0)?;
-                out.push(meter, Value::Str(parts.part_counted(a, b, ascii.then_some(b - a))))
+                out.push_str(meter, parts.part_counted(a, b, ascii.then_some(b - a)))
             })?;
             meter.check_len(out.len())?;
             Ok(Value::list(out.into_vec()))
