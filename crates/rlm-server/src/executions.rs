@@ -1062,7 +1062,7 @@ pub(crate) struct AdmittedExecution {
     sub_model: Option<String>,
     settings: SessionOverrides,
     pub(crate) permit: Option<OwnedSemaphorePermit>,
-    /// Its memory budget under the server-wide bound, held until it ends.
+    /// Its memory budget under the server-wide bound, held until its run ends (not its settlement).
     memory: Option<MemoryPermit>,
     /// See [`StartRequest::attempt`].
     attempt: Option<u32>,
