@@ -722,7 +722,9 @@ impl Executions {
             ..
         } = spec;
         let _permit = permit;
-        let _memory = memory;
+        // Held while the program can run; given back once the run has ended
+        // (below), not after the settlement's durable write.
+        let memory = memory;
         // A later delivery goes on from the checkpoint an earlier one stored.
         let resume = match self.prepare_attempt(&mut record, attempt).await {
             Ok(resume) => resume,
@@ -828,6 +830,14 @@ impl Executions {
                 }
             }
         };
+        // The run has ended: its sandbox and the buffers the reservation
+        // covered (the interpreter's heap, a replay) are gone with the
+        // engine's session, dropped before its outcome resolved. The memory
+        // goes back to the governor now, not after the settlement below
+        // (the trace's last batch and a durable write, an fsync away): with
+        // the governor's default bound, executions waiting for that fsync
+        // held most of the budget and made the next ones wait (issue #80).
+        drop(memory);
         let ended = Ended { outcome, persister, started };
         self.settle_started(record, &live, ended).await
     }
@@ -1052,7 +1062,7 @@ pub(crate) struct AdmittedExecution {
     sub_model: Option<String>,
     settings: SessionOverrides,
     pub(crate) permit: Option<OwnedSemaphorePermit>,
-    /// Its memory budget under the server-wide bound, held until it ends.
+    /// Its memory budget under the server-wide bound, held until its run ends (not its settlement).
     memory: Option<MemoryPermit>,
     /// See [`StartRequest::attempt`].
     attempt: Option<u32>,
