@@ -112,23 +112,30 @@ fn eq_depth(a: &Value, b: &Value, depth: usize, limit: usize, work: &mut Work) -
             let i = Value::Int(n.as_int().unwrap_or(0));
             return eq_depth(&i, other, depth, limit, work);
         }
-        // Keys and items views compare as sets, with each other too
-        // (`d.keys() == e.keys()`); a values view is only itself.
-        (Value::Native(n), other) if matches!(**n, Native::DictView(0 | 2, _)) => {
-            match (set_items(a), set_items(other)) {
-                (Some(x), Some(y)) => x.len() == y.len() && x.iter().all(|k| y.contains(k)),
-                _ => false,
-            }
-        }
         (Value::Native(x), Value::Native(y)) => match (&**x, &**y) {
             (Native::Module(a), Native::Module(b)) => {
                 a.eq_native(&**b).unwrap_or_else(|| Rc::ptr_eq(x, y))
             }
+            // Keys and items views compare as sets with each other too
+            // (`d.keys() == e.keys()`); a values view is only itself.
+            (Native::DictView(0 | 2, _), _) => view_eq(a, b),
             _ => Rc::ptr_eq(x, y),
         },
         (Value::Ellipsis, Value::Ellipsis) => true,
+        (Value::Native(n), _) if matches!(**n, Native::DictView(0 | 2, _)) => view_eq(a, b),
         _ => false,
     })
+}
+
+/// A keys or items view (`a`) `==` `b`, as sets (out of line: the walk's
+/// hot arms stay small).
+#[cold]
+#[inline(never)]
+fn view_eq(a: &Value, b: &Value) -> bool {
+    match (set_items(a), set_items(b)) {
+        (Some(x), Some(y)) => x.len() == y.len() && x.iter().all(|k| y.contains(k)),
+        _ => false,
+    }
 }
 
 /// The walk as a type's `==` sees it ([`EqWalk`]): one call of [`eq_depth`]
