@@ -89,8 +89,9 @@ impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
             self.dropped.fetch_add(spans, Ordering::Relaxed);
             if !self.warned.swap(true, Ordering::Relaxed) {
                 let message = format!(
-                    "OpenTelemetry export to {} failed ({e}); its spans are dropped and counted, runs go on",
-                    self.endpoint
+                    "OpenTelemetry export to {} failed ({}); its spans are dropped and counted, runs go on",
+                    self.endpoint,
+                    readable(&e.to_string())
                 );
                 // A process without a log subscriber (`rlm run`'s text logs)
                 // still says it, once, on stderr.
@@ -112,6 +113,35 @@ impl<E: SpanExporter> SpanExporter for CountingExporter<E> {
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
     }
+}
+
+/// An exporter's error as words: the OTLP exporters pass reqwest's debug
+/// form through (`reqwest::Error { kind: Request, url: .., source: ..
+/// ConnectError("tcp connect error", .., Os { .., message: "Connection
+/// refused" }) }`), which names the cause deep inside; the endpoint is said
+/// beside it by the caller.
+pub(crate) fn readable(error: &str) -> String {
+    let Some(at) = error.find("reqwest::Error {") else { return error.to_string() };
+    let quoted_after = |key: &str| {
+        let i = error.rfind(key)? + key.len();
+        error[i..].split('"').next().map(str::to_string).filter(|s| !s.is_empty())
+    };
+    let cause = quoted_after("message: \"");
+    let what = quoted_after("Error(\"");
+    let kind = error
+        .find("kind: ")
+        .and_then(|i| error[i + "kind: ".len()..].split([',', ' ', '}']).next())
+        .map(str::to_string);
+    let before = error[..at].trim_end_matches([' ', ':']).trim();
+    let said = match (what, cause) {
+        (Some(w), Some(c)) => format!("{w}: {c}"),
+        (None, Some(c)) => c,
+        (Some(w), None) => w,
+        (None, None) => {
+            format!("the request failed ({})", kind.unwrap_or_else(|| "unknown".into()))
+        }
+    };
+    if before.is_empty() { said } else { format!("{before}: {said}") }
 }
 
 /// A metrics exporter that says a failure once, in a sentence naming the
@@ -172,7 +202,7 @@ impl<M: PushMetricExporter> PushMetricExporter for QuietMetrics<M> {
             return Ok(());
         }
         if let Err(e) = self.inner.export(metrics).await {
-            self.failed(&e.to_string());
+            self.failed(&readable(&e.to_string()));
         }
         Ok(())
     }
@@ -417,6 +447,21 @@ mod tests {
         }
         assert!(quiet.warned.load(Ordering::Relaxed));
         quiet.inner.calls.load(Ordering::Relaxed)
+    }
+
+    /// reqwest's debug form, as the OTLP exporters pass it, said in words.
+    #[test]
+    fn an_export_error_is_said_in_words() {
+        let raw = "Operation failed: reqwest::Error { kind: Request, url: \"http://127.0.0.1:9/v1/metrics\", \
+                   source: hyper_util::client::legacy::Error(Connect, ConnectError(\"tcp connect error\", \
+                   127.0.0.1:9, Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" })) }";
+        assert_eq!(readable(raw), "Operation failed: tcp connect error: Connection refused");
+        let timeout = "reqwest::Error { kind: Request, url: \"http://x\", source: TimedOut }";
+        assert_eq!(readable(timeout), "the request failed (Request)");
+        assert_eq!(
+            readable("HTTP export failed. Status Code: 405"),
+            "HTTP export failed. Status Code: 405"
+        );
     }
 
     /// An endpoint that takes no metrics (Phoenix: 405) is asked once; any
