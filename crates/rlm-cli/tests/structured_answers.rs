@@ -211,11 +211,21 @@ rlm_testenv::needs_openai_client! {
     fn the_openai_python_sdk_parses_a_pydantic_model_from_v1() {
         let (mut child, base, _data) = serve();
         let mut command = StdCommand::new(rlm_testenv::venv_python());
-        command.arg(here().join("python_clients.py")).args([base.as_str(), KEY, "openai"]);
+        command
+            .arg(here().join("python_clients.py"))
+            .args([base.as_str(), KEY, "openai", "openai-responses"]);
         let stdout = client_output(command);
         let _ = child.kill();
         let _ = child.wait();
-        for check in ["openai parse", "openai json_object", "openai schema_failed", "openai tools refused"] {
+        for check in [
+            "openai parse",
+            "openai json_object",
+            "openai schema_failed",
+            "openai tools refused",
+            "openai responses.create",
+            "openai responses.stream",
+            "openai responses.parse",
+        ] {
             assert!(stdout.contains(&format!("ok: {check}")), "{stdout}");
         }
     }
@@ -246,7 +256,16 @@ rlm_testenv::needs_node_clients! {
         let stdout = client_output(command);
         let _ = child.kill();
         let _ = child.wait();
-        assert!(stdout.contains("ok: openai zodResponseFormat parse"), "{stdout}");
-        assert!(stdout.contains("ok: ai generateObject"), "{stdout}");
+        for check in [
+            "openai zodResponseFormat parse",
+            "ai generateObject",
+            "ai generateText (responses)",
+            "ai generateObject (responses)",
+            "openai responses.create",
+            "openai responses.create stream",
+            "openai responses.parse",
+        ] {
+            assert!(stdout.contains(&format!("ok: {check}")), "{stdout}");
+        }
     }
 }

@@ -16,6 +16,7 @@ mod logs;
 mod memory_merge;
 mod openai_api;
 mod openai_errors;
+mod openai_responses;
 mod persistence;
 mod pg_faults;
 mod pg_outage;

@@ -3,7 +3,7 @@
 scripted model of script.toml (its first FINAL is prose; the repair note
 makes it answer a matching dict).
 
-Usage: python_clients.py BASE_URL API_KEY CLIENT...   (CLIENT: openai, litellm)
+Usage: python_clients.py BASE_URL API_KEY CLIENT...   (CLIENT: openai, openai-responses, litellm)
 Prints one `ok: ...` line per check, then `all ok`.
 """
 
@@ -77,6 +77,25 @@ def check_openai(base, key):
         raise AssertionError("tools were not refused")
 
 
+def check_openai_responses(base, key):
+    """The Responses API (/v1/responses): responses.create, blocking and
+    streamed, and responses.parse with a pydantic model."""
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key=key, max_retries=0, timeout=120)
+    created = client.responses.create(
+        model="rlm", instructions=QUESTION[0]["content"], input=QUESTION[1]["content"]
+    )
+    assert created.status == "completed" and "Paris" in created.output_text, created
+    print("ok: openai responses.create ->", repr(created.output_text))
+    with client.responses.stream(model="rlm", input=QUESTION) as stream:
+        streamed = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+        final = stream.get_final_response()
+    assert "Paris" in streamed and final.output_text == streamed, (streamed, final)
+    print("ok: openai responses.stream ->", repr(streamed))
+    parsed = client.responses.parse(model="rlm", input=QUESTION, text_format=City)
+    assert parsed.output_parsed == City(city="Paris", population=2102650), parsed
+    print("ok: openai responses.parse ->", repr(parsed.output_parsed))
+
+
 def check_litellm(base, key):
     import litellm
 
@@ -97,7 +116,11 @@ def check_litellm(base, key):
 def main():
     base, key, *clients = sys.argv[1:]
     for client in clients:
-        {"openai": check_openai, "litellm": check_litellm}[client](base, key)
+        {
+            "openai": check_openai,
+            "openai-responses": check_openai_responses,
+            "litellm": check_litellm,
+        }[client](base, key)
     print("all ok")
 
 

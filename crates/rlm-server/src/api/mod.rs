@@ -79,7 +79,8 @@ pub fn probes_router(state: AppState) -> Router {
         executions::get, executions::delete, executions::tree, executions::trace, executions::recording, executions::cancel, executions::stats,
         jobs::submit, jobs::get, jobs::list, jobs::cancel,
         ops::healthz, ops::api_health, ops::readyz, ops::metrics, ops::openapi,
-        openai::completions::chat_completions, openai::models::list, openai::models::retrieve,
+        openai::completions::chat_completions, openai::responses::create_response,
+        openai::models::list, openai::models::retrieve,
     ),
     modifiers(&BearerScheme)
 )]

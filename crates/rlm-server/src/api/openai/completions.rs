@@ -85,7 +85,7 @@ impl Reply {
 }
 
 /// The tree's tokens in OpenAI's shape.
-fn usage(record: &ExecutionRecord) -> ChatUsage {
+pub(super) fn usage(record: &ExecutionRecord) -> ChatUsage {
     let s = &record.spend;
     ChatUsage {
         prompt_tokens: s.input_tokens,
@@ -122,7 +122,7 @@ fn finish_reason(record: &ExecutionRecord) -> &'static str {
 /// `response_format`, no answer matching the schema is 422 with the code
 /// `schema_failed`: the message names the failing paths and the last
 /// candidate (never sent as the content, so a client never parses it as valid).
-fn failure(record: &ExecutionRecord) -> OpenAiError {
+pub(super) fn failure(record: &ExecutionRecord) -> OpenAiError {
     let finish = record.finish.clone().unwrap_or_else(|| record.status.as_str().to_string());
     let status = match (record.status, finish.as_str()) {
         (_, "model_error") => StatusCode::BAD_GATEWAY,
@@ -151,14 +151,18 @@ fn failure(record: &ExecutionRecord) -> OpenAiError {
 
 /// `response` naming the execution (`x-rlm-trace-id`) and its OpenTelemetry
 /// trace (`x-rlm-otel-trace-id`).
-fn with_trace_header(mut response: Response, id: Uuid, trace: &rlm_core::TraceParent) -> Response {
+pub(super) fn with_trace_header(
+    mut response: Response,
+    id: Uuid,
+    trace: &rlm_core::TraceParent,
+) -> Response {
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert(TRACE_ID_HEADER, v);
     }
     crate::api::executions::with_otel_trace_id(response, trace)
 }
 
-async fn settled(
+pub(super) async fn settled(
     mut done: watch::Receiver<Option<ExecutionRecord>>,
 ) -> Result<ExecutionRecord, OpenAiError> {
     let lost = || {
@@ -196,68 +200,20 @@ pub async fn chat_completions(
     OpenAiScope(scope): OpenAiScope,
     headers: axum::http::HeaderMap,
     charge: Option<axum::Extension<crate::governor::MemoryCharge>>,
-    OpenAiJson(mut body): OpenAiJson<ChatRequest>,
+    OpenAiJson(body): OpenAiJson<ChatRequest>,
 ) -> Result<Response, OpenAiError> {
-    body.check_supported()?;
-    let trace = crate::api::executions::trace_parent_of(&headers);
-    let output_schema = body.output_schema()?;
-    let exchanges =
-        ExchangeMode::of_request(body.record, body.replay.take(), state.limits.max_context_bytes)?;
-    let model = RlmModel::resolve(&state, &scope, &body.model).await?;
-    let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
-    let (target, root) = match model {
-        RlmModel::Session(id) => (Target::Session(id), None),
-        RlmModel::Default => (Target::Inline(asked.context.unwrap_or_default()), None),
-        RlmModel::Root(m) => (Target::Inline(asked.context.unwrap_or_default()), Some(m)),
-    };
-    let request = StartRequest {
-        owner: scope.owner().to_string(),
-        target,
-        query: asked.question,
-        model: root,
-        job_id: None,
-        interactive: true,
-        attempt: None,
-        job_holder: None,
-        output_schema,
-        exchanges,
-        trace_parent: Some(trace),
-        body_charge: charge.map(|c| c.0),
-        key: None,
-    };
-    // A streamed completion's listener is counted before its execution
-    // starts: a refused listener starts nothing.
-    let mut listener =
-        if body.streams() { Some(Listener::open(&state, &scope, None)?) } else { None };
-    // A completion not streamed says nothing before the end: its pending
-    // record needs no flush of its own (`Executions::start_unannounced`).
-    let Started { id, bus, done, .. } = if body.streams() {
-        state.executions.start(request).await?
-    } else {
-        state.executions.start_unannounced(request).await?
-    };
-    // Dropped with this future, or with the stream, when the client goes
-    // away before the end: the execution is cancelled.
-    let mut client = DisconnectGuard::new(&state.executions, id);
-    let reply = Reply {
-        execution_id: id,
-        model: body.model.clone(),
-        created: chrono::Utc::now().timestamp(),
-    };
-    if let Some(mut listener) = listener.take() {
-        listener.attach(id);
-        let include_usage = body.include_usage();
-        let frames = listener.hold(stream_frames(reply, bus.subscribe(0), done, include_usage));
-        let sse = Sse::new(frames.map(move |frame| {
-            // Held by the stream: dropped with it when the reader leaves.
-            let _client = &client;
-            Ok::<_, Infallible>(frame)
-        }))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let model = body.model.clone();
+    let include_usage = body.include_usage();
+    let begun = begin(&state, &scope, &headers, charge, body).await?;
+    let reply = Reply { execution_id: begun.id, model, created: chrono::Utc::now().timestamp() };
+    let (id, trace) = (begun.id, begun.trace);
+    let mut begun = begun;
+    if let Some(listener) = begun.listener.take() {
+        let sse =
+            begun.stream(listener, move |bus, done| stream_frames(reply, bus, done, include_usage));
         return Ok(with_trace_header(sse.into_response(), id, &trace));
     }
-    let record = settled(done).await?;
-    client.disarm();
+    let record = begun.settled().await?;
     if record.status != ExecutionStatus::Completed {
         return Ok(with_trace_header(failure(&record).into_response(), id, &trace));
     }
@@ -282,6 +238,105 @@ pub async fn chat_completions(
         rlm: rlm_details(&record),
     };
     Ok(with_trace_header(Json(completion).into_response(), id, &trace))
+}
+
+/// An execution a `/v1` request started: what its answer, blocking or
+/// streamed, is read from. Dropped before the end, its guard cancels the
+/// execution (the client went away).
+pub(super) struct Begun {
+    pub(super) id: Uuid,
+    pub(super) trace: rlm_core::TraceParent,
+    bus: std::sync::Arc<crate::bus::ExecutionBus>,
+    done: watch::Receiver<Option<ExecutionRecord>>,
+    client: DisconnectGuard,
+    /// A streamed request's listener, counted before the execution started.
+    pub(super) listener: Option<Listener>,
+}
+
+impl Begun {
+    /// The settled record (a blocking request's answer); the client stayed.
+    pub(super) async fn settled(mut self) -> Result<ExecutionRecord, OpenAiError> {
+        let record = settled(self.done.clone()).await?;
+        self.client.disarm();
+        Ok(record)
+    }
+
+    /// The SSE response of `frames` (made from the execution's events and
+    /// its settled record), held by the listener and the disconnect guard:
+    /// a reader that leaves cancels the execution.
+    pub(super) fn stream<S>(
+        self,
+        mut listener: Listener,
+        frames: impl FnOnce(
+            std::pin::Pin<Box<dyn futures::Stream<Item = std::sync::Arc<BusEvent>> + Send>>,
+            watch::Receiver<Option<ExecutionRecord>>,
+        ) -> S,
+    ) -> Sse<impl futures::Stream<Item = Result<Event, Infallible>>>
+    where
+        S: futures::Stream<Item = Event> + Send + 'static,
+    {
+        let Begun { id, bus, done, client, .. } = self;
+        listener.attach(id);
+        let frames = listener.hold(frames(Box::pin(bus.subscribe(0)), done));
+        Sse::new(frames.map(move |frame| {
+            // Held by the stream: dropped with it when the reader leaves.
+            let _client = &client;
+            Ok::<_, Infallible>(frame)
+        }))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    }
+}
+
+/// Starts the execution a `/v1` request asks for (chat completions, or a
+/// Responses request read as one): its model, question and context, output
+/// schema, recording, trace parent and body charge; a streamed one's
+/// listener is counted first (a refused listener starts nothing).
+pub(super) async fn begin(
+    state: &AppState,
+    scope: &crate::scope::Scope,
+    headers: &axum::http::HeaderMap,
+    charge: Option<axum::Extension<crate::governor::MemoryCharge>>,
+    mut body: ChatRequest,
+) -> Result<Begun, OpenAiError> {
+    body.check_supported()?;
+    let trace = crate::api::executions::trace_parent_of(headers);
+    let output_schema = body.output_schema()?;
+    let exchanges =
+        ExchangeMode::of_request(body.record, body.replay.take(), state.limits.max_context_bytes)?;
+    let model = RlmModel::resolve(state, scope, &body.model).await?;
+    let asked = split_messages(&body.messages, matches!(model, RlmModel::Session(_)))?;
+    let (target, root) = match model {
+        RlmModel::Session(id) => (Target::Session(id), None),
+        RlmModel::Default => (Target::Inline(asked.context.unwrap_or_default()), None),
+        RlmModel::Root(m) => (Target::Inline(asked.context.unwrap_or_default()), Some(m)),
+    };
+    let request = StartRequest {
+        owner: scope.owner().to_string(),
+        target,
+        query: asked.question,
+        model: root,
+        job_id: None,
+        interactive: true,
+        attempt: None,
+        job_holder: None,
+        output_schema,
+        exchanges,
+        trace_parent: Some(trace),
+        body_charge: charge.map(|c| c.0),
+        key: None,
+    };
+    let listener = if body.streams() { Some(Listener::open(state, scope, None)?) } else { None };
+    // A request not streamed says nothing before the end: its pending
+    // record needs no flush of its own (`Executions::start_unannounced`).
+    let Started { id, bus, done, .. } = if body.streams() {
+        state.executions.start(request).await?
+    } else {
+        state.executions.start_unannounced(request).await?
+    };
+    // Dropped with the request's future, or with the stream, when the
+    // client goes away before the end: the execution is cancelled.
+    let client = DisconnectGuard::new(&state.executions, id);
+    Ok(Begun { id, trace, bus, done, client, listener })
 }
 
 /// The chunks of one streamed completion (see the module docs).

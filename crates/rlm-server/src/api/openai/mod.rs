@@ -1,4 +1,5 @@
-//! The OpenAI-compatible endpoint: `POST /v1/chat/completions` and
+//! The OpenAI-compatible endpoint: `POST /v1/chat/completions`,
+//! `POST /v1/responses` (the Responses API, read as a chat completion) and
 //! `GET /v1/models` (`/v1/models/{model}`), so the OpenAI SDKs and the
 //! frameworks built on them use an RLM as a model. Behind the same API keys,
 //! limits and per-key concurrency as `/api` (executions start through
@@ -12,6 +13,7 @@ mod error;
 mod model;
 pub(crate) mod models;
 pub(crate) mod request;
+pub(crate) mod responses;
 pub(crate) mod shapes;
 
 use std::sync::Arc;
@@ -35,6 +37,7 @@ pub const TRACE_ID_HEADER: &str = "x-rlm-trace-id";
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/v1/chat/completions", post(completions::chat_completions))
+        .route("/v1/responses", post(responses::create_response))
         .route("/v1/models", get(models::list))
         .route("/v1/models/{*model}", get(models::retrieve))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -59,7 +62,7 @@ pub fn refusal(e: crate::error::ServerError) -> OpenAiError {
 pub fn no_route() -> OpenAiError {
     refused(
         axum::http::StatusCode::NOT_FOUND,
-        "no such route: /v1 serves POST /v1/chat/completions, GET /v1/models and GET /v1/models/{model}".into(),
+        "no such route: /v1 serves POST /v1/chat/completions, POST /v1/responses, GET /v1/models and GET /v1/models/{model}".into(),
     )
 }
 
