@@ -38,7 +38,7 @@ pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::Persister;
 use self::settings::cumulative_limits;
 use self::turns::{Turn, Turns};
-use crate::bus::ExecutionBus;
+use crate::bus::{BusEvent, ExecutionBus};
 use crate::config::ServerLimits;
 use crate::contexts::ContextFiles;
 use crate::engine::durable::StoreCheckpoints;
@@ -508,12 +508,26 @@ impl Executions {
         job_holder: Option<String>,
     ) -> Result<(Arc<Live>, watch::Sender<Option<ExecutionRecord>>), ServerError> {
         let response = creating.key.as_ref().map(|k| (k.render)(record.id));
+        // A store other processes share holds the execution's lease, taken
+        // with its record where it can.
+        let lease = self.store.shared().then(|| now_micros() + crate::leases::micros(self.lease));
+        let mut leased = false;
         match (start, &creating) {
-            (_, Creating { key: None, outbox: None }) if start == Start::Unannounced => {
-                self.store.put_execution_unacknowledged(record).await?;
+            (_, Creating { key: None, outbox: None }) if start != Start::Deferred => {
+                let acknowledged = start != Start::Unannounced;
+                match lease {
+                    Some(until) => {
+                        let holder = &self.holder;
+                        self.store
+                            .put_execution_leased(record, acknowledged, holder, until)
+                            .await?;
+                        leased = true;
+                    }
+                    None if acknowledged => self.store.put_execution(record).await?,
+                    None => self.store.put_execution_unacknowledged(record).await?,
+                }
             }
-            (Start::Deferred, Creating { key: None, outbox: None }) => {}
-            (_, Creating { key: None, outbox: None }) => self.store.put_execution(record).await?,
+            (_, Creating { key: None, outbox: None }) => {}
             (_, Creating { key, outbox }) => {
                 let key = key
                     .as_ref()
@@ -523,13 +537,11 @@ impl Executions {
                 self.store.create(&Creation { created, outbox: outbox.clone(), key }).await?;
             }
         }
-        if self.store.shared() {
-            let until = now_micros() + crate::leases::micros(self.lease);
-            if let Err(e) =
+        if let Some(until) = lease.filter(|_| !leased)
+            && let Err(e) =
                 self.store.renew_execution_leases(&self.holder, &[record.id], until).await
-            {
-                tracing::warn!(execution = %record.id, error = %e, "cannot lease the execution");
-            }
+        {
+            tracing::warn!(execution = %record.id, error = %e, "cannot lease the execution");
         }
         let bus = ExecutionBus::starting_at(base);
         bus.push(START_EVENT, start_data(record), None);
@@ -787,6 +799,7 @@ impl Executions {
             &live.bus,
             (record.id, live.cancel.clone()),
             deferred,
+            attempt.is_none(),
         );
         let stored = persister.stored();
         let halt = Arc::new(std::sync::OnceLock::new());
@@ -854,7 +867,7 @@ impl Executions {
         self::attempts::add_carried(&mut record, None);
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state: None, started: None, job };
-        self.store_settled(&settled).await;
+        self.store_settled(&settled, &[]).await;
         self.announce(&settled.record, live);
         self.finished(settled.record, &trace)
     }
@@ -875,8 +888,16 @@ impl Executions {
             && outcome.status == ExecutionStatus::Cancelled;
         let (mut record, trace) = self.fill_record(record, live, &outcome);
         let pushed = live.bus.next_id();
-        persister.stored_up_to(pushed).await;
+        // The trace not stored yet is stored with the settlement.
+        let held = persister.settling(pushed).await;
         if handed_back {
+            // (A queue's delivery hands nothing over: nothing is held.)
+            if !held.is_empty() {
+                let trace = self::persister::encoded_trace(record.id, &held);
+                if let Err(e) = self.store.append_trace_encoded(record.id, &trace).await {
+                    tracing::warn!(execution = %record.id, error = %e, "cannot store trace events");
+                }
+            }
             // Left as stored (running, its checkpoints kept): the queue's
             // next delivery goes on with it from its last checkpoint.
             live.bus.close();
@@ -898,7 +919,7 @@ impl Executions {
         // The recording is durable already: each exchange was stored as it was made.
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state, started, job };
-        self.store_settled(&settled).await;
+        self.store_settled(&settled, &held).await;
         self.announce(&settled.record, live);
         persister.join().await;
         self.finished(settled.record, &trace)
@@ -920,10 +941,12 @@ impl Executions {
         (record, trace)
     }
 
-    /// Stores the settled execution durably (a failure is logged: the
-    /// execution still ends for its listeners).
-    async fn store_settled(&self, settled: &SettledExecution) {
-        if let Err(e) = self.store.finish_execution(settled).await {
+    /// Stores the settled execution durably, with the trace events `held`
+    /// until its end (a failure is logged: the execution still ends for its
+    /// listeners).
+    async fn store_settled(&self, settled: &SettledExecution, held: &[Arc<BusEvent>]) {
+        let trace = self::persister::encoded_trace(settled.record.id, held);
+        if let Err(e) = self.store.finish_execution_with_trace(settled, &trace).await {
             tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution");
         }
         // Before the execution's turn ends (its caller holds it).

@@ -15,10 +15,10 @@ use rlm_server::RetentionConfig;
 use rlm_server::blob_sweep;
 use rlm_server::blobs::{BlobStore, FolderBlobs};
 use rlm_server::store::{
-    AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, ExecutionFilter,
-    ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobOutcome, JobRecord, JobSettlement,
-    JobStatus, PAGE_BYTES, PageRequest, SessionRecord, SettledExecution, SledStore, Spend,
-    StartedFrom, Store, StoreError, StreamedEvent, new_session_state,
+    AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, EncodedEvent,
+    ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobOutcome, JobRecord,
+    JobSettlement, JobStatus, PAGE_BYTES, PageRequest, SessionRecord, SettledExecution, SledStore,
+    Spend, StartedFrom, Store, StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 
@@ -449,6 +449,108 @@ pub async fn contract_aggregates_follow_every_write_and_delete(store: &dyn Store
     assert_eq!(store.stats("nobody", None).await.unwrap().totals.executions, 0);
 }
 
+/// The timeline `stats` reads back, for an owner and for a session, is the
+/// one the stored executions make, after every write and delete, at every
+/// bucket width a growing span walks through: executions settled in the
+/// newest buckets, in older ones after newer ones, started and ended
+/// there, and deleted from either.
+pub async fn contract_timelines_are_what_the_executions_make(store: &dyn Store) {
+    let s = session("iris", T0);
+    store.put_session(&s).await.unwrap();
+    let at = |secs: i64| T0 + secs * 1_000_000;
+    let mut stored: Vec<ExecutionRecord> = Vec::new();
+    // From one minute to years apart: every width in turn.
+    let offsets =
+        [0i64, 5, 70, 200, 1000, 4000, 30_000, 90_000, 700_000, 3_000_000, 40_000_000, 400_000_000];
+    for (n, offset) in offsets.into_iter().enumerate() {
+        let e = execution("iris", (n % 2 == 0).then_some(s.id), at(offset));
+        store.put_execution(&e).await.unwrap();
+        stored.push(e.clone());
+        check_timelines(store, s.id, &stored).await;
+        let done = completed(e, 10 + n as i64, 5 * n as u64);
+        let settled =
+            SettledExecution { record: done.clone(), state: None, started: None, job: None };
+        store.finish_execution(&settled).await.unwrap();
+        *stored.last_mut().unwrap() = done;
+        check_timelines(store, s.id, &stored).await;
+    }
+    // An older bucket's executions ended after newer ones': one pending,
+    // one running, one settled straight away.
+    let older: Vec<ExecutionRecord> = [30i64, 3500, 2_000_000]
+        .into_iter()
+        .enumerate()
+        .map(|(n, offset)| execution("iris", (n != 1).then_some(s.id), at(offset)))
+        .collect();
+    for e in &older {
+        store.put_execution(e).await.unwrap();
+        stored.push(e.clone());
+    }
+    let newest = completed(execution("iris", Some(s.id), at(400_000_100)), 7, 3);
+    let settled =
+        SettledExecution { record: newest.clone(), state: None, started: None, job: None };
+    store.finish_execution(&settled).await.unwrap();
+    stored.push(newest);
+    check_timelines(store, s.id, &stored).await;
+    for (n, e) in older.iter().enumerate() {
+        let mut running = e.clone();
+        running.status = ExecutionStatus::Running;
+        store.put_execution(&running).await.unwrap();
+        let position = stored.iter().position(|r| r.id == e.id).unwrap();
+        stored[position] = running.clone();
+        check_timelines(store, s.id, &stored).await;
+        let done = completed(running, 3, n as u64 + 1);
+        let settled =
+            SettledExecution { record: done.clone(), state: None, started: None, job: None };
+        store.finish_execution(&settled).await.unwrap();
+        stored[position] = done;
+        check_timelines(store, s.id, &stored).await;
+    }
+    // Deleted: the newest first, then every other one, then the rest.
+    while !stored.is_empty() {
+        let newest = stored.iter().enumerate().max_by_key(|(_, e)| e.created_at).unwrap().0;
+        let gone = stored.remove(if stored.len() % 2 == 0 { newest } else { 0 });
+        assert!(store.delete_execution(gone.id).await.unwrap());
+        check_timelines(store, s.id, &stored).await;
+    }
+}
+
+/// `stats`' timelines of the owner "iris" and of session `sid`, against the
+/// ones computed from `stored`.
+async fn check_timelines(store: &dyn Store, sid: Uuid, stored: &[ExecutionRecord]) {
+    use rlm_server::store::aggregate::{BUCKET_SECS, BucketTotals, bucket_of, timeline_span};
+    for session in [None, Some(sid)] {
+        let mine: Vec<&ExecutionRecord> =
+            stored.iter().filter(|e| session.is_none() || e.session_id == session).collect();
+        let minute = |e: &&ExecutionRecord| bucket_of(e.created_at, 0);
+        let expected = match (mine.iter().map(minute).min(), mine.iter().map(minute).max()) {
+            (Some(oldest), Some(newest)) => {
+                let (width, first, last) = timeline_span(oldest, newest);
+                let secs = BUCKET_SECS[width];
+                let buckets: Vec<(i64, BucketTotals)> = (first..=last)
+                    .map(|b| {
+                        let mut totals = BucketTotals::default();
+                        for e in mine.iter().filter(|e| bucket_of(e.created_at, width) == b) {
+                            totals.apply(e, true);
+                        }
+                        (b * secs as i64, totals)
+                    })
+                    .collect();
+                (secs, buckets)
+            }
+            _ => (0, Vec::new()),
+        };
+        let stats = store.stats("iris", session).await.unwrap();
+        let got: Vec<(i64, BucketTotals)> =
+            stats.buckets.into_iter().map(|b| (b.start_secs, b.totals)).collect();
+        assert_eq!(
+            (stats.bucket_secs, got),
+            expected,
+            "session {session:?}, {} stored",
+            mine.len()
+        );
+    }
+}
+
 pub async fn contract_interrupt_reads_only_what_runs(store: &dyn Store) {
     let mut running = HashSet::new();
     for n in 0..30 {
@@ -612,6 +714,40 @@ fn trace_events(n: usize) -> Vec<rlm_trace::TraceEvent> {
         rec.error(run, rlm_trace::ErrorEvent { message: format!("note {i}"), fatal: false });
     }
     rec.events()
+}
+
+/// A settlement given trace events not stored yet (a deferred execution's)
+/// stores them with the record: read back in order, and a repeated
+/// settlement with them stores none twice.
+pub async fn contract_a_settlement_stores_the_trace_it_is_given(store: &dyn Store) {
+    let e = execution("jo", None, T0);
+    let events = trace_events(4);
+    let encoded: Vec<EncodedEvent<'static>> = events
+        .iter()
+        .enumerate()
+        .map(|(n, event)| {
+            let streamed = StreamedEvent { position: 2 * n as u64, event: event.clone() };
+            EncodedEvent::encode(&streamed).unwrap()
+        })
+        .collect();
+    let settled = SettledExecution {
+        record: completed(e.clone(), 3, 1),
+        state: None,
+        started: None,
+        job: None,
+    };
+    for _ in 0..2 {
+        assert!(store.finish_execution_with_trace(&settled, &encoded).await.unwrap().execution);
+        let stored = store.trace(e.id).await.unwrap();
+        assert_eq!(stored.iter().map(|s| s.position).collect::<Vec<_>>(), [0, 2, 4, 6]);
+        assert_eq!(
+            stored.iter().map(|s| &s.event).collect::<Vec<_>>(),
+            events.iter().collect::<Vec<_>>()
+        );
+    }
+    let record = store.get_execution(e.id).await.unwrap().unwrap();
+    assert_eq!(record.status, ExecutionStatus::Completed);
+    assert_eq!(store.stats("jo", None).await.unwrap().totals.executions, 1);
 }
 
 fn attempt(n: u32) -> AttemptMark {
@@ -826,6 +962,18 @@ async fn sled_aggregates_follow_every_write_and_delete() {
 }
 
 #[tokio::test]
+async fn sled_timelines_are_what_the_executions_make() {
+    let (_dir, store) = sled();
+    contract_timelines_are_what_the_executions_make(&store).await;
+}
+
+#[tokio::test]
+async fn sled_a_settlement_stores_the_trace_it_is_given() {
+    let (_dir, store) = sled();
+    contract_a_settlement_stores_the_trace_it_is_given(&store).await;
+}
+
+#[tokio::test]
 async fn sled_interrupt_reads_only_what_runs() {
     let (_dir, store) = sled();
     contract_interrupt_reads_only_what_runs(&store).await;
@@ -913,6 +1061,8 @@ mod postgres {
         contract_history_is_stored_apart_and_paged,
         contract_lists_page_by_cursor_newest_first,
         contract_aggregates_follow_every_write_and_delete,
+        contract_timelines_are_what_the_executions_make,
+        contract_a_settlement_stores_the_trace_it_is_given,
         contract_interrupt_reads_only_what_runs,
         contract_retention_deletes_old_ended_executions,
         contract_checkpoints_keep_the_newest_step,

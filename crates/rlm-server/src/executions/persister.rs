@@ -12,15 +12,17 @@
 //! stored when it starts but once it has run [`DEFER_FOR`] (a short
 //! execution, the common one, is then written once, at its settlement,
 //! instead of three times: start, trace, end). Until then its trace events
-//! are held here. Nothing acknowledged is at risk: a crash before the
-//! record is stored loses an execution no client was told of.
+//! are held here, and one still deferred at its end hands them to its
+//! settlement, which stores them in its own transaction (one store write
+//! for the whole execution). Nothing acknowledged is at risk: a crash
+//! before the record is stored loses an execution no client was told of.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -35,43 +37,51 @@ pub(crate) struct Persister {
     handle: tokio::task::JoinHandle<()>,
     /// The id after the last event handled.
     stored: watch::Receiver<u64>,
-    /// Told when the execution is settling: a deferred record is then left
-    /// to the settlement, and the held events are stored at once.
-    settling: Arc<Notify>,
+    /// Asks, when the execution is settling, for the events before an id
+    /// that are not stored: a deferred execution's held ones (its record
+    /// and they are left to the settlement); none otherwise.
+    settling: mpsc::UnboundedSender<(u64, oneshot::Sender<Vec<Arc<BusEvent>>>)>,
 }
 
 impl Persister {
     /// Starts storing `bus`'s trace events for execution `id`. `deferred`:
     /// the record not stored yet, stored after [`DEFER_FOR`] if the
-    /// execution is still running.
+    /// execution is still running. `hand_over`: the events not stored when
+    /// the execution settles are handed to its settlement (not for a
+    /// queue's delivery, whose writes a later delivery may refuse), as a
+    /// deferred execution's always are.
     pub(crate) fn start(
         store: Arc<dyn Store>,
         bus: &Arc<ExecutionBus>,
         (id, stop_run): (Uuid, CancellationToken),
         deferred: Option<ExecutionRecord>,
+        hand_over: bool,
     ) -> Persister {
         let superseded = Superseded { seen: AtomicBool::new(false), stop_run };
         let (stored_tx, stored) = watch::channel(0u64);
-        let settling = Arc::new(Notify::new());
-        let told = Arc::clone(&settling);
+        let (settling, mut asked) =
+            mpsc::unbounded_channel::<(u64, oneshot::Sender<Vec<Arc<BusEvent>>>)>();
         let events = bus.subscribe(0);
         let handle = tokio::spawn(async move {
             let mut batches = std::pin::pin!(events.ready_chunks(512));
             let mut deferred = deferred;
             let mut held: Vec<Arc<BusEvent>> = Vec::new();
+            // The id after the last event received.
+            let mut received = 0u64;
+            let mut asking = true;
             let wait = tokio::time::sleep(DEFER_FOR);
             tokio::pin!(wait);
             loop {
                 tokio::select! {
                     batch = batches.next() => {
                         let Some(batch) = batch else { break };
+                        received = batch.last().map_or(received, |e| e.id + 1);
                         if deferred.is_some() {
                             held.extend(batch);
                             continue;
                         }
                         store_events(store.as_ref(), (id, &superseded), &batch).await;
-                        let consumed = batch.last().map_or(0, |e| e.id + 1);
-                        stored_tx.send_replace(consumed);
+                        stored_tx.send_replace(received);
                     }
                     () = &mut wait, if deferred.is_some() => {
                         if let Some(record) = deferred.take()
@@ -81,9 +91,36 @@ impl Persister {
                         }
                         release(store.as_ref(), (id, &superseded), &mut held, &stored_tx).await;
                     }
-                    () = told.notified(), if deferred.is_some() => {
-                        // The settlement stores the record with its end.
-                        deferred = None;
+                    request = asked.recv(), if asking => {
+                        let Some((pushed, reply)) = request else {
+                            asking = false;
+                            continue;
+                        };
+                        if deferred.take().is_none() && !hand_over {
+                            // Stored as they come: the settlement waits for them.
+                            let _ = reply.send(Vec::new());
+                            continue;
+                        }
+                        // The settlement stores the events before `pushed`
+                        // not stored yet (and a deferred record) with its end:
+                        // each is on the bus already, so the stream yields it now.
+                        while received < pushed {
+                            let Some(batch) = batches.next().await else { break };
+                            received = batch.last().map_or(received, |e| e.id + 1);
+                            held.extend(batch);
+                        }
+                        let upto = held.partition_point(|e| e.id < pushed);
+                        let rest = held.split_off(upto);
+                        match reply.send(std::mem::replace(&mut held, rest)) {
+                            Ok(()) => {
+                                stored_tx.send_replace(pushed);
+                            }
+                            Err(mut back) => {
+                                // No settlement to take them: stored here.
+                                back.append(&mut held);
+                                held = back;
+                            }
+                        }
                         release(store.as_ref(), (id, &superseded), &mut held, &stored_tx).await;
                     }
                 }
@@ -98,18 +135,37 @@ impl Persister {
         self.stored.clone()
     }
 
-    /// Waits until every event before id `pushed` is stored (a deferred
-    /// execution's held events are stored now, its record left to the
-    /// settlement).
-    pub(crate) async fn stored_up_to(&mut self, pushed: u64) {
-        self.settling.notify_one();
+    /// At the execution's settlement: the events before id `pushed` not
+    /// stored yet, which the settlement must store with the record (see
+    /// [`Persister::start`]'s `hand_over`); or, with none to hand over,
+    /// waits until every event before `pushed` is stored and returns none.
+    pub(crate) async fn settling(&mut self, pushed: u64) -> Vec<Arc<BusEvent>> {
+        let (reply, handed) = oneshot::channel();
+        if self.settling.send((pushed, reply)).is_ok()
+            && let Ok(events) = handed.await
+            && !events.is_empty()
+        {
+            return events;
+        }
         let _ = self.stored.wait_for(|&n| n >= pushed).await;
+        Vec::new()
     }
 
     /// Waits for the task to end (after the bus closed).
     pub(crate) async fn join(self) {
         let _ = self.handle.await;
     }
+}
+
+/// The trace events of `batch` as the store takes them (frames that are
+/// not trace events left out).
+pub(crate) fn encoded_trace(id: Uuid, batch: &[Arc<BusEvent>]) -> Vec<EncodedEvent<'_>> {
+    let trace: Result<Vec<EncodedEvent<'_>>, _> =
+        batch.iter().filter_map(|e| encoded(e).transpose()).collect();
+    trace.unwrap_or_else(|e| {
+        tracing::warn!(execution = %id, error = %e, "cannot encode trace events");
+        Vec::new()
+    })
 }
 
 /// Stores the held events.
@@ -155,15 +211,7 @@ async fn store_events(
     }
     // The JSON the log framed its listeners' events with: each event is
     // encoded once, not again for the store.
-    let trace: Result<Vec<EncodedEvent<'_>>, _> =
-        batch.iter().filter_map(|e| encoded(e).transpose()).collect();
-    let trace = match trace {
-        Ok(trace) => trace,
-        Err(e) => {
-            tracing::warn!(execution = %id, error = %e, "cannot encode trace events");
-            Vec::new()
-        }
-    };
+    let trace = encoded_trace(id, batch);
     if trace.is_empty() {
         return;
     }

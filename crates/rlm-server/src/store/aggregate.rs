@@ -160,6 +160,15 @@ impl BucketTotals {
         self.executions == 0
     }
 
+    /// Adds `other`'s totals (one bucket's, kept in two records).
+    pub fn merge(&mut self, other: &BucketTotals) {
+        self.executions = self.executions.saturating_add(other.executions);
+        self.completed = self.completed.saturating_add(other.completed);
+        self.failed = self.failed.saturating_add(other.failed);
+        self.tokens = self.tokens.saturating_add(other.tokens);
+        self.cost_nano = self.cost_nano.saturating_add(other.cost_nano);
+    }
+
     /// What [`BucketTotals::apply`] reads of an execution: a change that
     /// leaves it as it was changes no bucket (a start: pending to running).
     pub fn share(e: &ExecutionRecord) -> impl PartialEq + use<> {

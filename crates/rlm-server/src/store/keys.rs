@@ -35,7 +35,8 @@ pub const BLOB_REFS: u8 = b'b';
 pub const OWNER_AGGREGATE: u8 = b'A';
 /// A session's aggregate: `a owner session` → `Aggregate`.
 pub const SESSION_AGGREGATE: u8 = b'a';
-/// Time buckets: `T scope width bucket` → `BucketTotals`.
+/// Time buckets: `T scope width bucket` → `BucketTotals`; a scope's newest
+/// bucket of every width: `T scope 0xFF` → their totals (sled's `HotBuckets`).
 pub const TIME_BUCKET: u8 = b'T';
 /// The newest attempt of an execution a queue delivered more than once:
 /// `V id` → the attempt (4 bytes BE). A write of an older attempt (a trace
@@ -124,6 +125,16 @@ pub fn width_prefix(mut scope: Vec<u8>, width: usize) -> Vec<u8> {
     scope.push(width as u8);
     scope
 }
+
+/// `scope 0xFF`: the record of a scope's newest buckets (no width is 0xFF,
+/// so no range of one width's buckets holds it).
+pub fn hot_buckets(mut scope: Vec<u8>) -> Vec<u8> {
+    scope.push(HOT_BUCKETS);
+    scope
+}
+
+/// The width byte of [`hot_buckets`].
+pub const HOT_BUCKETS: u8 = 0xFF;
 
 /// `scope width bucket`.
 pub fn bucket(scope: Vec<u8>, width: usize, bucket: i64) -> Vec<u8> {

@@ -820,6 +820,22 @@ pub trait Store: Send + Sync + 'static {
     /// reported written and changes nothing; an execution that had ended
     /// otherwise is left as it is (`Settled::execution` false).
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError>;
+    /// [`Store::finish_execution`] with trace events of the execution not
+    /// stored yet (a deferred execution's, held until its end: see
+    /// `executions/persister.rs`), durable with it: in its transaction where
+    /// the store can (sled: one write instead of two), else appended first.
+    async fn finish_execution_with_trace(
+        &self,
+        settled: &SettledExecution,
+        trace: &[EncodedEvent<'_>],
+    ) -> Result<Settled, StoreError> {
+        match self.append_trace_encoded(settled.record.id, trace).await {
+            // A later attempt's: the settlement finds it so too.
+            Ok(()) | Err(StoreError::Superseded { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        self.finish_execution(settled).await
+    }
     /// Marks every pending or running execution `interrupted` (at start-up,
     /// when no other process shares the store). Returns how many.
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError>;
@@ -839,6 +855,25 @@ pub trait Store: Send + Sync + 'static {
     /// this process (sled) is always reachable.
     fn reachable_since(&self) -> Option<Micros> {
         Some(0)
+    }
+    /// Stores a new execution's record ([`Store::put_execution`], or
+    /// [`Store::put_execution_unacknowledged`] unless `acknowledged`) with
+    /// `holder`'s lease on it until `until` ([`Store::renew_execution_leases`]),
+    /// in one transaction where the store can (PostgreSQL: one commit
+    /// instead of two).
+    async fn put_execution_leased(
+        &self,
+        execution: &ExecutionRecord,
+        acknowledged: bool,
+        holder: &str,
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        if acknowledged {
+            self.put_execution(execution).await?;
+        } else {
+            self.put_execution_unacknowledged(execution).await?;
+        }
+        self.renew_execution_leases(holder, &[execution.id], until).await
     }
     /// Holds (or renews) `holder`'s lease on the executions it runs, until
     /// `until`. A store no other process shares keeps none.

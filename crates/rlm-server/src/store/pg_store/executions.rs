@@ -86,6 +86,20 @@ pub(super) async fn put_execution(
     tx.commit().await.map_err(pg)
 }
 
+/// [`put_execution`] and `holder`'s lease on the execution, in one transaction.
+pub(super) async fn put_execution_leased(
+    store: &PgStore,
+    execution: &ExecutionRecord,
+    holder: &str,
+    until: Micros,
+) -> Result<(), StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    put_execution_in(&tx, execution).await?;
+    tx.execute(LEASE_EXECUTIONS, &[&vec![execution.id], &holder, &until]).await.map_err(pg)?;
+    tx.commit().await.map_err(pg)
+}
+
 /// [`put_execution`] in the caller's transaction.
 pub(super) async fn put_execution_in(
     tx: &Tx<'_>,
@@ -184,11 +198,23 @@ pub(super) async fn ended_executions_before(
 pub(super) async fn finish_execution(
     store: &PgStore,
     settled: &SettledExecution,
+    trace: &[EncodedEvent<'_>],
 ) -> Result<Settled, StoreError> {
     let record = &settled.record;
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
     let old = lock_execution(&tx, record.id).await?;
+    // The trace events not stored yet, in the settlement's transaction (a
+    // superseded attempt's are refused by the statement, as an append's).
+    if let Some(rows) = super::traces::trace_rows(record.id, trace) {
+        let attempt = rows.attempt_param();
+        tx.execute(
+            super::traces::INSERT_TRACE,
+            &[&rows.ids, &rows.positions, &rows.bodies, &record.id, &attempt],
+        )
+        .await
+        .map_err(pg)?;
+    }
     if let Some(old) = old.as_ref().filter(|o| o.status.is_terminal()) {
         // Ended already: by an earlier try of this settlement (its commit's
         // answer lost), or otherwise. Nothing is written either way.
@@ -279,18 +305,15 @@ pub(super) async fn renew_execution_leases(
     }
     let client = store.client().await?;
     let ids: Vec<Uuid> = executions.to_vec();
-    client
-        .execute(
-            "INSERT INTO execution_leases (execution_id, holder, expires_at)
-             SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
-             ON CONFLICT (execution_id) DO UPDATE
-             SET holder = excluded.holder, expires_at = excluded.expires_at",
-            &[&ids, &holder, &until],
-        )
-        .await
-        .map_err(pg)?;
+    client.execute(LEASE_EXECUTIONS, &[&ids, &holder, &until]).await.map_err(pg)?;
     Ok(())
 }
+
+/// Holds or renews `$2`'s lease on the executions `$1` until `$3`.
+const LEASE_EXECUTIONS: &str = "INSERT INTO execution_leases (execution_id, holder, expires_at)
+     SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
+     ON CONFLICT (execution_id) DO UPDATE
+     SET holder = excluded.holder, expires_at = excluded.expires_at";
 
 pub(super) async fn interrupt_expired_executions(
     store: &PgStore,

@@ -328,7 +328,18 @@ impl Store for PgStore {
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
         retrying(WRITE_RETRY_BOUND, &self.health, move || {
-            executions::finish_execution(self, settled)
+            executions::finish_execution(self, settled, &[])
+        })
+        .await
+    }
+
+    async fn finish_execution_with_trace(
+        &self,
+        settled: &SettledExecution,
+        trace: &[EncodedEvent<'_>],
+    ) -> Result<Settled, StoreError> {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            executions::finish_execution(self, settled, trace)
         })
         .await
     }
@@ -346,6 +357,22 @@ impl Store for PgStore {
 
     fn reachable_since(&self) -> Option<Micros> {
         self.health.reachable_since()
+    }
+
+    async fn put_execution_leased(
+        &self,
+        execution: &ExecutionRecord,
+        _acknowledged: bool,
+        holder: &str,
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        // Every commit here is durable: acknowledged or not is the same write.
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let until = still_ahead(until, asked);
+            executions::put_execution_leased(self, execution, holder, until)
+        })
+        .await
     }
 
     async fn renew_execution_leases(

@@ -2,37 +2,59 @@
 
 use super::*;
 
+/// Stores a batch's rows, refused whole (no row written) when a later
+/// attempt runs the execution now: `$1`-`$3` the rows, `$4` the execution,
+/// `$5` the batch's attempt.
+pub(super) const INSERT_TRACE: &str = "INSERT INTO trace (execution_id, position, event)
+     SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])
+     WHERE NOT EXISTS (SELECT 1 FROM executions WHERE id = $4 AND attempt > $5)
+     ON CONFLICT (execution_id, position) DO UPDATE SET event = excluded.event";
+
+/// The rows of a batch, for [`INSERT_TRACE`].
+pub(super) struct TraceRows<'a> {
+    pub ids: Vec<Uuid>,
+    pub positions: Vec<i64>,
+    pub bodies: Vec<&'a str>,
+    /// The batch's attempt (its positions name it).
+    pub attempt: u32,
+}
+
+impl TraceRows<'_> {
+    pub fn attempt_param(&self) -> i32 {
+        i32::try_from(self.attempt).unwrap_or(i32::MAX)
+    }
+}
+
+/// One row per position, the last event given for it winning (as on
+/// sled); `None` with no event.
+pub(super) fn trace_rows<'a>(
+    execution: Uuid,
+    events: &'a [EncodedEvent<'_>],
+) -> Option<TraceRows<'a>> {
+    let mut by_position: BTreeMap<i64, &str> = BTreeMap::new();
+    for e in events {
+        by_position.insert(big(e.position), e.json.as_ref());
+    }
+    let attempt = events.iter().map(|e| attempt_of_position(e.position)).min()?;
+    let ids = vec![execution; by_position.len()];
+    let (positions, bodies): (Vec<i64>, Vec<&str>) = by_position.into_iter().unzip();
+    Some(TraceRows { ids, positions, bodies, attempt })
+}
+
 pub(super) async fn append_trace(
     store: &PgStore,
     execution: Uuid,
     events: &[EncodedEvent<'_>],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    // One row per position, the last event given for it winning (as on sled).
-    let mut by_position: BTreeMap<i64, &str> = BTreeMap::new();
-    for e in events {
-        by_position.insert(big(e.position), e.json.as_ref());
-    }
-    // The batch's attempt (its positions name it): refused whole when a
-    // later attempt runs the execution now.
-    let attempt = events.iter().map(|e| attempt_of_position(e.position)).min().unwrap_or(1);
-    let ids = vec![execution; by_position.len()];
-    let (positions, bodies): (Vec<i64>, Vec<&str>) = by_position.into_iter().unzip();
+    let Some(rows) = trace_rows(execution, events) else { return Ok(()) };
     let client = store.client().await?;
+    let attempt = rows.attempt_param();
     let written = client
-        .execute(
-            "INSERT INTO trace (execution_id, position, event)
-             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])
-             WHERE NOT EXISTS (SELECT 1 FROM executions WHERE id = $4 AND attempt > $5)
-             ON CONFLICT (execution_id, position) DO UPDATE SET event = excluded.event",
-            &[&ids, &positions, &bodies, &execution, &i32::try_from(attempt).unwrap_or(i32::MAX)],
-        )
+        .execute(INSERT_TRACE, &[&rows.ids, &rows.positions, &rows.bodies, &execution, &attempt])
         .await
         .map_err(pg)?;
     if written == 0 {
-        return Err(superseded(store, execution, attempt).await);
+        return Err(superseded(store, execution, rows.attempt).await);
     }
     Ok(())
 }

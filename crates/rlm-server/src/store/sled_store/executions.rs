@@ -155,37 +155,50 @@ pub(super) async fn ended_executions_before(
 pub(super) async fn finish_execution(
     store: &SledStore,
     settled: &SettledExecution,
+    trace: &[EncodedEvent<'_>],
 ) -> Result<Settled, StoreError> {
     let settled = settled.clone();
+    // The trace events held until the end, as their own append would store
+    // them (`traces.rs`), in the settlement's transaction.
+    let chunk = super::traces::chunk_of(settled.record.id, trace);
     // A repeated settlement changes nothing, but its caller still waits for
     // the first one to be on disk: every settlement is acknowledged.
     store
         .writer
         .write(Durability::Acknowledged, move |t: &Trees<'_>| {
-            let record = &settled.record;
-            let old: Option<ExecutionRecord> =
-                tx_get(t.executions, record.id.as_bytes(), "execution")?;
-            if let Some(old) = old.as_ref().filter(|o| o.status.is_terminal()) {
-                let execution = record.is_same_settlement(old);
-                let job = match (&settled.job, execution) {
-                    (Some(j), true) => tx_get::<JobRecord>(t.jobs, j.id.as_bytes(), "job")?
-                        .is_some_and(|job| j.is_written(&job)),
-                    _ => false,
-                };
-                return Ok(Settled { execution, job });
+            if let Some((key, value, attempt)) = &chunk
+                && tx_newest_attempt(t.index, settled.record.id)? <= *attempt
+            {
+                t.trace.insert(&key[..], value.as_slice())?;
             }
-            // A later attempt runs it now: this one's end is not the execution's.
-            if old.as_ref().is_some_and(|o| crate::store::check_write(o, record).is_err()) {
-                return Ok(Settled::default());
-            }
-            tx_put(t.executions, record.id.as_bytes(), record)?;
-            tx_note_attempt(t.index, record)?;
-            tx_index_execution(t.index, old.as_ref(), Some(record))?;
-            let job = tx_settle_job(t, settled.job.as_ref(), record.id)?;
-            tx_settle_session(t, &settled)?;
-            Ok(Settled { execution: true, job })
+            tx_finish(t, &settled)
         })
         .await
+}
+
+/// The settlement's writes (see [`crate::store::Store::finish_execution`]).
+fn tx_finish(t: &Trees<'_>, settled: &SettledExecution) -> TxResult<Settled> {
+    let record = &settled.record;
+    let old: Option<ExecutionRecord> = tx_get(t.executions, record.id.as_bytes(), "execution")?;
+    if let Some(old) = old.as_ref().filter(|o| o.status.is_terminal()) {
+        let execution = record.is_same_settlement(old);
+        let job = match (&settled.job, execution) {
+            (Some(j), true) => tx_get::<JobRecord>(t.jobs, j.id.as_bytes(), "job")?
+                .is_some_and(|job| j.is_written(&job)),
+            _ => false,
+        };
+        return Ok(Settled { execution, job });
+    }
+    // A later attempt runs it now: this one's end is not the execution's.
+    if old.as_ref().is_some_and(|o| crate::store::check_write(o, record).is_err()) {
+        return Ok(Settled::default());
+    }
+    tx_put(t.executions, record.id.as_bytes(), record)?;
+    tx_note_attempt(t.index, record)?;
+    tx_index_execution(t.index, old.as_ref(), Some(record))?;
+    let job = tx_settle_job(t, settled.job.as_ref(), record.id)?;
+    tx_settle_session(t, settled)?;
+    Ok(Settled { execution: true, job })
 }
 
 /// The job's part of a settlement: its outcome, if `holder` still holds it.

@@ -9,7 +9,8 @@
 //! sled's own timer). Indexes, counts and aggregates (compact, postcard)
 //! live in one `index` tree (layouts in `keys.rs`), written in the
 //! transaction of the record they describe; a session's history beyond its
-//! window in `history`; a trace append is one key (a chunk of events).
+//! window in `history`; a trace append is one key (a chunk of events), and
+//! a settlement stores the events not appended yet in its own transaction.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,8 +47,13 @@ use writer::{Durability, TreeSet, Trees, Writer};
 
 /// Format of the records below; a database written by another format is refused.
 /// (2: a session record holds rlm-core's `SessionState`; 3: indexes,
-/// aggregates and the history stored apart.)
-const FORMAT: &[u8] = b"rlm-server-3";
+/// aggregates and the history stored apart; 4: each scope's newest time
+/// buckets in one record, `tx::HotBuckets`.)
+const FORMAT: &[u8] = b"rlm-server-4";
+/// Format 3, read as it is: its time buckets are all under their keys,
+/// which format 4 reads too (a build of format 3 would not see the newest
+/// buckets' record, so it is refused a format-4 database).
+const FORMAT_3: &[u8] = b"rlm-server-3";
 /// The format before, migrated at open (`migrate_from_2`).
 const FORMAT_2: &[u8] = b"rlm-server-2";
 /// How long to wait for a just-closed database's lock to be released.
@@ -253,6 +259,9 @@ impl SledStore {
                 db.insert("format", FORMAT).map_err(opening(dir))?;
             }
             Some(found) if found.as_ref() == FORMAT => {}
+            Some(found) if found.as_ref() == FORMAT_3 => {
+                db.insert("format", FORMAT).map_err(opening(dir))?;
+            }
             Some(found) if found.as_ref() == FORMAT_2 => migrate = true,
             Some(found) => {
                 return Err(StoreError::Corrupt {
@@ -407,7 +416,15 @@ impl Store for SledStore {
     }
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
-        executions::finish_execution(self, settled).await
+        executions::finish_execution(self, settled, &[]).await
+    }
+
+    async fn finish_execution_with_trace(
+        &self,
+        settled: &SettledExecution,
+        trace: &[EncodedEvent<'_>],
+    ) -> Result<Settled, StoreError> {
+        executions::finish_execution(self, settled, trace).await
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {

@@ -71,16 +71,21 @@ impl SledStore {
         }
     }
 
-    /// The timeline of a scope: the minute buckets' first and last key say
-    /// the span, then one range read of at most 60 buckets.
+    /// The timeline of a scope: the minute buckets' first and last key and
+    /// the record of the newest buckets say the span, then one range read
+    /// of at most 60 buckets, and the newest one of the width from that record.
     pub(super) fn timeline(&self, scope: Vec<u8>) -> Result<(u64, Vec<StoredBucket>), StoreError> {
+        let hot_key = keys::hot_buckets(scope.clone());
+        let hot = read_hot(self.index.get(&hot_key).map_err(backend)?.as_deref())?;
         let minutes = keys::width_prefix(scope.clone(), 0);
         let oldest = self.index.scan_prefix(&minutes).next().transpose().map_err(backend)?;
         let newest = self.index.scan_prefix(&minutes).next_back().transpose().map_err(backend)?;
-        let (Some((oldest, _)), Some((newest, _))) = (oldest, newest) else {
-            return Ok((0, Vec::new()));
-        };
-        let (Some(oldest), Some(newest)) = (bucket_number(&oldest), bucket_number(&newest)) else {
+        let stored =
+            |found: Option<(sled::IVec, sled::IVec)>| found.and_then(|(k, _)| bucket_number(&k));
+        let held = hot.at(0).map(|(bucket, _)| bucket);
+        let oldest = [stored(oldest), held].into_iter().flatten().min();
+        let newest = [stored(newest), held].into_iter().flatten().max();
+        let (Some(oldest), Some(newest)) = (oldest, newest) else {
             return Ok((0, Vec::new()));
         };
         let (width, first, last) = timeline_span(oldest, newest);
@@ -93,8 +98,13 @@ impl SledStore {
             let (key, bytes) = item.map_err(backend)?;
             let Some(n) = bucket_number(&key) else { continue };
             if let Some(b) = usize::try_from(n - first).ok().and_then(|i| buckets.get_mut(i)) {
-                b.totals = decode_compact("time bucket", &bytes)?;
+                b.totals.merge(&decode_compact("time bucket", &bytes)?);
             }
+        }
+        if let Some((n, totals)) = hot.at(width)
+            && let Some(b) = usize::try_from(n - first).ok().and_then(|i| buckets.get_mut(i))
+        {
+            b.totals.merge(totals);
         }
         Ok((secs as u64, buckets))
     }

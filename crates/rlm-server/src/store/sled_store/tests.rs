@@ -1,6 +1,7 @@
 //! The sled store's own tests: what an unannounced execution costs in flushes, and
 //! traces stored one event per key (the format before chunks) read beside chunks,
-//! and aggregates stored as JSON read and rewritten compact; the history window.
+//! and aggregates stored as JSON read and rewritten compact; the history window; a
+//! format-3 store's time buckets read and counted on.
 
 use super::*;
 
@@ -115,4 +116,56 @@ async fn a_json_aggregate_is_read_and_rewritten_compact() {
 #[test]
 fn the_history_window_is_what_an_execution_shows() {
     assert_eq!(HISTORY_WINDOW, rlm_core::SessionSettings::default().history_turns);
+}
+
+/// A format-3 store kept every time bucket under its key: opened by this
+/// format, its buckets are read as they are, and the next executions in
+/// the same buckets and in newer ones count on top of them (the held
+/// bucket's key taken into the newest buckets' record, never counted twice).
+#[tokio::test]
+async fn a_format_3_stores_buckets_are_read_and_counted_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = SledStore::open(fresh_dir.path()).unwrap();
+    let minute = 1_800_000_000_000_000i64;
+    let ended = |created_at: i64, tokens: u64| {
+        let mut e = pending("k");
+        e.created_at = created_at;
+        e.status = ExecutionStatus::Completed;
+        e.completed_at = Some(created_at + 1000);
+        e.spend.input_tokens = tokens;
+        SettledExecution { record: e, state: None, started: None, job: None }
+    };
+    let first = [ended(minute, 1), ended(minute + 5_000_000, 2)];
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        for settled in &first {
+            store.finish_execution(settled).await.unwrap();
+        }
+        // As format 3 stored them: every width's bucket under its key.
+        let scope = owner_scope("k");
+        let hot_key = keys::hot_buckets(scope.clone());
+        let hot = read_hot(store.index.get(&hot_key).unwrap().as_deref()).unwrap();
+        for (width, held) in hot.widths.iter().enumerate() {
+            let (bucket, totals) = held.as_ref().unwrap();
+            let key = keys::bucket(scope.clone(), width, *bucket);
+            store.index.insert(key, encode_compact(totals).unwrap()).unwrap();
+        }
+        store.index.remove(hot_key).unwrap();
+        store.db.insert("format", FORMAT_3).unwrap();
+        store.db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.db.get("format").unwrap().as_deref(), Some(FORMAT));
+    let later = [ended(minute + 7_000_000, 4), ended(minute + 3_600_000_000, 8)];
+    for settled in &first {
+        fresh.finish_execution(settled).await.unwrap();
+    }
+    for settled in &later {
+        store.finish_execution(settled).await.unwrap();
+        fresh.finish_execution(settled).await.unwrap();
+    }
+    let (old, new) = (store.stats("k", None).await.unwrap(), fresh.stats("k", None).await.unwrap());
+    assert_eq!((old.bucket_secs, &old.buckets), (new.bucket_secs, &new.buckets));
+    assert_eq!(old.buckets.iter().map(|b| b.totals.tokens).sum::<u64>(), 15);
 }

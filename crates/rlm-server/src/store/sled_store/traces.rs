@@ -44,17 +44,23 @@ fn encode_chunk(events: &[EncodedEvent<'_>]) -> Vec<u8> {
     value
 }
 
+/// The key, chunk and attempt (its positions name it) `events` of
+/// `execution` are stored as; `None` with no event.
+pub(super) fn chunk_of(
+    execution: Uuid,
+    events: &[EncodedEvent<'_>],
+) -> Option<([u8; 24], Vec<u8>, u32)> {
+    let first = events.iter().map(|e| e.position).min()?;
+    Some((trace_key(execution, first), encode_chunk(events), attempt_of_position(first)))
+}
+
 pub(super) async fn append_trace(
     store: &SledStore,
     execution: Uuid,
     events: &[EncodedEvent<'_>],
 ) -> Result<(), StoreError> {
-    let Some(first) = events.iter().map(|e| e.position).min() else { return Ok(()) };
-    let key = trace_key(execution, first);
-    let value = encode_chunk(events);
-    // The batch's attempt (its positions name it): refused when a later
-    // attempt runs the execution now.
-    let attempt = attempt_of_position(first);
+    // The batch's attempt: refused when a later attempt runs the execution now.
+    let Some((key, value, attempt)) = chunk_of(execution, events) else { return Ok(()) };
     // Logged, not acknowledged: a trace rides on the next flush (the
     // settlement's, at the latest, which waits for it).
     store

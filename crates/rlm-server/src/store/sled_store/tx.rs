@@ -82,19 +82,100 @@ pub(super) fn aggregate_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
     found
 }
 
-/// The keys of `e`'s time buckets, at every width, for its owner and session.
-pub(super) fn bucket_keys(e: &ExecutionRecord) -> Vec<Vec<u8>> {
+/// The scopes of `e`'s time buckets: its owner's, and its session's.
+pub(super) fn bucket_scopes(e: &ExecutionRecord) -> Vec<Vec<u8>> {
     let mut scopes = vec![owner_scope(&e.owner)];
     if let Some(s) = e.session_id {
         scopes.push(session_scope(s));
     }
-    let mut found = Vec::with_capacity(scopes.len() * BUCKET_SECS.len());
-    for scope in scopes {
-        for width in 0..BUCKET_SECS.len() {
-            found.push(keys::bucket(scope.clone(), width, bucket_of(e.created_at, width)));
+    scopes
+}
+
+/// The newest time bucket of each width of one scope, in one record
+/// (`keys::hot_buckets`). A settlement in the newest buckets, the common
+/// case, reads and writes this one record per scope instead of one per
+/// width (18 a settlement with a session: each a sled read and a node
+/// copy). When a newer bucket begins at a width, the one it replaces is
+/// stored under its own key (`keys::bucket`), once; an execution of an
+/// older bucket changes that key. A bucket is in one place only: the key
+/// of the bucket the record holds is taken into it (a store written before
+/// the record kept every bucket under its key).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(super) struct HotBuckets {
+    /// Per width, in [`BUCKET_SECS`]' order: the newest bucket's number and
+    /// totals (`None` before the scope's first execution).
+    pub widths: Vec<Option<(i64, BucketTotals)>>,
+}
+
+impl HotBuckets {
+    /// The newest bucket at `width` and its totals, unless empty.
+    pub fn at(&self, width: usize) -> Option<(i64, &BucketTotals)> {
+        match self.widths.get(width) {
+            Some(Some((bucket, totals))) if !totals.is_empty() => Some((*bucket, totals)),
+            _ => None,
         }
     }
-    found
+
+    fn is_empty(&self) -> bool {
+        self.widths.iter().flatten().all(|(_, totals)| totals.is_empty())
+    }
+}
+
+/// The record of `scope`'s newest buckets (empty when none was written).
+pub(super) fn read_hot(bytes: Option<&[u8]>) -> Result<HotBuckets, StoreError> {
+    bytes.map_or(Ok(HotBuckets::default()), |b| decode_compact("time buckets", b))
+}
+
+/// Lets `change` update `scope`'s time bucket of `created_at` at every
+/// width (see [`HotBuckets`]).
+fn tx_buckets(
+    index: &Tx,
+    scope: &[u8],
+    created_at: Micros,
+    change: &impl Fn(&mut BucketTotals),
+) -> TxResult<()> {
+    let hot_key = keys::hot_buckets(scope.to_vec());
+    let mut hot = read_hot(index.get(&hot_key)?.as_deref()).map_err(abort)?;
+    hot.widths.resize(BUCKET_SECS.len(), None);
+    for (width, slot) in hot.widths.iter_mut().enumerate() {
+        let bucket = bucket_of(created_at, width);
+        match slot.as_ref().map(|(newest, _)| newest.cmp(&bucket)) {
+            Some(std::cmp::Ordering::Equal) => {
+                if let Some((_, totals)) = slot {
+                    change(totals);
+                }
+            }
+            Some(std::cmp::Ordering::Greater) => {
+                let key = keys::bucket(scope.to_vec(), width, bucket);
+                tx_update(index, &key, "time bucket", change, BucketTotals::is_empty)?;
+            }
+            _ => {
+                // A newer bucket begins: the one held goes under its key.
+                if let Some((held, totals)) = slot.take()
+                    && !totals.is_empty()
+                {
+                    let key = keys::bucket(scope.to_vec(), width, held);
+                    index.insert(key, encode_compact(&totals).map_err(abort)?)?;
+                }
+                let key = keys::bucket(scope.to_vec(), width, bucket);
+                let mut totals: BucketTotals = match index.get(&key)? {
+                    Some(bytes) => {
+                        index.remove(&key[..])?;
+                        decode_compact("time bucket", &bytes).map_err(abort)?
+                    }
+                    None => BucketTotals::default(),
+                };
+                change(&mut totals);
+                *slot = Some((bucket, totals));
+            }
+        }
+    }
+    if hot.is_empty() {
+        index.remove(hot_key)?;
+    } else {
+        index.insert(hot_key, encode_compact(&hot).map_err(abort)?)?;
+    }
+    Ok(())
 }
 
 /// Reads the compact record at `key` (or its default), lets `change` update
@@ -158,21 +239,16 @@ pub(super) fn tx_aggregates(
         if out.map(BucketTotals::share) == into.map(BucketTotals::share) {
             continue;
         }
-        for key in bucket_keys(e) {
-            tx_update(
-                index,
-                &key,
-                "time bucket",
-                |b: &mut BucketTotals| {
-                    if let Some(o) = out {
-                        b.apply(o, false);
-                    }
-                    if let Some(n) = into {
-                        b.apply(n, true);
-                    }
-                },
-                BucketTotals::is_empty,
-            )?;
+        let change = |b: &mut BucketTotals| {
+            if let Some(o) = out {
+                b.apply(o, false);
+            }
+            if let Some(n) = into {
+                b.apply(n, true);
+            }
+        };
+        for scope in bucket_scopes(e) {
+            tx_buckets(index, &scope, e.created_at, &change)?;
         }
     }
     Ok(())
