@@ -417,3 +417,24 @@ fn every_test_file_of_a_one_binary_crate_is_in_its_suite() {
     }
     assert!(one_binary >= 3, "rlm-cli, rlm-core and rlm-server build their tests as one binary");
 }
+
+/// The README's layout table names exactly the workspace's members, once
+/// each (it listed 20 of 28 crates when nothing checked it).
+#[test]
+fn the_readme_layout_table_names_every_member_once() {
+    let readme = read(&workspace().join("README.md"));
+    let start = readme.find("\n## Layout\n").expect("README.md has a `## Layout` section");
+    let body = &readme[start + 1..];
+    let body = &body[..body[3..].find("\n## ").map_or(body.len(), |i| i + 3)];
+    let listed: Vec<String> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_string()))
+        .collect();
+    let unique: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(unique.len(), listed.len(), "a crate is listed twice: {listed:?}");
+    let members: BTreeSet<String> = crates().into_keys().collect();
+    let missing: Vec<_> = members.difference(&unique).collect();
+    let stale: Vec<_> = unique.difference(&members).collect();
+    assert!(missing.is_empty(), "README.md's layout table lacks {missing:?}");
+    assert!(stale.is_empty(), "README.md's layout table names no member: {stale:?}");
+}
