@@ -470,3 +470,19 @@ fn a_text_that_cannot_fit_is_refused_before_it_is_written() {
         Outcome::Done
     ));
 }
+
+/// `operator.attrgetter` splits its names at their dots: the split is paid
+/// for before it is done. A name of a million parts (within the string limit)
+/// ends on fuel or memory, never splitting for free.
+#[test]
+fn an_attrgetter_of_millions_of_dotted_parts_is_charged_before_its_split() {
+    let src = "import operator\nname = '.' * 1000000\ng = operator.attrgetter(name)";
+    let (outcome, _, _) = run(src);
+    match outcome {
+        Outcome::Error(e) => assert!(
+            matches!(e.kind, ErrorKind::Limit(LimitKind::Fuel | LimitKind::Memory)),
+            "{e:?}"
+        ),
+        other => panic!("the split was not charged: {other:?}"),
+    }
+}

@@ -36,7 +36,12 @@ pub(crate) struct MethodCaller {
 
 /// `itemgetter(...)`, `attrgetter(...)` or `methodcaller(...)` (`what`),
 /// with CPython's errors for what it is given.
-pub(crate) fn make(what: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
+pub(crate) fn make<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    what: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
     if what == "methodcaller" {
         let mut a = args.into_iter();
         let name = match a.next() {
@@ -60,6 +65,13 @@ pub(crate) fn make(what: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
         let Value::Str(s) = a else { return type_err("attribute name must be a string") };
         names.push(s);
     }
+    // Splitting the names at their dots reads their bytes and makes a name
+    // per part: paid for, and its memory charged, before it is done.
+    let bytes: usize = names.iter().map(Str::byte_len).sum();
+    cx.meter().fuel((bytes / 32 + names.len()) as u64)?;
+    let parts: usize = names.iter().map(|n| n.as_str().matches('.').count() + 1).sum();
+    cx.meter().fuel(parts as u64)?;
+    cx.meter().alloc(vec_block::<SmolStr>(parts) + bytes)?;
     let paths = names.iter().map(|n| n.as_str().split('.').map(SmolStr::new).collect()).collect();
     Ok(Native::value(AttrGetter { names, paths }))
 }

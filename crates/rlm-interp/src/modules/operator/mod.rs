@@ -72,7 +72,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
 ) -> R<Value> {
     match name {
         "itemgetter" | "attrgetter" | "methodcaller" => {
-            return getters::make(name, args, kwargs);
+            return getters::make(cx, name, args, kwargs);
         }
         "call" => {
             let mut a = args.into_iter();
