@@ -140,8 +140,10 @@ impl ResponsesRequest {
     }
 }
 
-/// An input item: a message whose content is a string or text parts.
-fn message_of(item: Value) -> Result<OpenAiMessage, OpenAiError> {
+/// An input item: a message whose content is a string or text parts. Its
+/// texts are taken, not copied: a long context is held once (its body was
+/// charged as it was read).
+fn message_of(mut item: Value) -> Result<OpenAiMessage, OpenAiError> {
     let kind = item.get("type").and_then(Value::as_str).unwrap_or("message");
     if kind != "message" {
         return Err(OpenAiError::invalid(
@@ -149,15 +151,15 @@ fn message_of(item: Value) -> Result<OpenAiMessage, OpenAiError> {
             format!("input items of type {kind:?} are not supported (messages only)"),
         ));
     }
-    let Some(role) = item.get("role").and_then(Value::as_str) else {
+    let Some(role) = item.get("role").and_then(Value::as_str).map(str::to_string) else {
         return Err(OpenAiError::invalid("input", "an input message has no `role`"));
     };
-    let content = match item.get("content") {
+    let content = match item.get_mut("content").map(Value::take) {
         None | Some(Value::Null) => None,
-        Some(Value::String(t)) => Some(MessageContent::Text(t.clone())),
+        Some(Value::String(t)) => Some(MessageContent::Text(t)),
         Some(Value::Array(parts)) => {
             let mut texts = Vec::with_capacity(parts.len());
-            for part in parts {
+            for mut part in parts {
                 let kind = part.get("type").and_then(Value::as_str).unwrap_or("");
                 if !matches!(kind, "input_text" | "output_text" | "text") {
                     return Err(OpenAiError::invalid(
@@ -165,14 +167,17 @@ fn message_of(item: Value) -> Result<OpenAiMessage, OpenAiError> {
                         format!("content parts of type {kind:?} are not supported (text only)"),
                     ));
                 }
-                let text = part.get("text").and_then(Value::as_str).map(str::to_string);
+                let text = match part.get_mut("text").map(Value::take) {
+                    Some(Value::String(t)) => Some(t),
+                    _ => None,
+                };
                 texts.push(ContentPart { kind: "text".into(), text, rlm_context: false });
             }
             Some(MessageContent::Parts(texts))
         }
         Some(_) => return Err(OpenAiError::invalid("input", "a message's content is text")),
     };
-    Ok(OpenAiMessage { role: role.to_string(), content })
+    Ok(OpenAiMessage { role, content })
 }
 
 /// `text.format` as chat's `response_format`.
