@@ -68,7 +68,7 @@ pub use paced::Paced;
 pub use pricing::{PriceTable, known_context_window};
 pub use recording::{
     RecordedError, RecordedExchange, Recorder, RecordingSink, RecordingWriter, ReplayBook,
-    ReplaySession, Replayer, fingerprint,
+    ReplaySession, Replayer, fingerprint, recorded_models,
 };
 pub use retry::{
     DEFAULT_CALL_DEADLINE, DelaySource, RetryBudget, RetryGate, RetryListener, RetryPolicy,

@@ -345,6 +345,43 @@ pub struct ReplayBook {
     by_fingerprint: HashMap<String, Vec<usize>>,
 }
 
+/// The first two models the recording at `path` asked, in order: the root
+/// model's first step is a run's first call, so the first is the root
+/// model and the second, if any, the sub-model. Read line by line and
+/// stopped there, not loaded whole (the run loads it once, to replay it).
+pub fn recorded_models(path: &Path) -> Result<Vec<String>, AdapterError> {
+    use std::io::BufRead as _;
+    #[derive(Deserialize)]
+    struct ModelOnly {
+        model: String,
+    }
+    let unreadable = |e: std::io::Error| {
+        AdapterError::Config(format!("cannot read the recording {}: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut models: Vec<String> = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(unreadable)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let x: ModelOnly = serde_json::from_str(&line).map_err(|e| {
+            AdapterError::Config(format!(
+                "recording {} line {}: not an exchange: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        if !models.contains(&x.model) {
+            models.push(x.model);
+        }
+        if models.len() == 2 {
+            break;
+        }
+    }
+    Ok(models)
+}
+
 impl ReplayBook {
     /// Reads the recording at `path`.
     pub fn load(path: &Path) -> Result<ReplayBook, AdapterError> {
@@ -394,19 +431,6 @@ impl ReplayBook {
 
     pub fn exchanges(&self) -> &[RecordedExchange] {
         &self.exchanges
-    }
-
-    /// The models the recording's requests went to, each once, in the order
-    /// first asked: the root model's first step is the run's first call, so
-    /// the first is the root model and a second, if any, the sub-model.
-    pub fn models(&self) -> Vec<&str> {
-        let mut models: Vec<&str> = Vec::new();
-        for x in &self.exchanges {
-            if !models.contains(&x.model.as_str()) {
-                models.push(&x.model);
-            }
-        }
-        models
     }
 
     /// The bytes the book holds in memory: every string's capacity, each

@@ -418,9 +418,8 @@ impl Settings {
         if self.text("model").is_some() && self.text("sub_model").is_some() {
             return Ok(Vec::new());
         }
-        let book = rlm_adapters::ReplayBook::load(&path)
-            .map_err(|e| ConfigError::Config(format!("replay: {e}")))?;
-        Ok(book.models().into_iter().map(str::to_string).collect())
+        rlm_adapters::recorded_models(&path)
+            .map_err(|e| ConfigError::Config(format!("replay: {e}")))
     }
 
     /// The configuration a run uses; fails with exactly what to set when no
