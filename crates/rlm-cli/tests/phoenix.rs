@@ -27,6 +27,9 @@ use crate::serve_child;
 const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
 const PARENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_SPAN: &str = "00f067aa0ba902b7";
+/// The Phoenix project our spans are filed under: the service's name
+/// (`OTEL_SERVICE_NAME`, by default `rlm`), sent as `openinference.project.name`.
+const PROJECT: &str = "rlm";
 
 fn root() -> PathBuf {
     rlm_testenv::workspace_dir()
@@ -79,19 +82,24 @@ impl Phoenix {
         phoenix
     }
 
-    /// Every span Phoenix holds (the default project), once `ready` says
-    /// the ones a test waits for are in.
+    /// Every span Phoenix holds in our project, once `ready` says the ones a
+    /// test waits for are in.
     fn spans_when(&self, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let started = Instant::now();
         loop {
-            let url = format!("{}/v1/projects/default/spans?limit=1000", self.base);
-            let spans = get(&url).and_then(|v| v["data"].as_array().cloned()).unwrap_or_default();
+            let spans = self.project_spans(PROJECT);
             if ready(&spans) {
                 return spans;
             }
             assert!(started.elapsed() < Duration::from_secs(60), "spans missing: {spans:#?}");
             std::thread::sleep(Duration::from_millis(300));
         }
+    }
+
+    /// The spans Phoenix files under `project` (none if it has no such project).
+    fn project_spans(&self, project: &str) -> Vec<Value> {
+        let url = format!("{}/v1/projects/{project}/spans?limit=1000", self.base);
+        get(&url).and_then(|v| v["data"].as_array().cloned()).unwrap_or_default()
     }
 }
 
@@ -255,6 +263,8 @@ fn rlm_run_to(endpoint: &str, trace: &Path, envs: &[(&str, &str)]) {
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env_remove("OTEL_EXPORTER_OTLP_PROTOCOL")
         .env_remove("OTEL_TRACES_SAMPLER")
+        .env_remove("OTEL_SERVICE_NAME")
+        .env_remove("PHOENIX_PROJECT_NAME")
         .envs(envs.iter().copied())
         .output()
         .unwrap();
@@ -316,6 +326,7 @@ rlm_testenv::needs_phoenix! {
         let expected = expected_spans(&events);
         let spans = phoenix.spans_when(|s| s.len() >= expected);
         assert_eq!(spans.len(), expected, "one run: its spans only");
+        assert!(phoenix.project_spans("default").is_empty(), "filed under {PROJECT}, not Phoenix's default project");
         let root = check_run_against_trace(&spans, &events);
         assert!(root["parent_id"].is_null(), "a run of its own is its trace's root");
         assert_eq!(attr(&root, "input.value"), QUESTION, "content captured when asked");
