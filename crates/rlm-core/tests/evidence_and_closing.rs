@@ -259,3 +259,32 @@ fn answer_after_one_reask(closing: &str) -> (rlm_core::RunResult, String) {
     assert!(!reask.contains("20"), "the re-ask suggests no value: {reask}");
     (r, reask)
 }
+
+/// A closing reply whose FINAL is an expression over the program's variables
+/// (`FINAL(f"...")`, as a step's prose FINAL would be) answers with its
+/// value, computed in the sandbox; one over a variable no program made is no
+/// answer, never the expression's own text (the guide's `--max-steps 1` run
+/// had answered `f"{errors.most_common(1)[0][0]} logged ..."`, exit 0).
+#[test]
+fn a_closing_final_of_an_expression_is_its_value_and_never_its_code() {
+    let closing = |expr: &str| {
+        let root = Arc::new(FakeAdapter::replies([
+            "```repl\nsouth = context.count('south')\nprint(south)\n```".to_string(),
+            format!("The count is above.\nFINAL({expr})"),
+        ]));
+        Rlm::builder()
+            .root(root)
+            .options(LoopOptions { helps: Helps::none(), ..LoopOptions::default() })
+            .budget(BudgetLimits { max_steps: Some(1), ..BudgetLimits::default() })
+            .build()
+            .unwrap()
+            .run_blocking("How many times does south appear?", context())
+            .unwrap()
+    };
+    let r = closing("f\"south appears {south} times\"");
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer.as_deref(), Some("south appears 20 times"));
+    let r = closing("f\"south appears {nowhere} times\"");
+    assert!(matches!(r.finish, Finish::Finalized { .. }), "{:?}", r.finish);
+    assert_eq!(r.answer, None, "the expression failed: no answer, and not its text");
+}

@@ -20,7 +20,7 @@ use std::time::Duration;
 use rlm_helps::is_placeholder;
 use rlm_prompts::extract::{ProseFinal, extract, lone_final};
 use rlm_prompts::render_or_explain;
-use rlm_prompts::text::{plain_text, strip_quotes, truncate_middle};
+use rlm_prompts::text::{is_literal, plain_text, strip_quotes, truncate_middle};
 use rlm_trace::ErrorEvent;
 use rlm_types::ChatMessage;
 
@@ -92,7 +92,7 @@ impl Runner {
                 Ok(None) => {}
             }
         }
-        let mut answer = self.closing_answer(&reply).filter(|a| !self.echoes(&said, a));
+        let mut answer = self.closing_answer(&reply).await.filter(|a| !self.echoes(&said, a));
         // Under an output schema, an answer that fails it is sent back once
         // with what is wrong, as a FINAL in a step would be (issue #57).
         if let Some(candidate) = answer.clone()
@@ -100,7 +100,7 @@ impl Runner {
             && self.one_more_call_fits()
         {
             match self.ask_again(&mut messages, &reply, note).await {
-                Ok(Some(again)) => answer = self.closing_answer(&again).or(answer),
+                Ok(Some(again)) => answer = self.closing_answer(&again).await.or(answer),
                 Err(Cancelled) => return self.cancelled(),
                 Ok(None) => {}
             }
@@ -226,7 +226,7 @@ impl Runner {
     /// answer, and neither is a count no program printed (issue #39: the
     /// runtime's own count grounds nothing, on the last call as on every
     /// other).
-    fn closing_answer(&mut self, reply: &str) -> Option<String> {
+    async fn closing_answer(&mut self, reply: &str) -> Option<String> {
         // Under an output schema the closing reply may be the JSON itself
         // (the call is held to the schema where the provider can).
         if self.engine().output_schema.is_some()
@@ -252,10 +252,20 @@ impl Runner {
                 let shown = rlm_syntax::is_identifier(name)
                     .then(|| self.sandbox.display_global(name))
                     .flatten();
-                self.closing_written = shown.is_none() || self.literal_vars.contains(name);
-                match shown {
-                    Some(shown) => (Some(shown), false),
-                    None => (Some(strip_quotes(&inner)), true),
+                if let Some(shown) = shown {
+                    self.closing_written = self.literal_vars.contains(name);
+                    (Some(shown), false)
+                } else if is_expression(&inner) {
+                    // Its value, as a step's FINAL gives it (`FINAL(f"{top} ...")`):
+                    // code that fails is no answer, and its text never is one.
+                    self.closing_written = false;
+                    (
+                        self.run_program(&format!("FINAL({inner})\n"), false).await.final_answer,
+                        false,
+                    )
+                } else {
+                    self.closing_written = true;
+                    (Some(strip_quotes(&inner)), true)
                 }
             }
             None if ex.code.is_empty() && !reply.trim().is_empty() => {
@@ -325,6 +335,15 @@ fn written_answer(reply: &str) -> Option<String> {
         None if ex.code.is_empty() => Some(plain_text(reply)),
         None => None,
     }
+}
+
+/// Whether a FINAL's argument is code over the REPL's state: it parses, and
+/// names something outside its string literals (a bare name is read as the
+/// variable, or else as the word it is).
+fn is_expression(inner: &str) -> bool {
+    !rlm_syntax::is_identifier(inner.trim())
+        && !is_literal(inner)
+        && rlm_syntax::parse(&format!("({inner})\n")).is_ok()
 }
 
 /// The execution was cancelled during a closing call.
