@@ -11,7 +11,7 @@ pub use rlm_config::{
     Budgets, ConfigFlags, Guards, LogFormat, RlmConfig, SCRIPTED_MODEL, Settings, Source, Sourced,
     config_search_path, no_model_message,
 };
-use rlm_core::{EngineModels, EngineParts};
+use rlm_core::EngineModels;
 
 use crate::exit::{CliError, Exit};
 use crate::knobs::{KNOBS, KnobValue};
@@ -36,6 +36,10 @@ pub struct ConfigArgs {
     /// serve-api, serve-worker, mcp, python, stress).
     #[arg(long = "front-end", value_name = "NAME")]
     pub front_end: Option<String>,
+    /// Print the knob reference as Markdown instead: every knob with its
+    /// flag, variable, default, the front ends that honour it and its help.
+    #[arg(long, conflicts_with_all = ["json", "front_end"])]
+    pub reference: bool,
     #[command(flatten)]
     pub flags: ConfigFlags,
 }
@@ -44,6 +48,10 @@ pub struct ConfigArgs {
 /// check (which fails, after the listing, when no model is configured or it
 /// cannot be set up).
 pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
+    if args.reference {
+        print_stdout(&rlm_config::reference_markdown())?;
+        return Ok(Exit::Ok);
+    }
     if let Some(name) = &args.front_end {
         print_stdout(&front_end_column(name, args.json)?)?;
         return Ok(Exit::Ok);
@@ -97,7 +105,9 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
     // process may hold the cache folder open) nor a recording (it would
     // empty the file).
     let check = RlmConfig { cache: None, record: None, ..resolved.clone() };
-    EngineParts::new(check, settings.env.clone())?.models(EngineModels::Configured)?;
+    // The scripted model plays its script (`RLM_FAKE_SCRIPT`, else the demo), as in `rlm run`.
+    crate::engine::engine_parts(check, settings.env.clone(), None)?
+        .models(EngineModels::Configured)?;
     resolved.scheduler_config()?;
     if !args.json {
         print_stdout(&format!(

@@ -7,6 +7,8 @@
 mod cluster_env;
 #[path = "../../rlm-trace/tests/common/mod.rs"]
 mod common;
+#[path = "support/console_blocks.rs"]
+mod console_blocks;
 #[path = "support/fault_deployment.rs"]
 mod fault_deployment;
 #[path = "support/fault_workload.rs"]
@@ -33,6 +35,7 @@ mod cpython_lib;
 mod cross_tenant;
 mod exec_nesting;
 mod exec_subcalls;
+mod guide;
 mod index;
 mod inputs;
 mod knobs_reach_front_ends;

@@ -9,6 +9,8 @@
 //!   default ([`Settings::gather`]).
 //! * [`config`]: the typed result, [`RlmConfig`] ([`Settings::resolve`]),
 //!   whose leaves are exactly the knob table's keys.
+//! * `reference`: the knob table as a page of Markdown ([`reference_markdown`],
+//!   `rlm config --reference`, the user guide's knob reference).
 //!
 //! Why these dependencies: the sandbox limits are rlm-interp's own `Limits`
 //! (a second struct would be a second name for each limit); model strings are
@@ -23,6 +25,7 @@ pub mod error;
 mod knob_table;
 pub mod knobs;
 pub mod layers;
+mod reference;
 
 pub use config::{
     Budgets, Guards, IsolateMode, Isolation, JobsKnobs, LogFormat, Nats, OnDisconnect, Output,
@@ -32,6 +35,7 @@ pub use error::ConfigError;
 pub use knobs::{Cell, FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};
 pub use layers::Settings;
 pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
+pub use reference::reference_markdown;
 
 /// The sandbox limits of `[limits]`: the interpreter's own struct (one name
 /// per limit from the flag down).

@@ -4,6 +4,7 @@
 
 use super::*;
 use rlm_core::adapters::EnvVars;
+use rlm_core::EngineParts;
 
 fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)]) -> Result<Settings, CliError> {
     let empty = tempfile::tempdir().unwrap();
