@@ -83,6 +83,12 @@ pub trait ModelAdapter: Send + Sync {
     fn decodes_grammar(&self) -> bool {
         false
     }
+    /// The run clock this adapter keeps times on: a recording's (each
+    /// exchange's time) or a replay's (moved to those times); `None` for the
+    /// others. A run's budget reads its wall time on it.
+    fn run_clock(&self) -> Option<rlm_types::RunClock> {
+        None
+    }
 
     /// One completion, with its retries.
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport>;
@@ -137,6 +143,9 @@ impl<T: ModelAdapter + ?Sized> ModelAdapter for Arc<T> {
     }
     fn decodes_grammar(&self) -> bool {
         (**self).decodes_grammar()
+    }
+    fn run_clock(&self) -> Option<rlm_types::RunClock> {
+        (**self).run_clock()
     }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
         (**self).call(request)

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use rlm_types::{ChatMessage, Completion, CompletionRequest, ModelId};
+use rlm_types::{ChatMessage, Completion, CompletionRequest, ModelId, RunClock};
 use serde::{Deserialize, Serialize};
 
 use crate::adapter::{CallReport, ModelAdapter, StreamEvent, StreamReport};
@@ -65,6 +65,17 @@ pub struct RecordedExchange {
     /// The error the call ended with, instead of a response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RecordedError>,
+    /// When the call ended, in milliseconds on the run's clock (since the
+    /// run began): a replay moves its clock here as it answers, so that the
+    /// run's decisions by the clock are made again where they were made.
+    /// (Recordings made before it have none: their replay keeps real time.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
+    /// The call was cut before it ended (the run's time ran out, or the run
+    /// was cancelled): a replay moves its clock to `at_ms` and never answers,
+    /// as the call never did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 /// A failed call as recorded: its kind and its (already scrubbed) message.
@@ -97,7 +108,15 @@ impl RecordedExchange {
             response: None,
             chunks: None,
             error: None,
+            at_ms: None,
+            cut: false,
         }
+    }
+
+    /// Stamped with the time on `clock` now.
+    fn at(mut self, clock: &RunClock) -> RecordedExchange {
+        self.at_ms = Some(u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX));
+        self
     }
 
     fn with_result(mut self, result: &Result<Completion, AdapterError>) -> RecordedExchange {
@@ -131,6 +150,8 @@ impl RecordedExchange {
 pub struct RecordingWriter {
     origin: String,
     sink: Arc<Mutex<Sink>>,
+    /// The run's clock each exchange's time is read on.
+    clock: RunClock,
 }
 
 /// Where a server's recording goes, a line at a time: the sink stores it
@@ -163,6 +184,7 @@ impl RecordingWriter {
         Ok(RecordingWriter {
             origin: path.display().to_string(),
             sink: Arc::new(Mutex::new(Sink::File(file))),
+            clock: RunClock::default(),
         })
     }
 
@@ -172,6 +194,7 @@ impl RecordingWriter {
         RecordingWriter {
             origin: origin.to_string(),
             sink: Arc::new(Mutex::new(Sink::Streamed(sink))),
+            clock: RunClock::default(),
         }
     }
 
@@ -186,12 +209,39 @@ impl RecordingWriter {
         RecordingWriter {
             origin: origin.to_string(),
             sink: Arc::new(Mutex::new(Sink::Memory(text))),
+            clock: RunClock::default(),
         }
     }
 
     /// Where the recording goes (a path, or what names an in-memory one).
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// The run clock its exchanges' times are read on.
+    pub fn clock(&self) -> RunClock {
+        self.clock.clone()
+    }
+
+    /// Writes a cut call's exchange from a drop (no await possible): at once
+    /// to a file or memory, from a task to a server's sink.
+    fn write_cut(&self, exchange: RecordedExchange) {
+        let mut exchange = exchange.at(&self.clock);
+        exchange.cut = true;
+        let streamed = {
+            let sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
+            matches!(&*sink, Sink::Streamed(_))
+        };
+        if !streamed {
+            // The run goes on without it if it cannot be written: the next
+            // exchange's write fails the same way, and says so.
+            let _ = futures::executor::block_on(self.write(&exchange));
+        } else if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let writer = self.clone();
+            runtime.spawn(async move {
+                let _ = writer.write(&exchange).await;
+            });
+        }
     }
 
     /// The JSONL text of an in-memory recording so far (`None`: a file's or a sink's).
@@ -237,16 +287,42 @@ pub struct Recorder {
     writer: RecordingWriter,
 }
 
+/// A call under way: if it is dropped before it ends (its run's time ran
+/// out, or the run was cancelled), the exchange is written as cut.
+struct UnderWay {
+    writer: RecordingWriter,
+    exchange: Option<RecordedExchange>,
+}
+
+impl UnderWay {
+    fn ended(mut self) -> RecordedExchange {
+        self.exchange.take().expect("an exchange under way")
+    }
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        if let Some(exchange) = self.exchange.take() {
+            self.writer.write_cut(exchange);
+        }
+    }
+}
+
 impl Recorder {
     pub fn new(inner: Arc<dyn ModelAdapter>, writer: RecordingWriter) -> Recorder {
         Recorder { inner, writer }
     }
 
+    fn under_way(&self, request: &CompletionRequest, stream: bool) -> UnderWay {
+        let model = self.inner.model_id().to_string();
+        let exchange = Some(RecordedExchange::new(&model, request, stream));
+        UnderWay { writer: self.writer.clone(), exchange }
+    }
+
     /// Writes the exchange of a finished call; a write failure fails the call
     /// (a recording silently missing exchanges would replay wrong).
-    async fn settle(&self, request: &CompletionRequest, mut report: CallReport) -> CallReport {
-        let model = self.inner.model_id().to_string();
-        let exchange = RecordedExchange::new(&model, request, false).with_result(&report.result);
+    async fn settle(&self, under_way: UnderWay, mut report: CallReport) -> CallReport {
+        let exchange = under_way.ended().with_result(&report.result).at(&self.writer.clock);
         if let Err(e) = self.writer.write(&exchange).await {
             report.result = Err(e);
         }
@@ -267,30 +343,36 @@ impl ModelAdapter for Recorder {
     fn decodes_grammar(&self) -> bool {
         self.inner.decodes_grammar()
     }
+    fn run_clock(&self) -> Option<RunClock> {
+        Some(self.writer.clock())
+    }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
-        Box::pin(async move { self.settle(request, self.inner.call(request).await).await })
+        Box::pin(async move {
+            let under_way = self.under_way(request, false);
+            self.settle(under_way, self.inner.call(request).await).await
+        })
     }
     fn call_gated<'a>(
         &'a self,
         request: &'a CompletionRequest,
         gate: Option<&'a dyn RetryGate>,
     ) -> BoxFuture<'a, CallReport> {
-        Box::pin(
-            async move { self.settle(request, self.inner.call_gated(request, gate).await).await },
-        )
+        Box::pin(async move {
+            let under_way = self.under_way(request, false);
+            self.settle(under_way, self.inner.call_gated(request, gate).await).await
+        })
     }
     fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
         Box::pin(async move {
+            let under_way = self.under_way(request, true);
             let mut report = self.inner.stream(request).await;
-            let model = self.inner.model_id().to_string();
-            let base = RecordedExchange::new(&model, request, true);
-            let writer = self.writer.clone();
             report.result = match report.result {
                 Err(e) => {
-                    let exchange = base.with_result(&Err(e.clone()));
-                    Err(writer.write(&exchange).await.err().unwrap_or(e))
+                    let exchange =
+                        under_way.ended().with_result(&Err(e.clone())).at(&self.writer.clock);
+                    Err(self.writer.write(&exchange).await.err().unwrap_or(e))
                 }
-                Ok(events) => Ok(recorded_stream(events, base, writer)),
+                Ok(events) => Ok(recorded_stream(events, under_way)),
             };
             report
         })
@@ -298,32 +380,34 @@ impl ModelAdapter for Recorder {
 }
 
 /// The events of `events`, the exchange written when the stream ends
-/// (with its deltas as chunks) or fails.
+/// (with its deltas as chunks) or fails, or as cut when it is dropped first.
 fn recorded_stream(
     events: crate::adapter::CompletionEvents,
-    base: RecordedExchange,
-    writer: RecordingWriter,
+    under_way: UnderWay,
 ) -> crate::adapter::CompletionEvents {
     // The deltas so far and the exchange not yet written, carried from event to event.
-    let state = (Vec::<String>::new(), Some(base), writer);
+    let state = (Vec::<String>::new(), under_way);
     futures::stream::unfold((events, state), |(mut events, mut state)| async move {
         let event = events.next().await?;
-        let (chunks, pending, writer) = &mut state;
+        let (chunks, under_way) = &mut state;
+        let writer = under_way.writer.clone();
         let written = match &event {
             Ok(StreamEvent::Delta { text }) => {
                 chunks.push(text.clone());
                 Ok(())
             }
-            Ok(StreamEvent::Done { completion }) => match pending.take() {
+            Ok(StreamEvent::Done { completion }) => match under_way.exchange.take() {
                 Some(mut exchange) => {
                     exchange.response = Some(completion.clone());
                     exchange.chunks = Some(std::mem::take(chunks));
-                    writer.write(&exchange).await
+                    writer.write(&exchange.at(&writer.clock)).await
                 }
                 None => Ok(()),
             },
-            Err(e) => match pending.take() {
-                Some(exchange) => writer.write(&exchange.with_result(&Err(e.clone()))).await,
+            Err(e) => match under_way.exchange.take() {
+                Some(exchange) => {
+                    writer.write(&exchange.with_result(&Err(e.clone())).at(&writer.clock)).await
+                }
                 None => Ok(()),
             },
         };
@@ -474,7 +558,11 @@ impl ReplayBook {
     /// A fresh replay of the book: identical requests are answered from the
     /// first recorded one on.
     pub fn session(self: &Arc<Self>) -> Arc<ReplaySession> {
-        Arc::new(ReplaySession { book: Arc::clone(self), used: Mutex::new(HashMap::new()) })
+        Arc::new(ReplaySession {
+            book: Arc::clone(self),
+            used: Mutex::new(HashMap::new()),
+            clock: RunClock::default(),
+        })
     }
 }
 
@@ -484,6 +572,8 @@ impl ReplayBook {
 pub struct ReplaySession {
     book: Arc<ReplayBook>,
     used: Mutex<HashMap<String, usize>>,
+    /// The run's clock, moved to each answered exchange's time.
+    clock: RunClock,
 }
 
 impl ReplaySession {
@@ -501,7 +591,16 @@ impl ReplaySession {
         let n = used.entry(key).or_insert(0);
         let index = indices[(*n).min(indices.len() - 1)];
         *n += 1;
-        Ok(&self.book.exchanges[index])
+        let exchange = &self.book.exchanges[index];
+        if let Some(at) = exchange.at_ms {
+            self.clock.advance_to(Duration::from_millis(at));
+        }
+        Ok(exchange)
+    }
+
+    /// The run clock the replay moves to its exchanges' times.
+    pub fn clock(&self) -> RunClock {
+        self.clock.clone()
     }
 
     /// The message of a miss: the nearest recorded request and a diff.
@@ -647,12 +746,17 @@ impl Replayer {
         self
     }
 
-    /// The recorded completion (or error) and a stream's chunks.
-    fn replay(
+    /// The recorded completion (or error) and a stream's chunks; a call the
+    /// recording holds as cut never answers, as it never did: the clock, moved
+    /// to its time, ends the run's wait (see [`RecordedExchange::cut`]).
+    async fn replay(
         &self,
         request: &CompletionRequest,
     ) -> Result<(Completion, Option<Vec<String>>), AdapterError> {
         let exchange = self.session.answer(&self.model.to_string(), request)?;
+        if exchange.cut {
+            return futures::future::pending().await;
+        }
         Ok((exchange.answer()?, exchange.chunks.clone()))
     }
 }
@@ -670,12 +774,15 @@ impl ModelAdapter for Replayer {
     fn decodes_grammar(&self) -> bool {
         self.grammar
     }
+    fn run_clock(&self) -> Option<RunClock> {
+        Some(self.session.clock())
+    }
     fn call<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, CallReport> {
-        Box::pin(async move { CallReport::single(self.replay(request).map(|(c, _)| c)) })
+        Box::pin(async move { CallReport::single(self.replay(request).await.map(|(c, _)| c)) })
     }
     fn stream<'a>(&'a self, request: &'a CompletionRequest) -> BoxFuture<'a, StreamReport> {
         Box::pin(async move {
-            let result = self.replay(request).map(|(completion, chunks)| {
+            let result = self.replay(request).await.map(|(completion, chunks)| {
                 let chunks = chunks.unwrap_or_else(|| vec![completion.text.clone()]);
                 let mut events: Vec<Result<StreamEvent, AdapterError>> =
                     chunks.into_iter().map(|text| Ok(StreamEvent::Delta { text })).collect();

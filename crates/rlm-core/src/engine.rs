@@ -99,6 +99,16 @@ impl Scheduling {
 }
 
 impl Engine {
+    /// A run's tree budget under `limits`, its wall time read on the root
+    /// model's run clock when it keeps one (a recording's, whose exchanges
+    /// carry their times; a replay's, moved to them), else on its own clock.
+    pub fn run_budget(
+        &self,
+        limits: rlm_policy::BudgetLimits,
+    ) -> Result<rlm_policy::Budget, rlm_policy::BudgetError> {
+        rlm_policy::Budget::with_clock(limits, self.root.run_clock().unwrap_or_default())
+    }
+
     /// The sub-model (`llm_query` without `model=`).
     pub fn sub(&self) -> &Arc<dyn ModelAdapter> {
         self.models.default_model()

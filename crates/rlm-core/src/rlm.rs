@@ -246,7 +246,7 @@ impl Rlm {
             query,
             context,
             recorder: self.engine.new_recorder(),
-            budget: Budget::new(self.engine.budget_limits.clone())?,
+            budget: self.engine.run_budget(self.engine.budget_limits.clone())?,
             memory,
             turns: Vec::new(),
             cancel: None,
@@ -267,7 +267,7 @@ impl Rlm {
             query: query.to_string(),
             context,
             recorder: self.engine.new_recorder(),
-            budget: Budget::new(self.engine.budget_limits.clone())?,
+            budget: self.engine.run_budget(self.engine.budget_limits.clone())?,
             memory: Some(self.engine.memory.load()),
             turns: Vec::new(),
             cancel: None,
@@ -351,7 +351,7 @@ impl Rlm {
     /// A host for the calls of sessions made by [`Rlm::new_session`] over `context`.
     pub fn program_host(&self, context: &Context) -> Result<ProgramHost, RlmError> {
         let recorder = self.engine.new_recorder();
-        let budget = Budget::new(self.engine.budget_limits.clone())?;
+        let budget = self.engine.run_budget(self.engine.budget_limits.clone())?;
         let run_span = recorder.start_run(
             None,
             RunStarted {
@@ -420,6 +420,15 @@ impl Rlm {
     /// The budget of each run's tree.
     pub fn budget_limits(&self) -> rlm_policy::BudgetLimits {
         self.engine.budget_limits.clone()
+    }
+
+    /// A run's tree budget under `limits`, on the run clock of the engine's
+    /// models ([`Engine::run_budget`]).
+    pub(crate) fn run_budget(
+        &self,
+        limits: rlm_policy::BudgetLimits,
+    ) -> Result<Budget, rlm_policy::BudgetError> {
+        self.engine.run_budget(limits)
     }
 
     /// This runtime with another output schema (`None`: free text): one

@@ -5,8 +5,6 @@
 //! in flight. Errors stay typed ([`RootError`]) so the loop can
 //! tell a context-window overflow from any other failure.
 
-use std::time::Instant;
-
 use futures::StreamExt;
 use rlm_adapters::{AdapterError, StreamEvent};
 use rlm_policy::{BudgetError, CallKind, Estimate};
@@ -114,19 +112,24 @@ pub(crate) async fn call_root_with(
         },
         traceparent,
     };
-    let started = Instant::now();
+    let clock = scope.budget.clock().clone();
+    let started = clock.now();
     // The run's deadline bounds the wait: a call queued at a slow server must
     // not outlast `max_wall_time` (which is otherwise checked between steps).
     let deadline = scope.budget.time_left();
     let outcome = scope
         .unless_cancelled(async {
             match deadline {
-                Some(left) => tokio::time::timeout(left, send(scope, &request, span)).await.ok(),
+                Some(left) => tokio::select! {
+                    sent = send(scope, &request, span) => Some(sent),
+                    () = tokio::time::sleep(left) => None,
+                    () = time_up(scope) => None,
+                },
                 None => Some(send(scope, &request, span).await),
             }
         })
         .await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let latency_ms = u64::try_from(clock.since(started).as_millis()).unwrap_or(u64::MAX);
     let messages = request.messages;
     let finished = |outcome, error: Option<String>| CallFinished {
         outcome,
@@ -229,3 +232,19 @@ async fn send(
         message: "the stream ended before its final event".into(),
     })
 }
+
+/// Ends once the run's clock has no time left: a replay moves its clock to a
+/// cut call's time (the call never answers), and the wait ends there, as the
+/// recorded run's did. Real time passing ends it too, as the timeout does.
+async fn time_up(scope: &RunScope) {
+    let mut tick = tokio::time::interval(TIME_UP_TICK);
+    loop {
+        tick.tick().await;
+        if scope.budget.time_left().is_some_and(|left| left.is_zero()) {
+            return;
+        }
+    }
+}
+
+/// How often a root call's wait looks at the run's clock.
+const TIME_UP_TICK: std::time::Duration = std::time::Duration::from_millis(20);

@@ -17,6 +17,7 @@ mod no_evidence;
 mod otel_propagation;
 mod output_schema;
 mod prompts;
+mod replay_clock;
 mod retrieval;
 mod session;
 mod small_models;

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rlm_types::Usage;
+use rlm_types::{RunClock, Usage};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BudgetError, TokenScope, millis};
@@ -106,6 +106,9 @@ pub(crate) struct Shared {
     pub(crate) max_depth: Option<u32>,
     pub(crate) max_program_time: Option<Duration>,
     pub(crate) soft_ratio: f64,
+    /// The run's clock (a replay moves it: [`RunClock`]); every level's
+    /// wall time is read on it.
+    pub(crate) clock: RunClock,
 }
 
 impl Shared {
@@ -141,9 +144,9 @@ pub(crate) fn nanos_to_usd(nanos: u64) -> f64 {
     nanos as f64 / NANOS_PER_USD
 }
 
-fn check_time(node: &Node) -> Result<(), BudgetError> {
+fn check_time(node: &Node, now: Instant) -> Result<(), BudgetError> {
     if let Some(limit) = node.caps.max_wall_time {
-        let elapsed = node.started.elapsed();
+        let elapsed = now.saturating_duration_since(node.started);
         if elapsed >= limit {
             return Err(BudgetError::TimeBudgetExceeded {
                 limit_ms: millis(limit),
@@ -239,6 +242,12 @@ impl Tree {
 impl Budget {
     /// A new tree budget; the returned view is the root level (depth 0).
     pub fn new(limits: BudgetLimits) -> Result<Self, BudgetError> {
+        Self::with_clock(limits, RunClock::default())
+    }
+
+    /// [`Budget::new`] whose wall time is read on `clock`, started now (the
+    /// run's clock, which a recording writes times on and a replay moves).
+    pub fn with_clock(limits: BudgetLimits, clock: RunClock) -> Result<Self, BudgetError> {
         if !(limits.soft_limit_ratio > 0.0 && limits.soft_limit_ratio <= 1.0) {
             return Err(BudgetError::InvalidSoftLimitRatio(limits.soft_limit_ratio));
         }
@@ -246,15 +255,21 @@ impl Budget {
             Some(usd) => Some(usd_to_nanos("max_cost_usd", usd)?),
             None => None,
         };
-        Ok(Self::from_checked(&limits, max_cost_nanos))
+        clock.start();
+        Ok(Self::from_checked(&limits, max_cost_nanos, clock))
     }
 
     /// A budget with no limits.
     pub fn unlimited() -> Self {
-        Self::from_checked(&BudgetLimits::unlimited(), None)
+        Self::from_checked(&BudgetLimits::unlimited(), None, RunClock::default())
     }
 
-    fn from_checked(limits: &BudgetLimits, max_cost_nanos: Option<u64>) -> Self {
+    /// The clock this budget's wall time is read on.
+    pub fn clock(&self) -> &RunClock {
+        &self.shared.clock
+    }
+
+    fn from_checked(limits: &BudgetLimits, max_cost_nanos: Option<u64>, clock: RunClock) -> Self {
         let root = Node {
             parent: None,
             depth: 0,
@@ -267,7 +282,7 @@ impl Budget {
                 max_wall_time: limits.max_wall_time,
                 max_consecutive_errors: limits.max_consecutive_errors,
             },
-            started: Instant::now(),
+            started: clock.now(),
             spent: Spent::default(),
             reserved: Reserved::default(),
             steps: 0,
@@ -279,6 +294,7 @@ impl Budget {
                 max_depth: limits.max_depth,
                 max_program_time: limits.max_program_time,
                 soft_ratio: limits.soft_limit_ratio,
+                clock,
             }),
             node: 0,
         }
@@ -307,7 +323,7 @@ impl Budget {
         }
         let inherited = parent.caps;
         for i in tree.path(self.node) {
-            check_time(&tree.nodes[i])?;
+            check_time(&tree.nodes[i], self.shared.clock.now())?;
         }
         let node = Node {
             parent: Some(self.node),
@@ -323,7 +339,7 @@ impl Budget {
                     .max_consecutive_errors
                     .or(inherited.max_consecutive_errors),
             },
-            started: Instant::now(),
+            started: self.shared.clock.now(),
             spent: Spent::default(),
             reserved: Reserved::default(),
             steps: 0,
@@ -339,7 +355,7 @@ impl Budget {
     pub fn begin_step(&self) -> Result<u64, BudgetError> {
         let mut tree = self.shared.lock();
         for i in tree.path(self.node) {
-            check_time(&tree.nodes[i])?;
+            check_time(&tree.nodes[i], self.shared.clock.now())?;
         }
         let node = &mut tree.nodes[self.node];
         if let Some(limit) = node.caps.max_steps
@@ -379,7 +395,9 @@ impl Budget {
             .into_iter()
             .filter_map(|i| {
                 let node = &tree.nodes[i];
-                node.caps.max_wall_time.map(|limit| limit.saturating_sub(node.started.elapsed()))
+                node.caps
+                    .max_wall_time
+                    .map(|limit| limit.saturating_sub(self.shared.clock.since(node.started)))
             })
             .min()
     }
@@ -406,7 +424,7 @@ impl Budget {
         }
         for i in tree.path(self.node) {
             let node = &tree.nodes[i];
-            check_time(node)?;
+            check_time(node, self.shared.clock.now())?;
             // Exhausted subcall limits do not end a run (the loop can still
             // answer without subcalls); exhausted tokens, cost or time do.
             let full = |cap: Option<u64>, used: u64| cap.is_some_and(|c| used >= c);
@@ -449,7 +467,7 @@ impl Budget {
         let path = tree.path(self.node);
         for &i in &path {
             let node = &tree.nodes[i];
-            check_time(node)?;
+            check_time(node, self.shared.clock.now())?;
             check_room(node, kind, estimate.tokens, cost_nanos, 1)?;
         }
         for &i in &path {
@@ -535,7 +553,7 @@ impl Budget {
                 consider(Resource::CostUsd, nanos_to_usd(used), nanos_to_usd(limit), node.depth);
             }
             if let Some(limit) = caps.max_wall_time {
-                let used = node.started.elapsed().as_secs_f64();
+                let used = self.shared.clock.since(node.started).as_secs_f64();
                 consider(Resource::WallTime, used, limit.as_secs_f64(), node.depth);
             }
         }
@@ -559,7 +577,7 @@ impl Budget {
             in_flight: node.reserved.calls,
             reserved_tokens: node.reserved.tokens,
             reserved_cost_usd: nanos_to_usd(node.reserved.cost_nanos),
-            elapsed_ms: millis(node.started.elapsed()),
+            elapsed_ms: millis(self.shared.clock.since(node.started)),
             soft_limit: self.soft_limit_locked(&tree),
         }
     }

@@ -5,7 +5,8 @@
 //! the shape of a chat message or a completion, they agree through this crate.
 //! It holds plain data only: no I/O, no async, no behaviour beyond arithmetic
 //! on usage counts and prices, parsing of model strings, and reading the
-//! system clock ([`SystemClock`]; tests inject a [`ManualClock`]).
+//! system clock ([`SystemClock`]; tests inject a [`ManualClock`]; a run's
+//! [`RunClock`], which replays move).
 
 use std::fmt;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use smol_str::SmolStr;
 mod clock;
 mod price;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, RunClock, SystemClock};
 pub use price::Price;
 
 /// Who said a chat message.

@@ -903,9 +903,11 @@ impl Runner {
                 sampling.temperature = Some(DEGENERATE_TEMPERATURE);
             }
         }
-        let called = Instant::now();
+        // On the run's clock: a replay's calls take the time they took when recorded.
+        let clock = self.scope.budget.clock().clone();
+        let called = clock.now();
         let (messages, result) = call_root_with(&self.scope, messages, self.steps, sampling).await;
-        self.slowest_root_call = self.slowest_root_call.max(called.elapsed());
+        self.slowest_root_call = self.slowest_root_call.max(clock.since(called));
         self.messages = messages;
         if let Err(RootError::Model(e)) = &result
             && e.is_context_length_exceeded()

@@ -29,7 +29,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rlm_context::Context;
-use rlm_policy::Budget;
 use rlm_trace::{TraceListener, TraceRecorder};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -381,7 +380,7 @@ impl Shared {
                 m.history[recent..].to_vec(),
             )
         };
-        let budget = Budget::new(limits).map_err(crate::RlmError::from)?;
+        let budget = self.rlm.run_budget(limits).map_err(crate::RlmError::from)?;
         let started_at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
