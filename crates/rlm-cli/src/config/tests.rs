@@ -3,8 +3,8 @@
 //! matching the knob table's.
 
 use super::*;
-use rlm_core::adapters::EnvVars;
 use rlm_core::EngineParts;
+use rlm_core::adapters::EnvVars;
 
 fn gather(flags: &ConfigFlags, pairs: &[(&str, &str)]) -> Result<Settings, CliError> {
     let empty = tempfile::tempdir().unwrap();
