@@ -76,6 +76,11 @@ pub struct RecordedExchange {
     /// as the call never did.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// The values the run decided by since the exchange before (the time
+    /// left, a call's latency, in milliseconds: `RunClock::decided`), given
+    /// back in order by a replay.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decided_ms: Vec<u64>,
 }
 
 /// A failed call as recorded: its kind and its (already scrubbed) message.
@@ -110,12 +115,14 @@ impl RecordedExchange {
             error: None,
             at_ms: None,
             cut: false,
+            decided_ms: Vec::new(),
         }
     }
 
-    /// Stamped with the time on `clock` now.
+    /// Stamped with the time on `clock` now, and the values it decided by since the last.
     fn at(mut self, clock: &RunClock) -> RecordedExchange {
         self.at_ms = Some(u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX));
+        self.decided_ms = clock.take_decided();
         self
     }
 
@@ -184,7 +191,7 @@ impl RecordingWriter {
         Ok(RecordingWriter {
             origin: path.display().to_string(),
             sink: Arc::new(Mutex::new(Sink::File(file))),
-            clock: RunClock::default(),
+            clock: RunClock::recording(),
         })
     }
 
@@ -194,7 +201,7 @@ impl RecordingWriter {
         RecordingWriter {
             origin: origin.to_string(),
             sink: Arc::new(Mutex::new(Sink::Streamed(sink))),
-            clock: RunClock::default(),
+            clock: RunClock::recording(),
         }
     }
 
@@ -209,7 +216,7 @@ impl RecordingWriter {
         RecordingWriter {
             origin: origin.to_string(),
             sink: Arc::new(Mutex::new(Sink::Memory(text))),
-            clock: RunClock::default(),
+            clock: RunClock::recording(),
         }
     }
 
@@ -561,7 +568,9 @@ impl ReplayBook {
         Arc::new(ReplaySession {
             book: Arc::clone(self),
             used: Mutex::new(HashMap::new()),
-            clock: RunClock::default(),
+            clock: RunClock::replaying(
+                self.exchanges.iter().flat_map(|x| x.decided_ms.iter().copied()),
+            ),
         })
     }
 }

@@ -58,8 +58,11 @@ impl Clock for ManualClock {
 /// A recording writes each exchange's time on it; a replay moves it forward to
 /// those times as it answers ([`RunClock::advance_to`]), so that every decision
 /// the run made by the clock (to close early, that the time was up) is made
-/// again at the same point, although the replayed calls take no time. Clones
-/// share one clock.
+/// again at the same point, although the replayed calls take no time. The
+/// values a decision is made on, which local work between calls moves by a
+/// few milliseconds, go through [`RunClock::decided`]: a recording keeps them
+/// and a replay gives them back, so the decision and the words that say it
+/// are the recorded ones exactly. Clones share one clock.
 #[derive(Debug, Clone)]
 pub struct RunClock(Arc<RunClockState>);
 
@@ -68,6 +71,17 @@ struct RunClockState {
     started: Mutex<Instant>,
     /// How far the clock runs ahead of the real time since `started`.
     ahead_ns: AtomicU64,
+    decisions: Mutex<Decisions>,
+}
+
+/// The values decisions were made on, in milliseconds, in order.
+#[derive(Debug)]
+enum Decisions {
+    Live,
+    /// Kept until the recording writes them ([`RunClock::take_decided`]).
+    Recorded(Vec<u64>),
+    /// Given back in the order they were recorded.
+    Replayed(std::collections::VecDeque<u64>),
 }
 
 impl Default for RunClock {
@@ -75,6 +89,7 @@ impl Default for RunClock {
         RunClock(Arc::new(RunClockState {
             started: Mutex::new(Instant::now()),
             ahead_ns: AtomicU64::new(0),
+            decisions: Mutex::new(Decisions::Live),
         }))
     }
 }
@@ -103,6 +118,50 @@ impl RunClock {
     /// The clock's time since `instant` (one of its own [`RunClock::now`]s).
     pub fn since(&self, instant: Instant) -> Duration {
         self.now().saturating_duration_since(instant)
+    }
+
+    /// A clock that keeps the values decisions are made on (a recording's).
+    pub fn recording() -> RunClock {
+        let clock = RunClock::default();
+        *clock.decisions() = Decisions::Recorded(Vec::new());
+        clock
+    }
+
+    /// A clock that gives back the values `recorded` kept (a replay's).
+    pub fn replaying(recorded: impl IntoIterator<Item = u64>) -> RunClock {
+        let clock = RunClock::default();
+        *clock.decisions() = Decisions::Replayed(recorded.into_iter().collect());
+        clock
+    }
+
+    fn decisions(&self) -> std::sync::MutexGuard<'_, Decisions> {
+        self.0.decisions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The value a decision by the clock is made on (the time left, a call's
+    /// latency): `value` live, kept by a recording, and the recorded value in
+    /// its place in a replay (`value` once the recorded ones are used up).
+    pub fn decided(&self, value: Duration) -> Duration {
+        let ms = u64::try_from(value.as_millis()).unwrap_or(u64::MAX);
+        match &mut *self.decisions() {
+            Decisions::Live => value,
+            Decisions::Recorded(kept) => {
+                kept.push(ms);
+                Duration::from_millis(ms)
+            }
+            Decisions::Replayed(recorded) => {
+                recorded.pop_front().map_or(value, Duration::from_millis)
+            }
+        }
+    }
+
+    /// The values a recording's clock kept since the last call (each written
+    /// with the exchange after them).
+    pub fn take_decided(&self) -> Vec<u64> {
+        match &mut *self.decisions() {
+            Decisions::Recorded(kept) => std::mem::take(kept),
+            Decisions::Live | Decisions::Replayed(_) => Vec::new(),
+        }
     }
 
     /// Moves the clock forward to `at` since its start, if it is not there
@@ -145,5 +204,23 @@ mod tests {
         let shared = c.clone();
         shared.start();
         assert!(c.elapsed() < Duration::from_secs(1), "clones share one clock");
+    }
+
+    #[test]
+    fn decisions_are_kept_by_a_recording_and_given_back_by_a_replay() {
+        let recording = RunClock::recording();
+        assert_eq!(
+            recording.decided(Duration::from_micros(72_700_400)),
+            Duration::from_millis(72_700)
+        );
+        recording.decided(Duration::from_millis(126_900));
+        assert_eq!(recording.take_decided(), vec![72_700, 126_900]);
+        assert!(recording.take_decided().is_empty());
+        let replay = RunClock::replaying([72_700, 126_900]);
+        assert_eq!(replay.decided(Duration::from_millis(72_650)), Duration::from_millis(72_700));
+        assert_eq!(replay.decided(Duration::from_millis(127_100)), Duration::from_millis(126_900));
+        assert_eq!(replay.decided(Duration::from_secs(3)), Duration::from_secs(3), "used up: live");
+        let live = RunClock::default();
+        assert_eq!(live.decided(Duration::from_nanos(5)), Duration::from_nanos(5));
     }
 }

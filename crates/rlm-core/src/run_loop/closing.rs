@@ -35,8 +35,11 @@ impl Runner {
     /// `Some(reason)` when the time left no longer fits another step, the
     /// closing call and its re-ask: under three times the slowest root call.
     pub(super) fn time_short(&self) -> Option<String> {
-        let left = self.scope.budget.time_left()?;
-        let slowest = self.slowest_root_call;
+        // The values decided by are the recorded ones in a replay (they say
+        // themselves in the closing prompt): `RunClock::decided`.
+        let clock = self.scope.budget.clock();
+        let left = clock.decided(self.scope.budget.time_left()?);
+        let slowest = clock.decided(self.slowest_root_call);
         if slowest.is_zero() || left >= slowest * 3 {
             return None;
         }
@@ -215,8 +218,9 @@ impl Runner {
 
     /// Whether a root call as slow as the slowest so far fits in the time left.
     fn one_more_call_fits(&self) -> bool {
+        let clock = self.scope.budget.clock();
         match self.scope.budget.time_left() {
-            Some(left) => left > self.slowest_root_call,
+            Some(left) => clock.decided(left) > clock.decided(self.slowest_root_call),
             None => true,
         }
     }
