@@ -312,3 +312,52 @@ fn rlm_mcp_records_at_start_and_replays_the_same_answer() {
     let replayed = mcp_ask(tmp.path(), &corpus, &["--replay", rec.to_str().unwrap()]);
     assert_eq!(replayed, recorded);
 }
+
+/// Two real runs of the 1.5B model (`../shared/tools/local-llm`, 2026-11-29),
+/// one ended by its time budget (it closed early: "98.7 s left, and a reply
+/// takes about 101.1 s", then its closing call was cut at 200 s) and one by
+/// its step budget, replay offline to the same end (issue #81): the replay's
+/// clock moves to each recorded exchange's time, the values decided by are
+/// the recorded ones, and a cut call never answers. `recorded` is what the
+/// live runs printed with `--json`.
+#[test]
+fn real_runs_ended_by_their_time_and_step_budgets_replay_to_the_same_end() {
+    let dir = workspace();
+    let question = "How many ERROR lines did each service log? List every service with its count.";
+    let recorded = [
+        (
+            "time-budget",
+            "--timeout-secs",
+            "200",
+            "best_effort",
+            "the time budget is nearly spent: 98.7 s left, and a reply takes about 101.1 s",
+            1,
+            3,
+        ),
+        ("step-budget", "--max-steps", "2", "finalized", "the steps budget is spent", 2, 0),
+    ];
+    for (name, flag, value, finish, reason, steps, exit) in recorded {
+        let recording =
+            format!("examples/prompt-dev/real-model/by-the-clock/{name}.recording.jsonl");
+        let out = rlm(&dir)
+            .args([
+                "run",
+                question,
+                "--context",
+                "examples/corpus",
+                flag,
+                value,
+                "--replay",
+                &recording,
+                "--json",
+            ])
+            .env("LLAMACPP_BASE_URL", "http://127.0.0.1:9/v1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(exit), "{name}: {}", text(&out.stderr));
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["finish"], finish, "{name}: {json}");
+        assert_eq!(json["finish_reason"], reason, "{name}");
+        assert_eq!(json["steps"], steps, "{name}");
+    }
+}

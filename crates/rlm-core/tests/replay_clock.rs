@@ -71,6 +71,7 @@ fn a_run_that_closed_early_for_the_time_left_replays_to_the_same_close() {
     assert!(live.finish.as_str() == "finalized", "{:?}", live.finish);
     assert_eq!(live.answer.as_deref(), Some("south appears 20 times"));
     assert!(recording.contains("\"at_ms\""), "each exchange has its time: {recording}");
+    assert!(recording.contains("\"decided_ms\""), "and the values decided by: {recording}");
     same_run(&live, &replayed);
 }
 
