@@ -36,7 +36,7 @@ pub async fn call(
     let answer = tokio::time::timeout(connection.timeout, connection.peer.call_tool(params)).await;
     match answer {
         Err(_) => Err(format!("{prefix}: timed out after {}", secs(connection.timeout))),
-        Ok(Err(e)) => Err(format!("{prefix}: {}", failure(&connection, &e))),
+        Ok(Err(e)) => Err(format!("{prefix}: {}", failure(&connection, &e).await)),
         Ok(Ok(result)) => {
             value_of(result, spec.wrapped_result).map_err(|m| format!("{prefix}: {m}"))
         }
@@ -71,11 +71,11 @@ fn truth(value: &Json) -> bool {
 
 /// Why a call failed: the server's error, or the connection's end (with the
 /// child's exit when it exited).
-fn failure(connection: &Connection, e: &ServiceError) -> String {
+async fn failure(connection: &Connection, e: &ServiceError) -> String {
     match e {
         ServiceError::McpError(data) => format!("the server refused the call: {}", data.message),
         ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
-            let note = connection.exit_note().unwrap_or_default();
+            let note = connection.exit_note().await.unwrap_or_default();
             format!("the connection to the server is closed ({e}){note}")
         }
         other => other.to_string(),

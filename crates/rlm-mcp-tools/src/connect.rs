@@ -24,6 +24,13 @@ use crate::error::McpToolsError;
 /// JSON body or SSE event. The transport drops a longer one whole (a call
 /// answered by it times out), so a hostile server cannot make us buffer more.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+/// The least time a server has to start and list its tools, whatever its
+/// call timeout (a Python server takes seconds to import its SDK).
+const MIN_START_TIME: Duration = Duration::from_secs(30);
+/// How often, and how many times, a child whose connection closed is
+/// looked at to see whether it exited.
+const EXIT_POLL: Duration = Duration::from_millis(20);
+const EXIT_POLLS: u32 = 25;
 /// Lines of a child's stderr kept for the message when it dies.
 const STDERR_LINES: usize = 12;
 /// Characters of one kept stderr line.
@@ -48,92 +55,120 @@ pub struct Reach {
     pub bearer: Option<String>,
 }
 
+/// The client's service over a transport, and a stdio server's child.
+type Opened = (RunningService<RoleClient, ()>, Option<Mutex<tokio::process::Child>>);
+
 impl Connection {
     /// Starts or reaches the server and lists its tools.
     pub async fn open(reach: Reach) -> Result<(Connection, Vec<McpTool>), McpToolsError> {
         let server = reach.server;
-        let name = server.name.clone();
         let timeout = Duration::from_secs_f64(server.timeout_secs);
-        let error = |message: String| McpToolsError::Connect { server: name.clone(), message };
+        let start_time = timeout.max(MIN_START_TIME);
+        let error =
+            |message: String| McpToolsError::Connect { server: server.name.clone(), message };
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         let (service, child) = match &server.transport {
             McpTransport::Stdio { command, args, env } => {
-                let mut child = tokio::process::Command::new(command)
-                    .args(args)
-                    // An `rlm` started as a server (`rlm mcp`) reading the
-                    // same rlm.toml must not start its servers in turn, and
-                    // so on without end (the table's `env` may say otherwise).
-                    .env("RLM_MCP_SERVERS", "{}")
-                    .envs(env)
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .kill_on_drop(true)
-                    .spawn()
-                    .map_err(|e| error(format!("cannot start `{command}`: {e}")))?;
-                let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-                    return Err(error("the child's stdin and stdout are not pipes".into()));
-                };
-                if let Some(stderr) = child.stderr.take() {
-                    tokio::spawn(keep_tail(stderr, Arc::clone(&stderr_tail)));
-                }
-                let transport = AsyncRwTransport::new_client(stdout, stdin)
-                    .with_max_line_length(MAX_MESSAGE_BYTES);
-                let started = tokio::time::timeout(timeout, ().serve(transport)).await;
-                let service = match started {
-                    Ok(Ok(service)) => service,
-                    Ok(Err(e)) => {
-                        let why = exited(&mut child, &stderr_tail).unwrap_or_default();
-                        return Err(error(format!("did not initialize: {e}{why}")));
-                    }
-                    Err(_) => {
-                        return Err(error(format!("did not initialize within {}", secs(timeout))));
-                    }
-                };
-                (service, Some(Mutex::new(child)))
+                let tail = Arc::clone(&stderr_tail);
+                start_child(command, args, env, start_time, tail).await.map_err(error)?
             }
             McpTransport::Http { url, headers, .. } => {
-                // rustls needs one crypto provider per process: ring, the
-                // workspace's (a second install is refused, harmlessly).
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                let mut config = StreamableHttpClientTransportConfig::with_uri(url.as_str())
-                    .max_json_response_size(MAX_MESSAGE_BYTES)
-                    .max_sse_event_size(MAX_MESSAGE_BYTES)
-                    .custom_headers(header_map(headers).map_err(&error)?);
-                if let Some(token) = &reach.bearer {
-                    config = config.auth_header(token.clone());
-                }
-                let transport = StreamableHttpClientTransport::from_config(config);
-                let service = match tokio::time::timeout(timeout, ().serve(transport)).await {
-                    Ok(Ok(service)) => service,
-                    Ok(Err(e)) => return Err(error(format!("did not initialize at {url}: {e}"))),
-                    Err(_) => {
-                        return Err(error(format!(
-                            "{url} did not initialize within {}",
-                            secs(timeout)
-                        )));
-                    }
-                };
-                (service, None)
+                reach_url(url, headers, reach.bearer, start_time).await.map_err(error)?
             }
         };
         let peer = service.peer().clone();
-        let tools = match tokio::time::timeout(timeout, peer.list_all_tools()).await {
+        let tools = match tokio::time::timeout(start_time, peer.list_all_tools()).await {
             Ok(Ok(tools)) => tools,
             Ok(Err(e)) => return Err(error(format!("tools/list failed: {e}"))),
-            Err(_) => return Err(error(format!("tools/list took longer than {}", secs(timeout)))),
+            Err(_) => {
+                return Err(error(format!("tools/list took longer than {}", secs(start_time))));
+            }
         };
+        let server = server.name;
         let connection =
-            Connection { server: name, timeout, peer, _service: service, child, stderr_tail };
+            Connection { server, timeout, peer, _service: service, child, stderr_tail };
         Ok((connection, tools))
     }
 
     /// Why the connection is gone, when its child has exited: the status and
-    /// its last lines of stderr.
-    pub fn exit_note(&self) -> Option<String> {
+    /// its last lines of stderr. A child whose pipes just closed is given a
+    /// moment to be reaped.
+    pub async fn exit_note(&self) -> Option<String> {
         let child = self.child.as_ref()?;
-        let mut child = child.lock().unwrap_or_else(|p| p.into_inner());
-        exited(&mut child, &self.stderr_tail)
+        for _ in 0..EXIT_POLLS {
+            {
+                let mut child = child.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(note) = exited(&mut child, &self.stderr_tail) {
+                    return Some(note);
+                }
+            }
+            tokio::time::sleep(EXIT_POLL).await;
+        }
+        None
+    }
+}
+
+/// Starts a stdio server's child and initializes the client over its pipes.
+async fn start_child(
+    command: &str,
+    args: &[String],
+    env: &std::collections::BTreeMap<String, String>,
+    timeout: Duration,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+) -> Result<Opened, String> {
+    let mut child = tokio::process::Command::new(command)
+        .args(args)
+        // An `rlm` started as a server (`rlm mcp`) reading the same rlm.toml
+        // must not start its servers in turn, and so on without end (the
+        // table's `env` may say otherwise).
+        .env("RLM_MCP_SERVERS", "{}")
+        .envs(env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start `{command}`: {e}"))?;
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("the child's stdin and stdout are not pipes".into());
+    };
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(keep_tail(stderr, Arc::clone(&stderr_tail)));
+    }
+    let transport =
+        AsyncRwTransport::new_client(stdout, stdin).with_max_line_length(MAX_MESSAGE_BYTES);
+    match tokio::time::timeout(timeout, ().serve(transport)).await {
+        Ok(Ok(service)) => Ok((service, Some(Mutex::new(child)))),
+        Ok(Err(e)) => {
+            let why = exited(&mut child, &stderr_tail).unwrap_or_default();
+            Err(format!("did not initialize: {e}{why}"))
+        }
+        Err(_) => Err(format!("did not initialize within {}", secs(timeout))),
+    }
+}
+
+/// Initializes the client against a streamable-HTTP endpoint.
+async fn reach_url(
+    url: &str,
+    headers: &std::collections::BTreeMap<String, String>,
+    bearer: Option<String>,
+    timeout: Duration,
+) -> Result<Opened, String> {
+    // rustls needs one crypto provider per process: ring, the workspace's
+    // (a second install is refused, harmlessly).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url)
+        .max_json_response_size(MAX_MESSAGE_BYTES)
+        .max_sse_event_size(MAX_MESSAGE_BYTES)
+        .custom_headers(header_map(headers)?);
+    if let Some(token) = bearer {
+        config = config.auth_header(token);
+    }
+    let transport = StreamableHttpClientTransport::from_config(config);
+    match tokio::time::timeout(timeout, ().serve(transport)).await {
+        Ok(Ok(service)) => Ok((service, None)),
+        Ok(Err(e)) => Err(format!("did not initialize at {url}: {e}")),
+        Err(_) => Err(format!("{url} did not initialize within {}", secs(timeout))),
     }
 }
 
@@ -161,8 +196,10 @@ async fn keep_tail(stderr: tokio::process::ChildStderr, tail: Arc<Mutex<VecDeque
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
-        let text: String =
-            String::from_utf8_lossy(&line).trim_end().chars().take(STDERR_LINE_CHARS).collect();
+        // Runs of spaces (a rich console's columns) read as one.
+        let lossy = String::from_utf8_lossy(&line);
+        let words: Vec<&str> = lossy.split_whitespace().collect();
+        let text: String = words.join(" ").chars().take(STDERR_LINE_CHARS).collect();
         if text.is_empty() {
             continue;
         }
