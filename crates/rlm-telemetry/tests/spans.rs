@@ -325,7 +325,7 @@ fn a_receiver_that_is_down_costs_the_run_nothing_and_drops_are_counted() {
         "recording never waits for the receiver"
     );
     telemetry.flush();
-    assert_eq!(telemetry.dropped_spans(), 10, "every span of the failed export counted");
+    assert_eq!(telemetry.dropped_spans(), 11, "every span of the failed export counted");
     assert!(
         Telemetry::from_settings(&Default::default()).unwrap().is_none()
             || std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
