@@ -7,7 +7,10 @@
 //! server. The error paths: a tool left off the allow-list is a NameError, a
 //! call past the server's timeout and a server that has exited raise pointed
 //! messages, and an allowed tool the server lacks stops the start with the
-//! server's tools and the nearest name.
+//! server's tools and the nearest name. A hostile server (plain Python, no
+//! SDK) answers with a line that is not JSON, a reply past the cap, a result
+//! of the wrong shape and a schema that is not one: each call raises or
+//! answers, and the run goes on.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -284,4 +287,43 @@ fn rlm_mcp_over_http_with_a_bearer_token() {
         tool_calls(&events),
         [("rlm_exec".to_string(), "remote".to_string(), "ok".to_string())]
     );
+}
+
+rlm_testenv::needs_python3! {
+    /// A server that answers badly (`tests/mcp/hostile_server.py`): a line
+    /// that is not JSON, a reply past the cap, a result of the wrong shape,
+    /// a schema that is not one and an endless description. Each call raises
+    /// or answers; the run goes on to its answer.
+    #[test]
+    fn a_hostile_server_s_replies_raise_and_never_crash_the_run() {
+        let server = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/hostile_server.py");
+        let table = format!(
+            "[mcp_servers.hostile]\ncommand = \"python3\"\nargs = [{:?}]\n\
+             tools = [\"garbage\", \"huge\", \"wrong_shape\", \"odd\"]\ntimeout_secs = 1\n",
+            server.display().to_string()
+        );
+        let program = "```repl\n\
+            for f in [garbage, huge, wrong_shape]:\n    try:\n        f()\n        print('answered')\n    except Exception as e:\n        print('raised:', e)\n\
+            print('odd:', odd(1))\n\
+            FINAL(odd(x='anything'))\n\
+            ```";
+        let dir = setup(&table, &[program]);
+        let (output, events) = run(dir.path());
+        let doc: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}\n{}", text(&output.stdout), text(&output.stderr)));
+        assert_eq!(doc["answer"], "fine", "{doc}\n{}", text(&output.stderr));
+        let printed = stdout_of(&events);
+        let lines: Vec<&str> = printed.lines().collect();
+        assert_eq!(lines.len(), 4, "{printed}");
+        assert_eq!(lines[0], "raised: mcp server 'hostile' tool 'garbage': timed out after 1 s");
+        assert!(
+            lines[1].starts_with("raised: mcp server 'hostile' tool 'huge': the reply holds 5242880 bytes, past the cap of 4 MiB"),
+            "{printed}"
+        );
+        assert_eq!(
+            lines[2],
+            "raised: mcp server 'hostile' tool 'wrong_shape': the server's reply is not a tools/call result (CallToolResult)"
+        );
+        assert_eq!(lines[3], "odd: fine");
+    }
 }

@@ -78,6 +78,9 @@ async fn failure(connection: &Connection, e: &ServiceError) -> String {
             let note = connection.exit_note().await.unwrap_or_default();
             format!("the connection to the server is closed ({e}){note}")
         }
+        ServiceError::UnexpectedResponse => {
+            "the server's reply is not a tools/call result (CallToolResult)".to_string()
+        }
         other => other.to_string(),
     }
 }
