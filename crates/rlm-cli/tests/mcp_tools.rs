@@ -120,7 +120,18 @@ rlm_testenv::needs_mcp_client! {
     #[test]
     fn rlm_run_calls_the_python_sdk_server_s_tools() {
         let dir = setup(&weather_table(&["lookup", "add"], 30), &[WEATHER_PROGRAM]);
-        let (output, events) = run(dir.path());
+        let recording = dir.path().join("recording.jsonl");
+        let record = recording.display().to_string();
+        let (output, events) = run_with(dir.path(), &[("RLM_RECORD", record.as_str())]);
+        // The root prompt lists each allowed tool with its schema's signature.
+        let sent = std::fs::read_to_string(&recording).unwrap_or_default();
+        for listed in [
+            "`lookup(city: str) -> str`: The weather in a city today.",
+            "`add(a: int, b: int) -> int`: Adds two whole numbers.",
+        ] {
+            assert!(sent.contains(listed), "{listed} not in the prompt: {sent}");
+        }
+        assert!(!sent.contains("secret("), "a tool off the allow-list is not shown");
         let doc: Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|_| panic!("{}\n{}", text(&output.stdout), text(&output.stderr)));
         assert_eq!(doc["answer"], "sunny, 21 C / 5", "{doc}\n{}", text(&output.stderr));
