@@ -19,6 +19,7 @@ use rmcp::{RoleClient, ServiceExt};
 use tokio::io::AsyncBufReadExt as _;
 
 use crate::error::McpToolsError;
+use crate::runtime::ClientRuntime;
 
 /// Longest message a server may send, in bytes: a line of stdio, an HTTP
 /// JSON body or SSE event. The transport drops a longer one whole (a call
@@ -46,6 +47,9 @@ pub struct Connection {
     /// The child of a stdio server (killed when dropped), and its stderr's tail.
     child: Option<Mutex<tokio::process::Child>>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// The runtime the connection's tasks run on, dropped after the rest
+    /// (fields drop in order): it outlives the connection it serves.
+    _runtime: Option<Arc<ClientRuntime>>,
 }
 
 /// A server as it is reached: its table, and the bearer token read from the
@@ -85,9 +89,21 @@ impl Connection {
             }
         };
         let server = server.name;
-        let connection =
-            Connection { server, timeout, peer, _service: service, child, stderr_tail };
+        let connection = Connection {
+            server,
+            timeout,
+            peer,
+            _service: service,
+            child,
+            stderr_tail,
+            _runtime: None,
+        };
         Ok((connection, tools))
+    }
+
+    /// The connection, keeping `runtime` alive for as long as it lives.
+    pub fn held_on(self, runtime: &Arc<ClientRuntime>) -> Connection {
+        Connection { _runtime: Some(Arc::clone(runtime)), ..self }
     }
 
     /// Why the connection is gone, when its child has exited: the status and

@@ -55,7 +55,7 @@ pub fn connect_tools(
     let mut tools: Vec<Tool> = Vec::new();
     for (server, opened) in servers.iter().zip(opened) {
         let (connection, offered) = opened?;
-        let connection = Arc::new(connection);
+        let connection = Arc::new(connection.held_on(&runtime));
         for name in &server.tools {
             let tool = offered
                 .iter()
@@ -138,13 +138,11 @@ fn program_tool(
         &shape.returns,
         &description,
         move |args| {
+            // The call holds its connection, and the connection the runtime.
             let task = runtime.handle().map(|h| {
                 AbortOnDrop(h.spawn(call::call(Arc::clone(&connection), Arc::clone(&spec), args)))
             });
-            // The runtime travels with the call: it lives while a call waits on it.
-            let runtime = Arc::clone(&runtime);
             async move {
-                let _runtime = runtime;
                 match task {
                     Some(mut task) => (&mut task.0)
                         .await
