@@ -102,9 +102,10 @@ pub fn show(args: ConfigArgs) -> Result<Exit, CliError> {
     print_stdout(&text)?;
     let resolved = settings.resolve()?;
     // The model check builds the engine's models, not its cache (another
-    // process may hold the cache folder open) nor a recording (it would
-    // empty the file).
-    let check = RlmConfig { cache: None, record: None, ..resolved.clone() };
+    // process may hold the cache folder open), a recording (it would
+    // empty the file) nor the MCP servers (it would start them).
+    let check =
+        RlmConfig { cache: None, record: None, mcp_servers: Vec::new(), ..resolved.clone() };
     // The scripted model plays its script (`RLM_FAKE_SCRIPT`, else the demo), as in `rlm run`.
     crate::engine::engine_parts(check, settings.env.clone(), None)?
         .models(EngineModels::Configured)?;

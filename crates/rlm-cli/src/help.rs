@@ -36,6 +36,7 @@ fn heading(key: &str) -> &'static str {
         | "cache" => "Model",
         "budgets" => "Budgets",
         "limits" | "isolation" => "Sandbox limits",
+        "mcp_servers" => "Tools",
         "retrieval" | "helps" | "prompt_profile" | "prompts_dir" | "guards" => {
             "Context and prompts"
         }

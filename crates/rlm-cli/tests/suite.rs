@@ -41,6 +41,7 @@ mod inputs;
 mod knobs_reach_front_ends;
 mod maximal_bodies;
 mod mcp;
+mod mcp_tools;
 mod one_name_per_concept;
 mod openai_endpoint;
 mod otlp_receiver;

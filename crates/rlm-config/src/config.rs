@@ -257,6 +257,8 @@ pub struct RlmConfig {
     pub concurrency: Option<usize>,
     /// Per-model rates (`*`: every model without its own entry).
     pub rate_limits: Vec<RateLimit>,
+    /// MCP servers whose allowed tools programs call (`[mcp_servers.NAME]`).
+    pub mcp_servers: Vec<crate::McpServer>,
     /// How long one subcall may take, retries and their waits included, in
     /// seconds (`rlm_sched::SchedulerConfig::subcall_deadline`).
     pub subcall_deadline_secs: Option<f64>,
@@ -457,6 +459,10 @@ impl Settings {
             Some(KnobValue::RateLimits(l)) => l.clone(),
             _ => Vec::new(),
         };
+        let mcp_servers = match self.get("mcp_servers").map(|s| &s.value) {
+            Some(KnobValue::McpServers(servers)) => servers.clone(),
+            _ => Vec::new(),
+        };
         Ok(RlmConfig {
             sub_model: sub_model.filter(|s| *s != model),
             model,
@@ -474,6 +480,7 @@ impl Settings {
             cache: self.path("cache"),
             concurrency: self.narrow("concurrency")?,
             rate_limits,
+            mcp_servers,
             subcall_deadline_secs: self.number("subcall_deadline_secs"),
             trace: self.path("trace"),
             record: self.path("record"),

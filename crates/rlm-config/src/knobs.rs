@@ -134,6 +134,9 @@ pub enum Kind {
     /// Per-model request and token rates: `MODEL=rpm:N,tpm:N;...` (`*`: every
     /// model without its own entry).
     RateLimits,
+    /// MCP servers whose tools programs call: a JSON object of server tables
+    /// (`[mcp_servers.NAME]` tables in `rlm.toml`; [`crate::mcp_servers`]).
+    McpServers,
 }
 
 /// A parsed value.
@@ -145,6 +148,7 @@ pub enum KnobValue {
     Bool(bool),
     Path(PathBuf),
     RateLimits(Vec<RateLimit>),
+    McpServers(Vec<crate::McpServer>),
 }
 
 /// The rates of one model (`*`: the default for every other model).
@@ -645,6 +649,14 @@ pub const KNOBS: &[Knob] = &[
         help: "Per-model rates, `MODEL=rpm:N,tpm:N;...` (`*=...`: every other model)",
     },
     Knob {
+        key: "mcp_servers",
+        flag: "mcp-servers",
+        env: "RLM_MCP_SERVERS",
+        kind: Kind::McpServers,
+        default: None,
+        help: "MCP servers whose allowed tools programs call as functions: `[mcp_servers.NAME]` tables in rlm.toml (command + args + env, or url + headers + bearer_token_env; tools; timeout_secs), a JSON object of them here",
+    },
+    Knob {
         key: "subcall_deadline_secs",
         flag: "subcall-deadline-secs",
         env: "RLM_SUBCALL_DEADLINE_SECS",
@@ -894,6 +906,7 @@ impl Kind {
                 "`MODEL=rpm:N,tpm:N` entries separated by `;` (e.g. openai:gpt-5-mini=rpm:500,tpm:200000)"
                     .into()
             }
+            Kind::McpServers => "a JSON object of server tables (`[mcp_servers.NAME]` in rlm.toml)".into(),
         }
     }
 
@@ -937,6 +950,8 @@ impl Kind {
                 Ok(KnobValue::Text(t.to_string()))
             }
             Kind::RateLimits => parse_rate_limits(t).map(KnobValue::RateLimits),
+            Kind::McpServers if t.is_empty() => Ok(KnobValue::McpServers(Vec::new())),
+            Kind::McpServers => crate::mcp_servers::parse_mcp_servers(t).map(KnobValue::McpServers),
         }
     }
 }
@@ -1027,6 +1042,9 @@ impl std::fmt::Display for KnobValue {
                     .collect();
                 write!(f, "{}", entries.join(";"))
             }
+            KnobValue::McpServers(servers) => {
+                write!(f, "{}", crate::mcp_servers::mcp_servers_text(servers))
+            }
         }
     }
 }
@@ -1050,6 +1068,7 @@ impl KnobValue {
                     })
                 })
                 .collect(),
+            KnobValue::McpServers(servers) => crate::mcp_servers::mcp_servers_json(servers),
         }
     }
 }

@@ -148,6 +148,7 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::Bool => "BOOL",
         Kind::Choice(_) => "WORD",
         Kind::RateLimits => "MODEL=rpm:N,tpm:N;...",
+        Kind::McpServers => "JSON",
     }
 }
 
@@ -370,8 +371,38 @@ fn scalar_text(kind: Kind, value: &DeValue<'_>) -> Result<String, String> {
             }
             Ok(entries.join(";"))
         }
+        DeValue::Table(_) if kind == Kind::McpServers => Ok(toml_to_json(value)?.to_string()),
         other => Err(format!("is a TOML {}", other.type_str())),
     }
+}
+
+/// A TOML value as JSON (the text form of a table-valued knob); a date has no
+/// JSON form and is refused.
+fn toml_to_json(value: &DeValue<'_>) -> Result<serde_json::Value, String> {
+    Ok(match value {
+        DeValue::String(s) => s.to_string().into(),
+        DeValue::Integer(_) => {
+            let n: i64 = scalar_text(Kind::Count, value)?.parse().map_err(|_| "is not a number")?;
+            n.into()
+        }
+        DeValue::Float(_) => {
+            let x: f64 =
+                scalar_text(Kind::Seconds, value)?.parse().map_err(|_| "is not a number")?;
+            serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+        }
+        DeValue::Boolean(b) => (*b).into(),
+        DeValue::Array(items) => {
+            items.iter().map(|v| toml_to_json(v.get_ref())).collect::<Result<Vec<_>, _>>()?.into()
+        }
+        DeValue::Table(t) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in t {
+                map.insert(k.get_ref().to_string(), toml_to_json(v.get_ref())?);
+            }
+            map.into()
+        }
+        other => return Err(format!("holds a TOML {}, which has no JSON form", other.type_str())),
+    })
 }
 
 impl Settings {

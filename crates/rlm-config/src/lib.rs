@@ -25,6 +25,7 @@ pub mod error;
 mod knob_table;
 pub mod knobs;
 pub mod layers;
+pub mod mcp_servers;
 mod reference;
 
 pub use config::{
@@ -35,6 +36,7 @@ pub use error::ConfigError;
 pub use knobs::{Cell, FrontEnd, HELP_NAMES, KNOBS, Kind, Knob, KnobValue, RateLimit, knob};
 pub use layers::Settings;
 pub use layers::{ConfigFlags, Source, Sourced, config_search_path, no_model_message};
+pub use mcp_servers::{DEFAULT_MCP_TIMEOUT_SECS, McpServer, McpTransport};
 pub use reference::reference_markdown;
 
 /// The sandbox limits of `[limits]`: the interpreter's own struct (one name

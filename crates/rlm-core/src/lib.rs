@@ -69,6 +69,7 @@ mod serving;
 mod session;
 mod subcall_schema;
 mod subcall_spans;
+mod tool_spans;
 mod turn;
 
 pub use assembly::{

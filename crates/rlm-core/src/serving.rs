@@ -27,6 +27,7 @@ use crate::outcome::Finish;
 use crate::scope::RunScope;
 use crate::subcall_schema::{SchemaCache, SubcallSchema};
 use crate::subcall_spans::SubcallSpans;
+use crate::tool_spans;
 use rlm_functions::RetrievalOp;
 use rlm_functions::{BoundCall, LlmError, ON_ERROR_VALUE, Service};
 use rlm_prompts::render_or_explain;
@@ -698,7 +699,8 @@ impl RunServer {
                 }
                 Job::Tool { index, args } => {
                     if let Some(tool) = engine.tools.get(index) {
-                        plan.tools.push((j, tool.call(args)));
+                        let recorder = &self.scope.recorder;
+                        plan.tools.push((j, tool_spans::traced_call(recorder, span, tool, args)));
                     }
                     Slot::Pending
                 }

@@ -33,6 +33,9 @@ pub struct Tool {
     pub description: String,
     /// The declared parameters, when the tool has them ([`Tool::declared`]).
     params: Option<Signature>,
+    /// The MCP server the tool calls, when it is one of an MCP server's
+    /// (rlm-mcp-tools): traces name it.
+    server: Option<String>,
     func: Arc<ToolFn>,
 }
 
@@ -54,6 +57,7 @@ impl Tool {
             signature: signature.to_string(),
             description: description.to_string(),
             params: None,
+            server: None,
             func: Arc::new(move |args| Box::pin(f(args))),
         }
     }
@@ -81,6 +85,16 @@ impl Tool {
     /// The declared parameters, if any.
     pub fn params(&self) -> Option<&Signature> {
         self.params.as_ref()
+    }
+
+    /// The tool as one of the MCP server `server`'s.
+    pub fn on_server(self, server: &str) -> Tool {
+        Tool { server: Some(server.to_string()), ..self }
+    }
+
+    /// The MCP server the tool calls, if it is one of a server's.
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
     }
 
     /// A synchronous tool with typed arguments: `A` is deserialized from the

@@ -14,6 +14,10 @@
 //! a dead one's job) goes on in a new run span of the same trace, linked to
 //! the first attempt's run span, whose id is made from the trace id and our
 //! span id so that the later process can name it.
+//!
+//! A program's tool calls are `TOOL` spans under the program's (`tool_calls`).
+
+mod tool_calls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -528,6 +532,8 @@ impl TraceListener for OtelListener {
             EventKind::ProgramStarted(program) => self.program_started(state, event, program),
             EventKind::ProgramFinished(program) => self.program_finished(state, event, program),
             EventKind::SubcallStarted(call) => self.subcall_started(state, event, call),
+            EventKind::ToolCallStarted(call) => self.tool_call_started(state, event, call),
+            EventKind::ToolCallFinished(call) => self.tool_call_finished(state, event, call),
             _ => self.point(state, event),
         }
     }

@@ -102,6 +102,23 @@ fn record(recorder: &TraceRecorder) {
         },
     );
     recorder.finish_subcall(sub, call("y", 7, 3));
+    let tool = recorder.start_tool_call(
+        program,
+        ToolCallStarted {
+            tool: "lookup".into(),
+            server: Some("weather".into()),
+            arguments_preview: "[\"Paris\"]".into(),
+        },
+    );
+    recorder.finish_tool_call(
+        tool,
+        ToolCallFinished {
+            outcome: SpanOutcome::Error,
+            result_preview: String::new(),
+            latency_ms: 4,
+            error: Some("mcp server 'weather' tool 'lookup': timed out after 30 s".into()),
+        },
+    );
     recorder.finish_program(
         program,
         ProgramFinished {
@@ -194,7 +211,7 @@ fn a_run_is_one_trace_shaped_like_our_own() {
     let (spans, events) = exported(false, None);
     assert_eq!(
         tree(&spans),
-        "rlm run [CHAIN]\n  step 1 [CHAIN]\n    chat gpt-5-mini [LLM]\n    program [TOOL]\n      chat gpt-5-nano [LLM]\n        rlm run (depth 1) [CHAIN]\n          step 1 [CHAIN]\n            chat gpt-5-nano [LLM]\n  step 2 [CHAIN]\n    chat gpt-5-mini [LLM]\n"
+        "rlm run [CHAIN]\n  step 1 [CHAIN]\n    chat gpt-5-mini [LLM]\n    program [TOOL]\n      chat gpt-5-nano [LLM]\n        rlm run (depth 1) [CHAIN]\n          step 1 [CHAIN]\n            chat gpt-5-nano [LLM]\n      execute_tool lookup [TOOL]\n  step 2 [CHAIN]\n    chat gpt-5-mini [LLM]\n"
     );
     let trace_id = spans[0].span_context.trace_id();
     assert!(spans.iter().all(|s| s.span_context.trace_id() == trace_id), "one trace");
@@ -260,6 +277,21 @@ fn calls_carry_the_genai_attributes_and_our_token_counts() {
 }
 
 #[test]
+fn a_tool_call_is_a_tool_span_naming_its_mcp_server() {
+    let (spans, _) = exported(false, None);
+    let tool = spans.iter().find(|s| s.name == "execute_tool lookup").unwrap();
+    assert_eq!(text(tool, "openinference.span.kind"), "TOOL");
+    assert_eq!(text(tool, "gen_ai.operation.name"), "execute_tool");
+    assert_eq!(text(tool, "gen_ai.tool.name"), "lookup");
+    assert_eq!(text(tool, "mcp.server.name"), "weather");
+    assert_eq!(text(tool, "rlm.outcome"), "error");
+    assert_eq!(attr(tool, "input.value"), None, "no content unless asked");
+    assert!(
+        matches!(&tool.status, Status::Error { description } if description.contains("timed out"))
+    );
+}
+
+#[test]
 fn content_only_when_captured_and_a_remote_parent_is_kept() {
     let parent =
         TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
@@ -293,7 +325,7 @@ fn a_receiver_that_is_down_costs_the_run_nothing_and_drops_are_counted() {
         "recording never waits for the receiver"
     );
     telemetry.flush();
-    assert_eq!(telemetry.dropped_spans(), 10, "every span of the failed export counted");
+    assert_eq!(telemetry.dropped_spans(), 11, "every span of the failed export counted");
     assert!(
         Telemetry::from_settings(&Default::default()).unwrap().is_none()
             || std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()

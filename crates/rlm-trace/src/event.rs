@@ -1,7 +1,8 @@
 //! The event schema: [`TraceEvent`] and its [`EventKind`]s.
 //!
-//! A trace is an append-only stream of events. Four kinds *open* a span
-//! (`run_started`, `model_call_started`, `program_started`, `subcall_started`),
+//! A trace is an append-only stream of events. Five kinds *open* a span
+//! (`run_started`, `model_call_started`, `program_started`, `subcall_started`,
+//! `tool_call_started`),
 //! their `*_finished` counterparts *close* it, and the rest are *points* inside
 //! a span (`retry`, `budget`, `compaction`, `error`, `final_answer`). The JSON
 //! field names and tags below are the stable schema: a change that is not a
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the event schema written by this build. Readers accept this
 /// version and older ones, and refuse newer ones with a clear error.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Identifies one span of a trace (unique within the trace; never 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,6 +67,10 @@ pub enum EventKind {
     FinalAnswer(FinalAnswer),
     /// Since schema version 2.
     Compaction(CompactionEvent),
+    /// Since schema version 3.
+    ToolCallStarted(ToolCallStarted),
+    /// Since schema version 3.
+    ToolCallFinished(ToolCallFinished),
 }
 
 /// The kinds of span.
@@ -80,6 +85,9 @@ pub enum SpanKind {
     Program,
     /// A sub-model call made by a program (`llm_query`, `llm_batch`, ...).
     Subcall,
+    /// A program's call of a tool the embedder registered (an MCP server's
+    /// tool among them).
+    ToolCall,
 }
 
 impl SpanKind {
@@ -89,6 +97,7 @@ impl SpanKind {
             SpanKind::ModelCall => "model_call",
             SpanKind::Program => "program",
             SpanKind::Subcall => "subcall",
+            SpanKind::ToolCall => "tool_call",
         }
     }
 }
@@ -118,6 +127,8 @@ impl EventKind {
             EventKind::Error(_) => "error",
             EventKind::FinalAnswer(_) => "final_answer",
             EventKind::Compaction(_) => "compaction",
+            EventKind::ToolCallStarted(_) => "tool_call_started",
+            EventKind::ToolCallFinished(_) => "tool_call_finished",
         }
     }
 
@@ -125,6 +136,7 @@ impl EventKind {
     pub fn schema_version(&self) -> u32 {
         match self {
             EventKind::Compaction(_) => 2,
+            EventKind::ToolCallStarted(_) | EventKind::ToolCallFinished(_) => 3,
             _ => 1,
         }
     }
@@ -140,6 +152,8 @@ impl EventKind {
             EventKind::ProgramFinished(_) => EventRole::Closes(SpanKind::Program),
             EventKind::SubcallStarted(_) => EventRole::Opens(SpanKind::Subcall),
             EventKind::SubcallFinished(_) => EventRole::Closes(SpanKind::Subcall),
+            EventKind::ToolCallStarted(_) => EventRole::Opens(SpanKind::ToolCall),
+            EventKind::ToolCallFinished(_) => EventRole::Closes(SpanKind::ToolCall),
             EventKind::Retry(_)
             | EventKind::Budget(_)
             | EventKind::Error(_)
@@ -235,6 +249,24 @@ impl EventKind {
                 tokens_before: _,
                 tokens_after: _,
             }) => {}
+            EventKind::ToolCallStarted(ToolCallStarted { tool, server, arguments_preview }) => {
+                f(tool);
+                if let Some(s) = server {
+                    f(s);
+                }
+                f(arguments_preview);
+            }
+            EventKind::ToolCallFinished(ToolCallFinished {
+                outcome: _,
+                result_preview,
+                latency_ms: _,
+                error,
+            }) => {
+                f(result_preview);
+                if let Some(e) = error {
+                    f(e);
+                }
+            }
         }
     }
 }
@@ -356,6 +388,30 @@ pub struct SubcallStarted {
     /// as compact JSON, at most [`SCHEMA_PREVIEW_CHARS`] characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+}
+
+/// A program calls a tool.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallStarted {
+    /// The name the program called.
+    pub tool: String,
+    /// The MCP server the tool belongs to (`mcp_servers.NAME`), if it is one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The start of its arguments, as JSON.
+    pub arguments_preview: String,
+}
+
+/// A tool call ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallFinished {
+    pub outcome: SpanOutcome,
+    /// The start of what it returned, as JSON.
+    pub result_preview: String,
+    pub latency_ms: u64,
+    /// The message the program raised, if the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Most characters of a subcall's schema a trace keeps.

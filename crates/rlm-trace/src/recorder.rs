@@ -364,6 +364,13 @@ impl TraceRecorder {
     pub fn finish_subcall(&self, span: SpanId, call: CallFinished) {
         self.push(span, None, EventKind::SubcallFinished(call));
     }
+    /// A program calls a tool.
+    pub fn start_tool_call(&self, program: SpanId, call: ToolCallStarted) -> SpanId {
+        self.open(Some(program), EventKind::ToolCallStarted(call))
+    }
+    pub fn finish_tool_call(&self, span: SpanId, call: ToolCallFinished) {
+        self.push(span, None, EventKind::ToolCallFinished(call));
+    }
     /// A call in `span` is retried.
     pub fn retry(&self, span: SpanId, retry: Retry) {
         self.push(span, None, EventKind::Retry(retry));

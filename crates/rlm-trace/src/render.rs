@@ -212,6 +212,15 @@ fn describe_span(node: &SpanNode) -> SpanView {
             }
             view.details.push(detail("prompt", s.prompt_preview.clone()));
         }
+        EventKind::ToolCallStarted(t) => {
+            view.kind = "tool call";
+            view.css_kind = "subcall";
+            view.title.push(t.tool.clone());
+            if let Some(server) = &t.server {
+                view.title.push(format!("mcp server {server}"));
+            }
+            view.details.push(detail("arguments", t.arguments_preview.clone()));
+        }
         // Not an opening event: `Trace::from_events` never builds such a node.
         other => view.title.push(other.name().to_string()),
     }
@@ -238,6 +247,13 @@ fn describe_span(node: &SpanNode) -> SpanView {
                 view.details.push(block("output", p.stdout.clone(), Tone::Plain));
             }
             if let Some(e) = &p.error {
+                view.details.push(text_or_block("error", e, Tone::Bad));
+            }
+        }
+        Some(EventKind::ToolCallFinished(t)) => {
+            view.metrics.push(format_ms(t.latency_ms));
+            view.details.push(block("result", t.result_preview.clone(), Tone::Plain));
+            if let Some(e) = &t.error {
                 view.details.push(text_or_block("error", e, Tone::Bad));
             }
         }

@@ -139,6 +139,10 @@ impl TraceSummary {
                 EventKind::SubcallStarted(c) => {
                     open.insert(event.span_id, (SpanKind::Subcall, Some(c.model.as_str())));
                 }
+                EventKind::ToolCallStarted(_) => {
+                    open.insert(event.span_id, (SpanKind::ToolCall, None));
+                }
+                EventKind::ToolCallFinished(t) => s.close(&mut open, event.span_id, t.outcome),
                 EventKind::RunFinished(r) => s.close(&mut open, event.span_id, r.outcome),
                 EventKind::ProgramFinished(p) => {
                     s.close(&mut open, event.span_id, p.outcome);

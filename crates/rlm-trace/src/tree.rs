@@ -61,6 +61,7 @@ impl SpanNode {
             EventKind::RunFinished(r) => Some(r.outcome),
             EventKind::ModelCallFinished(c) | EventKind::SubcallFinished(c) => Some(c.outcome),
             EventKind::ProgramFinished(p) => Some(p.outcome),
+            EventKind::ToolCallFinished(t) => Some(t.outcome),
             _ => None,
         }
     }
@@ -358,6 +359,27 @@ fn describe_event(event: &TraceEvent) -> String {
             "compaction messages={} tokens={}->{}",
             c.messages_summarised, c.tokens_before, c.tokens_after
         ),
+        EventKind::ToolCallStarted(t) => {
+            let server = t.server.as_ref().map(|s| format!(" mcp={s}")).unwrap_or_default();
+            format!(
+                "tool_call {} {}{server} args={:?}",
+                event.span_id,
+                t.tool,
+                one_line(&t.arguments_preview, 40)
+            )
+        }
+        EventKind::ToolCallFinished(t) => {
+            let mut s = format!(
+                "[{}] {}ms result={:?}",
+                t.outcome.as_str(),
+                t.latency_ms,
+                one_line(&t.result_preview, 40)
+            );
+            if let Some(e) = &t.error {
+                let _ = write!(s, " error={:?}", one_line(e, 60));
+            }
+            s
+        }
     }
 }
 

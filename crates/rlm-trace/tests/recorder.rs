@@ -391,6 +391,49 @@ fn compaction_is_its_own_event_kind_not_an_error() {
     assert_eq!(back, events);
 }
 
+#[test]
+fn a_tool_call_is_a_span_under_its_program_naming_its_server() {
+    let rec = TraceRecorder::new();
+    let run = rec.start_run(None, RunStarted::default());
+    let prog = rec.start_program(run, ProgramStarted::default());
+    let call = rec.start_tool_call(
+        prog,
+        ToolCallStarted {
+            tool: "lookup".into(),
+            server: Some("weather".into()),
+            arguments_preview: "[\"Paris\"]".into(),
+        },
+    );
+    let finished = ToolCallFinished {
+        outcome: SpanOutcome::Ok,
+        result_preview: "sunny".into(),
+        latency_ms: 3,
+        error: None,
+    };
+    rec.finish_tool_call(call, finished);
+    rec.finish_program(prog, done());
+    let events = rec.events();
+    assert_eq!(events[2].kind.name(), "tool_call_started");
+    assert_eq!(events[2].parent_span_id, Some(prog));
+    // Stamped with the version that introduced the kind.
+    assert_eq!((events[2].schema_version, events[3].schema_version), (3, 3));
+    let line = to_json_line(&events[2]);
+    assert!(line.contains("\"tool\":\"lookup\",\"server\":\"weather\""), "{line}");
+    let tree = Trace::from_events(events.clone()).unwrap();
+    let program = &tree.roots[0].children[0];
+    assert_eq!(program.children[0].kind(), Some(SpanKind::ToolCall));
+    assert_eq!(program.children[0].outcome(), Some(SpanOutcome::Ok));
+    assert!(
+        tree.render_text().contains("tool_call #3 lookup mcp=weather"),
+        "{}",
+        tree.render_text()
+    );
+    let back =
+        read_jsonl(events.iter().map(|e| to_json_line(e) + "\n").collect::<String>().as_bytes())
+            .unwrap();
+    assert_eq!(back, events);
+}
+
 fn done() -> ProgramFinished {
     ProgramFinished {
         outcome: SpanOutcome::Ok,

@@ -108,7 +108,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0u8..4, proptest::option::of(any::<usize>()))
+        (0u8..5, proptest::option::of(any::<usize>()))
             .prop_map(|(kind, parent_pick)| Op::Open { kind, parent_pick }),
         (any::<usize>(), 0u8..5).prop_map(|(pick, outcome)| Op::Close { pick, outcome }),
         (any::<usize>(), 0u8..4, "\\PC{0,12}").prop_map(|(pick, kind, text)| Op::Point {
@@ -170,12 +170,23 @@ fn record_ops(ops: &[Op]) -> Vec<TraceEvent> {
                         rec.start_program(parent_id.unwrap(), ProgramStarted::default()),
                         SpanKind::Program,
                     ),
-                    _ => (
+                    3 => (
                         rec.start_subcall(
                             parent_id.unwrap(),
                             SubcallStarted { model: "p:b".into(), ..Default::default() },
                         ),
                         SpanKind::Subcall,
+                    ),
+                    _ => (
+                        rec.start_tool_call(
+                            parent_id.unwrap(),
+                            ToolCallStarted {
+                                tool: "lookup".into(),
+                                server: Some("weather".into()),
+                                ..Default::default()
+                            },
+                        ),
+                        SpanKind::ToolCall,
                     ),
                 };
                 spans.push((id, k, depth, true));
@@ -214,6 +225,15 @@ fn record_ops(ops: &[Op]) -> Vec<TraceEvent> {
                         },
                     ),
                     SpanKind::Subcall => rec.finish_subcall(id, call),
+                    SpanKind::ToolCall => rec.finish_tool_call(
+                        id,
+                        ToolCallFinished {
+                            outcome: outcome(*o),
+                            result_preview: "sunny".into(),
+                            latency_ms: 3,
+                            error: None,
+                        },
+                    ),
                 }
             }
             Op::Point { pick, kind, text } => {

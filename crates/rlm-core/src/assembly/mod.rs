@@ -5,7 +5,7 @@
 //! with every setting applied: the models (the adapter factory, or the
 //! scripted model), budgets, interpreter limits, scheduler, cache, prompt
 //! profile and helps, guards and fallback program, retrieval and the smart
-//! router; every model wrapped in a [`Recorder`] (`record`) or answered by a
+//! router, the MCP servers' tools (connected once, `mcp.rs`); every model wrapped in a [`Recorder`] (`record`) or answered by a
 //! [`Replayer`] (`replay`), so every front end records and replays alike.
 //! `rlm run`, `rlm mcp`, `rlm exec`/`repl`, `rlm serve`, `rlm
 //! stress` and the Python bindings all build their engines here; each adds
@@ -13,6 +13,7 @@
 //! host and cluster-wide rate limiter, Python its flavour and listeners).
 
 mod helps;
+mod mcp;
 mod retrieval;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +71,8 @@ pub struct EngineParts {
     replay: Option<Arc<ReplayBook>>,
     /// `telemetry.*`: the OpenTelemetry export every engine's runs go to.
     telemetry: Option<rlm_telemetry::Telemetry>,
+    /// `mcp_servers`: their allowed tools, connected once for every engine.
+    mcp_tools: Vec<rlm_functions::Tool>,
 }
 
 impl EngineParts {
@@ -83,6 +86,7 @@ impl EngineParts {
         };
         let (record, replay) = recording_of(&config)?;
         let telemetry = telemetry_of(&config)?;
+        let mcp_tools = mcp::mcp_tools_of(&config, &env)?;
         Ok(EngineParts {
             config,
             env,
@@ -92,6 +96,7 @@ impl EngineParts {
             record,
             replay,
             telemetry,
+            mcp_tools,
         })
     }
 
@@ -323,6 +328,9 @@ impl Rlm {
         }
         if let Some(cache) = &parts.cache {
             builder = builder.cache(Arc::clone(cache));
+        }
+        for tool in &parts.mcp_tools {
+            builder = builder.tool(tool.clone());
         }
         Ok(builder)
     }

@@ -85,7 +85,8 @@ pub fn shape(events: &[TraceEvent]) -> String {
             EventKind::RunStarted(_)
             | EventKind::ModelCallStarted(_)
             | EventKind::ProgramStarted(_)
-            | EventKind::SubcallStarted(_) => {
+            | EventKind::SubcallStarted(_)
+            | EventKind::ToolCallStarted(_) => {
                 let d = parent_depth.map(|d| d + 1).unwrap_or(0);
                 depth.insert(e.span_id.0, d);
                 d
@@ -120,16 +121,20 @@ pub fn shape(events: &[TraceEvent]) -> String {
             EventKind::Error(e) => format!("note {:?}", cut(&e.message)),
             EventKind::FinalAnswer(a) => format!("final_answer {:?}", cut(&a.answer)),
             EventKind::Compaction(c) => format!("compaction messages={}", c.messages_summarised),
+            EventKind::ToolCallStarted(t) => format!("tool_call {}", t.tool),
+            EventKind::ToolCallFinished(t) => format!("tool_call_finished {}", t.outcome.as_str()),
         };
         let indent = match &e.kind {
             EventKind::RunFinished(_)
             | EventKind::ModelCallFinished(_)
             | EventKind::ProgramFinished(_)
-            | EventKind::SubcallFinished(_) => own,
+            | EventKind::SubcallFinished(_)
+            | EventKind::ToolCallFinished(_) => own,
             EventKind::RunStarted(_)
             | EventKind::ModelCallStarted(_)
             | EventKind::ProgramStarted(_)
-            | EventKind::SubcallStarted(_) => own,
+            | EventKind::SubcallStarted(_)
+            | EventKind::ToolCallStarted(_) => own,
             _ => own + 1,
         };
         out.push_str(&"  ".repeat(indent));
