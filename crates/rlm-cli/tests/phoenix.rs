@@ -408,3 +408,97 @@ rlm_testenv::needs_phoenix_and_postgres! {
         rt.block_on(cluster.clean_up());
     }
 }
+
+/// The question of the MCP tool runs, and the program the scripted model sends.
+const WEATHER_QUESTION: &str = "What is the weather in Paris?";
+const WEATHER_PROGRAM: &str =
+    "```repl\nreport = lookup(city='Paris')\nprint(report)\nFINAL(report)\n```";
+
+/// A folder with `rlm.toml` naming the Python SDK's MCP server
+/// (`tests/mcp/tools_server.py`, `lookup` allowed), the script whose program
+/// calls it, and a context.
+fn weather_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/tools_server.py");
+    let table = format!(
+        "[mcp_servers.weather]\ncommand = {:?}\nargs = [{:?}]\ntools = [\"lookup\"]\n",
+        rlm_testenv::venv_python().display().to_string(),
+        server.display().to_string()
+    );
+    std::fs::write(dir.path().join("rlm.toml"), table).unwrap();
+    let script = serde_json::json!({"model": "weather", "replies": [WEATHER_PROGRAM], "when_exhausted": {"fixed": "FINAL('out of replies')"}});
+    std::fs::write(dir.path().join("script.json"), script.to_string()).unwrap();
+    std::fs::write(dir.path().join("context.txt"), "today's weather report\n").unwrap();
+    dir
+}
+
+/// The MCP tool spans of `spans` in `trace`: each `lookup` of server `weather`.
+fn weather_tool_spans(spans: &[Value], trace: &str) -> Vec<Value> {
+    trace_spans(spans, trace)
+        .into_iter()
+        .filter(|s| {
+            attr(s, "gen_ai.tool.name") == "lookup" && attr(s, "mcp.server.name") == "weather"
+        })
+        .collect()
+}
+
+rlm_testenv::needs_phoenix! {
+    /// Issue #82: a program's call of an MCP server's tool (the Python SDK's
+    /// example server) is a TOOL span in Phoenix, under its program, through
+    /// `rlm run` and through `rlm serve`.
+    #[test]
+    fn a_programs_mcp_tool_call_is_a_tool_span_in_phoenix() {
+        let phoenix = Phoenix::start();
+        let dir = weather_folder();
+        let trace = dir.path().join("run.jsonl");
+        let out = Command::new(env!("CARGO_BIN_EXE_rlm"))
+            .current_dir(dir.path())
+            .args(["run", WEATHER_QUESTION, "--context", "context.txt", "--model", "scripted", "--script", "script.json"])
+            .args(["--otlp-endpoint", &phoenix.base, "--trace"])
+            .arg(&trace)
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("OTEL_SERVICE_NAME")
+            .env_remove("PHOENIX_PROJECT_NAME")
+            .env_remove("RLM_MCP_SERVERS")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "sunny, 21 C");
+        let events = read_events(&std::fs::read_to_string(&trace).unwrap());
+        let otel_trace = events[0]["kind"]["otel_trace_id"].as_str().unwrap().to_string();
+        let spans = phoenix.spans_when(|s| !weather_tool_spans(s, &otel_trace).is_empty());
+        let tool = &weather_tool_spans(&spans, &otel_trace)[0];
+        assert_eq!(tool["name"], "execute_tool lookup");
+        assert_eq!(tool["span_kind"], "TOOL");
+        let parent = trace_spans(&spans, &otel_trace)
+            .into_iter()
+            .find(|s| s["context"]["span_id"] == tool["parent_id"])
+            .expect("the tool span's parent is in the trace");
+        assert_eq!(parent["span_kind"], "TOOL", "under its program: {parent}");
+        assert!(parent["name"].as_str().unwrap().starts_with("program"), "{parent}");
+
+        // `rlm serve`: the same call, from an execution, in the request's trace.
+        let (mut child, base) = serve_child::start_serve(|c| {
+            c.current_dir(dir.path()).args(["--data", "store", "--model", "scripted", "--script", "script.json"]);
+            c.args(["--otlp-endpoint", &phoenix.base]).env("OTEL_BSP_SCHEDULE_DELAY", "200").env_remove("RLM_MCP_SERVERS");
+        });
+        let body = serde_json::json!({"context": "today's weather report", "user_query": WEATHER_QUESTION});
+        let served_trace = runtime().block_on(async {
+            let response = reqwest::Client::new()
+                .post(format!("{base}/api/execute"))
+                .header("traceparent", format!("00-{CLUSTER_PARENT_TRACE}-{PARENT_SPAN}-01"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let trace = response.headers()["x-rlm-otel-trace-id"].to_str().unwrap().to_string();
+            let done: Value = response.json().await.unwrap();
+            assert_eq!(done["final_result"], "sunny, 21 C", "{done}");
+            trace
+        });
+        let spans = phoenix.spans_when(|s| !weather_tool_spans(s, &served_trace).is_empty());
+        assert_eq!(weather_tool_spans(&spans, &served_trace).len(), 1, "one call, one span");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
