@@ -248,7 +248,7 @@ fn one_run(
 /// The row's figures from a finished run and its criteria.
 fn fill(row: &mut EvalRow, done: &CaseRun) {
     let r = &done.result;
-    row.model = Some(done.model.clone());
+    row.model = Some(rlm_core::shown_model_id(&done.model));
     row.answer = r.answer.clone();
     row.finish = r.finish.as_str().to_string();
     row.error = match &r.finish {

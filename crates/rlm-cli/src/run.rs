@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rlm_core::{EngineModels, Rlm, RunResult};
+use rlm_core::{EngineModels, Rlm, RunResult, shown_model_id};
 use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
 use crate::config::{ConfigFlags, LogFormat, SCRIPTED_MODEL, Settings};
@@ -124,8 +124,8 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
             "finish_reason": finish_reason(&result),
             "mode": match result.mode { rlm_core::Mode::Rlm => "rlm", rlm_core::Mode::Direct => "direct" },
             "steps": result.steps,
-            "model": rlm.root_model(),
-            "sub_model": rlm.sub_model(),
+            "model": shown_model_id(&rlm.root_model()),
+            "sub_model": shown_model_id(&rlm.sub_model()),
             "scripted": scripted,
             "usage": {
                 "prompt_tokens": result.usage.usage.prompt_tokens,
@@ -254,7 +254,10 @@ impl Progress {
 
     fn header(&self, question: &str, context: &rlm_context::Context, rlm: &Rlm) {
         let model = if self.scripted {
-            format!("{} (offline scripted demo: a script, not an LLM)", rlm.root_model())
+            format!(
+                "{} (offline scripted demo: a script, not an LLM)",
+                shown_model_id(&rlm.root_model())
+            )
         } else {
             rlm.root_model()
         };
@@ -267,7 +270,7 @@ impl Progress {
                 context.num_documents()
             ),
         );
-        self.line(0, format!("model:    {model}; subcalls: {}", rlm.sub_model()));
+        self.line(0, format!("model:    {model}; subcalls: {}", shown_model_id(&rlm.sub_model())));
     }
 
     fn line(&self, depth: u32, text: String) {

@@ -68,6 +68,10 @@ fn json_output_and_trace_file() {
     assert_eq!(doc["mode"], "rlm");
     assert_eq!(doc["steps"], 3);
     assert_eq!(doc["scripted"], true);
+    assert_eq!(
+        doc["model"], "scripted:scripted-demo",
+        "the scripted model by the name users know, not the adapters' internal `fake`"
+    );
     assert_eq!(doc["usage"]["subcalls"], 6);
     assert!(doc["usage"]["total_tokens"].as_u64().unwrap() > 0);
     assert!(doc["cost_usd"].is_number());

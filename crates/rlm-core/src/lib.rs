@@ -93,7 +93,7 @@ pub use rlm_helps::{HelpNotes, HelpPrompts};
 pub use rlm_policy::{BudgetLimits, UsageSnapshot};
 pub use rlm_sched::{SchedulerConfig, SharedLimiter};
 pub use rlm_telemetry::{Telemetry, TraceParent};
-pub use rlm_types::{CompletionCache, ModelId};
+pub use rlm_types::{CompletionCache, ModelId, shown_model_id};
 
 /// What a front end names of the model adapters (rlm-adapters): the provider
 /// environment, the scripted model, the fault injector `rlm stress` puts in

@@ -201,6 +201,16 @@ impl std::str::FromStr for ModelId {
     }
 }
 
+/// A model id as users know it: the offline scripted model's provider is
+/// `scripted`, not the adapters' internal `fake` (which recordings and their
+/// fingerprints keep); any other id as it is.
+pub fn shown_model_id(id: &str) -> String {
+    match id.split_once(':') {
+        Some(("fake", model)) => format!("scripted:{model}"),
+        _ => id.to_string(),
+    }
+}
+
 impl fmt::Display for ModelId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.provider, self.model)
