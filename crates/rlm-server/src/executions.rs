@@ -829,7 +829,7 @@ impl Executions {
         // The trace is stored as it is produced, so a crash keeps what happened
         // (an unannounced execution's after `DEFER_FOR`: see `persister.rs`).
         let holding = match (deferred, announced) {
-            (true, _) => Holding::Record(record.clone()),
+            (true, _) => Holding::Record(Box::new(record.clone())),
             // Unannounced on a shared store: its record is stored, its trace held.
             (false, false) if attempt.is_none() && self.store.shared() => Holding::Events,
             _ => Holding::Nothing,

@@ -44,7 +44,7 @@ pub(crate) enum Holding {
     /// The trace events (the record is stored).
     Events,
     /// The record, not stored yet, and the trace events.
-    Record(ExecutionRecord),
+    Record(Box<ExecutionRecord>),
 }
 
 impl Holding {
