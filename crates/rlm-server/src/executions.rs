@@ -35,7 +35,7 @@ use uuid::Uuid;
 
 pub use self::disconnect::DisconnectGuard;
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
-use self::persister::Persister;
+use self::persister::{Holding, Persister};
 use self::settings::cumulative_limits;
 use self::turns::{Turn, Turns};
 use crate::bus::{BusEvent, ExecutionBus};
@@ -164,6 +164,9 @@ pub(crate) struct Live {
     /// Why the server stopped it for a cause of the execution's own (its
     /// recording reached its cap): it ends `failed` with this message.
     stopped: Arc<std::sync::OnceLock<String>>,
+    /// Set while it holds its session's lease in a store other processes
+    /// share: its settlement gives the lease up in its own transaction.
+    holds_session: AtomicBool,
 }
 
 /// Stops an execution for a cause of its own, with the message its record keeps.
@@ -543,6 +546,18 @@ impl Executions {
         {
             tracing::warn!(execution = %record.id, error = %e, "cannot lease the execution");
         }
+        Ok(self.live_run(record, base, durable, job_holder))
+    }
+
+    /// A stored execution's live log with the first frame (id `base`),
+    /// registered as running in this process.
+    fn live_run(
+        &self,
+        record: &ExecutionRecord,
+        base: u64,
+        durable: bool,
+        job_holder: Option<String>,
+    ) -> (Arc<Live>, watch::Sender<Option<ExecutionRecord>>) {
         let bus = ExecutionBus::starting_at(base);
         bus.push(START_EVENT, start_data(record), None);
         let (done_tx, done) = watch::channel(None);
@@ -558,6 +573,7 @@ impl Executions {
             stopped: Arc::default(),
             boundary: CancellationToken::new(),
             job: record.job_id.zip(job_holder),
+            holds_session: AtomicBool::new(false),
         });
         // A later delivery of the execution in this process: the earlier
         // run is superseded (the store refuses its writes now) and stops at
@@ -567,7 +583,7 @@ impl Executions {
         {
             hand_back(&earlier);
         }
-        Ok((live, done_tx))
+        (live, done_tx)
     }
 
     /// Runs an admitted execution on its own task in this process.
@@ -592,7 +608,7 @@ impl Executions {
             trace_parent,
             key,
         } = admitted;
-        let ready = self.ready_at_once(&record, session, settled_seen);
+        let mut ready = self.ready_at_once(&record, session, settled_seen);
         if ready.is_some() {
             // Created already running: one store write fewer.
             record.status = ExecutionStatus::Running;
@@ -609,8 +625,20 @@ impl Executions {
             other => other,
         };
         let creating = Creating { key, outbox: None };
-        let (live, done_tx) =
-            self.register(&record, base, (start, creating), durable, job_holder).await?;
+        let turn_now = match (&ready, attempt, &creating.key) {
+            (None, None, None) => self.shared_turn_at_once(&record),
+            _ => None,
+        };
+        let (live, done_tx) = match turn_now {
+            // Its session's lease, record and session in one transaction.
+            Some((sid, turn)) => {
+                let (run, taken) =
+                    self.register_in_session(&mut record, (sid, turn), base, job_holder).await?;
+                ready = taken;
+                run
+            }
+            None => self.register(&record, base, (start, creating), durable, job_holder).await?,
+        };
         let id = record.id;
         let this_run = Arc::clone(&live);
         let run_handle = Arc::clone(&live);
@@ -698,12 +726,18 @@ impl Executions {
         };
         let leased = spec.record.session_id.filter(|_| self.store.shared());
         if let Some(sid) = leased
-            && !self.wait_for_session(sid, &live).await
+            && !live.holds_session.load(Ordering::SeqCst)
         {
-            return self.not_started(spec.record, &live).await;
+            if !self.wait_for_session(sid, &live).await {
+                return self.not_started(spec.record, &live).await;
+            }
+            live.holds_session.store(true, Ordering::SeqCst);
         }
         let finished = self.run_turn(spec, created_running, known).await;
-        if let Some(sid) = leased {
+        // Given up with the settlement, unless it was not settled here.
+        if let Some(sid) = leased
+            && live.holds_session.swap(false, Ordering::SeqCst)
+        {
             self.release_session(sid).await;
         }
         finished
@@ -792,13 +826,19 @@ impl Executions {
             .map(Duration::from_secs)
             .unwrap_or(self.limits.max_execution)
             .min(self.limits.max_execution);
-        // The trace is stored as it is produced, so a crash keeps what happened.
-        let deferred = deferred.then(|| record.clone());
+        // The trace is stored as it is produced, so a crash keeps what happened
+        // (an unannounced execution's after `DEFER_FOR`: see `persister.rs`).
+        let holding = match (deferred, announced) {
+            (true, _) => Holding::Record(Box::new(record.clone())),
+            // Unannounced on a shared store: its record is stored, its trace held.
+            (false, false) if attempt.is_none() && self.store.shared() => Holding::Events,
+            _ => Holding::Nothing,
+        };
         let persister = Persister::start(
             Arc::clone(&self.store),
             &live.bus,
             (record.id, live.cancel.clone()),
-            deferred,
+            holding,
             attempt.is_none(),
         );
         let stored = persister.stored();
@@ -867,7 +907,7 @@ impl Executions {
         self::attempts::add_carried(&mut record, None);
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state: None, started: None, job };
-        self.store_settled(&settled, &[]).await;
+        self.store_settled(&settled, &[], live).await;
         self.announce(&settled.record, live);
         self.finished(settled.record, &trace)
     }
@@ -919,7 +959,7 @@ impl Executions {
         // The recording is durable already: each exchange was stored as it was made.
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state, started, job };
-        self.store_settled(&settled, &held).await;
+        self.store_settled(&settled, &held, live).await;
         self.announce(&settled.record, live);
         persister.join().await;
         self.finished(settled.record, &trace)
@@ -944,10 +984,20 @@ impl Executions {
     /// Stores the settled execution durably, with the trace events `held`
     /// until its end (a failure is logged: the execution still ends for its
     /// listeners).
-    async fn store_settled(&self, settled: &SettledExecution, held: &[Arc<BusEvent>]) {
+    async fn store_settled(&self, settled: &SettledExecution, held: &[Arc<BusEvent>], live: &Live) {
         let trace = self::persister::encoded_trace(settled.record.id, held);
-        if let Err(e) = self.store.finish_execution_with_trace(settled, &trace).await {
-            tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution");
+        let releasing = live.holds_session.load(Ordering::SeqCst);
+        let done = if releasing {
+            self.store.finish_execution_releasing(settled, &trace, &self.holder).await
+        } else {
+            self.store.finish_execution_with_trace(settled, &trace).await
+        };
+        match done {
+            Ok(_) if releasing => self.session_released(settled.record.session_id, live),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(execution = %settled.record.id, error = %e, "cannot settle the execution");
+            }
         }
         // Before the execution's turn ends (its caller holds it).
         if let Some(sid) = settled.record.session_id {

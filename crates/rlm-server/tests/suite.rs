@@ -20,6 +20,7 @@ mod openai_responses;
 mod persistence;
 mod pg_faults;
 mod pg_outage;
+mod pg_session_start;
 mod redis_prefix;
 mod redis_ready;
 mod request_checks;

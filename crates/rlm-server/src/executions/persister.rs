@@ -16,6 +16,10 @@
 //! settlement, which stores them in its own transaction (one store write
 //! for the whole execution). Nothing acknowledged is at risk: a crash
 //! before the record is stored loses an execution no client was told of.
+//! On a store other processes share, an unannounced execution's record is
+//! stored at its start (the others list it, lease it), and only its trace
+//! events are held so ([`Holding::Events`]): a short execution's trace is
+//! written once, by its settlement, instead of a transaction per batch.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +36,23 @@ use crate::store::{EncodedEvent, ExecutionRecord, Store, StoreError};
 /// How long a deferred execution runs before its record is stored.
 pub(crate) const DEFER_FOR: Duration = Duration::from_millis(250);
 
+/// What a persister holds back for [`DEFER_FOR`] (or to the settlement,
+/// if the execution ends first).
+pub(crate) enum Holding {
+    /// Nothing: each batch is stored as it comes.
+    Nothing,
+    /// The trace events (the record is stored).
+    Events,
+    /// The record, not stored yet, and the trace events.
+    Record(Box<ExecutionRecord>),
+}
+
+impl Holding {
+    fn holds(&self) -> bool {
+        !matches!(self, Holding::Nothing)
+    }
+}
+
 /// The persister of one execution.
 pub(crate) struct Persister {
     handle: tokio::task::JoinHandle<()>,
@@ -44,9 +65,9 @@ pub(crate) struct Persister {
 }
 
 impl Persister {
-    /// Starts storing `bus`'s trace events for execution `id`. `deferred`:
-    /// the record not stored yet, stored after [`DEFER_FOR`] if the
-    /// execution is still running. `hand_over`: the events not stored when
+    /// Starts storing `bus`'s trace events for execution `id`. `holding`:
+    /// what is held until [`DEFER_FOR`] has passed with the execution still
+    /// running (a record not stored yet is stored then). `hand_over`: the events not stored when
     /// the execution settles are handed to its settlement (not for a
     /// queue's delivery, whose writes a later delivery may refuse), as a
     /// deferred execution's always are.
@@ -54,7 +75,7 @@ impl Persister {
         store: Arc<dyn Store>,
         bus: &Arc<ExecutionBus>,
         (id, stop_run): (Uuid, CancellationToken),
-        deferred: Option<ExecutionRecord>,
+        holding: Holding,
         hand_over: bool,
     ) -> Persister {
         let superseded = Superseded { seen: AtomicBool::new(false), stop_run };
@@ -64,7 +85,7 @@ impl Persister {
         let events = bus.subscribe(0);
         let handle = tokio::spawn(async move {
             let mut batches = std::pin::pin!(events.ready_chunks(512));
-            let mut deferred = deferred;
+            let mut holding = holding;
             let mut held: Vec<Arc<BusEvent>> = Vec::new();
             // The id after the last event received.
             let mut received = 0u64;
@@ -76,15 +97,15 @@ impl Persister {
                     batch = batches.next() => {
                         let Some(batch) = batch else { break };
                         received = batch.last().map_or(received, |e| e.id + 1);
-                        if deferred.is_some() {
+                        if holding.holds() {
                             held.extend(batch);
                             continue;
                         }
                         store_events(store.as_ref(), (id, &superseded), &batch).await;
                         stored_tx.send_replace(received);
                     }
-                    () = &mut wait, if deferred.is_some() => {
-                        if let Some(record) = deferred.take()
+                    () = &mut wait, if holding.holds() => {
+                        if let Holding::Record(record) = std::mem::replace(&mut holding, Holding::Nothing)
                             && let Err(e) = store.put_execution_unacknowledged(&record).await
                         {
                             tracing::warn!(execution = %id, error = %e, "cannot store the running execution");
@@ -96,7 +117,7 @@ impl Persister {
                             asking = false;
                             continue;
                         };
-                        if deferred.take().is_none() && !hand_over {
+                        if !std::mem::replace(&mut holding, Holding::Nothing).holds() && !hand_over {
                             // Stored as they come: the settlement waits for them.
                             let _ = reply.send(Vec::new());
                             continue;

@@ -45,6 +45,14 @@ fn bump_key<K: Ord>(map: &mut BTreeMap<K, u64>, key: K, add: bool) {
     }
 }
 
+/// Adds `from`'s counts to `into`'s, key by key.
+fn add_counts<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>) {
+    for (key, by) in from {
+        let count = into.entry(key.clone()).or_insert(0);
+        *count = count.saturating_add(*by);
+    }
+}
+
 /// The histogram bucket of a latency: its lower bound.
 pub fn latency_bucket(ms: u64) -> u64 {
     if ms < EXACT_LATENCY_MS {
@@ -93,6 +101,20 @@ impl Aggregate {
         if let Some(ms) = latency_of(e) {
             bump_key(&mut self.latency, latency_bucket(ms), add);
         }
+    }
+
+    /// Adds `other`'s totals (one scope's, kept in several shards).
+    pub fn merge(&mut self, other: &Aggregate) {
+        self.executions = self.executions.saturating_add(other.executions);
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cost_nano = self.cost_nano.saturating_add(other.cost_nano);
+        add_counts(&mut self.by_status, &other.by_status);
+        add_counts(&mut self.outcomes, &other.outcomes);
+        self.subcalls = self.subcalls.saturating_add(other.subcalls);
+        self.cache_hits = self.cache_hits.saturating_add(other.cache_hits);
+        self.retries = self.retries.saturating_add(other.retries);
+        add_counts(&mut self.latency, &other.latency);
     }
 
     pub fn cost_usd(&self) -> f64 {

@@ -62,40 +62,73 @@ pub(super) fn context_bytes(session: &SessionRecord) -> i64 {
     session.context.as_ref().map_or(0, |c| big(c.bytes))
 }
 
+/// How many shards an owner's aggregate and buckets are kept in (migration
+/// 10): its executions' writes lock one shard's rows each, until their
+/// commit is flushed, so this many of them may write at once.
+const OWNER_SHARDS: usize = 64;
+
+/// The next shard this process counts a new execution in: the shards in
+/// turn, from a place of the process's own, so the executions running at
+/// once here are in different shards (an id's hash put 2 of 32 in one shard
+/// a third of the time).
+static NEXT_SHARD: std::sync::LazyLock<std::sync::atomic::AtomicUsize> =
+    std::sync::LazyLock::new(|| std::sync::atomic::AtomicUsize::new(std::process::id() as usize));
+
+/// The shard of the owner's rows a new execution is counted in; kept with
+/// its row (`executions.agg_shard`), so every later write of it takes out
+/// of and puts into that one shard (an execution a version-9 store counted
+/// has shard 0). A session's rows are all in shard 0.
+pub(super) fn new_shard() -> i32 {
+    let n = NEXT_SHARD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (n % OWNER_SHARDS) as i32
+}
+
 /// Puts `old`'s share out of and `new`'s into the aggregates and time
-/// buckets, inside the write's transaction. Aggregate rows are locked in
-/// key order; bucket rows change by one statement whose rows are in key
-/// order.
+/// buckets (the owner's in `shard`, the execution's), inside the write's
+/// transaction. Aggregate rows are locked in key order; bucket rows change
+/// by one statement whose rows are in key order.
 pub(super) async fn apply_aggregates(
     tx: &Tx<'_>,
-    old: Option<&ExecutionRecord>,
-    new: Option<&ExecutionRecord>,
+    (old, new): (Option<&ExecutionRecord>, Option<&ExecutionRecord>),
+    shard: i32,
 ) -> Result<(), StoreError> {
     if old.map(contribution) == new.map(contribution) {
         return Ok(());
     }
     let changes: Vec<(&ExecutionRecord, bool)> =
         old.map(|o| (o, false)).into_iter().chain(new.map(|n| (n, true))).collect();
-    // The aggregates: read, change, write back.
-    let mut aggregates: BTreeMap<(String, Uuid), Vec<(&ExecutionRecord, bool)>> = BTreeMap::new();
-    for (e, add) in &changes {
-        aggregates.entry((e.owner.clone(), OWNER_ROW)).or_default().push((e, *add));
+    apply_to_aggregates(tx, &changes, shard).await?;
+    apply_to_buckets(tx, &changes, shard).await
+}
+
+/// The aggregates' part of [`apply_aggregates`]: each row read, changed and
+/// written back.
+async fn apply_to_aggregates(
+    tx: &Tx<'_>,
+    changes: &[(&ExecutionRecord, bool)],
+    shard: i32,
+) -> Result<(), StoreError> {
+    type Row = (String, Uuid, i32);
+    let mut aggregates: BTreeMap<Row, Vec<(&ExecutionRecord, bool)>> = BTreeMap::new();
+    for (e, add) in changes {
+        let owner_row = (e.owner.clone(), OWNER_ROW, shard);
+        aggregates.entry(owner_row).or_default().push((e, *add));
         if let Some(s) = e.session_id {
-            aggregates.entry((e.owner.clone(), s)).or_default().push((e, *add));
+            aggregates.entry((e.owner.clone(), s, 0)).or_default().push((e, *add));
         }
     }
-    for ((owner, session), applied) in aggregates {
-        tx.execute(
-            "INSERT INTO aggregates (owner, session_id, agg) VALUES ($1, $2, '')
-             ON CONFLICT DO NOTHING",
-            &[&owner, &session],
-        )
-        .await
-        .map_err(pg)?;
+    for ((owner, session, shard), applied) in aggregates {
+        // Made if missing and locked, in one statement (its stored value back).
         let row = tx
             .query_one(
-                "SELECT agg FROM aggregates WHERE owner = $1 AND session_id = $2 FOR UPDATE",
-                &[&owner, &session],
+                &prepared(
+                    tx,
+                    "INSERT INTO aggregates (owner, session_id, shard, agg) VALUES ($1, $2, $3, '')
+                     ON CONFLICT (owner, session_id, shard) DO UPDATE SET agg = aggregates.agg
+                     RETURNING agg",
+                )
+                .await?,
+                &[&owner, &session, &shard],
             )
             .await
             .map_err(pg)?;
@@ -107,33 +140,46 @@ pub(super) async fn apply_aggregates(
         }
         if a.executions == 0 {
             tx.execute(
-                "DELETE FROM aggregates WHERE owner = $1 AND session_id = $2",
-                &[&owner, &session],
+                &prepared(
+                    tx,
+                    "DELETE FROM aggregates WHERE owner = $1 AND session_id = $2 AND shard = $3",
+                )
+                .await?,
+                &[&owner, &session, &shard],
             )
             .await
             .map_err(pg)?;
         } else {
             tx.execute(
-                "UPDATE aggregates SET agg = $3 WHERE owner = $1 AND session_id = $2",
-                &[&owner, &session, &encode(&a)?],
+                &prepared(tx, "UPDATE aggregates SET agg = $4 WHERE owner = $1 AND session_id = $2 AND shard = $3").await?,
+                &[&owner, &session, &shard, &encode(&a)?],
             )
             .await
             .map_err(pg)?;
         }
     }
-    // The buckets: signed deltas per key, one upsert, then the emptied ones out.
-    let mut deltas: BTreeMap<(String, i32, i64), [i64; 5]> = BTreeMap::new();
-    for (e, add) in &changes {
+    Ok(())
+}
+
+/// The buckets' part of [`apply_aggregates`]: signed deltas per key, one
+/// upsert, then the emptied ones out.
+async fn apply_to_buckets(
+    tx: &Tx<'_>,
+    changes: &[(&ExecutionRecord, bool)],
+    shard: i32,
+) -> Result<(), StoreError> {
+    let mut deltas: BTreeMap<(String, i32, i64, i32), [i64; 5]> = BTreeMap::new();
+    for (e, add) in changes {
         let mut one = BucketTotals::default();
         one.apply(e, true);
         let sign = if *add { 1 } else { -1 };
-        let mut scopes = vec![owner_scope(&e.owner)];
+        let mut scopes = vec![(owner_scope(&e.owner), shard)];
         if let Some(s) = e.session_id {
-            scopes.push(session_scope(s));
+            scopes.push((session_scope(s), 0));
         }
-        for scope in scopes {
+        for (scope, shard) in scopes {
             for width in 0..BUCKET_SECS.len() {
-                let key = (scope.clone(), width as i32, bucket_of(e.created_at, width));
+                let key = (scope.clone(), width as i32, bucket_of(e.created_at, width), shard);
                 let d = deltas.entry(key).or_default();
                 d[0] += sign * big(one.executions);
                 d[1] += sign * big(one.completed);
@@ -147,35 +193,45 @@ pub(super) async fn apply_aggregates(
     if deltas.is_empty() {
         return Ok(());
     }
-    let mut cols: (Vec<String>, Vec<i32>, Vec<i64>) = Default::default();
+    let mut cols: (Vec<String>, Vec<i32>, Vec<i64>, Vec<i32>) = Default::default();
     let mut values: [Vec<i64>; 5] = Default::default();
-    for ((scope, width, bucket), d) in deltas {
+    for ((scope, width, bucket, shard), d) in deltas {
         cols.0.push(scope);
         cols.1.push(width);
         cols.2.push(bucket);
+        cols.3.push(shard);
         for (i, v) in d.into_iter().enumerate() {
             values[i].push(v);
         }
     }
     tx.execute(
-        "INSERT INTO buckets (scope, width, bucket, executions, completed, failed, tokens, cost_nano)
-         SELECT * FROM unnest($1::text[], $2::int4[], $3::int8[], $4::int8[], $5::int8[],
-                              $6::int8[], $7::int8[], $8::int8[])
-         ON CONFLICT (scope, width, bucket) DO UPDATE SET
+        &prepared(tx, "INSERT INTO buckets (scope, width, bucket, shard, executions, completed, failed, tokens,
+                              cost_nano)
+         SELECT * FROM unnest($1::text[], $2::int4[], $3::int8[], $4::int4[], $5::int8[],
+                              $6::int8[], $7::int8[], $8::int8[], $9::int8[])
+         ON CONFLICT (scope, width, bucket, shard) DO UPDATE SET
              executions = buckets.executions + excluded.executions,
              completed = buckets.completed + excluded.completed,
              failed = buckets.failed + excluded.failed,
              tokens = buckets.tokens + excluded.tokens,
-             cost_nano = buckets.cost_nano + excluded.cost_nano",
-        &[&cols.0, &cols.1, &cols.2, &values[0], &values[1], &values[2], &values[3], &values[4]],
+             cost_nano = buckets.cost_nano + excluded.cost_nano").await?,
+        &[
+            &cols.0, &cols.1, &cols.2, &cols.3, &values[0], &values[1], &values[2], &values[3],
+            &values[4],
+        ],
     )
     .await
     .map_err(pg)?;
+    // Only a delta taking something out can empty a bucket.
+    if values[0].iter().all(|n| *n > 0) {
+        return Ok(());
+    }
     tx.execute(
-        "DELETE FROM buckets b USING unnest($1::text[], $2::int4[], $3::int8[]) AS k(scope, width, bucket)
+        &prepared(tx, "DELETE FROM buckets b
+         USING unnest($1::text[], $2::int4[], $3::int8[], $4::int4[]) AS k(scope, width, bucket, shard)
          WHERE b.scope = k.scope AND b.width = k.width AND b.bucket = k.bucket
-           AND b.executions <= 0",
-        &[&cols.0, &cols.1, &cols.2],
+           AND b.shard = k.shard AND b.executions <= 0").await?,
+        &[&cols.0, &cols.1, &cols.2, &cols.3],
     )
     .await
     .map_err(pg)?;
@@ -198,17 +254,22 @@ impl PgStore {
         owner: &str,
         session: Uuid,
     ) -> Result<Aggregate, StoreError> {
-        let row = client
-            .query_opt(
+        // Its shards, summed.
+        let rows = client
+            .query(
                 "SELECT agg FROM aggregates WHERE owner = $1 AND session_id = $2",
                 &[&owner, &session],
             )
             .await
             .map_err(pg)?;
-        match row {
-            Some(r) if !r.get::<_, &str>(0).is_empty() => decode("aggregate", r.get(0)),
-            _ => Ok(Aggregate::default()),
+        let mut total = Aggregate::default();
+        for r in rows {
+            let text: &str = r.get(0);
+            if !text.is_empty() {
+                total.merge(&decode("aggregate", text)?);
+            }
         }
+        Ok(total)
     }
 
     /// A scope's timeline: the minute buckets' first and last say the span,
@@ -237,8 +298,10 @@ impl PgStore {
             .collect();
         let rows = client
             .query(
-                "SELECT bucket, executions, completed, failed, tokens, cost_nano FROM buckets
-                 WHERE scope = $1 AND width = $2 AND bucket BETWEEN $3 AND $4",
+                "SELECT bucket, sum(executions)::int8, sum(completed)::int8, sum(failed)::int8,
+                        sum(tokens)::int8, sum(cost_nano)::int8 FROM buckets
+                 WHERE scope = $1 AND width = $2 AND bucket BETWEEN $3 AND $4
+                 GROUP BY bucket",
                 &[&scope, &(width as i32), &first, &last],
             )
             .await
@@ -281,11 +344,17 @@ pub(super) async fn stats(
                 )
                 .await
                 .map_err(pg)?;
-            let mut per_session = Vec::new();
+            // A session's shards are consecutive rows: summed.
+            let mut per_session: Vec<(Uuid, Aggregate)> = Vec::new();
             for r in rows {
-                let text: &str = r.get(1);
-                if !text.is_empty() {
-                    per_session.push((r.get(0), decode("aggregate", text)?));
+                let (id, text): (Uuid, &str) = (r.get(0), r.get(1));
+                if text.is_empty() {
+                    continue;
+                }
+                let a: Aggregate = decode("aggregate", text)?;
+                match per_session.last_mut() {
+                    Some((last, sum)) if *last == id => sum.merge(&a),
+                    _ => per_session.push((id, a)),
                 }
             }
             let totals = store.aggregate(&client, owner, OWNER_ROW).await?;

@@ -28,7 +28,7 @@ impl PgStore {
                 // Renewed since it was read: its process is alive.
                 let renewed = tx
                     .query_opt(
-                        "SELECT 1 FROM execution_leases WHERE execution_id = $1 AND expires_at >= $2",
+                        &prepared(&tx, "SELECT 1 FROM execution_leases WHERE execution_id = $1 AND expires_at >= $2").await?,
                         &[&id, &now],
                     )
                     .await
@@ -49,7 +49,7 @@ impl PgStore {
                 if let Some(job) = old.job_id {
                     let open = tx
                         .query_opt(
-                            "SELECT 1 FROM jobs WHERE id = $1 AND status IN ('PENDING', 'RUNNING')",
+                            &prepared(&tx, "SELECT 1 FROM jobs WHERE id = $1 AND status IN ('PENDING', 'RUNNING')").await?,
                             &[&job],
                         )
                         .await
@@ -65,9 +65,12 @@ impl PgStore {
             e.completed_at = Some(now_micros());
             write_execution(&tx, Some(&old), Some(&e)).await?;
             if lease_now.is_some() {
-                tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&id])
-                    .await
-                    .map_err(pg)?;
+                tx.execute(
+                    &prepared(&tx, "DELETE FROM execution_leases WHERE execution_id = $1").await?,
+                    &[&id],
+                )
+                .await
+                .map_err(pg)?;
             }
             tx.commit().await.map_err(pg)?;
             count += 1;
@@ -96,8 +99,64 @@ pub(super) async fn put_execution_leased(
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
     put_execution_in(&tx, execution).await?;
-    tx.execute(LEASE_EXECUTIONS, &[&vec![execution.id], &holder, &until]).await.map_err(pg)?;
+    tx.execute(&prepared(&tx, LEASE_EXECUTIONS).await?, &[&vec![execution.id], &holder, &until])
+        .await
+        .map_err(pg)?;
     tx.commit().await.map_err(pg)
+}
+
+/// `Store::put_execution_taking_session`: the session's lease, the record
+/// (running if the lease was taken) with its lease, and the session read,
+/// in one transaction.
+pub(super) async fn put_execution_taking_session(
+    store: &PgStore,
+    pending: &ExecutionRecord,
+    holder: &str,
+    (lapsed, until): (Micros, Micros),
+    started_at: Micros,
+) -> Result<Option<Option<SessionRecord>>, StoreError> {
+    let mut client = store.client().await?;
+    let tx = client.transaction().await.map_err(pg)?;
+    let taken = match pending.session_id {
+        Some(sid) => {
+            let row = tx
+                .query_opt(
+                    &prepared(&tx, super::session_leases::TAKE_SESSION_LEASE).await?,
+                    &[&sid, &holder, &lapsed, &until],
+                )
+                .await
+                .map_err(pg)?;
+            row.map(|_| sid)
+        }
+        None => None,
+    };
+    let session = match taken {
+        Some(sid) => {
+            let running = ExecutionRecord {
+                status: ExecutionStatus::Running,
+                started_at: Some(started_at),
+                ..pending.clone()
+            };
+            put_execution_in(&tx, &running).await?;
+            let row = tx
+                .query_opt(
+                    &prepared(&tx, "SELECT record FROM sessions WHERE id = $1").await?,
+                    &[&sid],
+                )
+                .await
+                .map_err(pg)?;
+            Some(row.map(|r| decode("session", r.get(0))).transpose()?)
+        }
+        None => {
+            put_execution_in(&tx, pending).await?;
+            None
+        }
+    };
+    tx.execute(&prepared(&tx, LEASE_EXECUTIONS).await?, &[&vec![pending.id], &holder, &until])
+        .await
+        .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    Ok(session)
 }
 
 /// [`put_execution`] in the caller's transaction.
@@ -115,7 +174,10 @@ pub(super) async fn get_execution(
 ) -> Result<Option<ExecutionRecord>, StoreError> {
     let client = store.client().await?;
     let row = client
-        .query_opt("SELECT record FROM executions WHERE id = $1", &[&id])
+        .query_opt(
+            &prepared_on(&client, "SELECT record FROM executions WHERE id = $1").await?,
+            &[&id],
+        )
         .await
         .map_err(pg)?;
     row.map(|r| decode("execution", r.get(0))).transpose()
@@ -172,7 +234,9 @@ pub(super) async fn delete_execution(store: &PgStore, id: Uuid) -> Result<bool, 
     let tx = client.transaction().await.map_err(pg)?;
     let Some(old) = lock_execution(&tx, id).await? else { return Ok(false) };
     write_execution(&tx, Some(&old), None).await?;
-    tx.execute("DELETE FROM checkpoints WHERE execution_id = $1", &[&id]).await.map_err(pg)?;
+    tx.execute(&prepared(&tx, "DELETE FROM checkpoints WHERE execution_id = $1").await?, &[&id])
+        .await
+        .map_err(pg)?;
     super::recordings::delete_recording(&tx, id).await?;
     tx.commit().await.map_err(pg)?;
     Ok(true)
@@ -186,8 +250,12 @@ pub(super) async fn ended_executions_before(
     let client = store.client().await?;
     let rows = client
         .query(
-            "SELECT id FROM executions WHERE created_at < $1 AND terminal
+            &prepared_on(
+                &client,
+                "SELECT id FROM executions WHERE created_at < $1 AND terminal
              ORDER BY created_at, id LIMIT $2",
+            )
+            .await?,
             &[&before, &big_usize(limit)],
         )
         .await
@@ -195,21 +263,61 @@ pub(super) async fn ended_executions_before(
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
+/// The settlement (`Store::finish_execution_with_trace`), and with
+/// `release`, the holder's lease on the execution's session given up in
+/// its transaction (or, when the settlement writes nothing, alone).
 pub(super) async fn finish_execution(
     store: &PgStore,
     settled: &SettledExecution,
     trace: &[EncodedEvent<'_>],
+    release: Option<&str>,
 ) -> Result<Settled, StoreError> {
-    let record = &settled.record;
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
-    let old = lock_execution(&tx, record.id).await?;
+    let (done, write) = settle_in(&tx, settled, trace).await?;
+    let release = release.zip(settled.record.session_id);
+    if write {
+        if let Some((holder, sid)) = release {
+            tx.execute(
+                &prepared(&tx, super::session_leases::RELEASE_SESSION_LEASE).await?,
+                &[&sid, &holder],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+    } else {
+        // Nothing of the settlement's is kept (as before: rolled back).
+        tx.rollback().await.map_err(pg)?;
+        if let Some((holder, sid)) = release {
+            client
+                .execute(
+                    &prepared_on(&client, super::session_leases::RELEASE_SESSION_LEASE).await?,
+                    &[&sid, &holder],
+                )
+                .await
+                .map_err(pg)?;
+        }
+    }
+    Ok(done)
+}
+
+/// The settlement's writes in `tx`: what it wrote, and whether `tx` is to
+/// be committed (`false`: the execution had ended, or a later attempt
+/// runs it, and nothing is written).
+async fn settle_in(
+    tx: &Tx<'_>,
+    settled: &SettledExecution,
+    trace: &[EncodedEvent<'_>],
+) -> Result<(Settled, bool), StoreError> {
+    let record = &settled.record;
+    let old = lock_execution(tx, record.id).await?;
     // The trace events not stored yet, in the settlement's transaction (a
     // superseded attempt's are refused by the statement, as an append's).
     if let Some(rows) = super::traces::trace_rows(record.id, trace) {
         let attempt = rows.attempt_param();
         tx.execute(
-            super::traces::INSERT_TRACE,
+            &prepared(tx, super::traces::INSERT_TRACE).await?,
             &[&rows.ids, &rows.positions, &rows.bodies, &record.id, &attempt],
         )
         .await
@@ -220,25 +328,27 @@ pub(super) async fn finish_execution(
         // answer lost), or otherwise. Nothing is written either way.
         let execution = record.is_same_settlement(old);
         let job = match (&settled.job, execution) {
-            (Some(j), true) => lock_job(&tx, j.id).await?.is_some_and(|job| j.is_written(&job)),
+            (Some(j), true) => lock_job(tx, j.id).await?.is_some_and(|job| j.is_written(&job)),
             _ => false,
         };
-        return Ok(Settled { execution, job });
+        return Ok((Settled { execution, job }, false));
     }
     // A later attempt runs it now: this one's end is not the execution's.
     if let Some(old) = &old
         && crate::store::check_write(old, record).is_err()
     {
-        return Ok(Settled::default());
+        return Ok((Settled::default(), false));
     }
-    write_execution(&tx, old.as_ref(), Some(record)).await?;
-    tx.execute("DELETE FROM execution_leases WHERE execution_id = $1", &[&record.id])
-        .await
-        .map_err(pg)?;
-    let job = settle_job(&tx, settled.job.as_ref(), record.id).await?;
-    settle_session(&tx, settled).await?;
-    tx.commit().await.map_err(pg)?;
-    Ok(Settled { execution: true, job })
+    write_execution(tx, old.as_ref(), Some(record)).await?;
+    tx.execute(
+        &prepared(tx, "DELETE FROM execution_leases WHERE execution_id = $1").await?,
+        &[&record.id],
+    )
+    .await
+    .map_err(pg)?;
+    let job = settle_job(tx, settled.job.as_ref(), record.id).await?;
+    settle_session(tx, settled).await?;
+    Ok((Settled { execution: true, job }, true))
 }
 
 /// The job's part of a settlement: its outcome, if `holder` still holds it.
@@ -270,8 +380,12 @@ async fn settle_session(tx: &Tx<'_>, settled: &SettledExecution) -> Result<(), S
     let turns = split_history(&mut session, state, record.id);
     for (n, turn) in turns.iter().enumerate() {
         tx.execute(
-            "INSERT INTO session_history (session_id, turn, body) VALUES ($1, $2, $3)
+            &prepared(
+                tx,
+                "INSERT INTO session_history (session_id, turn, body) VALUES ($1, $2, $3)
              ON CONFLICT (session_id, turn) DO UPDATE SET body = excluded.body",
+            )
+            .await?,
             &[&session_id, &big(first + n as u64), &encode(turn)?],
         )
         .await
@@ -287,8 +401,13 @@ pub(super) async fn interrupt_running_executions(
 ) -> Result<u64, StoreError> {
     let ids: Vec<Uuid> = {
         let client = store.client().await?;
-        let rows =
-            client.query("SELECT id FROM executions WHERE NOT terminal", &[]).await.map_err(pg)?;
+        let rows = client
+            .query(
+                &prepared_on(&client, "SELECT id FROM executions WHERE NOT terminal").await?,
+                &[],
+            )
+            .await
+            .map_err(pg)?;
         rows.iter().map(|r| r.get(0)).collect()
     };
     store.interrupt_each(&ids, message, None).await
@@ -305,7 +424,10 @@ pub(super) async fn renew_execution_leases(
     }
     let client = store.client().await?;
     let ids: Vec<Uuid> = executions.to_vec();
-    client.execute(LEASE_EXECUTIONS, &[&ids, &holder, &until]).await.map_err(pg)?;
+    client
+        .execute(&prepared_on(&client, LEASE_EXECUTIONS).await?, &[&ids, &holder, &until])
+        .await
+        .map_err(pg)?;
     Ok(())
 }
 
@@ -325,10 +447,14 @@ pub(super) async fn interrupt_expired_executions(
         let client = store.client().await?;
         let rows = client
             .query(
-                "SELECT e.id FROM executions e
+                &prepared_on(
+                    &client,
+                    "SELECT e.id FROM executions e
                  LEFT JOIN execution_leases l ON l.execution_id = e.id
                  WHERE NOT e.terminal
                    AND (l.expires_at < $1 OR (l.expires_at IS NULL AND e.created_at < $2))",
+                )
+                .await?,
                 &[&now, &unleased_before],
             )
             .await

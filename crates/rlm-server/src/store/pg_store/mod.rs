@@ -63,6 +63,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (7, include_str!("../../../migrations/0007_recordings.sql")),
     (8, include_str!("../../../migrations/0008_recording_parts.sql")),
     (9, include_str!("../../../migrations/0009_process_leases_attempts.sql")),
+    (10, include_str!("../../../migrations/0010_owner_shards.sql")),
 ];
 
 /// How many connections one server keeps at most.
@@ -110,7 +111,12 @@ impl PgStore {
         let manager = Manager::from_config(
             config,
             NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Verified },
+            // A connection goes back into use unless it is closed (no
+            // round trip to verify it first: a checkout cost a transaction
+            // each). One the database cut while it sat idle is found closed
+            // by its driver; in the moment before, the operation meets the
+            // fault and runs again on another (`retry.rs`).
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
@@ -328,7 +334,7 @@ impl Store for PgStore {
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
         retrying(WRITE_RETRY_BOUND, &self.health, move || {
-            executions::finish_execution(self, settled, &[])
+            executions::finish_execution(self, settled, &[], None)
         })
         .await
     }
@@ -339,7 +345,19 @@ impl Store for PgStore {
         trace: &[EncodedEvent<'_>],
     ) -> Result<Settled, StoreError> {
         retrying(WRITE_RETRY_BOUND, &self.health, move || {
-            executions::finish_execution(self, settled, trace)
+            executions::finish_execution(self, settled, trace, None)
+        })
+        .await
+    }
+
+    async fn finish_execution_releasing(
+        &self,
+        settled: &SettledExecution,
+        trace: &[EncodedEvent<'_>],
+        holder: &str,
+    ) -> Result<Settled, StoreError> {
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            executions::finish_execution(self, settled, trace, Some(holder))
         })
         .await
     }
@@ -371,6 +389,27 @@ impl Store for PgStore {
         retrying(WRITE_RETRY_BOUND, &self.health, move || {
             let until = still_ahead(until, asked);
             executions::put_execution_leased(self, execution, holder, until)
+        })
+        .await
+    }
+
+    async fn put_execution_taking_session(
+        &self,
+        pending: &ExecutionRecord,
+        holder: &str,
+        (lapsed, until): (Micros, Micros),
+        started_at: Micros,
+    ) -> Result<Option<Option<SessionRecord>>, StoreError> {
+        let asked = now_micros();
+        retrying(WRITE_RETRY_BOUND, &self.health, move || {
+            let until = still_ahead(until, asked);
+            executions::put_execution_taking_session(
+                self,
+                pending,
+                holder,
+                (lapsed, until),
+                started_at,
+            )
         })
         .await
     }

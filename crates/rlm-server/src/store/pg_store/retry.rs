@@ -6,8 +6,9 @@
 //! afresh from the pool, after a backoff doubling from [`FIRST_BACKOFF`] to
 //! [`MAX_BACKOFF`] with jitter, until the operation's bound has passed; any
 //! other error is returned at once. A connection a fault broke does not go
-//! back into use: the pool verifies each connection before handing it out
-//! again (`RecyclingMethod::Verified`) and drops a closed one.
+//! back into use: the pool drops a connection its driver found closed
+//! (`RecyclingMethod::Fast`), and a fault met on one not found closed yet
+//! is retried on another.
 //!
 //! A write whose commit's answer was lost may have applied, so every write
 //! is one that may run twice: settlements are idempotent by execution and

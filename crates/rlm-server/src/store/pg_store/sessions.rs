@@ -54,8 +54,13 @@ pub(super) async fn get_session(
     id: Uuid,
 ) -> Result<Option<SessionRecord>, StoreError> {
     let client = store.client().await?;
-    let row =
-        client.query_opt("SELECT record FROM sessions WHERE id = $1", &[&id]).await.map_err(pg)?;
+    let row = client
+        .query_opt(
+            &prepared_on(&client, "SELECT record FROM sessions WHERE id = $1").await?,
+            &[&id],
+        )
+        .await
+        .map_err(pg)?;
     row.map(|r| decode("session", r.get(0))).transpose()
 }
 

@@ -44,6 +44,24 @@ fn transient(e: &tokio_postgres::Error) -> bool {
     }
 }
 
+/// `sql` prepared once per connection (the pool's statement cache), for a
+/// statement of every execution's path: each later use is one round trip,
+/// not two (a prepare, then the statement).
+pub(super) async fn prepared(
+    tx: &Tx<'_>,
+    sql: &str,
+) -> Result<tokio_postgres::Statement, StoreError> {
+    tx.prepare_cached(sql).await.map_err(pg)
+}
+
+/// [`prepared`] on a connection outside a transaction.
+pub(super) async fn prepared_on(
+    client: &deadpool_postgres::Object,
+    sql: &str,
+) -> Result<tokio_postgres::Statement, StoreError> {
+    client.prepare_cached(sql).await.map_err(pg)
+}
+
 pub(super) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
     match e {
         deadpool_postgres::PoolError::Backend(e) => match pg(e) {

@@ -50,7 +50,10 @@ pub(super) async fn append_trace(
     let client = store.client().await?;
     let attempt = rows.attempt_param();
     let written = client
-        .execute(INSERT_TRACE, &[&rows.ids, &rows.positions, &rows.bodies, &execution, &attempt])
+        .execute(
+            &prepared_on(&client, INSERT_TRACE).await?,
+            &[&rows.ids, &rows.positions, &rows.bodies, &execution, &attempt],
+        )
         .await
         .map_err(pg)?;
     if written == 0 {
