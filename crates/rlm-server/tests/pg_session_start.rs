@@ -8,55 +8,19 @@
 mod postgres {
     use rlm_server::store::{
         ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution, Spend, Store,
-        new_session_state,
     };
     use uuid::Uuid;
 
     use crate::common::pg::{admin, database_url, with_store};
 
-    const T0: i64 = 1_800_000_000_000_000;
+    use crate::store_contract::{T0, execution, session as session_at};
 
     fn session(owner: &str) -> SessionRecord {
-        let id = Uuid::new_v4();
-        SessionRecord {
-            id,
-            owner: owner.into(),
-            name: None,
-            context: None,
-            context_metadata: Default::default(),
-            settings: Default::default(),
-            state: new_session_state(id),
-            history_len: 0,
-            created_at: T0,
-            updated_at: T0,
-        }
+        session_at(owner, T0)
     }
 
     fn pending(owner: &str, session: Uuid, created_at: i64) -> ExecutionRecord {
-        ExecutionRecord {
-            id: Uuid::new_v4(),
-            session_id: Some(session),
-            owner: owner.into(),
-            job_id: None,
-            user_query: "q".into(),
-            context_size: 10,
-            model: "scripted".into(),
-            status: ExecutionStatus::Pending,
-            finish: None,
-            created_at,
-            started_at: None,
-            completed_at: None,
-            spend: Spend::default(),
-            steps: 0,
-            cache_hits: 0,
-            retries: 0,
-            final_result: None,
-            error_message: None,
-            context_breakdown: None,
-            context_blob: None,
-            attempts: Vec::new(),
-            queued: false,
-        }
+        execution(owner, Some(session), created_at)
     }
 
     fn settled(mut e: ExecutionRecord) -> SettledExecution {

@@ -22,9 +22,10 @@ use rlm_server::store::{
 };
 use uuid::Uuid;
 
-const T0: i64 = 1_800_000_000_000_000;
+pub(crate) const T0: i64 = 1_800_000_000_000_000;
 
-fn session(owner: &str, created_at: i64) -> SessionRecord {
+/// A session of `owner`'s, with no context (the store tests' fixture).
+pub(crate) fn session(owner: &str, created_at: i64) -> SessionRecord {
     let id = Uuid::new_v4();
     SessionRecord {
         id,
@@ -40,7 +41,8 @@ fn session(owner: &str, created_at: i64) -> SessionRecord {
     }
 }
 
-fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRecord {
+/// A pending execution of `owner`'s (the store tests' fixture).
+pub(crate) fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRecord {
     ExecutionRecord {
         id: Uuid::new_v4(),
         session_id: session,
