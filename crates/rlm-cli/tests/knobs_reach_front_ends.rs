@@ -25,6 +25,7 @@ use rlm_config::{KNOBS, Knob, RlmConfig};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::clean_rlm::rlm;
 use crate::cluster_env;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
@@ -126,19 +127,6 @@ impl Setting {
             command.env(k, v);
         }
     }
-}
-
-/// A process of the `rlm` binary, in `dir`, with no configuration of the
-/// machine's leaking in.
-fn rlm(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rlm"));
-    c.current_dir(dir).env("HOME", dir).env_remove("XDG_CONFIG_HOME");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("RLM_") {
-            c.env_remove(k);
-        }
-    }
-    c
 }
 
 fn fill(text: &str, dir: &Path) -> String {

@@ -13,10 +13,11 @@
 //! answers, and the run goes on.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
+use crate::clean_rlm::rlm;
 use crate::serve_child;
 
 fn tools_server() -> PathBuf {
@@ -43,18 +44,6 @@ fn setup(table: &str, replies: &[&str]) -> tempfile::TempDir {
     std::fs::write(dir.path().join("script.json"), script.to_string()).unwrap();
     std::fs::write(dir.path().join("context.txt"), "the weather report of the day\n").unwrap();
     dir
-}
-
-/// The `rlm` binary in `dir`, with no configuration of the machine's.
-fn rlm(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rlm"));
-    c.current_dir(dir).env("HOME", dir).env_remove("XDG_CONFIG_HOME");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("RLM_") {
-            c.env_remove(k);
-        }
-    }
-    c
 }
 
 /// `rlm run` of the folder's script; its output and trace events.

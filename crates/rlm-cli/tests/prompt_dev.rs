@@ -8,24 +8,13 @@
 //! Every run is offline: the cases play the bundled scripted demo.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::clean_rlm::rlm;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
-}
-
-/// The `rlm` binary in `dir`, nothing of the machine's configuration leaking in.
-fn rlm(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rlm"));
-    c.current_dir(dir).env("HOME", dir).env_remove("XDG_CONFIG_HOME");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("RLM_") {
-            c.env_remove(k);
-        }
-    }
-    c
 }
 
 fn text(bytes: &[u8]) -> String {

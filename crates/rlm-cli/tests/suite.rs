@@ -3,6 +3,8 @@
 //! Each file in `tests/` is a module here (rlm-core's architecture test checks it);
 //! the helpers in `tests/support/` are modules too, each used by some of them.
 
+#[path = "support/clean_rlm.rs"]
+mod clean_rlm;
 #[path = "support/cluster_env.rs"]
 mod cluster_env;
 #[path = "../../rlm-trace/tests/common/mod.rs"]
