@@ -91,14 +91,11 @@ fn time(ts_us: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_micros(ts_us)
 }
 
-/// `provider:model` split; a name without a provider is its own model.
-/// A model id's provider and model as a user knows them: the offline
-/// scripted model's provider is `scripted`, not the adapters' internal
-/// `fake`.
+/// A model id's provider and model as a user knows them
+/// (`rlm_types::shown_provider`); a name without a provider is its own model.
 pub(crate) fn provider_and_model(name: &str) -> (&str, &str) {
     match name.split_once(':') {
-        Some(("fake", model)) => ("scripted", model),
-        Some(pair) => pair,
+        Some((provider, model)) => (rlm_types::shown_provider(provider), model),
         None => ("unknown", name),
     }
 }

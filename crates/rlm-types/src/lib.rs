@@ -201,13 +201,18 @@ impl std::str::FromStr for ModelId {
     }
 }
 
-/// A model id as users know it: the offline scripted model's provider is
-/// `scripted`, not the adapters' internal `fake` (which recordings and their
-/// fingerprints keep); any other id as it is.
+/// A provider as users know it: the offline scripted model's is `scripted`,
+/// not the adapters' internal `fake` (which recordings and their
+/// fingerprints keep); any other as it is.
+pub fn shown_provider(provider: &str) -> &str {
+    if provider == "fake" { "scripted" } else { provider }
+}
+
+/// A model id as users know it ([`shown_provider`]'s rule).
 pub fn shown_model_id(id: &str) -> String {
     match id.split_once(':') {
-        Some(("fake", model)) => format!("scripted:{model}"),
-        _ => id.to_string(),
+        Some((provider, model)) => format!("{}:{model}", shown_provider(provider)),
+        None => id.to_string(),
     }
 }
 
