@@ -120,10 +120,11 @@ pub(crate) async fn call_root_with(
     let outcome = scope
         .unless_cancelled(async {
             match deadline {
+                // A replay's clock jumps to a cut call's time: watch it too.
                 Some(left) => tokio::select! {
                     sent = send(scope, &request, span) => Some(sent),
                     () = tokio::time::sleep(left) => None,
-                    () = time_up(scope) => None,
+                    () = time_up(scope), if clock.is_replay() => None,
                 },
                 None => Some(send(scope, &request, span).await),
             }
@@ -235,7 +236,8 @@ async fn send(
 
 /// Ends once the run's clock has no time left: a replay moves its clock to a
 /// cut call's time (the call never answers), and the wait ends there, as the
-/// recorded run's did. Real time passing ends it too, as the timeout does.
+/// recorded run's did. Only a replay's clock is watched (a live clock is
+/// real time, which the sleep beside it covers).
 async fn time_up(scope: &RunScope) {
     let mut tick = tokio::time::interval(TIME_UP_TICK);
     loop {

@@ -134,6 +134,12 @@ impl RunClock {
         clock
     }
 
+    /// Whether it is a replay's, whose clock jumps to recorded times (a wait
+    /// on it must watch it, not only real time).
+    pub fn is_replay(&self) -> bool {
+        matches!(&*self.decisions(), Decisions::Replayed(_))
+    }
+
     fn decisions(&self) -> std::sync::MutexGuard<'_, Decisions> {
         self.0.decisions.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -217,6 +223,7 @@ mod tests {
         assert_eq!(recording.take_decided(), vec![72_700, 126_900]);
         assert!(recording.take_decided().is_empty());
         let replay = RunClock::replaying([72_700, 126_900]);
+        assert!(replay.is_replay() && !recording.is_replay());
         assert_eq!(replay.decided(Duration::from_millis(72_650)), Duration::from_millis(72_700));
         assert_eq!(replay.decided(Duration::from_millis(127_100)), Duration::from_millis(126_900));
         assert_eq!(replay.decided(Duration::from_secs(3)), Duration::from_secs(3), "used up: live");
