@@ -85,6 +85,33 @@ pub struct EvalRow {
     pub error: Option<String>,
 }
 
+impl EvalRow {
+    /// The row of a run that has not ended (an error until it does).
+    pub fn empty(case: &str, variant: &str, run: u32) -> EvalRow {
+        EvalRow {
+            case: case.to_string(),
+            variant: variant.to_string(),
+            run,
+            model: None,
+            answer: None,
+            finish: "error".into(),
+            passed: false,
+            criteria_passed: 0,
+            criteria_total: 0,
+            score: 0.0,
+            judge: None,
+            cost_usd: 0.0,
+            tokens: 0,
+            latency_ms: 0,
+            steps: 0,
+            subcalls: 0,
+            trace: None,
+            trace_events: None,
+            error: None,
+        }
+    }
+}
+
 pub fn eval(args: EvalArgs) -> Result<Exit, CliError> {
     let cases = cases_in(&args.dir)?;
     let variants = variants(&args);
@@ -197,27 +224,7 @@ fn one_run(
     traces: &Path,
     judge: Option<&Judge>,
 ) -> Result<EvalRow, CliError> {
-    let mut row = EvalRow {
-        case: case.name.clone(),
-        variant: variant.label.clone(),
-        run,
-        model: None,
-        answer: None,
-        finish: "error".into(),
-        passed: false,
-        criteria_passed: 0,
-        criteria_total: 0,
-        score: 0.0,
-        judge: None,
-        cost_usd: 0.0,
-        tokens: 0,
-        latency_ms: 0,
-        steps: 0,
-        subcalls: 0,
-        trace: None,
-        trace_events: None,
-        error: None,
-    };
+    let mut row = EvalRow::empty(&case.name, &variant.label, run);
     let done = match run_case(case, &variant.flags, args.script.as_deref(), &[]) {
         Ok(done) => done,
         Err(e) => {
@@ -225,7 +232,7 @@ fn one_run(
             return Ok(row);
         }
     };
-    fill(&mut row, &done);
+    fill_row(&mut row, &done);
     if let Some(judge) = judge
         && let Some(answer) = &done.result.answer
     {
@@ -246,7 +253,7 @@ fn one_run(
 }
 
 /// The row's figures from a finished run and its criteria.
-fn fill(row: &mut EvalRow, done: &CaseRun) {
+pub(crate) fn fill_row(row: &mut EvalRow, done: &CaseRun) {
     let r = &done.result;
     row.model = Some(rlm_core::shown_model_id(&done.model));
     row.answer = r.answer.clone();
@@ -272,7 +279,7 @@ fn fill(row: &mut EvalRow, done: &CaseRun) {
     row.subcalls = r.usage.subcalls;
 }
 
-fn write_traces(done: &CaseRun, traces: &Path, stem: &str) -> Result<(), CliError> {
+pub(crate) fn write_traces(done: &CaseRun, traces: &Path, stem: &str) -> Result<(), CliError> {
     let events: String =
         done.result.events.iter().map(|e| rlm_trace::to_json_line(e) + "\n").collect();
     let html = match done.result.trace() {

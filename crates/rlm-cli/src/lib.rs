@@ -21,6 +21,9 @@
 //!   compared with their snapshots ([`snapshot`]; the cases: [`cases`]).
 //! * [`eval_cmd`]: `rlm eval DIR`, cases run live under several configurations,
 //!   scored, with a table, JSONL and an HTML report ([`eval_report`]).
+//! * [`optimize`]: `rlm optimize DIR`, prompt files improved by reflection on
+//!   failing runs (GEPA-like), a Pareto front of score against cost, within a
+//!   budget; its prompts, report and recordings.
 //! * [`exit`]: the exit codes and the error type; every command returns
 //!   `Result<Exit, CliError>`.
 
@@ -38,6 +41,7 @@ pub mod index;
 pub mod json_log;
 pub mod listen_args;
 pub mod mcp;
+pub mod optimize;
 /// The knob table lives in rlm-config (one `RlmConfig` for every front end).
 pub use rlm_config::knobs;
 pub mod repl;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use rlm_cli::exit::{self, Exit};
 use rlm_cli::{
-    check, config, eval_cmd, exec, index, mcp, repl, run, serve, stats_cmd, stress, test_cmd,
-    trace_cmd,
+    check, config, eval_cmd, exec, index, mcp, optimize, repl, run, serve, stats_cmd, stress,
+    test_cmd, trace_cmd,
 };
 
 /// mimalloc rather than glibc's malloc: the interpreter allocates and frees a
@@ -78,6 +78,10 @@ enum Command {
     /// Run a folder of cases live under several prompt profiles or models,
     /// scored by their criteria: a table, results.jsonl and an HTML report.
     Eval(Box<eval_cmd::EvalArgs>),
+    /// Improve prompt files on a folder of cases: a reflection model reads
+    /// the failing runs and rewrites a file; candidates are kept on a Pareto
+    /// front of score against cost, within a budget of calls and dollars.
+    Optimize(Box<optimize::OptimizeArgs>),
     /// Stress scenarios with injected faults (429s, latency, bursts, chaos)
     /// against the scripted model or a provider; writes an HTML report.
     Stress(Box<stress::StressArgs>),
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Stress(args) => stress::stress(*args),
         Command::Test(args) => test_cmd::test(*args),
         Command::Eval(args) => eval_cmd::eval(*args),
+        Command::Optimize(args) => optimize::optimize(*args),
         Command::Config(args) => config::show(args),
         Command::SandboxWorker => {
             // Before anything else starts a thread: the worker confines itself.

@@ -46,6 +46,7 @@ mod mcp;
 mod mcp_tools;
 mod one_name_per_concept;
 mod openai_endpoint;
+mod optimize;
 mod otlp_receiver;
 mod outbox;
 mod phoenix;

@@ -105,11 +105,11 @@ pub mod adapters {
         AdapterError, AdapterErrorKind, EnvVars, FakeAdapter, FakeReply, FakeScript, Fault,
         FaultInjector, FaultRule, FaultStats, ModelAdapter, Paced, PriceTable, RecordedExchange,
         RecordingSink, RecordingWriter, ReplayBook, RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper,
-        WhenExhausted,
+        WhenExhausted, recorded_models,
     };
     pub use rlm_types::CompletionRequest;
 }
-pub use rlm_prompts::{PromptError, PromptProfile, Prompts, extract, prompts};
+pub use rlm_prompts::{PromptError, PromptProfile, Prompts, extract, prompts, text as prompt_text};
 /// Where programs' interpreter sessions run (rlm-sandbox-host).
 pub use rlm_sandbox_host as sandbox;
 pub use rlm_sandbox_host::{ProbeReport, ProcessHost, SandboxHost, cell, serve_worker};

@@ -37,5 +37,5 @@ pub use placeholder::is_placeholder;
 pub use prompts::{HELP_NOTES_FILE, HELP_PROMPT_FILES, HelpNotes, HelpPrompts};
 pub use shape::QuestionShape;
 pub use state::{RunHelps, Switches};
-pub use template::render;
+pub use template::{placeholders, render};
 pub use text::strip_quotes;

@@ -35,6 +35,23 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, HelpsEr
     Ok(out)
 }
 
+/// The names of `template`'s placeholders, in order, each once; `None` when
+/// one is not closed (the template would not render).
+pub fn placeholders(template: &str) -> Option<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = find_pair(rest, b'{') {
+        let after = &rest[open + 2..];
+        let close = find_pair(after, b'}')?;
+        let name = after[..close].trim();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        rest = &after[close + 2..];
+    }
+    Some(names)
+}
+
 /// Where `text` has `byte` twice in a row. Templates are rendered for every
 /// step: a single-byte search (memchr) is several times cheaper than a
 /// two-byte substring search, which builds a searcher per call.

@@ -321,6 +321,26 @@ impl Prompts {
         Ok(prompts)
     }
 
+    /// The text of the template file `name` (one of [`PROMPT_FILES`]).
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        let i = PROMPT_FILES.iter().position(|f| *f == name)?;
+        let fields: [&String; PROMPT_FILES.len()] = [
+            &self.system,
+            &self.first_user,
+            &self.feedback,
+            &self.invalid_reply,
+            &self.subcall_system,
+            &self.ask,
+            &self.sub_rlm,
+            &self.finalize_now,
+            &self.compaction,
+            &self.compacted,
+            &self.direct,
+            &self.session_history,
+        ];
+        Some(fields[i].as_str())
+    }
+
     fn field_mut(&mut self, i: usize) -> &mut String {
         match i {
             0 => &mut self.system,
@@ -353,6 +373,12 @@ fn read_optional(path: &Path) -> Result<Option<String>, PromptError> {
 pub fn render(template: &str, values: &[(&str, &str)]) -> Result<String, PromptError> {
     // One renderer for every template (rlm-helps', which the helps use too).
     rlm_helps::render(template, values).map_err(PromptError::Render)
+}
+
+/// The names of `template`'s `{{name}}` placeholders, each once (`None`:
+/// one is not closed), by the same rule as [`render`].
+pub fn placeholders(template: &str) -> Option<Vec<String>> {
+    rlm_helps::placeholders(template)
 }
 
 /// [`render`] for texts that must always produce something: a template that

@@ -17,6 +17,7 @@ const EMBEDDERS: &[(&str, &str)] = &[
     ("rlm-retrieval", "retrieval"),
     ("rlm-taskspec", "criteria"),
     ("rlm-server", "server"),
+    ("rlm-cli", "optimize"),
 ];
 
 fn workspace_root() -> PathBuf {

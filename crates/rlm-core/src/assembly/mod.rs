@@ -151,6 +151,19 @@ impl EngineParts {
         &self.env
     }
 
+    /// The prompts the configured root model reads: its profile's (chosen
+    /// by `prompt_profile`, else by the model's name), with `prompts_dir`'s
+    /// files over them, as [`Rlm::from_config`] gives its engines.
+    pub fn prompts(&self) -> Result<Prompts, RlmError> {
+        let root = self.adapter_or_stand_in(&self.config.model)?;
+        let (profile, _) = profile_and_helps(
+            self.config.prompt_profile.as_deref(),
+            self.config.helps.as_deref(),
+            &root.model_id().to_string(),
+        )?;
+        prompts_of(&self.config, profile)
+    }
+
     /// The adapter `model` names (no network access): the scripted model
     /// played from its start, or the adapter factory's.
     pub fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, RlmError> {
