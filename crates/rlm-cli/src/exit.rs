@@ -20,6 +20,7 @@ use std::io::IsTerminal as _;
 /// | 5 | internal error (a bug in rlm) |
 /// | 6 | `run --task`: an answer was produced but it fails the task's success criteria |
 /// | 7 | `run` with an output schema: no answer matched it (`schema_failed`; stderr names the violations, stdout stays empty, `--json` carries it as `candidate`, `answer` null) |
+/// | 130 | `run`: cancelled by Ctrl-C (the run ends as `cancelled`, its trace and recording written; a second Ctrl-C quits at once) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
@@ -34,6 +35,8 @@ pub enum Exit {
     /// The run has an output schema and no answer matched it
     /// (`schema_failed`): the last candidate is no answer to take.
     SchemaFailed = 7,
+    /// Cancelled by Ctrl-C (SIGINT), as shells number it (128 + 2).
+    Cancelled = 130,
 }
 
 impl Exit {
@@ -151,6 +154,7 @@ pub fn exit_for_run(result: &rlm_core::RunResult) -> Exit {
     match (&result.answer, &result.finish) {
         (_, rlm_core::Finish::ModelError { .. }) => Exit::Provider,
         (_, rlm_core::Finish::SchemaFailed { .. }) => Exit::SchemaFailed,
+        (_, rlm_core::Finish::Cancelled) => Exit::Cancelled,
         (Some(_), _) if result.criteria.as_ref().is_some_and(|c| !c.passed()) => {
             Exit::CriteriaFailed
         }
@@ -284,11 +288,14 @@ mod tests {
             Exit::BudgetExhausted,
             Exit::Provider,
             Exit::Internal,
+            Exit::CriteriaFailed,
+            Exit::SchemaFailed,
+            Exit::Cancelled,
         ]
         .iter()
         .map(|e| e.code())
         .collect();
-        assert_eq!(codes, vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(codes, vec![0, 1, 2, 3, 4, 5, 6, 7, 130]);
         assert_eq!(CliError::NoModel(String::new()).exit(), Exit::Usage);
         assert_eq!(CliError::Provider(String::new()).exit(), Exit::Provider);
         assert_eq!(CliError::BudgetExhausted(String::new()).exit(), Exit::BudgetExhausted);

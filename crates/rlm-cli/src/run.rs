@@ -100,7 +100,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Internal(format!("cannot start a tokio runtime: {e}")))?;
-    let result = runtime.block_on(rlm.run(&question, context))?;
+    let result = runtime.block_on(run_until_interrupted(&rlm, &question, context))?;
     // A short-lived process: send the run's spans before it exits.
     if let Some(telemetry) = parts.telemetry() {
         telemetry.shutdown();
@@ -389,4 +389,27 @@ fn short(s: &str, n: usize) -> String {
     } else {
         one
     }
+}
+
+/// The run, which a first Ctrl-C cancels (it ends as `cancelled`, its trace
+/// and recording kept) and a second ends at once.
+async fn run_until_interrupted(
+    rlm: &rlm_core::Rlm,
+    question: &str,
+    context: rlm_context::Context,
+) -> Result<rlm_core::RunResult, rlm_core::RlmError> {
+    let canceller = rlm_core::Canceller::default();
+    let watch = canceller.clone();
+    let interrupts = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("rlm: cancelling the run (Ctrl-C again to quit at once)");
+            watch.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(crate::exit::Exit::Cancelled.code()));
+            }
+        }
+    });
+    let result = rlm.run_cancellable(question, context, &canceller).await;
+    interrupts.abort();
+    result
 }

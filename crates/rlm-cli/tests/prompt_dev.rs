@@ -350,3 +350,94 @@ fn real_runs_ended_by_their_time_and_step_budgets_replay_to_the_same_end() {
         assert_eq!(json["steps"], steps, "{name}");
     }
 }
+
+/// `rlm run` started with `args`, its stderr in `dir/NAME.err`; Ctrl-C
+/// (SIGINT) once its second root call is under way (the JSON log says so);
+/// returns its exit code, its `--json` and its trace's event types.
+fn interrupted_at_the_second_call(
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+) -> (i32, Value, Vec<String>) {
+    let err = dir.join(format!("{name}.err"));
+    let trace = dir.join(format!("{name}.trace.jsonl"));
+    let mut child = rlm(dir)
+        .args(["run", "How long is it?", "--context"])
+        .arg(workspace().join("examples/corpus"))
+        .args(args)
+        .args(["--json", "--log-format", "json", "--trace"])
+        .arg(&trace)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    // A deadline for a stuck child, not a measure: the call waits 30 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let second_call = |log: &str| {
+        log.lines()
+            .any(|l| l.contains("\"event\":\"model_call_started\"") && l.contains("\"step\":2,"))
+    };
+    while !second_call(&std::fs::read_to_string(&err).unwrap_or_default()) {
+        assert!(std::time::Instant::now() < deadline, "{name}: no second call");
+        assert!(child.try_wait().unwrap().is_none(), "{name} ended early");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{name}: {e}: {}", std::fs::read_to_string(&err).unwrap()));
+    let events = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]["type"].as_str().unwrap().to_string()
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), json, events)
+}
+
+/// A run cancelled by Ctrl-C ends as `cancelled` (exit 130) with its trace,
+/// and its recording holds the call it cut: the replay, with no model,
+/// takes the same steps and waits at that call until the same Ctrl-C, and
+/// ends the same.
+#[test]
+fn a_run_cancelled_by_ctrl_c_replays_to_the_same_cut_and_the_same_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("slow.toml");
+    std::fs::write(
+        &script,
+        "model = \"scripted\"\n[[replies]]\ntext = \"```repl\\nprint(len(context))\\n```\"\n\
+         [[replies]]\ntext = \"FINAL('too late')\"\ndelay_ms = 30000\n",
+    )
+    .unwrap();
+    let recording = tmp.path().join("cancelled.recording.jsonl");
+    let (rec, script, recording) =
+        (recording.to_str().unwrap(), script.to_str().unwrap(), recording.clone());
+    let (code, live, live_events) = interrupted_at_the_second_call(
+        tmp.path(),
+        "live",
+        &["--model", "scripted", "--script", script, "--record", rec],
+    );
+    assert_eq!(code, 130, "{live}");
+    assert_eq!(live["finish"], "cancelled");
+    assert_eq!(live["answer"], Value::Null);
+    let lines: Vec<Value> = std::fs::read_to_string(&recording)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "the answered call and the cut one");
+    assert_eq!(lines[1]["cut"], true, "{}", lines[1]);
+
+    let (code, replayed, replayed_events) =
+        interrupted_at_the_second_call(tmp.path(), "replayed", &["--replay", rec]);
+    assert_eq!(code, 130, "{replayed}");
+    for field in ["finish", "answer", "candidate", "steps", "model"] {
+        assert_eq!(replayed[field], live[field], "{field}");
+    }
+    assert_eq!(replayed_events, live_events);
+}

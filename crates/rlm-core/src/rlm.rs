@@ -25,6 +25,7 @@ use crate::program::program_session;
 use crate::run_loop::{LoopSubRuns, RunControl, RunParams, run_rlm};
 use crate::scope::RunScope;
 use crate::serving::RunServer;
+use crate::session::Canceller;
 use crate::turn::Turn;
 use rlm_functions::FunctionRegistry;
 use rlm_functions::Tool;
@@ -174,12 +175,28 @@ impl Rlm {
     /// interpreter values are single-threaded) runs on a blocking-pool thread
     /// that drives it with the current runtime's handle.
     pub async fn run(&self, query: &str, context: Context) -> Result<RunResult, RlmError> {
+        self.run_cancellable(query, context, &Canceller::default()).await
+    }
+
+    /// [`Rlm::run`] that `canceller` stops: the run then ends as
+    /// [`crate::Finish::Cancelled`] with its spend and trace so far, a model
+    /// call in flight cut (a recording writes it as cut, where a replay
+    /// waits for the same cancellation).
+    pub async fn run_cancellable(
+        &self,
+        query: &str,
+        context: Context,
+        canceller: &Canceller,
+    ) -> Result<RunResult, RlmError> {
         let this = self.clone();
         let query = query.to_string();
+        let cancel = canceller.0.clone();
         let handle = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || handle.block_on(this.run_local(&query, context)))
-            .await
-            .map_err(|e| RlmError::Internal(format!("the run's thread failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            handle.block_on(this.run_local_until(&query, context, Some(cancel)))
+        })
+        .await
+        .map_err(|e| RlmError::Internal(format!("the run's thread failed: {e}")))?
     }
 
     /// [`Rlm::run`] for callers without a runtime (it builds a small one).
@@ -263,6 +280,15 @@ impl Rlm {
 
     /// The loop on the current thread (the future is not `Send`).
     pub async fn run_local(&self, query: &str, context: Context) -> Result<RunResult, RlmError> {
+        self.run_local_until(query, context, None).await
+    }
+
+    async fn run_local_until(
+        &self,
+        query: &str,
+        context: Context,
+        cancel: Option<CancellationToken>,
+    ) -> Result<RunResult, RlmError> {
         let spec = RunSpec {
             query: query.to_string(),
             context,
@@ -270,7 +296,7 @@ impl Rlm {
             budget: self.engine.run_budget(self.engine.budget_limits.clone())?,
             memory: Some(self.engine.memory.load()),
             turns: Vec::new(),
-            cancel: None,
+            cancel,
             stream_root: false,
             keep_events: false,
             durable: None,
