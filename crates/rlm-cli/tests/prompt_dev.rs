@@ -357,12 +357,13 @@ fn real_runs_ended_by_their_time_and_step_budgets_replay_to_the_same_end() {
 fn interrupted_at_the_second_call(
     dir: &Path,
     name: &str,
+    question: &str,
     args: &[&str],
 ) -> (i32, Value, Vec<String>) {
     let err = dir.join(format!("{name}.err"));
     let trace = dir.join(format!("{name}.trace.jsonl"));
     let mut child = rlm(dir)
-        .args(["run", "How long is it?", "--context"])
+        .args(["run", question, "--context"])
         .arg(workspace().join("examples/corpus"))
         .args(args)
         .args(["--json", "--log-format", "json", "--trace"])
@@ -420,6 +421,7 @@ fn a_run_cancelled_by_ctrl_c_replays_to_the_same_cut_and_the_same_end() {
     let (code, live, live_events) = interrupted_at_the_second_call(
         tmp.path(),
         "live",
+        "How long is it?",
         &["--model", "scripted", "--script", script, "--record", rec],
     );
     assert_eq!(code, 130, "{live}");
@@ -433,8 +435,12 @@ fn a_run_cancelled_by_ctrl_c_replays_to_the_same_cut_and_the_same_end() {
     assert_eq!(lines.len(), 2, "the answered call and the cut one");
     assert_eq!(lines[1]["cut"], true, "{}", lines[1]);
 
-    let (code, replayed, replayed_events) =
-        interrupted_at_the_second_call(tmp.path(), "replayed", &["--replay", rec]);
+    let (code, replayed, replayed_events) = interrupted_at_the_second_call(
+        tmp.path(),
+        "replayed",
+        "How long is it?",
+        &["--replay", rec],
+    );
     assert_eq!(code, 130, "{replayed}");
     for field in ["finish", "answer", "candidate", "steps", "model"] {
         assert_eq!(replayed[field], live[field], "{field}");

@@ -107,7 +107,7 @@ pub mod adapters {
         RecordingSink, RecordingWriter, ReplayBook, RetryPolicy, SCRIPTED_MODEL, Secret, Sleeper,
         WhenExhausted, recorded_models,
     };
-    pub use rlm_types::CompletionRequest;
+    pub use rlm_types::{CompletionRequest, FinishReason, estimate_tokens};
 }
 pub use rlm_prompts::{PromptError, PromptProfile, Prompts, extract, prompts, text as prompt_text};
 /// Where programs' interpreter sessions run (rlm-sandbox-host).

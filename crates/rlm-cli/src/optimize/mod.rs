@@ -13,7 +13,9 @@
 //!
 //! The budget is in model calls (`--max-calls`, every call of every case run
 //! and every reflection; a run is started only when its worst case, its
-//! caps' `--run-calls`, fits) and dollars (`--max-usd`). The output folder
+//! caps' `--run-calls`, fits) and dollars (`--max-usd`: a step starts only
+//! while the spend is below it, each case run capped at what is left; a
+//! reflection's price is known only once it is made). The output folder
 //! holds `prompts/` (the best candidate, for `--prompts-dir`), each
 //! candidate's folder, `results.jsonl`, `report.html` (the front, every
 //! candidate with its diff and its answers, each run's trace) and
@@ -30,7 +32,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rlm_core::EngineModels;
-use rlm_core::adapters::{CompletionRequest, ModelAdapter, PriceTable, recorded_models};
+use rlm_core::adapters::{
+    CompletionRequest, FinishReason, ModelAdapter, PriceTable, estimate_tokens, recorded_models,
+};
 
 use crate::cases::{Case, CaseRun, RECORDING_SUFFIX, cases_in, run_case};
 use crate::config::{ConfigFlags, Settings};
@@ -315,9 +319,10 @@ impl Optimizer<'_> {
             batch.iter().filter_map(|name| p.failures.get(name).cloned()).collect();
         self.candidates[parent].expansions += 1;
         let prompt = reflect::prompt(&file, &current, &failures)?;
-        let reply = self.reflect(prompt)?;
-        let proposed =
-            reply.and_then(|reply| reflect::proposal(&reply, &current).map_err(|e| e.to_string()));
+        let reply = self.reflect(prompt, &current)?;
+        let proposed = reply.and_then(|(reply, cut)| {
+            reflect::proposal(&reply, &current, cut).map_err(|e| e.to_string())
+        });
         let proposed = proposed.and_then(|text| {
             let mut files = self.candidates[parent].files.clone();
             files.insert(file.clone(), text);
@@ -391,12 +396,20 @@ impl Optimizer<'_> {
         Ok(model)
     }
 
-    /// One call of the reflection model: its reply, or why there is none.
-    fn reflect(&mut self, prompt: String) -> Result<Result<String, String>, CliError> {
+    /// One call of the reflection model on `current`'s failures: its reply
+    /// and whether it was cut at its token limit, or why there is none.
+    fn reflect(
+        &mut self,
+        prompt: String,
+        current: &str,
+    ) -> Result<Result<(String, bool), String>, CliError> {
         let model = self.reflector()?;
         self.reflections += 1;
         let mut request = CompletionRequest::user(prompt);
-        request.params.max_tokens = Some(4_096);
+        // Room for the whole file rewritten, and some: a small model that
+        // repeats itself stops there rather than at a long fixed limit.
+        let room = estimate_tokens(current).saturating_mul(2).saturating_add(512);
+        request.params.max_tokens = Some(room.min(4_096) as u32);
         request.params.temperature = Some(0.0);
         let call = self.runtime.block_on(async {
             tokio::time::timeout(REFLECTION_TIMEOUT, model.complete(&request)).await
@@ -406,7 +419,7 @@ impl Optimizer<'_> {
             Ok(Ok(c)) => {
                 let usd = PriceTable::default().cost(&model.model_id(), &c.usage).unwrap_or(0.0);
                 self.budget.spend(0, usd);
-                Ok(Ok(c.text))
+                Ok(Ok((c.text, c.finish_reason == Some(FinishReason::Length))))
             }
             Ok(Err(e)) => Ok(Err(format!("the reflection model failed: {e}"))),
             Err(_) => Ok(Err(format!(

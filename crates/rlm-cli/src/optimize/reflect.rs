@@ -123,6 +123,8 @@ pub fn prompt(file: &str, current: &str, failures: &[Failure]) -> Result<String,
 pub enum Rejected {
     #[error("the reply holds no <new>...</new> or <add>...</add> block")]
     NoBlock,
+    #[error("the reply reached its token limit before </{0}>")]
+    Cut(&'static str),
     #[error("the new file is empty")]
     Empty,
     #[error("the new file is the current one")]
@@ -136,16 +138,22 @@ pub enum Rejected {
 /// The new file of a reflection's `reply`, from its last block: `<new>`
 /// holds the whole file, `<add>` text to add at the end of `current` (what
 /// a small model manages where a rewrite loses placeholders). An unclosed
-/// block runs to the end (small models stop early). The file must differ
-/// from `current` and keep exactly its placeholders.
-pub fn proposal(reply: &str, current: &str) -> Result<String, Rejected> {
+/// block runs to the end (small models stop early), unless the reply was
+/// `cut` at its token limit (a small model repeating itself until the limit
+/// gives no file). The file must differ from `current` and keep exactly its
+/// placeholders.
+pub fn proposal(reply: &str, current: &str, cut: bool) -> Result<String, Rejected> {
     let (tag, start) = ["new", "add"]
         .into_iter()
         .filter_map(|tag| reply.rfind(&format!("<{tag}>")).map(|at| (tag, at + tag.len() + 2)))
         .max_by_key(|&(_, at)| at)
         .ok_or(Rejected::NoBlock)?;
     let body = &reply[start..];
-    let body = body.find(&format!("</{tag}>")).map_or(body, |end| &body[..end]);
+    let body = match body.find(&format!("</{tag}>")) {
+        Some(end) => &body[..end],
+        None if cut => return Err(Rejected::Cut(tag)),
+        None => body,
+    };
     let body = body.trim_matches(['\n', '\r']).trim_end();
     if body.trim().is_empty() {
         return Err(Rejected::Empty);
@@ -193,9 +201,10 @@ mod tests {
         let current = "Answer {{query}}.\n";
         let reply =
             "Thinking...\n<new>\nold idea\n</new>\n<new>\nAnswer {{query}} with a number.\n</new>";
-        assert_eq!(proposal(reply, current).unwrap(), "Answer {{query}} with a number.\n");
+        assert_eq!(proposal(reply, current, false).unwrap(), "Answer {{query}} with a number.\n");
         let unclosed = "<new>\nAnswer {{ query }} briefly.";
-        assert_eq!(proposal(unclosed, current).unwrap(), "Answer {{ query }} briefly.\n");
+        assert_eq!(proposal(unclosed, current, false).unwrap(), "Answer {{ query }} briefly.\n");
+        assert_eq!(proposal(unclosed, current, true), Err(Rejected::Cut("new")));
     }
 
     #[test]
@@ -203,12 +212,15 @@ mod tests {
         let current = "Answer {{query}}.\n";
         let reply = "<add>\nGive the bare value.\n</add>";
         assert_eq!(
-            proposal(reply, current).unwrap(),
+            proposal(reply, current, false).unwrap(),
             "Answer {{query}}.\n\nGive the bare value.\n"
         );
         let later_wins = "<new>\nX {{query}}\n</new> then <add>Be brief.";
-        assert_eq!(proposal(later_wins, current).unwrap(), "Answer {{query}}.\n\nBe brief.\n");
-        let err = proposal("<add>Use {{tools}}.</add>", current).unwrap_err();
+        assert_eq!(
+            proposal(later_wins, current, false).unwrap(),
+            "Answer {{query}}.\n\nBe brief.\n"
+        );
+        let err = proposal("<add>Use {{tools}}.</add>", current, false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the new file's placeholders differ: none missing, tools added"
@@ -218,11 +230,14 @@ mod tests {
     #[test]
     fn a_reply_that_cannot_be_a_candidate_says_why() {
         let current = "Answer {{query}}.";
-        assert_eq!(proposal("no block here", current), Err(Rejected::NoBlock));
-        assert_eq!(proposal("<new>\n  \n</new>", current), Err(Rejected::Empty));
-        assert_eq!(proposal("<new>\nAnswer {{query}}.\n</new>", current), Err(Rejected::Unchanged));
-        assert_eq!(proposal("<new>Answer {{query</new>", current), Err(Rejected::Unclosed));
-        let err = proposal("<new>Answer {{question}}.</new>", current).unwrap_err();
+        assert_eq!(proposal("no block here", current, false), Err(Rejected::NoBlock));
+        assert_eq!(proposal("<new>\n  \n</new>", current, false), Err(Rejected::Empty));
+        assert_eq!(
+            proposal("<new>\nAnswer {{query}}.\n</new>", current, false),
+            Err(Rejected::Unchanged)
+        );
+        assert_eq!(proposal("<new>Answer {{query</new>", current, false), Err(Rejected::Unclosed));
+        let err = proposal("<new>Answer {{question}}.</new>", current, false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the new file's placeholders differ: query missing, question added"
