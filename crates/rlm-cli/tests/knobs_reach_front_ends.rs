@@ -38,6 +38,10 @@ const FRONT_ENDS: [&str; 7] =
     ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
 // It prints before it answers: a FINAL rests on evidence, the fallback's too (issue #78).
 const FALLBACK: &str = "print('the fallback ran')\nFINAL('from the fallback')\n";
+/// The first prompt of the `prompts_dir` row's folder (the probe's own).
+const FIRST_USER: &str = "The question, in the probe's own words: {{query}}\n\n\
+    The context is loaded in the REPL as `context`.\n{{context_metadata}}\n\n\
+    Write your first program in a ```repl block.\n";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +167,8 @@ fn probe_dir(row: &Row) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("script.json"), script(row).to_string()).unwrap();
     std::fs::write(dir.path().join("fallback.py"), FALLBACK).unwrap();
+    // The `prompts_dir` row's prompt (the folder is the probe's).
+    std::fs::write(dir.path().join("first_user.md"), FIRST_USER).unwrap();
     // The `replay` row's recording: it holds no exchange.
     std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
     std::fs::write(dir.path().join("context.txt"), "a small context for the probes\n").unwrap();
@@ -616,7 +622,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 147;
+const MIN_OBSERVED: usize = 151;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -658,8 +664,8 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
              recording is held by its tests/test_record_replay.py)"
         }
         "stress" => {
-            "rlm stress runs its generated tasks, not the row's script, and reports their \
-             outcomes: this value leaves them answered"
+            "rlm stress runs its generated tasks, not the row's script: its report shows their \
+             outcomes, not the row's program error, answer or prompt"
         }
         _ => "no probe compares its effect",
     };
