@@ -4,12 +4,15 @@
 //! run against `rlm run`, `rlm exec`, `rlm serve` (a scripted execution
 //! through the HTTP API), `rlm mcp` and `rlm stress`. For each row and front
 //! end: a front end that honours the knob shows its effect in a probe run
-//! (and the same run without it does not), or for mcp and stress starts and
-//! runs without naming it; any other front end names the knob in a start-up
-//! warning. A `serve-worker` cell is probed by starting `rlm serve --role
-//! worker` on the machine's PostgreSQL and NATS (its own schema and stream,
-//! removed at the end): it starts without naming an honoured knob, and
-//! names any other.
+//! (and the same run without it does not) where [`effect_observed`] says the
+//! test observes it, else starts and runs without naming it (each such cell
+//! with its why, [`unobserved_why`]); any other front end names the knob in
+//! a start-up warning. The count of cells whose effect is observed is
+//! printed and may only grow (issue #83). A `serve-worker` cell is probed by
+//! starting `rlm serve --role worker` on the machine's PostgreSQL and NATS
+//! (its own schema and stream, removed at the end): it starts without naming
+//! an honoured knob, and names any other; an effect is observed through a
+//! job an api process (without the knob) hands to that worker.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
@@ -27,6 +30,7 @@ use serde_json::{Value, json};
 
 use crate::clean_rlm::rlm;
 use crate::cluster_env;
+use crate::mcp_stdio;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
 /// The front ends a row names (`python`: probed by rlm-py's pytest).
@@ -34,6 +38,10 @@ const FRONT_ENDS: [&str; 7] =
     ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
 // It prints before it answers: a FINAL rests on evidence, the fallback's too (issue #78).
 const FALLBACK: &str = "print('the fallback ran')\nFINAL('from the fallback')\n";
+/// The first prompt of the `prompts_dir` row's folder (the probe's own).
+const FIRST_USER: &str = "The question, in the probe's own words: {{query}}\n\n\
+    The context is loaded in the REPL as `context`.\n{{context_metadata}}\n\n\
+    Write your first program in a ```repl block.\n";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +70,9 @@ struct Row {
     honoured: Vec<String>,
     #[serde(default)]
     not_applicable: BTreeMap<String, String>,
+    /// Front ends honouring the knob whose probe cannot show its effect, and why.
+    #[serde(default)]
+    unobserved: BTreeMap<String, String>,
 }
 
 impl Row {
@@ -156,6 +167,8 @@ fn probe_dir(row: &Row) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("script.json"), script(row).to_string()).unwrap();
     std::fs::write(dir.path().join("fallback.py"), FALLBACK).unwrap();
+    // The `prompts_dir` row's prompt (the folder is the probe's).
+    std::fs::write(dir.path().join("first_user.md"), FIRST_USER).unwrap();
     // The `replay` row's recording: it holds no exchange.
     std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
     std::fs::write(dir.path().join("context.txt"), "a small context for the probes\n").unwrap();
@@ -184,14 +197,36 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Errors of the programs a run's trace events record.
-fn program_errors(events: &str) -> Vec<String> {
+/// The `kind` of every event of type `kind` in a run's trace events (JSON lines).
+fn kinds(events: &str, kind: &str) -> Vec<Value> {
     events
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e["kind"]["type"] == "program_finished")
-        .filter_map(|e| e["kind"]["error"].as_str().map(str::to_string))
+        .filter(|e| e["kind"]["type"] == kind)
+        .map(|e| e["kind"].clone())
         .collect()
+}
+
+/// What a run's trace events (JSON lines) show of it, with its answer.
+fn observed_in(answer: Option<String>, events: &str) -> Observed {
+    observed_of(answer, &kinds(events, "program_finished"), &kinds(events, "model_call_started"))
+}
+
+/// An answer with the `program_finished` and `model_call_started` events' kinds of its run.
+fn observed_of(answer: Option<String>, programs: &[Value], calls: &[Value]) -> Observed {
+    let texts = |events: &[Value], field: &str| -> Vec<String> {
+        events.iter().filter_map(|k| k[field].as_str().map(str::to_string)).collect()
+    };
+    Observed { answer, errors: texts(programs, "error"), prompts: texts(calls, "prompt_preview") }
+}
+
+/// What an effect probe run showed: its answer, its programs' errors and
+/// its model calls' prompts.
+#[derive(Clone, Default)]
+struct Observed {
+    answer: Option<String>,
+    errors: Vec<String>,
+    prompts: Vec<String>,
 }
 
 // ---------------------------------------------------------------- rlm run
@@ -201,6 +236,8 @@ struct RunResult {
     answer: Option<String>,
     /// The errors of its programs (from its trace).
     errors: Vec<String>,
+    /// What its trace shows (answer, errors, prompts).
+    observed: Observed,
 }
 
 fn run_probe(row: &Row, way: Way, with_knob: bool) -> RunResult {
@@ -217,18 +254,20 @@ fn run_probe(row: &Row, way: Way, with_knob: bool) -> RunResult {
     setting(row, d, way, with_knob).apply(&mut c, d);
     let output = c.output().expect("run rlm run");
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    let errors = program_errors(&std::fs::read_to_string(&trace).unwrap_or_default());
     let answer = doc["answer"].as_str().map(str::to_string);
+    let observed =
+        observed_in(answer.clone(), &std::fs::read_to_string(&trace).unwrap_or_default());
+    let errors = observed.errors.clone();
     if with_knob && row.probe == "file" {
-        let path = PathBuf::from(fill(&row.value, d));
-        assert!(
-            path.exists(),
-            "rlm run, {} set as {way:?}: {} was not written",
-            row.key,
-            path.display()
-        );
+        assert_file_written(&format!("rlm run, {} set as {way:?}", row.key), row, d);
     }
-    RunResult { output, answer, errors }
+    RunResult { output, answer, errors, observed }
+}
+
+/// A `file` row's probe: the knob's path, in the probe's folder `dir`, exists.
+fn assert_file_written(what: &str, row: &Row, dir: &Path) {
+    let path = PathBuf::from(fill(&row.value, dir));
+    assert!(path.exists(), "{what}: {} was not written", path.display());
 }
 
 // ---------------------------------------------------------------- rlm exec
@@ -241,7 +280,11 @@ fn exec_probe(row: &Row, way: Way, with_knob: bool) -> Output {
     let mut c = rlm(d);
     c.args(["exec", "cell.py", "--reply", "pong"]);
     setting(row, d, way, with_knob).apply(&mut c, d);
-    c.output().expect("run rlm exec")
+    let output = c.output().expect("run rlm exec");
+    if with_knob && effect_observed(row, "exec") && row.probe == "file" {
+        assert_file_written(&format!("rlm exec, {} set as {way:?}", row.key), row, d);
+    }
+    output
 }
 
 // ---------------------------------------------------------------- rlm serve
@@ -300,8 +343,9 @@ fn start_serve(row: &Row, way: Way, with_knob: bool) -> Result<Serve, String> {
     }
 }
 
-/// One scripted execution through the HTTP API: its answer and its programs' errors.
-async fn serve_execute(serve: &Serve) -> (Option<String>, Vec<String>) {
+/// One scripted execution through the HTTP API: its answer, its programs'
+/// errors and its prompts.
+async fn serve_execute(serve: &Serve) -> Observed {
     let client = reqwest::Client::new();
     let body: Value = client
         .post(format!("{}/api/execute", serve.base))
@@ -321,7 +365,7 @@ async fn serve_execute(serve: &Serve) -> (Option<String>, Vec<String>) {
         .text()
         .await
         .unwrap_or_default();
-    (body["final_result"].as_str().map(str::to_string), program_errors(&trace))
+    observed_in(body["final_result"].as_str().map(str::to_string), &trace)
 }
 
 // ---------------------------------------------------------------- rlm mcp, rlm stress
@@ -356,8 +400,46 @@ fn mcp_probe(row: &Row, way: Way) -> Output {
     output_of(c, &format!("rlm mcp, {}", row.key))
 }
 
+/// One `rlm_ask` through `rlm mcp` over stdio, the row's script as its
+/// model, with the knob set `way` when `with_knob`: its answer and the
+/// errors of its programs (from the run's trace resource). A `file` row's
+/// path exists after it.
+fn mcp_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let what = format!("rlm mcp, {} set as {way:?} (with it: {with_knob})", row.key);
+    let mut c = rlm(d);
+    c.args(["mcp", "--script", "script.json"]).env("RLM_MODEL", "scripted");
+    setting(row, d, way, with_knob).apply(&mut c, d);
+    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = c.spawn().unwrap_or_else(|e| panic!("{what}: spawn: {e}"));
+    let asked = mcp_stdio::ask(&mut child, "what does the context say?", "a small context");
+    // Its input is closed: it ends (its files written) or is killed.
+    for _ in 0..300 {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let asked = asked.unwrap_or_else(|| panic!("{what}: rlm mcp did not answer"));
+    if with_knob && row.probe == "file" {
+        assert_file_written(&what, row, d);
+    }
+    let answer = asked.doc["answer"].as_str().map(str::to_string);
+    let programs = mcp_stdio::kinds_in_tree(&asked.trace, "program_finished");
+    observed_of(answer, &programs, &mcp_stdio::kinds_in_tree(&asked.trace, "model_call_started"))
+}
+
 /// One offline `rlm stress` run with the row's knob.
 fn stress_probe(row: &Row, way: Way) -> Output {
+    stress_run(row, way, true)
+}
+
+/// One offline `rlm stress` run (one generated task), with the row's knob
+/// set `way` when `with_knob`; a `file` row's path exists after it.
+fn stress_run(row: &Row, way: Way, with_knob: bool) -> Output {
     let dir = probe_dir(row);
     let d = dir.path();
     let mut c = rlm(d);
@@ -368,8 +450,18 @@ fn stress_probe(row: &Row, way: Way) -> Output {
         "--report",
         "report.html",
     ]);
-    setting(row, d, way, true).apply(&mut c, d);
-    output_of(c, &format!("rlm stress, {}", row.key))
+    setting(row, d, way, with_knob).apply(&mut c, d);
+    let output = output_of(c, &format!("rlm stress, {}", row.key));
+    if with_knob && effect_observed(row, "stress") && row.probe == "file" {
+        assert_file_written(&format!("rlm stress, {} set as {way:?}", row.key), row, d);
+    }
+    output
+}
+
+/// How many of a `rlm stress --json` run's generated tasks were answered correctly.
+fn stress_correct(output: &Output) -> u64 {
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    doc["scenarios"][0]["outcomes"]["correct"].as_u64().unwrap_or(0)
 }
 
 /// How `rlm mcp` ends when its input closes before a client's first
@@ -404,14 +496,75 @@ fn honoured_or_named(
     }
 }
 
+/// Asserts a `program_error`, `answer` or `prompt` row's effect: the run
+/// with the knob (`with`) shows it, the control run (`without`) does not.
+fn assert_effect(what: &str, row: &Row, with: &Observed, without: &Observed) {
+    let expect = row.expect.as_deref().unwrap_or_default();
+    match row.probe.as_str() {
+        "program_error" => {
+            assert!(
+                has_error(&with.errors, expect),
+                "{what}: no {expect:?} error: {:?}",
+                with.errors
+            );
+            assert!(
+                !has_error(&without.errors, expect),
+                "{what}: the control run fails too: {:?}",
+                without.errors
+            );
+        }
+        "answer" => {
+            let (a, c) = (&with.answer, &without.answer);
+            assert!(answer_matches(a, expect), "{what}: answer {a:?}, expected {expect:?}");
+            assert!(!answer_matches(c, expect), "{what}: the control run answers {c:?} too");
+            if let Some(control) = &row.control {
+                assert!(answer_matches(c, control), "{what}: control {c:?}, expected {control:?}");
+            }
+        }
+        "prompt" => {
+            let holds = |o: &Observed| o.prompts.iter().any(|p| p.contains(expect));
+            assert!(holds(with), "{what}: no prompt holds {expect:?}: {:?}", with.prompts);
+            assert!(!holds(without), "{what}: the control's prompts hold it too");
+            assert!(!without.prompts.is_empty(), "{what}: the control run made no model call");
+        }
+        other => panic!("{what}: a {other} probe has no answer, error or prompt to compare"),
+    }
+}
+
 #[test]
 fn every_knob_reaches_rlm_mcp_or_is_named_at_start_up() {
     honoured_or_named("mcp", mcp_probe, mcp_ended_with_its_input);
+    let observed = table().into_iter().filter(|r| effect_observed(r, "mcp"));
+    for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r.clone(), w))) {
+        let what = format!("rlm mcp, {} = {:?} as {way:?}", row.key, row.value);
+        let with = mcp_effect_probe(&row, way, true);
+        // A `file` row's path was checked in the probe.
+        if row.probe != "file" {
+            assert_effect(&what, &row, &with, &mcp_effect_probe(&row, way, false));
+        }
+    }
 }
 
 #[test]
 fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
     honoured_or_named("stress", stress_probe, exited_zero);
+    let observed = table().into_iter().filter(|r| effect_observed(r, "stress"));
+    for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r.clone(), w))) {
+        let what = format!("rlm stress, {} = {:?} as {way:?}", row.key, row.value);
+        let with = stress_run(&row, way, true);
+        match row.probe.as_str() {
+            // Checked in `stress_run`.
+            "file" => assert!(exited_zero(&with), "{what}: {}", text(&with.stderr)),
+            // A budget that ends the generated task without an answer.
+            "answer" => {
+                assert_eq!(stress_correct(&with), 0, "{what}: answered: {}", text(&with.stdout));
+                let without = stress_run(&row, way, false);
+                let out = text(&without.stdout);
+                assert_eq!(stress_correct(&without), 1, "{what}: the control run: {out}");
+            }
+            other => panic!("{what}: stress observes no {other} probe"),
+        }
+    }
 }
 
 /// The knobs' flags `cluster_env` gives a deployment's every process (its
@@ -465,6 +618,150 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
     }
 }
 
+// ---------------------------------------------------------------- the count
+
+/// The honoured cells whose effect this test (and rlm-py's, for python)
+/// observes: it may only grow (issue #83).
+const MIN_OBSERVED: usize = 155;
+
+/// Whether the probes observe the effect of `row`'s knob on `front_end`
+/// (its effect with the knob, none without), rather than only that it
+/// starts and runs without naming it. rlm run observes every effect probe;
+/// the exec, mcp and stress tests check what this says; python's cells are
+/// rlm-py's tests/test_knob_table.py's.
+fn effect_observed(row: &Row, front_end: &str) -> bool {
+    let p = row.probe.as_str();
+    row.honoured_by(front_end)
+        && !row.unobserved.contains_key(front_end)
+        && match front_end {
+            "run" => p != "accepted",
+            "exec" => matches!(p, "program_error" | "file"),
+            "serve-api" | "serve-worker" | "mcp" => {
+                matches!(p, "program_error" | "answer" | "file" | "prompt")
+            }
+            "python" => matches!(p, "program_error" | "answer"),
+            // Its generated tasks, not the row's script: a file, or a budget
+            // that ends a task without an answer.
+            "stress" => p == "file" || (p == "answer" && row.expect.as_deref() == Some("")),
+            _ => false,
+        }
+}
+
+/// Why the effect of an honoured cell is not observed (`None`: it is).
+fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
+    if effect_observed(row, front_end) || !row.honoured_by(front_end) {
+        return None;
+    }
+    if let Some(why) = row.unobserved.get(front_end).or(row.why.as_ref()) {
+        return Some(why.clone());
+    }
+    let why = match front_end {
+        "exec" => {
+            "exec/repl run the probe's cell, with no root model: no answer or prompt to compare"
+        }
+        "python" => {
+            "rlm-py's tests/test_knob_table.py compares answers and programs' errors only (a \
+             recording is held by its tests/test_record_replay.py)"
+        }
+        "stress" => {
+            "rlm stress runs its generated tasks, not the row's script: its report shows their \
+             outcomes, not the row's program error, answer or prompt"
+        }
+        _ => "no probe compares its effect",
+    };
+    Some(why.to_string())
+}
+
+/// The cells: honoured, with their effect observed, and the others with why.
+#[test]
+fn the_count_of_knob_cells_whose_effect_is_observed_only_grows() {
+    let rows = table();
+    let cells: Vec<(&Row, &str)> = rows
+        .iter()
+        .flat_map(|r| FRONT_ENDS.map(|f| (r, f)))
+        .filter(|(r, f)| r.honoured_by(f))
+        .collect();
+    let observed = cells.iter().filter(|(r, f)| effect_observed(r, f)).count();
+    let mut per_front_end = String::new();
+    for f in FRONT_ENDS {
+        let of = |seen: bool| {
+            cells.iter().filter(|(r, g)| *g == f && effect_observed(r, g) == seen).count()
+        };
+        per_front_end.push_str(&format!("  {f}: {} observed, {} accepted\n", of(true), of(false)));
+    }
+    eprintln!(
+        "knob cells: {} honoured, {observed} with their effect observed, {} accepted (each with its why)\n{per_front_end}",
+        cells.len(),
+        cells.len() - observed
+    );
+    for (row, f) in &cells {
+        if let Some(why) = unobserved_why(row, f) {
+            eprintln!("  accepted {} × {f}: {why}", row.key);
+        }
+    }
+    assert!(observed >= MIN_OBSERVED, "{observed} cells observed, fewer than {MIN_OBSERVED}");
+}
+
+// ---------------------------------------------------------------- serve-worker effects
+
+/// One job through a deployment of its own (an api without the knob, and a
+/// worker with the row's knob set `way` when `with_knob`): the job's answer
+/// and its programs' errors, read through the api. A `file` row's path
+/// exists after it.
+async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed {
+    let dir = probe_dir(row);
+    let d = dir.path();
+    let what =
+        format!("rlm serve --role worker, {} set as {way:?} (with it: {with_knob})", row.key);
+    let setting = setting(row, d, way, with_knob);
+    let file = d.join("rlm.toml");
+    std::fs::write(&file, &setting.toml).expect("write rlm.toml");
+    let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, script(row));
+    let api = cluster.spawn("api");
+    // The knob is the worker's alone: the effect is the worker's doing.
+    cluster.envs = setting.env.clone();
+    cluster.envs.push(("RLM_CONFIG".into(), file.display().to_string()));
+    let flags: Vec<&str> = setting.flags.iter().map(String::as_str).collect();
+    let worker = cluster.try_spawn_with("worker", &flags);
+    let worker = worker.unwrap_or_else(|lines| panic!("{what}: did not start: {lines:?}"));
+    let session = cluster_env::session(&api).await;
+    let body = json!({"session_id": session, "user_query": "what does the context say?"});
+    let (status, job) = cluster_env::post(&api.base, "/api/jobs", body).await;
+    assert!((200..300).contains(&status), "{what}: {status} {job}");
+    let ids = [job["job_id"].as_str().unwrap_or_default().to_string()];
+    let jobs = cluster_env::ended(&api, &ids, Duration::from_secs(120)).await;
+    let job = &jobs[0];
+    let events = match job["execution_id"].as_str() {
+        Some(id) => cluster_env::trace(&api, id).await,
+        None => Vec::new(),
+    };
+    drop((api, worker));
+    cluster.clean_up().await;
+    if with_knob && row.probe == "file" {
+        assert_file_written(&what, row, d);
+    }
+    let lines: Vec<String> = events.iter().map(Value::to_string).collect();
+    observed_in(job["answer"].as_str().map(str::to_string), &lines.join("\n"))
+}
+
+/// The effect of each knob a worker honours, where [`effect_observed`] says
+/// so: one way per knob (rotated), with the knob and without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_knob_s_effect_reaches_a_serve_worker() {
+    for (i, row) in table().iter().enumerate() {
+        if !effect_observed(row, "serve-worker") {
+            continue;
+        }
+        let way = WAYS[i % 3];
+        let what = format!("rlm serve --role worker, {} = {:?} as {way:?}", row.key, row.value);
+        let with = worker_effect_probe(row, way, true).await;
+        // A `file` row's path was checked in the probe.
+        if row.probe != "file" {
+            assert_effect(&what, row, &with, &worker_effect_probe(row, way, false).await);
+        }
+    }
+}
+
 // ---------------------------------------------------------------- checks
 
 fn has_error(errors: &[String], expect: &str) -> bool {
@@ -508,9 +805,13 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
         for f in row.honoured.iter().chain(row.not_applicable.keys()) {
             assert!(FRONT_ENDS.contains(&f.as_str()), "{}: unknown front end {f}", row.key);
         }
+        for f in row.unobserved.keys() {
+            assert!(row.honoured_by(f), "{}: unobserved on {f}, which does not honour it", row.key);
+        }
         let complete = match row.probe.as_str() {
             "program_error" => row.program.is_some() && row.expect.is_some(),
             "answer" => !row.replies.is_empty() && row.expect.is_some(),
+            "prompt" => row.expect.is_some(),
             "accepted" => row.why.is_some(),
             "file" | "json_logs" => true,
             other => panic!("{}: unknown probe {other}", row.key),
@@ -566,6 +867,9 @@ fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
                     );
                 }
             }
+            "prompt" => {
+                assert_effect(&what, row, &with.observed, &run_probe(row, way, false).observed)
+            }
             "json_logs" => {
                 let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
                 assert!(!lines.is_empty(), "{what}: no logs");
@@ -597,6 +901,10 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                 continue;
             }
             assert!(!warning_names(&stderr, &row), "{what}: warned although supported: {stderr}");
+            if !effect_observed(&row, "exec") {
+                assert_eq!(with.status.code(), Some(0), "{what}: {stderr}");
+                continue;
+            }
             match row.probe.as_str() {
                 "program_error" => {
                     let expect = row.expect.as_deref().unwrap_or_default();
@@ -613,7 +921,9 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                     );
                     assert_eq!(without.status.code(), Some(0), "{what}: the control run: {lower}");
                 }
-                _ => assert_eq!(with.status.code(), Some(0), "{what}: {stderr}"),
+                // Checked in `exec_probe`.
+                "file" => assert_eq!(with.status.code(), Some(0), "{what}: {stderr}"),
+                other => panic!("{what}: exec observes no {other} probe"),
             }
         }
     }
@@ -625,7 +935,7 @@ async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_
         let serves = row.honoured_by("serve-api");
         // Every knob is set all three ways (a flag, RLM_*, rlm.toml).
         let ways = WAYS.to_vec();
-        let mut control: Option<(Option<String>, Vec<String>)> = None;
+        let mut control: Option<Observed> = None;
         for way in ways {
             let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
             let serve = match start_serve(row, way, true) {
@@ -653,43 +963,19 @@ async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_
                 serve.stderr
             );
             match row.probe.as_str() {
-                "program_error" | "answer" => {
-                    let (answer, errors) = serve_execute(&serve).await;
+                "program_error" | "answer" | "prompt" => {
+                    let with = serve_execute(&serve).await;
                     drop(serve);
                     if control.is_none() {
                         let server =
                             start_serve(row, way, false).expect("the control server starts");
                         control = Some(serve_execute(&server).await);
                     }
-                    let (control_answer, control_errors) = control.clone().unwrap_or_default();
-                    let expect = row.expect.as_deref().unwrap_or_default();
-                    if row.probe == "program_error" {
-                        assert!(
-                            has_error(&errors, expect),
-                            "{what}: no {expect:?} error: {errors:?}"
-                        );
-                        assert!(
-                            !has_error(&control_errors, expect),
-                            "{what}: the control fails too: {control_errors:?}"
-                        );
-                    } else {
-                        assert!(
-                            answer_matches(&answer, expect),
-                            "{what}: answer {answer:?}, expected {expect:?}"
-                        );
-                        assert!(
-                            !answer_matches(&control_answer, expect),
-                            "{what}: the control answers {control_answer:?} too"
-                        );
-                        if let Some(c) = &row.control {
-                            assert!(
-                                answer_matches(&control_answer, c),
-                                "{what}: control answer {control_answer:?}, expected {c:?}"
-                            );
-                        }
-                    }
+                    assert_effect(&what, row, &with, &control.clone().unwrap_or_default());
                 }
                 "file" => {
+                    // After an execution: some files (an index) are made on first use.
+                    serve_execute(&serve).await;
                     let path = PathBuf::from(fill(&row.value, serve._dir.path()));
                     assert!(path.exists(), "{what}: {} was not created", path.display());
                 }

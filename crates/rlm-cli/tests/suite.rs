@@ -17,6 +17,8 @@ mod fault_deployment;
 mod fault_workload;
 #[path = "support/mcp_http.rs"]
 mod mcp_http;
+#[path = "support/mcp_stdio.rs"]
+mod mcp_stdio;
 #[path = "support/proc_memory.rs"]
 mod proc_memory;
 #[path = "support/schema_probe.rs"]
