@@ -351,20 +351,22 @@ fn real_runs_ended_by_their_time_and_step_budgets_replay_to_the_same_end() {
     }
 }
 
-/// `rlm run` started with `args`, its stderr in `dir/NAME.err`; Ctrl-C
+/// `rlm run ARGS` started in `cwd`, its stderr and trace in `logs`; Ctrl-C
 /// (SIGINT) once its second root call is under way (the JSON log says so);
 /// returns its exit code, its `--json` and its trace's event types.
 fn interrupted_at_the_second_call(
-    dir: &Path,
+    cwd: &Path,
+    logs: &Path,
     name: &str,
-    question: &str,
     args: &[&str],
 ) -> (i32, Value, Vec<String>) {
-    let err = dir.join(format!("{name}.err"));
-    let trace = dir.join(format!("{name}.trace.jsonl"));
-    let mut child = rlm(dir)
-        .args(["run", question, "--context"])
-        .arg(workspace().join("examples/corpus"))
+    let err = logs.join(format!("{name}.err"));
+    let trace = logs.join(format!("{name}.trace.jsonl"));
+    // No model server answers there: a replay's every request must come
+    // from its recording.
+    let mut child = rlm(cwd)
+        .env("LLAMACPP_BASE_URL", "http://127.0.0.1:9/v1")
+        .arg("run")
         .args(args)
         .args(["--json", "--log-format", "json", "--trace"])
         .arg(&trace)
@@ -382,6 +384,17 @@ fn interrupted_at_the_second_call(
         assert!(std::time::Instant::now() < deadline, "{name}: no second call");
         assert!(child.try_wait().unwrap().is_none(), "{name} ended early");
         std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Then a second with no new event: the call in flight is the one to
+    // cut (a replay answers the calls before it at once, and waits there).
+    let mut seen = 0;
+    loop {
+        let len = std::fs::metadata(&err).map_or(0, |m| m.len());
+        if len == seen {
+            break;
+        }
+        seen = len;
+        std::thread::sleep(std::time::Duration::from_secs(1));
     }
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -418,12 +431,11 @@ fn a_run_cancelled_by_ctrl_c_replays_to_the_same_cut_and_the_same_end() {
     let recording = tmp.path().join("cancelled.recording.jsonl");
     let (rec, script, recording) =
         (recording.to_str().unwrap(), script.to_str().unwrap(), recording.clone());
-    let (code, live, live_events) = interrupted_at_the_second_call(
-        tmp.path(),
-        "live",
-        "How long is it?",
-        &["--model", "scripted", "--script", script, "--record", rec],
-    );
+    let corpus = workspace().join("examples/corpus");
+    let question = ["How long is it?", "--context", corpus.to_str().unwrap()];
+    let live_args = [&question[..], &["--model", "scripted", "--script", script, "--record", rec]];
+    let (code, live, live_events) =
+        interrupted_at_the_second_call(tmp.path(), tmp.path(), "live", &live_args.concat());
     assert_eq!(code, 130, "{live}");
     assert_eq!(live["finish"], "cancelled");
     assert_eq!(live["answer"], Value::Null);
@@ -435,15 +447,67 @@ fn a_run_cancelled_by_ctrl_c_replays_to_the_same_cut_and_the_same_end() {
     assert_eq!(lines.len(), 2, "the answered call and the cut one");
     assert_eq!(lines[1]["cut"], true, "{}", lines[1]);
 
-    let (code, replayed, replayed_events) = interrupted_at_the_second_call(
-        tmp.path(),
-        "replayed",
-        "How long is it?",
-        &["--replay", rec],
-    );
+    let replay_args = [&question[..], &["--replay", rec]].concat();
+    let (code, replayed, replayed_events) =
+        interrupted_at_the_second_call(tmp.path(), tmp.path(), "replayed", &replay_args);
     assert_eq!(code, 130, "{replayed}");
     for field in ["finish", "answer", "candidate", "steps", "model"] {
         assert_eq!(replayed[field], live[field], "{field}");
     }
     assert_eq!(replayed_events, live_events);
+}
+
+/// The live run's `--json` as `record.sh` kept it beside its recording.
+fn recorded_json(name: &str) -> Value {
+    let path = workspace().join(format!("examples/prompt-dev/real-model/endings/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The fields a replay must give back as the live run gave them.
+const SAME_FIELDS: [&str; 6] = ["finish", "finish_reason", "answer", "candidate", "steps", "model"];
+
+/// Two real 1.5B runs (`examples/prompt-dev/real-model/endings/record.sh`):
+/// one whose answers never matched its output schema, one cancelled by
+/// Ctrl-C during its second root call. Each replays with the model server
+/// stopped (port 9 answers nothing) to the same `--json` as the live run
+/// and the same exit code; the cancelled one waits at its cut call until
+/// the same Ctrl-C.
+#[test]
+fn real_runs_that_failed_their_schema_or_were_cancelled_replay_to_the_same_end() {
+    let dir = workspace();
+    let endings = "examples/prompt-dev/real-model/endings";
+    let out = rlm(&dir)
+        .args(["run", "Which service logged the most ERROR lines, and how many?"])
+        .args(["--context", "examples/corpus", "--max-steps", "3", "--output-schema"])
+        .arg(format!("{endings}/impossible.schema.json"))
+        .arg("--replay")
+        .arg(format!("{endings}/schema-failed.recording.jsonl"))
+        .arg("--json")
+        .env("LLAMACPP_BASE_URL", "http://127.0.0.1:9/v1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    let replayed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let live = recorded_json("schema-failed");
+    assert_eq!(live["finish"], "schema_failed", "{live}");
+    for field in SAME_FIELDS {
+        assert_eq!(replayed[field], live[field], "schema-failed: {field}");
+    }
+
+    let logs = tempfile::tempdir().unwrap();
+    let recording = format!("{endings}/cancelled.recording.jsonl");
+    let args = [
+        "How many ERROR lines did each service log?",
+        "--context",
+        "examples/corpus",
+        "--replay",
+        &recording,
+    ];
+    let (code, replayed, _) = interrupted_at_the_second_call(&dir, logs.path(), "cancelled", &args);
+    assert_eq!(code, 130, "{replayed}");
+    let live = recorded_json("cancelled");
+    assert_eq!(live["finish"], "cancelled", "{live}");
+    for field in SAME_FIELDS {
+        assert_eq!(replayed[field], live[field], "cancelled: {field}");
+    }
 }

@@ -102,6 +102,8 @@ const STOP_PATIENCE: &str = "--patience reflections in a row gave nothing better
 
 /// The recording of every reflection, in order.
 const REFLECTIONS: &str = "reflections.recording.jsonl";
+/// The reflection model's sampling temperature.
+const REFLECTION_TEMPERATURE: f32 = 0.7;
 /// How long one reflection may take (a small local model writing a whole
 /// system prompt on a CPU takes minutes).
 const REFLECTION_TIMEOUT: Duration = Duration::from_secs(1_800);
@@ -410,7 +412,11 @@ impl Optimizer<'_> {
         // repeats itself stops there rather than at a long fixed limit.
         let room = estimate_tokens(current).saturating_mul(2).saturating_add(512);
         request.params.max_tokens = Some(room.min(4_096) as u32);
-        request.params.temperature = Some(0.0);
+        // Sampled, as GEPA's reflections are, with a seed of the reflection's
+        // number: the same failures read again give another proposal (at 0
+        // a small model gave the same one each time), and a replay the same.
+        request.params.temperature = Some(REFLECTION_TEMPERATURE);
+        request.params.seed = Some(self.reflections as u64);
         let call = self.runtime.block_on(async {
             tokio::time::timeout(REFLECTION_TIMEOUT, model.complete(&request)).await
         });
