@@ -186,3 +186,42 @@ fn a_file_that_is_not_a_prompt_template_is_refused() {
         text(&done.stderr)
     );
 }
+
+/// A real optimisation (`examples/optimize/real-1.5b`: the 1.5B model of
+/// `../shared/tools/local-llm` as the cases' model and the reflection model,
+/// 33 of 40 calls, 0/4 -> 1/4) replays from its recordings with the model
+/// server stopped (port 9 answers nothing), to the same candidates, scores
+/// and prompts.
+#[test]
+fn a_real_optimisation_replays_to_the_same_prompts_with_the_model_server_stopped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recorded = example().join("real-1.5b");
+    let out = tmp.path().join("replayed");
+    let replay = rlm(tmp.path())
+        .env("LLAMACPP_BASE_URL", "http://127.0.0.1:9/v1")
+        .arg("optimize")
+        .arg(example().join("cases"))
+        .arg("--replay-from")
+        .arg(&recorded)
+        .args([
+            "--max-calls",
+            "40",
+            "--run-calls",
+            "4",
+            "--minibatch",
+            "2",
+            "--timeout-secs",
+            "1200",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = text(&replay.stdout);
+    assert!(replay.status.success(), "{stdout}\n{}", text(&replay.stderr));
+    assert!(row(&stdout, "c1").contains("1/4") && row(&stdout, "c1").contains("best"), "{stdout}");
+    assert_eq!(spent(&stdout), (33, 40), "{stdout}");
+    assert_eq!(results(&out), results(&recorded));
+    let prompts = |dir: &Path| std::fs::read_to_string(dir.join("prompts/system.md")).unwrap();
+    assert_eq!(prompts(&out), prompts(&recorded));
+}

@@ -51,6 +51,7 @@
 mod answer_schema;
 mod answer_shapes;
 mod assembly;
+mod cancel;
 mod checkpoint;
 mod compaction;
 mod direct;

@@ -15,6 +15,7 @@ use rlm_trace::{RecorderOptions, RunStarted, TraceEvent, TraceListener, TraceRec
 use rlm_types::CompletionCache;
 use tokio_util::sync::CancellationToken;
 
+use crate::cancel::Canceller;
 use crate::checkpoint::{Checkpoint, CheckpointSink, Durable};
 use crate::engine::{Engine, Scheduling};
 use crate::error::RlmError;
@@ -25,7 +26,6 @@ use crate::program::program_session;
 use crate::run_loop::{LoopSubRuns, RunControl, RunParams, run_rlm};
 use crate::scope::RunScope;
 use crate::serving::RunServer;
-use crate::session::Canceller;
 use crate::turn::Turn;
 use rlm_functions::FunctionRegistry;
 use rlm_functions::Tool;

@@ -33,7 +33,8 @@ use rlm_trace::{TraceListener, TraceRecorder};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-pub use execution::{Canceller, ExecutionHandle};
+pub use crate::cancel::Canceller;
+pub use execution::ExecutionHandle;
 pub use state::{
     Execution, SESSION_STATE_VERSION, SessionId, SessionLimits, SessionSettings, SessionState,
     SessionUsage,
