@@ -67,6 +67,30 @@ pub const PROMPT_FILES: [&str; 12] = [
     "session_history.md",
 ];
 
+/// A [`Prompts`]' template fields as an array, in [`PROMPT_FILES`] order,
+/// each borrowed as the call says (`template_fields!(&p)` or
+/// `template_fields!(&mut p)`): the one list of which field each file is.
+macro_rules! template_fields {
+    (&mut $prompts:ident) => { template_fields!(@ [&mut] $prompts) };
+    (& $prompts:ident) => { template_fields!(@ [&] $prompts) };
+    (@ [$($borrow:tt)+] $prompts:ident) => {
+        [
+            $($borrow)+ $prompts.system,
+            $($borrow)+ $prompts.first_user,
+            $($borrow)+ $prompts.feedback,
+            $($borrow)+ $prompts.invalid_reply,
+            $($borrow)+ $prompts.subcall_system,
+            $($borrow)+ $prompts.ask,
+            $($borrow)+ $prompts.sub_rlm,
+            $($borrow)+ $prompts.finalize_now,
+            $($borrow)+ $prompts.compaction,
+            $($borrow)+ $prompts.compacted,
+            $($borrow)+ $prompts.direct,
+            $($borrow)+ $prompts.session_history,
+        ]
+    };
+}
+
 /// Which wording of the root prompts a model gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptProfile {
@@ -299,9 +323,9 @@ impl Prompts {
     /// over a profile's prompts).
     pub fn overlay_dir(self, dir: &Path) -> Result<Prompts, PromptError> {
         let mut prompts = self;
-        for (i, name) in PROMPT_FILES.iter().enumerate() {
+        for (field, name) in template_fields!(&mut prompts).into_iter().zip(PROMPT_FILES) {
             if let Some(text) = read_optional(&dir.join(name))? {
-                *prompts.field_mut(i) = text;
+                *field = text;
             }
         }
         for name in HELP_PROMPT_FILES {
@@ -324,38 +348,7 @@ impl Prompts {
     /// The text of the template file `name` (one of [`PROMPT_FILES`]).
     pub fn text_of(&self, name: &str) -> Option<&str> {
         let i = PROMPT_FILES.iter().position(|f| *f == name)?;
-        let fields: [&String; PROMPT_FILES.len()] = [
-            &self.system,
-            &self.first_user,
-            &self.feedback,
-            &self.invalid_reply,
-            &self.subcall_system,
-            &self.ask,
-            &self.sub_rlm,
-            &self.finalize_now,
-            &self.compaction,
-            &self.compacted,
-            &self.direct,
-            &self.session_history,
-        ];
-        Some(fields[i].as_str())
-    }
-
-    fn field_mut(&mut self, i: usize) -> &mut String {
-        match i {
-            0 => &mut self.system,
-            1 => &mut self.first_user,
-            2 => &mut self.feedback,
-            3 => &mut self.invalid_reply,
-            4 => &mut self.subcall_system,
-            5 => &mut self.ask,
-            6 => &mut self.sub_rlm,
-            7 => &mut self.finalize_now,
-            8 => &mut self.compaction,
-            9 => &mut self.compacted,
-            10 => &mut self.direct,
-            _ => &mut self.session_history,
-        }
+        Some(template_fields!(&self)[i].as_str())
     }
 }
 
@@ -422,9 +415,8 @@ mod tests {
     #[test]
     fn every_default_prompt_is_embedded_and_the_notes_parse() {
         let p = Prompts::default();
-        for (i, name) in PROMPT_FILES.iter().enumerate() {
-            let mut q = p.clone();
-            assert!(!q.field_mut(i).trim().is_empty(), "{name} is empty");
+        for (text, name) in template_fields!(&p).into_iter().zip(PROMPT_FILES) {
+            assert!(!text.trim().is_empty(), "{name} is empty");
         }
         Notes::parse(DEFAULT_NOTES, None).unwrap();
     }
