@@ -175,7 +175,7 @@ impl Rlm {
     /// interpreter values are single-threaded) runs on a blocking-pool thread
     /// that drives it with the current runtime's handle.
     pub async fn run(&self, query: &str, context: Context) -> Result<RunResult, RlmError> {
-        self.run_cancellable(query, context, &Canceller::default()).await
+        self.run_on_a_thread(query, context, None).await
     }
 
     /// [`Rlm::run`] that `canceller` stops: the run then ends as
@@ -188,12 +188,21 @@ impl Rlm {
         context: Context,
         canceller: &Canceller,
     ) -> Result<RunResult, RlmError> {
+        self.run_on_a_thread(query, context, Some(canceller.0.clone())).await
+    }
+
+    /// The loop on a blocking-pool thread, driven by the current runtime.
+    async fn run_on_a_thread(
+        &self,
+        query: &str,
+        context: Context,
+        cancel: Option<CancellationToken>,
+    ) -> Result<RunResult, RlmError> {
         let this = self.clone();
         let query = query.to_string();
-        let cancel = canceller.0.clone();
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            handle.block_on(this.run_local_until(&query, context, Some(cancel)))
+            handle.block_on(this.run_local_until(&query, context, cancel))
         })
         .await
         .map_err(|e| RlmError::Internal(format!("the run's thread failed: {e}")))?

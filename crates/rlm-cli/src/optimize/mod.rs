@@ -420,13 +420,14 @@ impl Optimizer<'_> {
         let call = self.runtime.block_on(async {
             tokio::time::timeout(REFLECTION_TIMEOUT, model.complete(&request)).await
         });
-        self.budget.spend(1, 0.0);
+        // A call that failed or timed out is counted too: it was made.
+        let usd = match &call {
+            Ok(Ok(c)) => PriceTable::default().cost(&model.model_id(), &c.usage).unwrap_or(0.0),
+            _ => 0.0,
+        };
+        self.budget.spend(1, usd);
         match call {
-            Ok(Ok(c)) => {
-                let usd = PriceTable::default().cost(&model.model_id(), &c.usage).unwrap_or(0.0);
-                self.budget.spend(0, usd);
-                Ok(Ok((c.text, c.finish_reason == Some(FinishReason::Length))))
-            }
+            Ok(Ok(c)) => Ok(Ok((c.text, c.finish_reason == Some(FinishReason::Length)))),
             Ok(Err(e)) => Ok(Err(format!("the reflection model failed: {e}"))),
             Err(_) => Ok(Err(format!(
                 "the reflection model did not answer in {} s",
