@@ -3,9 +3,12 @@
 //! state with `memory` merged per key, and the history turns it added
 //! ([`split_history`]).
 
+use rlm_core::SessionState;
 use uuid::Uuid;
 
-use super::*;
+use super::clock::Micros;
+use super::job_records::{JobOutcome, JobRecord, JobStatus};
+use super::records::{ExecutionRecord, HISTORY_WINDOW, SessionRecord};
 
 /// The job an execution's settlement ends with it: written only while
 /// `holder` holds the job (RUNNING under its lease). A job another delivery
