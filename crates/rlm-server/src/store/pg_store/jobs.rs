@@ -9,9 +9,7 @@ use super::sql::{decode, pg};
 use super::{PgStore, still_ahead};
 use crate::store::clock::{Micros, now_micros};
 use crate::store::errors::StoreError;
-use crate::store::job_records::{
-    CancelRequest, JobOutcome, JobRecord, JobStatus, Lease, PendingJobs,
-};
+use crate::store::job_records::{CancelRequest, JobOutcome, JobRecord, JobStatus, PendingJobs};
 use crate::store::pages::{Listed, PageRequest};
 use crate::store::traits::JobStore;
 
@@ -109,9 +107,8 @@ impl JobStore for PgStore {
                 .map_err(pg)?;
             let Some(row) = row else { return Ok(None) };
             let mut job: JobRecord = decode("job", row.get(0))?;
-            job.status = JobStatus::Running;
+            job.run_under(worker, lease_until);
             job.started_at = Some(now_micros());
-            job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
             write_job(&tx, &job).await?;
             tx.commit().await.map_err(pg)?;
             Ok(Some(job))
@@ -133,10 +130,8 @@ impl JobStore for PgStore {
                     id,
                     |job| !job.status.is_terminal(),
                     |job| {
-                        job.status = JobStatus::Running;
+                        job.run_under(worker, lease_until);
                         job.started_at.get_or_insert_with(now_micros);
-                        job.lease =
-                            Some(Lease { worker: worker.to_string(), expires_at: lease_until });
                     },
                 )
                 .await?;
@@ -175,19 +170,8 @@ impl JobStore for PgStore {
         let asked = now_micros();
         self.writing(move || async move {
             let lease_until = still_ahead(lease_until, asked);
-            self.update_job(
-                id,
-                |job| {
-                    job.status == JobStatus::Running
-                        && job.lease.as_ref().is_some_and(|l| l.worker == worker)
-                },
-                |job| {
-                    if let Some(l) = job.lease.as_mut() {
-                        l.expires_at = lease_until;
-                    }
-                },
-            )
-            .await
+            self.update_job(id, |job| job.is_held_by(worker), |job| job.extend_lease(lease_until))
+                .await
         })
         .await
     }
@@ -200,20 +184,7 @@ impl JobStore for PgStore {
     ) -> Result<bool, StoreError> {
         self.writing(move || async move {
             let done = self
-                .update_job(
-                    id,
-                    |job| {
-                        job.status == JobStatus::Running
-                            && job.lease.as_ref().is_some_and(|l| l.worker == worker)
-                    },
-                    |job| {
-                        job.status = outcome.status;
-                        job.answer = outcome.answer.clone();
-                        job.error = outcome.error.clone();
-                        job.finished_at = Some(now_micros());
-                        job.lease = None;
-                    },
-                )
+                .update_job(id, |job| job.is_held_by(worker), |job| job.end(outcome, now_micros()))
                 .await?;
             Ok(done.is_some())
         })
@@ -227,10 +198,7 @@ impl JobStore for PgStore {
             let Some(mut job) = lock_job(&tx, id).await? else { return Ok(None) };
             let request = match job.status {
                 JobStatus::Pending => {
-                    job.status = JobStatus::Cancelled;
-                    job.cancel_requested = true;
-                    job.error = Some("cancelled before it started".into());
-                    job.finished_at = Some(now_micros());
+                    job.cancel_pending(now_micros());
                     write_job(&tx, &job).await?;
                     CancelRequest::CancelledPending(job)
                 }
@@ -261,19 +229,10 @@ impl JobStore for PgStore {
                     .map_err(pg)?;
                 rows.iter().map(|r| r.get(0)).collect()
             };
-            let expired = |j: &JobRecord| {
-                j.status == JobStatus::Running
-                    && j.lease.as_ref().is_none_or(|l| l.expires_at < now)
-            };
             let mut ids = Vec::new();
             for id in running {
                 let changed = self
-                    .update_job(id, expired, |j| {
-                        j.status = JobStatus::Interrupted;
-                        j.error = Some(message.to_string());
-                        j.finished_at = Some(now_micros());
-                        j.lease = None;
-                    })
+                    .update_job(id, |j| j.lease_lapsed(now), |j| j.interrupt(message, now_micros()))
                     .await?;
                 if changed.is_some() {
                     ids.push(id);

@@ -9,9 +9,7 @@ use super::SledStore;
 use super::codec::*;
 use crate::store::clock::{Micros, now_micros};
 use crate::store::errors::StoreError;
-use crate::store::job_records::{
-    CancelRequest, JobOutcome, JobRecord, JobStatus, Lease, PendingJobs,
-};
+use crate::store::job_records::{CancelRequest, JobOutcome, JobRecord, JobStatus, PendingJobs};
 use crate::store::keys::{self, *};
 use crate::store::pages::{Listed, PageRequest};
 use crate::store::traits::JobStore;
@@ -67,12 +65,7 @@ impl SledStore {
                 let cancelled = self.update_job(
                     id,
                     |job| job.status == JobStatus::Pending,
-                    |job| {
-                        job.status = JobStatus::Cancelled;
-                        job.cancel_requested = true;
-                        job.error = Some("cancelled before it started".into());
-                        job.finished_at = Some(now_micros());
-                    },
+                    |job| job.cancel_pending(now_micros()),
                 )?;
                 match cancelled {
                     Some(job) => Ok(Some(CancelRequest::CancelledPending(job))),
@@ -105,21 +98,11 @@ impl SledStore {
             let (key, _) = item.map_err(backend)?;
             let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
             let Some(job) = self.job(id)? else { continue };
-            if job.status == JobStatus::Running
-                && job.lease.as_ref().is_none_or(|l| l.expires_at < now)
-            {
+            if job.lease_lapsed(now) {
                 let changed = self.update_job(
                     job.id,
-                    |j| {
-                        j.status == JobStatus::Running
-                            && j.lease.as_ref().is_none_or(|l| l.expires_at < now)
-                    },
-                    |j| {
-                        j.status = JobStatus::Interrupted;
-                        j.error = Some(message.to_string());
-                        j.finished_at = Some(now_micros());
-                        j.lease = None;
-                    },
+                    |j| j.lease_lapsed(now),
+                    |j| j.interrupt(message, now_micros()),
                 )?;
                 if changed.is_some() {
                     ids.push(job.id);
@@ -181,9 +164,8 @@ impl JobStore for SledStore {
                 id,
                 |job| job.status == JobStatus::Pending,
                 |job| {
-                    job.status = JobStatus::Running;
+                    job.run_under(worker, lease_until);
                     job.started_at = Some(now_micros());
-                    job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
                 },
             )?;
             if claimed.is_some() {
@@ -203,9 +185,8 @@ impl JobStore for SledStore {
             id,
             |job| !job.status.is_terminal(),
             |job| {
-                job.status = JobStatus::Running;
+                job.run_under(worker, lease_until);
                 job.started_at.get_or_insert_with(now_micros);
-                job.lease = Some(Lease { worker: worker.to_string(), expires_at: lease_until });
             },
         )?;
         match taken {
@@ -234,18 +215,7 @@ impl JobStore for SledStore {
         worker: &str,
         lease_until: Micros,
     ) -> Result<Option<JobRecord>, StoreError> {
-        self.update_job(
-            id,
-            |job| {
-                job.status == JobStatus::Running
-                    && job.lease.as_ref().is_some_and(|l| l.worker == worker)
-            },
-            |job| {
-                if let Some(l) = job.lease.as_mut() {
-                    l.expires_at = lease_until;
-                }
-            },
-        )
+        self.update_job(id, |job| job.is_held_by(worker), |job| job.extend_lease(lease_until))
     }
 
     async fn finish_job(
@@ -256,17 +226,8 @@ impl JobStore for SledStore {
     ) -> Result<bool, StoreError> {
         let done = self.update_job(
             id,
-            |job| {
-                job.status == JobStatus::Running
-                    && job.lease.as_ref().is_some_and(|l| l.worker == worker)
-            },
-            |job| {
-                job.status = outcome.status;
-                job.answer = outcome.answer.clone();
-                job.error = outcome.error.clone();
-                job.finished_at = Some(now_micros());
-                job.lease = None;
-            },
+            |job| job.is_held_by(worker),
+            |job| job.end(outcome, now_micros()),
         )?;
         self.durable().await?;
         Ok(done.is_some())
