@@ -15,7 +15,6 @@ mod deliveries {
     use std::time::Duration;
 
     use rlm_server::store::prelude::*;
-
     use rlm_server::store::{
         ExecutionRecord, ExecutionStatus, JobRecord, JobStatus, PgStore, now_micros,
     };
