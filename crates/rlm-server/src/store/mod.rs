@@ -1,8 +1,10 @@
 //! The storage seam: [`Store`], for everything the server keeps (sessions,
 //! their memory, executions, trace events, jobs), made of one async trait
-//! per topic (`traits.rs`), and the records it stores (`records.rs`). [`SledStore`] implements it embedded; [`PgStore`]
-//! (feature `postgres`, `--database-url`) implements the same contract on
-//! PostgreSQL for scale-out. The contract, also in ARCHITECTURE.md:
+//! per topic (`traits.rs`), and the records it stores (`records.rs`).
+//! [`SledStore`] implements it embedded; [`PgStore`] (feature `postgres`,
+//! `--database-url`) implements the same contract on PostgreSQL for
+//! scale-out, each topic's sub-trait in the backend's file of that topic.
+//! The contract, also in ARCHITECTURE.md:
 //!
 //! * Ids are UUIDs chosen by the caller; records are plain serde values, no
 //!   backend type leaks through the trait.
@@ -80,6 +82,7 @@ pub use outbox::{
 pub use overrides::{SessionOverrides, settings_object};
 pub use pages::{ExecutionFilter, HistoryPage, Listed, OwnerUsage, PAGE_BYTES, PageRequest};
 pub use pg_store::PgStore;
+pub use prelude::*;
 pub use records::{
     AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, EncodedEvent,
     ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, SessionRecord, Spend, StreamedEvent,
@@ -87,10 +90,6 @@ pub use records::{
 };
 pub use settlement::{JobSettlement, Settled, SettledExecution, StartedFrom};
 pub use sled_store::{STORE_OPEN_THREAD, SledStore};
-pub use traits::{
-    CheckpointStore, ExecutionStore, IdempotencyStore, JobStore, LeaseStore, OutboxStore,
-    RecordingStore, SessionStore, StatsStore, Store, StoreHealth, TraceStore,
-};
 
 /// The store's traits, to call its methods on a concrete store
 /// (`use crate::store::prelude::*;`); a `dyn Store` needs none of them.
