@@ -68,7 +68,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use aggregate::StatsSnapshot;
-pub use job_records::{CancelRequest, JobOutcome, JobRecord, JobStatus, Lease, PendingJobs};
+pub use job_records::{
+    CancelRequest, INTERRUPTED, JobOutcome, JobRecord, JobStatus, Lease, PendingJobs,
+};
 pub use memory_edit::MemoryEdit;
 pub(crate) use outbox::StoredKey;
 pub use outbox::{
