@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::SCRIPTED_MODEL;
 use crate::error::ConfigError;
 use crate::knobs::{KnobValue, RateLimit};
 use crate::layers::{Settings, Source, no_model_message};
+use rlm_adapters::SCRIPTED_MODEL;
 
 /// Budgets of a run (`[budgets]`); `None`: no limit of that kind.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -258,7 +258,7 @@ pub struct RlmConfig {
     /// Per-model rates (`*`: every model without its own entry).
     pub rate_limits: Vec<RateLimit>,
     /// MCP servers whose allowed tools programs call (`[mcp_servers.NAME]`).
-    pub mcp_servers: Vec<crate::McpServer>,
+    pub mcp_servers: Vec<crate::mcp_servers::McpServer>,
     /// How long one subcall may take, retries and their waits included, in
     /// seconds (`rlm_sched::SchedulerConfig::subcall_deadline`).
     pub subcall_deadline_secs: Option<f64>,
@@ -492,7 +492,7 @@ impl Settings {
                 accept_ungrounded: self.flag("guards.accept_ungrounded"),
                 max_invalid_replies: self
                     .narrow("guards.max_invalid_replies")?
-                    .unwrap_or(crate::DEFAULT_MAX_INVALID_REPLIES),
+                    .unwrap_or(crate::defaults::DEFAULT_MAX_INVALID_REPLIES),
                 fallback_program: self.path("guards.fallback_program"),
                 fallback_steps: self.narrow("guards.fallback_steps")?,
                 subcall_steps: self.narrow("guards.subcall_steps")?,

@@ -148,7 +148,7 @@ pub enum KnobValue {
     Bool(bool),
     Path(PathBuf),
     RateLimits(Vec<RateLimit>),
-    McpServers(Vec<crate::McpServer>),
+    McpServers(Vec<crate::mcp_servers::McpServer>),
 }
 
 /// The rates of one model (`*`: the default for every other model).
@@ -164,13 +164,13 @@ pub struct RateLimit {
 // (rlm-core, which depends on this crate) are constants here that rlm-core's
 // `LoopOptions::default` uses, so the two cannot drift.
 fn policy_default_steps() -> String {
-    crate::DEFAULT_MAX_STEPS.to_string()
+    crate::defaults::DEFAULT_MAX_STEPS.to_string()
 }
 fn default_depth() -> String {
-    crate::DEFAULT_MAX_DEPTH.to_string()
+    crate::defaults::DEFAULT_MAX_DEPTH.to_string()
 }
 fn default_max_batch() -> String {
-    crate::DEFAULT_MAX_BATCH.to_string()
+    crate::defaults::DEFAULT_MAX_BATCH.to_string()
 }
 fn default_concurrency() -> String {
     rlm_sched::SchedulerConfig::default().max_concurrency.to_string()
@@ -179,16 +179,16 @@ fn default_subcall_deadline() -> String {
     rlm_sched::DEFAULT_SUBCALL_DEADLINE.as_secs().to_string()
 }
 fn default_require_program() -> String {
-    crate::DEFAULT_REQUIRE_PROGRAM.to_string()
+    crate::defaults::DEFAULT_REQUIRE_PROGRAM.to_string()
 }
 fn default_require_subcall() -> String {
-    crate::DEFAULT_REQUIRE_SUBCALL.to_string()
+    crate::defaults::DEFAULT_REQUIRE_SUBCALL.to_string()
 }
 fn default_accept_ungrounded() -> String {
-    crate::DEFAULT_ACCEPT_UNGROUNDED.to_string()
+    crate::defaults::DEFAULT_ACCEPT_UNGROUNDED.to_string()
 }
 fn default_invalid_replies() -> String {
-    crate::DEFAULT_MAX_INVALID_REPLIES.to_string()
+    crate::defaults::DEFAULT_MAX_INVALID_REPLIES.to_string()
 }
 fn default_fuel() -> String {
     rlm_interp::Limits::default().fuel.to_string()
@@ -888,7 +888,7 @@ impl Kind {
     pub fn expected(&self) -> String {
         match self {
             Kind::Model => {
-                format!("`provider:model` (e.g. openai:gpt-5-mini) or `{}`", crate::SCRIPTED_MODEL)
+                format!("`provider:model` (e.g. openai:gpt-5-mini) or `{}`", rlm_adapters::SCRIPTED_MODEL)
             }
             Kind::Count => "a whole number".into(),
             Kind::AtLeastOne => "a whole number of at least 1".into(),

@@ -25,9 +25,9 @@ use std::path::{Path, PathBuf};
 use rlm_adapters::{EnvVars, known_providers};
 use toml::de::{DeTable, DeValue};
 
-use crate::SCRIPTED_MODEL;
 use crate::error::ConfigError;
 use crate::knobs::{KNOBS, Kind, Knob, KnobValue, knob, suggest};
+use rlm_adapters::SCRIPTED_MODEL;
 
 /// Earlier names of a knob's flag, still accepted: `--memory` was the flag of
 /// `limits.memory_bytes` before the flag took the knob's one name.

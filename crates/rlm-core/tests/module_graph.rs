@@ -1,7 +1,8 @@
 //! rlm-core's modules import each other without a cycle (the circle around
 //! `Inner` that `rlm.rs`, `run.rs`, `serve.rs`, `host.rs` and `subcalls.rs`
-//! formed is gone and must not come back). Reads the sources: a module `A`
-//! imports `B` when `A`'s non-test code names `crate::B`. The graph
+//! formed is gone and must not come back). Reads the sources through
+//! rlm-house: a module `A` imports `B` when a file of `A` names a file of
+//! `B` by any path form. The graph
 //! ARCHITECTURE.md draws (the block after "rlm-core module graph") must be
 //! this one; on a difference the test prints the block to paste:
 //! `cargo test -p rlm-core --test suite module_graph:: -- --nocapture`.
@@ -9,52 +10,31 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Module name → the source of its files (a folder module's files together).
-fn sources() -> BTreeMap<String, String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    let mut add = |module: String, path: &Path| {
-        let text = std::fs::read_to_string(path).expect("a readable source file");
-        // Unit tests may reach anywhere; only the code proper counts.
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default().to_string();
-        out.entry(module).or_default().push_str(&code);
-    };
-    for entry in std::fs::read_dir(&src).expect("src/") {
-        let path = entry.expect("an entry").path();
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        if path.is_dir() {
-            for file in std::fs::read_dir(&path).expect("a module folder") {
-                let file = file.expect("an entry").path();
-                if file.extension().is_some_and(|e| e == "rs") {
-                    add(name.clone(), &file);
-                }
-            }
-        } else if path.extension().is_some_and(|e| e == "rs") && name != "lib" {
-            add(name, &path);
-        }
-    }
-    out
+/// The module a file belongs to: its first path segment (`run_loop/mod.rs`
+/// → `run_loop`, `rlm.rs` → `rlm`).
+fn module_of(rel: &str) -> &str {
+    let first = rel.split('/').next().unwrap_or(rel);
+    first.strip_suffix(".rs").unwrap_or(first)
 }
 
-/// Module → the modules it names.
+/// Module → the modules it names: the workspace's file graph
+/// (`rlm_house::file_graph`, every path form) with each file read as its
+/// module; the crate root (`lib.rs`) names everything and is left out.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let sources = sources();
-    let path = regex::Regex::new(r"crate::([a-z_]+)").expect("a regex");
-    let group = regex::Regex::new(r"crate::\{([^}]*)\}").expect("a regex");
-    let mut graph = BTreeMap::new();
-    for (module, code) in &sources {
-        let mut deps: BTreeSet<String> =
-            path.captures_iter(code).map(|c| c[1].to_string()).collect();
-        for g in group.captures_iter(code) {
-            for item in g[1].split(',') {
-                let head = item.trim().split("::").next().unwrap_or_default().trim();
-                if !head.is_empty() {
-                    deps.insert(head.to_string());
-                }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = rlm_house::file_graph(&rlm_house::crate_sources(&src));
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, to) in &files {
+        let module = module_of(from);
+        if module == "lib" {
+            continue;
+        }
+        let deps = graph.entry(module.to_string()).or_default();
+        for target in to.keys().map(|t| module_of(t)) {
+            if target != module && target != "lib" {
+                deps.insert(target.to_string());
             }
         }
-        deps.retain(|d| d != module && sources.contains_key(d));
-        graph.insert(module.clone(), deps);
     }
     graph
 }

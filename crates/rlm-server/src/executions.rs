@@ -8,8 +8,9 @@
 //! client that goes away cancels it only through a [`DisconnectGuard`] its
 //! handler holds (`server.on_disconnect`).
 
+mod attempt_marks;
 mod attempts;
-mod disconnect;
+pub(crate) mod disconnect;
 mod frames;
 mod memory_budget;
 mod mirror_order;
@@ -33,7 +34,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
 
-pub use self::disconnect::DisconnectGuard;
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::{Holding, Persister};
 use self::settings::cumulative_limits;
@@ -45,12 +45,13 @@ use crate::engine::durable::StoreCheckpoints;
 use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
 use crate::error::ServerError;
 use crate::governor::{MemoryGovernor, MemoryPermit};
+use crate::leases::LeaseHolder;
 use crate::memory_quota::MemoryQuota;
 use crate::metrics::Metrics;
 use crate::recordings::ExchangeMode;
 use crate::scope::Scope;
 use crate::store::{
-    Created, Creation, ExecutionRecord, ExecutionStatus, JobSettlement, KeyedAnswer,
+    Created, Creation, ExecutionRecord, ExecutionStatus, JobOutcome, JobSettlement, KeyedAnswer,
     SessionOverrides, SessionRecord, SettledExecution, Spend, StartedFrom, Store,
     new_session_state, now_micros,
 };
@@ -210,7 +211,23 @@ pub struct Executions {
     /// A cluster's `api` process: executions run on workers, through this queue.
     remote: Option<rlm_queue::JobQueue>,
     /// With `remote`: the outbox relay's gate (queued executions go through the outbox).
-    gate: Option<Arc<crate::relay::QueueGate>>,
+    gate: Option<Arc<crate::queue_gate::QueueGate>>,
+}
+
+impl LeaseHolder for Executions {
+    fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// The executions this process runs now.
+    fn live_ids(&self) -> Vec<Uuid> {
+        self.live.iter().map(|e| *e.key()).collect()
+    }
+
+    /// The sessions whose lease this process holds now.
+    fn leased_sessions(&self) -> Vec<Uuid> {
+        self.leased_sessions.iter().map(|e| *e.key()).collect()
+    }
 }
 
 impl Executions {
@@ -254,7 +271,7 @@ impl Executions {
     }
 
     /// Queued executions go through the outbox `gate` wakes the relay of.
-    pub fn with_gate(mut self, gate: Arc<crate::relay::QueueGate>) -> Self {
+    pub fn with_gate(mut self, gate: Arc<crate::queue_gate::QueueGate>) -> Self {
         self.gate = Some(gate);
         self
     }
@@ -287,15 +304,6 @@ impl Executions {
     /// The settled record's watch of an execution running in this process.
     pub fn live_done(&self, id: Uuid) -> Option<watch::Receiver<Option<ExecutionRecord>>> {
         self.live.get(&id).map(|l| l.done.clone())
-    }
-
-    pub fn holder(&self) -> &str {
-        &self.holder
-    }
-
-    /// The executions this process runs now.
-    pub fn live_ids(&self) -> Vec<Uuid> {
-        self.live.iter().map(|e| *e.key()).collect()
     }
 
     /// Checks a model name a client gave.
@@ -375,7 +383,7 @@ impl Executions {
         // the store fences it against every other delivery's from the start:
         // a stale read of the marks must not make it an earlier attempt's.
         if let Some(n) = req.attempt {
-            self::attempts::mark_attempt(&mut admitted.record, n);
+            self::attempt_marks::mark_attempt(&mut admitted.record, n);
         }
         self.launch(admitted, Start::Acknowledged).await
     }
@@ -904,7 +912,7 @@ impl Executions {
         outcome: EngineOutcome,
     ) -> ExecutionRecord {
         let (mut record, trace) = self.fill_record(record, live, &outcome);
-        self::attempts::add_carried(&mut record, None);
+        self::attempt_marks::add_carried(&mut record, None);
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state: None, started: None, job };
         self.store_settled(&settled, &[], live).await;
@@ -955,7 +963,7 @@ impl Executions {
             let error = record.error_message.take();
             record.error_message = Some(error.map_or(note.clone(), |e| format!("{e}; {note}")));
         }
-        self::attempts::add_carried(&mut record, state.as_mut());
+        self::attempt_marks::add_carried(&mut record, state.as_mut());
         // The recording is durable already: each exchange was stored as it was made.
         let job = job_part(&record, live);
         let settled = SettledExecution { record, state, started, job };
@@ -1215,7 +1223,7 @@ pub fn check_query(query: &str, max_chars: usize) -> Result<(), ServerError> {
 /// the execution's outcome, if a job's lease holder runs it.
 fn job_part(record: &ExecutionRecord, live: &Live) -> Option<JobSettlement> {
     let (id, holder) = live.job.clone()?;
-    Some(JobSettlement { id, holder, outcome: crate::jobs::outcome_of(record) })
+    Some(JobSettlement { id, holder, outcome: JobOutcome::of_execution(record) })
 }
 
 fn failed(message: &str) -> EngineOutcome {

@@ -26,17 +26,14 @@ use crate::config::{JobsConfig, ServerRole};
 use crate::error::ServerError;
 use crate::executions::{Executions, StartRequest, Started, Target};
 use crate::metrics::Metrics;
+use crate::queue_gate::QueueGate;
 use crate::recordings::ExchangeMode;
-use crate::relay::QueueGate;
 use crate::scope::Scope;
 use crate::store::{
-    CancelRequest, Created, Creation, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobOutcome,
-    JobRecord, JobSettlement, JobStatus, KeyedAnswer, Listed, OutboxEntry, PageRequest, Store,
-    StoreError, StoredResponse, now_micros,
+    CancelRequest, Created, Creation, ExecutionRecord, ExecutionStatus, INTERRUPTED,
+    IdempotencyKey, JobOutcome, JobRecord, JobSettlement, JobStatus, KeyedAnswer, Listed,
+    OutboxEntry, PageRequest, Store, StoreError, StoredResponse, now_micros,
 };
-
-/// What an interrupted job says.
-pub const INTERRUPTED: &str = "interrupted: the server stopped while the job ran";
 
 /// See the module docs.
 pub struct Jobs {
@@ -406,7 +403,7 @@ impl Jobs {
                     // settlement or ack was lost (a NATS restart): the job's
                     // one execution answers it, nothing runs again.
                     Ok(Some(e)) if e.job_id == Some(job.id) && ended_for_good(e.status) => {
-                        return JobEnd::Open(outcome_of(&e));
+                        return JobEnd::Open(JobOutcome::of_execution(&e));
                     }
                     Ok(_) => None,
                     // The database is away: a later delivery reads it again.
@@ -444,7 +441,7 @@ impl Jobs {
                     && let Ok(Some(ended)) = self.store.get_execution(execution).await
                     && ended_for_good(ended.status)
                 {
-                    return JobEnd::Open(outcome_of(&ended));
+                    return JobEnd::Open(JobOutcome::of_execution(&ended));
                 }
                 // A later delivery's attempt is stored: the job is its to settle.
                 if matches!(&e, ServerError::Store(StoreError::Superseded { .. })) {
@@ -532,9 +529,9 @@ impl Jobs {
     /// still RUNNING under `holder` because the settlement could not be
     /// stored.
     async fn ended(&self, id: Uuid, holder: &str, record: &ExecutionRecord) -> JobEnd {
-        let outcome = outcome_of(record);
+        let outcome = JobOutcome::of_execution(record);
         match self.store.get_job(id).await {
-            Ok(Some(job)) if job.status.is_terminal() => JobEnd::Settled(outcome_of_job(&job)),
+            Ok(Some(job)) if job.status.is_terminal() => JobEnd::Settled(JobOutcome::of_job(&job)),
             Ok(Some(job))
                 if job.lease.as_ref().is_some_and(|l| l.worker == holder)
                     && !(record.status == ExecutionStatus::Interrupted && self.stopping()) =>
@@ -582,7 +579,7 @@ impl Jobs {
         };
         tracing::warn!(job = %job.id, "a job left RUNNING by a dead delivery is settled");
         let outcome = match execution {
-            Some(e) if ended_for_good(e.status) => outcome_of(&e),
+            Some(e) if ended_for_good(e.status) => JobOutcome::of_execution(&e),
             Some(e) if !e.status.is_terminal() => {
                 // The execution and its job end together (one transaction).
                 let job = JobSettlement { id: job.id, holder, outcome: failed_outcome(reason) };
@@ -630,27 +627,4 @@ pub enum JobEnd {
     /// A later delivery runs the job's execution (the store refused this
     /// delivery's attempt): that delivery settles the job. Why.
     Superseded(String),
-}
-
-/// A stored ended job's outcome.
-fn outcome_of_job(job: &JobRecord) -> JobOutcome {
-    JobOutcome { status: job.status, answer: job.answer.clone(), error: job.error.clone() }
-}
-
-/// A job's outcome from its execution's record.
-pub(crate) fn outcome_of(r: &ExecutionRecord) -> JobOutcome {
-    JobOutcome {
-        status: match r.status {
-            ExecutionStatus::Completed => JobStatus::Complete,
-            ExecutionStatus::Cancelled => JobStatus::Cancelled,
-            ExecutionStatus::Interrupted => JobStatus::Interrupted,
-            _ => JobStatus::Failed,
-        },
-        answer: r.final_result.clone(),
-        error: if r.status == ExecutionStatus::Interrupted {
-            Some(INTERRUPTED.to_string())
-        } else {
-            r.error_message.clone()
-        },
-    }
 }

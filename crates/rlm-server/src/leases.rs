@@ -22,7 +22,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::executions::Executions;
+use uuid::Uuid;
+
 use crate::store::{Micros, Store, now_micros};
 
 /// What an execution whose process died says.
@@ -72,10 +73,22 @@ pub async fn sweep(store: &dyn Store, lease: Duration) -> u64 {
     }
 }
 
+/// What holds leases in this process: its name in the store, and the
+/// executions and sessions it runs (the executions' registry). The
+/// renewal below asks, and names nothing of how they run.
+pub trait LeaseHolder: Send + Sync + 'static {
+    /// This process's name on its leases.
+    fn holder(&self) -> &str;
+    /// The executions this process runs.
+    fn live_ids(&self) -> Vec<Uuid>;
+    /// The sessions one of its executions runs in.
+    fn leased_sessions(&self) -> Vec<Uuid>;
+}
+
 /// Renews this process's leases and sweeps expired ones until `stop`.
 pub fn spawn(
     store: Arc<dyn Store>,
-    executions: Arc<Executions>,
+    executions: Arc<impl LeaseHolder>,
     lease: Duration,
     stop: CancellationToken,
 ) -> JoinHandle<()> {

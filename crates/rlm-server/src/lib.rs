@@ -40,6 +40,7 @@ pub mod machine_memory;
 mod memory_quota;
 mod metrics;
 mod protocol_check;
+mod queue_gate;
 mod queued;
 mod quotas;
 mod recordings;

@@ -24,6 +24,7 @@ use crate::engine::ServerEngine;
 use crate::error::ServerError;
 use crate::executions::Executions;
 use crate::jobs::Jobs;
+use crate::leases::LeaseHolder;
 use crate::metrics::Metrics;
 use crate::store::{SledStore, Store};
 
@@ -104,7 +105,8 @@ impl Server {
         };
         let metrics = Arc::new(Metrics::new());
         // With a queue, work for it goes through the outbox (see `relay`).
-        let gate = queue.as_ref().map(|_| Arc::new(crate::relay::QueueGate::new(&config.jobs)));
+        let gate =
+            queue.as_ref().map(|_| Arc::new(crate::queue_gate::QueueGate::new(&config.jobs)));
         let executions = Executions::new(
             Arc::clone(&store),
             engine,

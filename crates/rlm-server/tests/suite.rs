@@ -28,7 +28,6 @@ mod rollback;
 mod scale_api;
 mod security;
 mod session_state;
-mod store_circles;
 mod store_contract;
 mod store_contract_queue;
 mod streaming;

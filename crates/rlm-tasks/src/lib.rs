@@ -48,7 +48,4 @@ pub use programs::{
     root_replies,
 };
 pub use rule_model::{NOT_FOUND, RuleModel};
-pub use task::{Task, TaskKind, TaskQuestion, normalise_answer, parse_size};
-
-/// Smallest context a generator makes; smaller requests are raised to it.
-pub const MIN_CONTEXT_BYTES: usize = 1024;
+pub use task::{MIN_CONTEXT_BYTES, Task, TaskKind, TaskQuestion, normalise_answer, parse_size};

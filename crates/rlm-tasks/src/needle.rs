@@ -2,9 +2,8 @@
 //! magic number for `<key>` is `<7 digits>`." hidden at a seeded depth, plus a
 //! few distractor sentences of the same form for other keys.
 
-use crate::MIN_CONTEXT_BYTES;
 use crate::rng::Rng;
-use crate::task::{Task, TaskQuestion};
+use crate::task::{MIN_CONTEXT_BYTES, Task, TaskQuestion};
 use crate::text::{pad_to, write_prose};
 
 /// How every needle question starts; the key and a `?` follow.

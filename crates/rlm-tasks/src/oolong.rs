@@ -11,9 +11,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::MIN_CONTEXT_BYTES;
 use crate::rng::Rng;
-use crate::task::{Task, TaskQuestion};
+use crate::task::{MIN_CONTEXT_BYTES, Task, TaskQuestion};
 use crate::text::pad_to;
 
 /// The six coarse labels of the TREC question-classification set, as OOLONG uses them.

@@ -7,6 +7,9 @@ use std::str::FromStr;
 use crate::error::TaskError;
 use crate::oolong::Label;
 
+/// Smallest context a generator makes; smaller requests are raised to it.
+pub const MIN_CONTEXT_BYTES: usize = 1024;
+
 /// Which generator made a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKind {

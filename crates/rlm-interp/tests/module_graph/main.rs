@@ -55,135 +55,11 @@ const LAYERS: &[(&str, &[&str])] = &[
 const ALLOWED_UP: &[(&str, &str, &str)] =
     &[("value.rs", "types::", "the `Value` enum holds each type's object (and re-exports them)")];
 
-/// Every `.rs` file under `src/`, by its path relative to `src/`.
-fn files() -> Vec<(String, PathBuf)> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
-        for entry in std::fs::read_dir(dir).expect("a readable folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let rel = path.strip_prefix(root).expect("under src").to_string_lossy();
-                out.push((rel.replace('\\', "/"), path.clone()));
-            }
-        }
-    }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = Vec::new();
-    walk(&src, &src, &mut out);
-    out.sort();
-    out
-}
-
 /// The module a file belongs to: its first path segment (`types/str/mod.rs`
 /// → `types`, `value.rs` → `value`).
 fn module_of(rel: &str) -> &str {
     let first = rel.split('/').next().unwrap_or(rel);
     first.strip_suffix(".rs").unwrap_or(first)
-}
-
-/// The code proper: before the unit-test module (`#[cfg(test)] mod ...`),
-/// without comments. A test-only item elsewhere (`#[cfg(test)] fn`) counts
-/// with the code: cutting at it hid the rest of the file.
-fn code_of(text: &str) -> String {
-    let mut end = text.len();
-    for (at, _) in text.match_indices("#[cfg(test)]") {
-        if text[at + "#[cfg(test)]".len()..].trim_start().starts_with("mod ") {
-            end = at;
-            break;
-        }
-    }
-    text[..end]
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The paths a piece of code names after `crate::`, groups expanded
-/// (`crate::{a, b::{c, d}}` → `a`, `b::c`, `b::d`).
-fn crate_paths(code: &str) -> Vec<String> {
-    paths_after(code, "crate")
-}
-
-/// The paths named after `KEYWORD::` (`crate`, `super` or `self`) where the
-/// keyword starts a path (`super::super::x` is one path, `super::x`), groups
-/// expanded.
-fn paths_after(code: &str, keyword: &str) -> Vec<String> {
-    fn expand(prefix: &str, rest: &str, out: &mut Vec<String>) {
-        // `rest` starts just after `KEYWORD::` or after a group's `{`.
-        let path: String =
-            rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
-        let after = &rest[path.len()..];
-        if path == "self" && !prefix.is_empty() {
-            // `a::{self, b}` names the module `a` itself.
-            out.push(prefix.trim_end_matches(':').to_string());
-        } else if path.ends_with("::") && after.starts_with('{') {
-            let inner = group_body(&after[1..]);
-            for item in split_top_level(inner) {
-                expand(&format!("{prefix}{path}"), item.trim(), out);
-            }
-        } else if !path.is_empty() {
-            out.push(format!("{prefix}{}", path.trim_end_matches(':')));
-        }
-    }
-    let needle = format!("{keyword}::");
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(found) = code[at..].find(&needle) {
-        let begin = at + found;
-        let start = begin + needle.len();
-        at = start;
-        let before = code[..begin].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
-            continue;
-        }
-        let rest = &code[start..];
-        if let Some(body) = rest.strip_prefix('{') {
-            for item in split_top_level(group_body(body)) {
-                expand("", item.trim(), &mut out);
-            }
-        } else {
-            expand("", rest, &mut out);
-        }
-    }
-    out
-}
-
-/// The text of a `{ ... }` group whose `{` was just passed.
-fn group_body(text: &str) -> &str {
-    let mut depth = 1;
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &text[..i];
-                }
-            }
-            _ => {}
-        }
-    }
-    text
-}
-
-/// A group's items, split at its own commas.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let (mut out, mut depth, mut from) = (Vec::new(), 0, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&text[from..i]);
-                from = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&text[from..]);
-    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
 }
 
 /// The layer of each module.
@@ -232,20 +108,25 @@ fn allowed(file: &str, path: &str) -> Option<usize> {
     })
 }
 
+/// rlm-interp's `src/`.
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every file under `src/` with its code proper.
 fn sources() -> Vec<(String, String)> {
-    files()
-        .into_iter()
-        .map(|(rel, path)| {
-            let text = std::fs::read_to_string(&path).expect("a readable source file");
-            (rel, code_of(&text))
-        })
-        .collect()
+    rlm_house::crate_sources(&src())
+}
+
+/// The paths a piece of code names after `crate::`, groups expanded.
+fn crate_paths(code: &str) -> Vec<String> {
+    rlm_house::paths_after(code, "crate")
 }
 
 #[test]
 fn every_module_is_in_a_layer() {
     let layers = layer_of();
-    let files = files();
+    let files = rlm_house::source_files(&src());
     let missing: BTreeSet<&str> =
         files.iter().map(|(rel, _)| module_of(rel)).filter(|m| !layers.contains_key(m)).collect();
     assert!(missing.is_empty(), "place these modules in LAYERS: {missing:?}");

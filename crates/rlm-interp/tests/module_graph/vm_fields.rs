@@ -139,7 +139,7 @@ fn the_vm_and_its_parts_have_few_fields() {
 
 #[test]
 fn the_counter_counts_named_fields_only() {
-    let sample = super::code_of(
+    let sample = rlm_house::code_of(
         "/// A sample, with `{ braces }` and (brackets) in its docs.\n\
          #[derive(Default)]\n\
          pub(crate) struct Sample<T: Clone> {\n\

@@ -38,7 +38,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rlm_listen::Tenant;
 
-use super::AppState;
+use super::state::AppState;
 use crate::error::ServerError;
 use crate::governor::{MemoryCharge, MemoryGovernor};
 
@@ -60,14 +60,14 @@ pub const UNCHARGED_BYTES: u64 = 64 << 10;
 /// A refusal in the words of the route's API (OpenAI's error object under `/v1`).
 fn refused(openai: bool, e: ServerError) -> Response {
     if openai {
-        return super::openai::refusal(e).into_response();
+        return super::openai::extract::refusal(e).into_response();
     }
     e.into_response()
 }
 
 /// Middleware: see the module docs.
 pub async fn charge(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let openai = super::openai::owns(request.uri().path());
+    let openai = super::openai::extract::owns(request.uri().path());
     if !is_json(&request) {
         return next.run(request).await;
     }

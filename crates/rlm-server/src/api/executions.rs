@@ -14,16 +14,16 @@ use axum::{Extension, Json};
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
-use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::{self, KeyAnswered, RequestKey};
 use super::listeners::Listener;
 use super::sessions::Page;
+use super::state::AppState;
 use crate::bus::{BusEvent, sse_name};
 use crate::error::ServerError;
+use crate::executions::disconnect::DisconnectGuard;
 use crate::executions::{
-    DisconnectGuard, ExecutionKey, START_EVENT, StartRequest, Started, Target, start_data,
-    terminal_frame,
+    ExecutionKey, START_EVENT, StartRequest, Started, Target, start_data, terminal_frame,
 };
 use crate::governor::MemoryCharge;
 use crate::recordings::ExchangeMode;

@@ -99,12 +99,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
 /// The tenant scope of the request (`crate::scope`), over the tenant the
 /// door named; a route outside the door has none and is refused (401).
-impl FromRequestParts<super::AppState> for crate::scope::Scope {
+impl FromRequestParts<super::state::AppState> for crate::scope::Scope {
     type Rejection = ServerError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &super::AppState,
+        state: &super::state::AppState,
     ) -> Result<Self, Self::Rejection> {
         let tenant = rlm_listen::Tenant::of_parts(parts).cloned().ok_or(ServerError::MissingKey)?;
         Ok(crate::scope::Scope::new(tenant, std::sync::Arc::clone(&state.store)))

@@ -45,8 +45,9 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::AppState;
+use super::state::AppState;
 use crate::error::ServerError;
+use crate::leases::LeaseHolder;
 use crate::store::{IdempotencyKey, KeyClaim, Store, StoredResponse, now_micros};
 use rlm_listen::Tenant;
 

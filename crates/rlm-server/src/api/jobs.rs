@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use uuid::Uuid;
 
-use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::{KeyAnswered, RequestKey};
 use super::sessions::Page;
+use super::state::AppState;
 use crate::error::ServerError;
 use crate::jobs::KeyedSubmission;
 use crate::recordings::ExchangeMode;

@@ -9,7 +9,7 @@ use futures::{Stream, StreamExt};
 use rlm_listen::{StreamSlot, Tenant};
 use uuid::Uuid;
 
-use super::AppState;
+use super::state::AppState;
 use crate::error::ServerError;
 use crate::scope::Scope;
 

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
-use super::AppState;
+use super::state::AppState;
 use crate::shapes::{ErrorBody, Health};
 use rlm_listen::Tenant;
 
@@ -104,7 +104,7 @@ fn exposition(text: String) -> Response {
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, content_type = "application/json", body = Object)))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
-    Json(super::served_document(
+    Json(super::document::served_document(
         &state.limits,
         state.auth.enabled(),
         state.allowed_path_root.is_some(),

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use uuid::Uuid;
 
-use super::AppState;
 use super::extract::{ApiJson, ApiPath, ApiQuery, parse_json};
 use super::idempotency::{KeyAnswered, RequestKey};
+use super::state::AppState;
 use crate::contexts::{NewDocument, read_documents, resolve_under};
 use crate::error::ServerError;
 use crate::quotas::ContextAllowance;

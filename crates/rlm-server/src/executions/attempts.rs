@@ -10,8 +10,9 @@ use std::sync::atomic::Ordering;
 
 use crate::engine::durable::{ResumePoint, resume_point};
 use crate::error::ServerError;
-use crate::store::{AttemptMark, ExecutionRecord, ExecutionStatus, Spend, StoreError, now_micros};
+use crate::store::{ExecutionRecord, ExecutionStatus, Spend, StoreError, now_micros};
 
+use super::attempt_marks::mark_attempt;
 use super::{Executions, Live};
 
 /// Why an attempt cannot go on: the database was away (the delivery is
@@ -29,19 +30,6 @@ impl AttemptRefused {
         let superseded = matches!(e, ServerError::Store(StoreError::Superseded { .. }));
         AttemptRefused { why: format!("{what}: {e}"), unavailable, superseded }
     }
-}
-
-/// Marks attempt `n` in `record`, after the marks the earlier attempts
-/// stored (which the record holds), as not yet going on from anything.
-pub(super) fn mark_attempt(record: &mut ExecutionRecord, n: u32) {
-    record.attempts.retain(|m| m.attempt < n);
-    let mark = AttemptMark {
-        attempt: n,
-        started_at: now_micros(),
-        from_step: 0,
-        carried: Spend::default(),
-    };
-    record.attempts.push(mark);
 }
 
 impl Executions {
@@ -107,19 +95,5 @@ impl Executions {
         record.error_message = Some(why.to_string());
         tracing::warn!(execution = %record.id, why, "the execution is left for a later delivery");
         record
-    }
-}
-
-/// Adds the spend the earlier attempts carried to a settled record's and
-/// to the session's new state (charged once: the earlier attempts were
-/// never settled, so the session was not charged for them).
-pub(super) fn add_carried(
-    record: &mut ExecutionRecord,
-    state: Option<&mut rlm_core::SessionState>,
-) {
-    let Some(carried) = record.attempts.last().map(|m| m.carried) else { return };
-    record.spend.add_work(&carried);
-    if let Some(state) = state {
-        carried.charge(&mut state.usage);
     }
 }

@@ -33,11 +33,6 @@ use crate::store::{ExecutionRecord, ExecutionStatus, now_micros};
 type Registered = (Arc<Live>, watch::Sender<Option<ExecutionRecord>>);
 
 impl Executions {
-    /// The sessions whose lease this process holds now.
-    pub fn leased_sessions(&self) -> Vec<Uuid> {
-        self.leased_sessions.iter().map(|e| *e.key()).collect()
-    }
-
     /// How often a waiting execution asks for its session's lease again: a
     /// twentieth of a lease, from 50 ms to 1 s.
     fn session_poll(&self) -> Duration {

@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::clock::Micros;
+use super::records::{ExecutionRecord, ExecutionStatus};
+
+/// What a job the server stopped while it ran says.
+pub const INTERRUPTED: &str = "interrupted: the server stopped while the job ran";
 
 /// A job's lifecycle (Enzu's names, plus INTERRUPTED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -113,6 +117,31 @@ pub struct JobOutcome {
     pub status: JobStatus,
     pub answer: Option<String>,
     pub error: Option<String>,
+}
+
+impl JobOutcome {
+    /// A stored ended job's outcome.
+    pub fn of_job(job: &JobRecord) -> JobOutcome {
+        JobOutcome { status: job.status, answer: job.answer.clone(), error: job.error.clone() }
+    }
+
+    /// A job's outcome from its execution's record.
+    pub fn of_execution(r: &ExecutionRecord) -> JobOutcome {
+        JobOutcome {
+            status: match r.status {
+                ExecutionStatus::Completed => JobStatus::Complete,
+                ExecutionStatus::Cancelled => JobStatus::Cancelled,
+                ExecutionStatus::Interrupted => JobStatus::Interrupted,
+                _ => JobStatus::Failed,
+            },
+            answer: r.final_result.clone(),
+            error: if r.status == ExecutionStatus::Interrupted {
+                Some(INTERRUPTED.to_string())
+            } else {
+                r.error_message.clone()
+            },
+        }
+    }
 }
 
 /// What `request_cancel_job` did.

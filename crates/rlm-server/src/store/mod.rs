@@ -73,7 +73,9 @@ mod traits;
 pub use aggregate::StatsSnapshot;
 pub use clock::{Micros, now_micros};
 pub use errors::StoreError;
-pub use job_records::{CancelRequest, JobOutcome, JobRecord, JobStatus, Lease, PendingJobs};
+pub use job_records::{
+    CancelRequest, INTERRUPTED, JobOutcome, JobRecord, JobStatus, Lease, PendingJobs,
+};
 pub use memory_edit::MemoryEdit;
 pub use outbox::{
     Created, Creation, IdempotencyKey, JobCounts, KeyClaim, KeyedAnswer, OutboxDepth, OutboxEntry,

@@ -28,19 +28,19 @@ use futures::StreamExt;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::OpenAiScope;
 use super::error::OpenAiError;
+use super::extract::{OpenAiJson, OpenAiScope, TRACE_ID_HEADER};
 use super::model::RlmModel;
 use super::request::{ChatRequest, split_messages};
 use super::shapes::{
     AssistantMessage, ChatCompletion, ChatCompletionChunk, ChatUsage, ChunkChoice, ChunkDelta,
     CompletionChoice, OpenAiErrorBody, RlmDetails,
 };
-use super::{OpenAiJson, TRACE_ID_HEADER};
-use crate::api::AppState;
 use crate::api::listeners::Listener;
+use crate::api::state::AppState;
 use crate::bus::{BusEvent, COMPLETE_EVENT, FAILED_EVENT};
-use crate::executions::{DisconnectGuard, StartRequest, Started, Target};
+use crate::executions::disconnect::DisconnectGuard;
+use crate::executions::{StartRequest, Started, Target};
 use crate::recordings::ExchangeMode;
 use crate::store::{ExecutionRecord, ExecutionStatus};
 

@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use super::error::OpenAiError;
-use crate::api::AppState;
+use crate::api::state::AppState;
 use crate::error::{ServerError, echo};
 use crate::scope::Scope;
 

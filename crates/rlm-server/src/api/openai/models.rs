@@ -7,12 +7,11 @@
 use axum::Json;
 use axum::extract::State;
 
-use super::OpenAiPath;
-use super::OpenAiScope;
 use super::error::OpenAiError;
+use super::extract::{OpenAiPath, OpenAiScope};
 use super::model::{PREFIX, RlmModel, offered_names};
 use super::shapes::{ModelList, ModelObject, OpenAiErrorBody};
-use crate::api::AppState;
+use crate::api::state::AppState;
 use crate::store::PageRequest;
 
 /// How many sessions the list names.

@@ -26,11 +26,11 @@ use utoipa::ToSchema;
 
 use super::completions::{begin, failure, settled, usage, with_trace_header};
 use super::error::OpenAiError;
+use super::extract::{OpenAiJson, OpenAiScope};
 use super::request::{
     ChatRequest, ContentPart, JsonSchemaFormat, MessageContent, OpenAiMessage, ResponseFormat,
 };
-use super::{OpenAiJson, OpenAiScope};
-use crate::api::AppState;
+use crate::api::state::AppState;
 use crate::bus::{COMPLETE_EVENT, FAILED_EVENT};
 use crate::store::{ExecutionRecord, ExecutionStatus};
 

@@ -1,149 +1,14 @@
-//! The store's files import each other without a circle of more than 5
-//! (issue #83: `store/` was one 30-file circle). A file imports another
-//! when its code proper (comments and unit tests left out) names it by any
-//! path form: `use`, a bare `crate::`/`super::`/`self::` path, a child
-//! module's name (`pub use child::Item` in a parent too), `super::*`, a
-//! module brought in by name, or a macro the other defines. A circle is a
-//! strongly connected set of files. Prints every circle of the crate:
-//! `cargo test -p rlm-server --test suite store_circles:: -- --nocapture`.
+//! A crate's file graph: file A imports file B when A's code proper names B
+//! by any path form (`use`, a bare `crate::`/`super::`/`self::`/child-module
+//! path, a module brought in by name, `super::*`, or a macro B defines).
+//! A circle is a strongly connected set of files.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
-/// The most files a circle with a file of `store/` may hold.
-const LARGEST_STORE_CIRCLE: usize = 5;
+use crate::source::paths_after;
 
 /// File → the files it imports, with the names it takes from each.
-type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
-
-/// The `.rs` files under `src/`, each with its path relative to it.
-fn files() -> Vec<(String, PathBuf)> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
-        for entry in std::fs::read_dir(dir).expect("a readable folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let rel = path.strip_prefix(root).expect("under src").to_string_lossy();
-                out.push((rel.replace('\\', "/"), path.clone()));
-            }
-        }
-    }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = Vec::new();
-    walk(&src, &src, &mut out);
-    out.sort();
-    out
-}
-
-/// The code proper: before the unit-test module (`#[cfg(test)] mod ...`),
-/// without comments. A test-only item elsewhere (`#[cfg(test)] fn`) counts
-/// with the code: cutting at it hid the rest of the file.
-fn code_of(text: &str) -> String {
-    let mut end = text.len();
-    for (at, _) in text.match_indices("#[cfg(test)]") {
-        if text[at + "#[cfg(test)]".len()..].trim_start().starts_with("mod ") {
-            end = at;
-            break;
-        }
-    }
-    text[..end]
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The paths named after `KEYWORD::` (`crate`, `super` or `self`) where the
-/// keyword starts a path (`super::super::x` is one path, `super::x`), groups
-/// expanded.
-fn paths_after(code: &str, keyword: &str) -> Vec<String> {
-    fn expand(prefix: &str, rest: &str, out: &mut Vec<String>) {
-        // `rest` starts just after `KEYWORD::` or after a group's `{`.
-        let path: String =
-            rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
-        let after = &rest[path.len()..];
-        if path == "self" && !prefix.is_empty() {
-            // `a::{self, b}` names the module `a` itself.
-            out.push(prefix.trim_end_matches(':').to_string());
-        } else if path.ends_with("::") && after.starts_with('{') {
-            let inner = group_body(&after[1..]);
-            for item in split_top_level(inner) {
-                expand(&format!("{prefix}{path}"), item.trim(), out);
-            }
-        } else if !path.is_empty() {
-            out.push(format!("{prefix}{}", path.trim_end_matches(':')));
-        }
-    }
-    let needle = format!("{keyword}::");
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(found) = code[at..].find(&needle) {
-        let begin = at + found;
-        let start = begin + needle.len();
-        at = start;
-        let before = code[..begin].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
-            continue;
-        }
-        let rest = &code[start..];
-        if let Some(body) = rest.strip_prefix('{') {
-            for item in split_top_level(group_body(body)) {
-                expand("", item.trim(), &mut out);
-            }
-        } else {
-            expand("", rest, &mut out);
-        }
-    }
-    out
-}
-
-/// The text of a `{ ... }` group whose `{` was just passed.
-fn group_body(text: &str) -> &str {
-    let mut depth = 1;
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &text[..i];
-                }
-            }
-            _ => {}
-        }
-    }
-    text
-}
-
-/// A group's items, split at its own commas.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let (mut out, mut depth, mut from) = (Vec::new(), 0, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&text[from..i]);
-                from = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&text[from..]);
-    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
-}
-
-/// Each source file (its path under `src/`) with its code proper.
-fn sources() -> Vec<(String, String)> {
-    files()
-        .into_iter()
-        .map(|(rel, path)| {
-            let text = std::fs::read_to_string(&path).expect("a readable source file");
-            (rel, code_of(&text))
-        })
-        .collect()
-}
+pub type FileGraph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 
 /// The module path of a file (`types/str/mod.rs` → `types::str`).
 fn module_path(rel: &str) -> Vec<String> {
@@ -182,12 +47,13 @@ fn absolute(base: &[String], path: &str) -> Vec<String> {
     out
 }
 
-/// The child modules a file declares (`mod exec;`, `mod re;`).
+/// The child modules a file declares (`mod exec;`, `pub(crate) mod re;`).
 fn child_modules(code: &str) -> BTreeSet<String> {
     code.lines()
         .filter_map(|line| {
             let line = line.trim();
-            let rest = line.strip_prefix("").or(line.strip_prefix("pub ")).unwrap_or(line);
+            let rest =
+                line.strip_prefix("pub(crate) ").or(line.strip_prefix("pub ")).unwrap_or(line);
             let name = rest.strip_prefix("mod ")?.strip_suffix(';')?.trim();
             name.chars().all(|c| c.is_alphanumeric() || c == '_').then(|| name.to_string())
         })
@@ -267,7 +133,7 @@ fn invokes(code: &str, name: &str) -> bool {
 }
 
 /// The file graph of sources given as (path under `src/`, code proper).
-fn file_graph(sources: &[(String, String)]) -> FileGraph {
+pub fn file_graph(sources: &[(String, String)]) -> FileGraph {
     let known: BTreeSet<&str> = sources.iter().map(|(r, _)| r.as_str()).collect();
     let macros: Vec<(&String, String)> = sources
         .iter()
@@ -315,7 +181,7 @@ fn reach(graph: &FileGraph, start: &str, backwards: bool) -> BTreeSet<String> {
 }
 
 /// The circles of a graph (each a set of two or more files), largest first.
-fn circles(graph: &FileGraph) -> Vec<BTreeSet<String>> {
+pub fn circles(graph: &FileGraph) -> Vec<BTreeSet<String>> {
     let mut placed = BTreeSet::new();
     let mut out = Vec::new();
     for file in graph.keys() {
@@ -334,19 +200,74 @@ fn circles(graph: &FileGraph) -> Vec<BTreeSet<String>> {
     out
 }
 
-#[test]
-fn the_store_has_no_circle_of_more_than_five_files() {
-    let graph = file_graph(&sources());
-    assert!(graph.contains_key("store/mod.rs"), "the sources were not read");
-    let found = circles(&graph);
-    for c in &found {
-        println!("circle of {}: {}", c.len(), c.iter().cloned().collect::<Vec<_>>().join(", "));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_graph_sees_every_kind_of_import() {
+        let sources: Vec<(String, String)> = [
+            ("lib.rs", "mod vm; mod value; pub use crate::vm::Vm;"),
+            (
+                "vm/mod.rs",
+                "mod compare;\npub(crate) use compare::eq_shallow;\nuse crate::value::Value;",
+            ),
+            ("vm/compare.rs", "use super::*;"),
+            ("value.rs", "use crate::{types::{list::List, str::Str}};"),
+            ("types/list.rs", "use super::super::vm::Vm;"),
+            ("types/str.rs", "use self::inner::X; mod inner;"),
+            ("types/str/inner.rs", "struct X;"),
+            ("types/mod.rs", "mod list; mod str;"),
+        ]
+        .iter()
+        .map(|(r, c)| (r.to_string(), c.to_string()))
+        .collect();
+        let graph = file_graph(&sources);
+        let arrows = |from: &str| -> Vec<&str> {
+            graph[from].keys().map(String::as_str).collect::<Vec<_>>()
+        };
+        assert_eq!(arrows("vm/mod.rs"), vec!["value.rs", "vm/compare.rs"]);
+        assert_eq!(arrows("vm/compare.rs"), vec!["vm/mod.rs"]);
+        assert_eq!(arrows("value.rs"), vec!["types/list.rs", "types/str.rs"]);
+        assert_eq!(arrows("types/list.rs"), vec!["vm/mod.rs"]);
+        assert_eq!(arrows("types/str.rs"), vec!["types/str/inner.rs"]);
+        let found = circles(&graph);
+        let sizes: Vec<usize> = found.iter().map(BTreeSet::len).collect();
+        assert_eq!(sizes, vec![4]);
+        let expected = ["types/list.rs", "value.rs", "vm/compare.rs", "vm/mod.rs"];
+        assert!(found[0].iter().map(String::as_str).eq(expected));
     }
-    for c in found.iter().filter(|c| c.iter().any(|f| f.starts_with("store/"))) {
-        assert!(
-            c.len() <= LARGEST_STORE_CIRCLE,
-            "a circle of {} files holds the store's: {c:?}",
-            c.len()
-        );
+
+    #[test]
+    fn the_file_graph_sees_bare_paths_aliases_and_macros() {
+        let sources: Vec<(String, String)> = [
+            // A bare path through a child module, written in code, no `use`.
+            ("modules/mod.rs", "mod re;\nfn f() { re::attrs(); }"),
+            // A module brought in by name (`{self, ..}`), then a path through it.
+            (
+                "modules/re/mod.rs",
+                "use crate::modules::{self, x}; fn g() { modules::registry::all(); }",
+            ),
+            ("modules/registry.rs", "pub fn all() {}"),
+            // A macro defined in one file and invoked in another.
+            ("vm/mod.rs", "macro_rules! top { () => {} }\nmod exec;"),
+            ("vm/exec.rs", "fn h() { let f = top!(); let g = stop!(x); }"),
+            ("lib.rs", "mod modules;\nmod vm;"),
+        ]
+        .iter()
+        .map(|(r, c)| (r.to_string(), c.to_string()))
+        .collect();
+        let graph = file_graph(&sources);
+        let arrows = |from: &str| -> Vec<&str> {
+            graph[from].keys().map(String::as_str).collect::<Vec<_>>()
+        };
+        assert_eq!(arrows("modules/mod.rs"), vec!["modules/re/mod.rs"]);
+        assert_eq!(arrows("modules/re/mod.rs"), vec!["modules/mod.rs", "modules/registry.rs"]);
+        assert_eq!(arrows("vm/exec.rs"), vec!["vm/mod.rs"]);
+        assert!(graph["vm/exec.rs"]["vm/mod.rs"].contains("top!"));
+        let found = circles(&graph);
+        let sizes: Vec<usize> = found.iter().map(BTreeSet::len).collect();
+        // `mod exec;` alone names nothing of `exec.rs`: the one circle is `modules/` and `re/`.
+        assert_eq!(sizes, vec![2]);
     }
 }
