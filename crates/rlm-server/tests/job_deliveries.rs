@@ -14,8 +14,9 @@ use crate::common;
 mod deliveries {
     use std::time::Duration;
 
+    use rlm_server::store::prelude::*;
     use rlm_server::store::{
-        ExecutionRecord, ExecutionStatus, JobRecord, JobStatus, PgStore, Store, now_micros,
+        ExecutionRecord, ExecutionStatus, JobRecord, JobStatus, PgStore, now_micros,
     };
     use rlm_server::{ClusterConfig, DatabaseConfig, QueueConfig, ServerRole};
     use uuid::Uuid;

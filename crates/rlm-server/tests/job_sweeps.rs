@@ -12,7 +12,8 @@ use crate::common;
 mod sweeps {
     use std::time::Duration;
 
-    use rlm_server::store::{JobRecord, JobStatus, PgStore, Store, now_micros};
+    use rlm_server::store::prelude::*;
+    use rlm_server::store::{JobRecord, JobStatus, PgStore, now_micros};
     use rlm_server::{ClusterConfig, DatabaseConfig, QueueConfig, ServerRole};
     use uuid::Uuid;
 

@@ -132,7 +132,8 @@ async fn the_start_up_sweep_removes_old_orphan_blobs_only() {
 /// file where it is, and deleting the session deletes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_context_file_from_before_the_blob_store_keeps_working() {
-    use rlm_server::store::{ContextRef, DocumentRef, SledStore, Store};
+    use rlm_server::store::prelude::*;
+    use rlm_server::store::{ContextRef, DocumentRef, SledStore};
     let s = TestServer::start(demo_script()).await;
     let sid = s.create_session("new", &corpus_text()).await;
     let (_, expected) =

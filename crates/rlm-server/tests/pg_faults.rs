@@ -16,9 +16,10 @@ mod faults {
 
     use rlm_core::{ExecutionId, Turn};
     use rlm_server::DatabaseConfig;
+    use rlm_server::store::prelude::*;
     use rlm_server::store::{
         ExecutionRecord, ExecutionStatus, JobOutcome, JobRecord, JobSettlement, JobStatus, PgStore,
-        SessionRecord, SettledExecution, Spend, Store, StoreError, new_session_state, now_micros,
+        SessionRecord, SettledExecution, Spend, StoreError, new_session_state, now_micros,
     };
     use uuid::Uuid;
 

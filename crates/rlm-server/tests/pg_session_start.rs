@@ -6,8 +6,9 @@
 
 #[cfg(feature = "postgres")]
 mod postgres {
+    use rlm_server::store::prelude::*;
     use rlm_server::store::{
-        ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution, Spend, Store,
+        ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution, Spend,
     };
     use uuid::Uuid;
 

@@ -14,11 +14,12 @@ use rlm_core::{ExecutionId, Turn};
 use rlm_server::RetentionConfig;
 use rlm_server::blob_sweep;
 use rlm_server::blobs::{BlobStore, FolderBlobs};
+use rlm_server::store::prelude::*;
 use rlm_server::store::{
     AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, EncodedEvent,
     ExecutionFilter, ExecutionRecord, ExecutionStatus, HISTORY_WINDOW, JobOutcome, JobRecord,
     JobSettlement, JobStatus, PAGE_BYTES, PageRequest, SessionRecord, SettledExecution, SledStore,
-    Spend, StartedFrom, Store, StoreError, StreamedEvent, new_session_state,
+    Spend, StartedFrom, StoreError, StreamedEvent, new_session_state,
 };
 use uuid::Uuid;
 

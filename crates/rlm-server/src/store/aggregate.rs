@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ExecutionRecord, ExecutionStatus, Micros};
+use super::clock::Micros;
+use super::records::{ExecutionRecord, ExecutionStatus};
 
 /// Latencies below this are counted exactly; above it, to 8 significant
 /// bits (a bucket is less than 1% wide).

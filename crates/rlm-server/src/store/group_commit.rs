@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::StoreError;
+use super::errors::StoreError;
 
 /// Tickets and the durable high-water mark of one store.
 #[derive(Debug, Default)]

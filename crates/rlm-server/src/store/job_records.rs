@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ExecutionRecord, ExecutionStatus, Micros};
+use super::clock::Micros;
+use super::records::{ExecutionRecord, ExecutionStatus};
 
 /// What a job the server stopped while it ran says.
 pub const INTERRUPTED: &str = "interrupted: the server stopped while the job ran";
@@ -57,6 +58,57 @@ pub struct JobRecord {
     /// submission's `replay`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<String>,
+}
+
+impl JobRecord {
+    /// Whether `worker` holds the job: it runs under `worker`'s lease.
+    pub fn is_held_by(&self, worker: &str) -> bool {
+        self.status == JobStatus::Running && self.lease.as_ref().is_some_and(|l| l.worker == worker)
+    }
+
+    /// Whether the job runs under a lease that ended before `now` (or none).
+    pub fn lease_lapsed(&self, now: Micros) -> bool {
+        self.status == JobStatus::Running && self.lease.as_ref().is_none_or(|l| l.expires_at < now)
+    }
+
+    /// Runs the job under `worker`'s lease until `until` (when it started
+    /// is the caller's to say).
+    pub fn run_under(&mut self, worker: &str, until: Micros) {
+        self.status = JobStatus::Running;
+        self.lease = Some(Lease { worker: worker.to_string(), expires_at: until });
+    }
+
+    /// Extends the lease the job runs under until `until`.
+    pub fn extend_lease(&mut self, until: Micros) {
+        if let Some(l) = self.lease.as_mut() {
+            l.expires_at = until;
+        }
+    }
+
+    /// Ends the job with `outcome` at `now`, its lease given up.
+    pub fn end(&mut self, outcome: &JobOutcome, now: Micros) {
+        self.status = outcome.status;
+        self.answer = outcome.answer.clone();
+        self.error = outcome.error.clone();
+        self.finished_at = Some(now);
+        self.lease = None;
+    }
+
+    /// Ends the job INTERRUPTED with `message` at `now` (its lease lapsed).
+    pub fn interrupt(&mut self, message: &str, now: Micros) {
+        self.status = JobStatus::Interrupted;
+        self.error = Some(message.to_string());
+        self.finished_at = Some(now);
+        self.lease = None;
+    }
+
+    /// Cancels the pending job at `now`, before it started.
+    pub fn cancel_pending(&mut self, now: Micros) {
+        self.status = JobStatus::Cancelled;
+        self.cancel_requested = true;
+        self.error = Some("cancelled before it started".into());
+        self.finished_at = Some(now);
+    }
 }
 
 /// How a job ended.

@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 
-use super::Micros;
+use super::clock::Micros;
 
 /// Executions of an owner: `E owner created id` → ().
 pub const EXECUTIONS_BY_OWNER: u8 = b'E';

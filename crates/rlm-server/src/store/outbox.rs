@@ -6,7 +6,10 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Micros, StoreError};
+use super::clock::Micros;
+use super::errors::StoreError;
+use super::job_records::JobRecord;
+use super::records::{ExecutionRecord, SessionRecord};
 
 /// One message waiting in the outbox for the job queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,9 +169,9 @@ impl StoredKey {
 /// What a creating request makes.
 #[derive(Debug, Clone, Copy)]
 pub enum Created<'a> {
-    Session(&'a super::SessionRecord),
-    Execution(&'a super::ExecutionRecord),
-    Job(&'a super::JobRecord),
+    Session(&'a SessionRecord),
+    Execution(&'a ExecutionRecord),
+    Job(&'a JobRecord),
 }
 
 /// The one idempotent write of a creating request (issue #75): what it

@@ -3,9 +3,12 @@
 //! state with `memory` merged per key, and the history turns it added
 //! ([`split_history`]).
 
+use rlm_core::SessionState;
 use uuid::Uuid;
 
-use super::*;
+use super::clock::Micros;
+use super::job_records::{JobOutcome, JobRecord};
+use super::records::{ExecutionRecord, HISTORY_WINDOW, SessionRecord};
 
 /// The job an execution's settlement ends with it: written only while
 /// `holder` holds the job (RUNNING under its lease). A job another delivery
@@ -21,8 +24,7 @@ pub struct JobSettlement {
 impl JobSettlement {
     /// Whether the settlement may write `job`: RUNNING under `holder`'s lease.
     pub fn may_write(&self, job: &JobRecord) -> bool {
-        job.status == JobStatus::Running
-            && job.lease.as_ref().is_some_and(|l| l.worker == self.holder)
+        job.is_held_by(&self.holder)
     }
 
     /// Whether `job` already holds this outcome (an earlier try's).
@@ -34,11 +36,7 @@ impl JobSettlement {
 
     /// Ends `job` with the outcome, its lease given up.
     pub fn apply(&self, job: &mut JobRecord, now: Micros) {
-        job.status = self.outcome.status;
-        job.answer = self.outcome.answer.clone();
-        job.error = self.outcome.error.clone();
-        job.finished_at = Some(now);
-        job.lease = None;
+        job.end(&self.outcome, now);
     }
 }
 

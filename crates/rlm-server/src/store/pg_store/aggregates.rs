@@ -2,7 +2,19 @@
 //! transaction of the record they describe, read by `/api/stats` without
 //! scanning records.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use super::sql::{Tx, big, decode, encode, owner_scope, pg, prepared, session_scope};
+use super::{OWNER_ROW, PgStore};
+use crate::store::aggregate::{
+    Aggregate, BUCKET_SECS, BucketTotals, StatsSnapshot, StoredBucket, bucket_of, contribution,
+    timeline_span,
+};
+use crate::store::errors::StoreError;
+use crate::store::records::{ExecutionRecord, SessionRecord};
+use crate::store::traits::StatsStore;
 
 /// Adds `delta` to an owner's count (never below zero).
 pub(super) async fn add_count(
@@ -323,20 +335,20 @@ impl PgStore {
     }
 }
 
-pub(super) async fn stats(
-    store: &PgStore,
-    owner: &str,
-    session: Option<Uuid>,
-) -> Result<StatsSnapshot, StoreError> {
-    let client = store.client().await?;
-    let (totals, per_session, scope) = match session {
-        Some(s) => {
-            let a = store.aggregate(&client, owner, s).await?;
-            let per_session = if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
-            (a, per_session, session_scope(s))
-        }
-        None => {
-            let rows = client
+#[async_trait::async_trait]
+impl StatsStore for PgStore {
+    async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
+        self.reading(move || async move {
+            let client = self.client().await?;
+            let (totals, per_session, scope) = match session {
+                Some(s) => {
+                    let a = self.aggregate(&client, owner, s).await?;
+                    let per_session =
+                        if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
+                    (a, per_session, session_scope(s))
+                }
+                None => {
+                    let rows = client
                 .query(
                     "SELECT session_id, agg FROM aggregates WHERE owner = $1 AND session_id <> $2
                      ORDER BY session_id",
@@ -344,26 +356,29 @@ pub(super) async fn stats(
                 )
                 .await
                 .map_err(pg)?;
-            // A session's shards are consecutive rows: summed.
-            let mut per_session: Vec<(Uuid, Aggregate)> = Vec::new();
-            for r in rows {
-                let (id, text): (Uuid, &str) = (r.get(0), r.get(1));
-                if text.is_empty() {
-                    continue;
+                    // A session's shards are consecutive rows: summed.
+                    let mut per_session: Vec<(Uuid, Aggregate)> = Vec::new();
+                    for r in rows {
+                        let (id, text): (Uuid, &str) = (r.get(0), r.get(1));
+                        if text.is_empty() {
+                            continue;
+                        }
+                        let a: Aggregate = decode("aggregate", text)?;
+                        match per_session.last_mut() {
+                            Some((last, sum)) if *last == id => sum.merge(&a),
+                            _ => per_session.push((id, a)),
+                        }
+                    }
+                    let totals = self.aggregate(&client, owner, OWNER_ROW).await?;
+                    (totals, per_session, owner_scope(owner))
                 }
-                let a: Aggregate = decode("aggregate", text)?;
-                match per_session.last_mut() {
-                    Some((last, sum)) if *last == id => sum.merge(&a),
-                    _ => per_session.push((id, a)),
-                }
+            };
+            if totals.executions == 0 {
+                return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
             }
-            let totals = store.aggregate(&client, owner, OWNER_ROW).await?;
-            (totals, per_session, owner_scope(owner))
-        }
-    };
-    if totals.executions == 0 {
-        return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
+            let (bucket_secs, buckets) = self.timeline(&client, &scope).await?;
+            Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
+        })
+        .await
     }
-    let (bucket_secs, buckets) = store.timeline(&client, &scope).await?;
-    Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
 }

@@ -1,8 +1,25 @@
 //! Executions on PostgreSQL: their records, settlement with the session's
-//! new state in one transaction, leases, and marking the executions of a
-//! dead process `interrupted`.
+//! new state in one transaction, and marking the executions of a dead
+//! process `interrupted` (their leases are `leases.rs`).
 
-use super::*;
+use uuid::Uuid;
+
+use super::recordings::delete_recording;
+use super::rows::{
+    lock_execution, lock_job, lock_session, write_execution, write_job, write_session,
+};
+use super::sql::{
+    Tx, big, big_usize, cursor_of, decode, encode, page_bytes, paged, paged_sql, pg, prepared,
+    prepared_on,
+};
+use super::traces::{INSERT_TRACE, trace_rows};
+use super::{OWNER_ROW, PgStore};
+use crate::store::clock::{Micros, now_micros};
+use crate::store::errors::StoreError;
+use crate::store::pages::{ExecutionFilter, Listed, PageRequest};
+use crate::store::records::{EncodedEvent, ExecutionRecord, ExecutionStatus, check_write};
+use crate::store::settlement::{JobSettlement, Settled, SettledExecution, split_history};
+use crate::store::traits::ExecutionStore;
 
 impl PgStore {
     /// Marks each of `ids` still pending or running `interrupted` with
@@ -79,87 +96,159 @@ impl PgStore {
     }
 }
 
-pub(super) async fn put_execution(
-    store: &PgStore,
-    execution: &ExecutionRecord,
-) -> Result<(), StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    put_execution_in(&tx, execution).await?;
-    tx.commit().await.map_err(pg)
-}
-
-/// [`put_execution`] and `holder`'s lease on the execution, in one transaction.
-pub(super) async fn put_execution_leased(
-    store: &PgStore,
-    execution: &ExecutionRecord,
-    holder: &str,
-    until: Micros,
-) -> Result<(), StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    put_execution_in(&tx, execution).await?;
-    tx.execute(&prepared(&tx, LEASE_EXECUTIONS).await?, &[&vec![execution.id], &holder, &until])
+#[async_trait::async_trait]
+impl ExecutionStore for PgStore {
+    async fn put_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
+        self.writing(move || async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            put_execution_in(&tx, execution).await?;
+            tx.commit().await.map_err(pg)
+        })
         .await
-        .map_err(pg)?;
-    tx.commit().await.map_err(pg)
-}
+    }
 
-/// `Store::put_execution_taking_session`: the session's lease, the record
-/// (running if the lease was taken) with its lease, and the session read,
-/// in one transaction.
-pub(super) async fn put_execution_taking_session(
-    store: &PgStore,
-    pending: &ExecutionRecord,
-    holder: &str,
-    (lapsed, until): (Micros, Micros),
-    started_at: Micros,
-) -> Result<Option<Option<SessionRecord>>, StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let taken = match pending.session_id {
-        Some(sid) => {
-            let row = tx
+    async fn get_execution(&self, id: Uuid) -> Result<Option<ExecutionRecord>, StoreError> {
+        self.reading(move || async move {
+            let client = self.client().await?;
+            let row = client
                 .query_opt(
-                    &prepared(&tx, super::session_leases::TAKE_SESSION_LEASE).await?,
-                    &[&sid, &holder, &lapsed, &until],
+                    &prepared_on(&client, "SELECT record FROM executions WHERE id = $1").await?,
+                    &[&id],
                 )
                 .await
                 .map_err(pg)?;
-            row.map(|_| sid)
-        }
-        None => None,
-    };
-    let session = match taken {
-        Some(sid) => {
-            let running = ExecutionRecord {
-                status: ExecutionStatus::Running,
-                started_at: Some(started_at),
-                ..pending.clone()
+            row.map(|r| decode("execution", r.get(0))).transpose()
+        })
+        .await
+    }
+
+    async fn list_executions(
+        &self,
+        filter: &ExecutionFilter,
+        page: &PageRequest,
+    ) -> Result<Listed<ExecutionRecord>, StoreError> {
+        self.reading(move || async move {
+            let cursor = cursor_of(page)?;
+            let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
+            let client = self.client().await?;
+            let total = self
+                .aggregate(&client, &filter.owner, filter.session_id.unwrap_or(OWNER_ROW))
+                .await?
+                .executions as usize;
+            let limit = big_usize(page.limit.saturating_add(1));
+            let offset = big_usize(page.offset);
+            let bytes = page_bytes();
+            let rows = match filter.session_id {
+                Some(s) => {
+                    let filter_sql =
+                        "session_id = $1 AND owner = $2 AND (created_at, id) < ($3, $4)";
+                    client
+                        .query(
+                            &paged_sql("executions", filter_sql, 5),
+                            &[&s, &filter.owner, &before_at, &before_id, &limit, &offset, &bytes],
+                        )
+                        .await
+                }
+                None => {
+                    let filter_sql = "owner = $1 AND (created_at, id) < ($2, $3)";
+                    client
+                        .query(
+                            &paged_sql("executions", filter_sql, 4),
+                            &[&filter.owner, &before_at, &before_id, &limit, &offset, &bytes],
+                        )
+                        .await
+                }
+            }
+            .map_err(pg)?;
+            let rows = rows
+                .iter()
+                .map(|r| {
+                    let record: Option<&str> = r.get(2);
+                    Ok((r.get(0), r.get(1), record.map(|b| decode("execution", b)).transpose()?))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok(paged(rows, page.limit, total))
+        })
+        .await
+    }
+
+    async fn delete_execution(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.writing(move || async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let Some(old) = lock_execution(&tx, id).await? else { return Ok(false) };
+            write_execution(&tx, Some(&old), None).await?;
+            tx.execute(
+                &prepared(&tx, "DELETE FROM checkpoints WHERE execution_id = $1").await?,
+                &[&id],
+            )
+            .await
+            .map_err(pg)?;
+            delete_recording(&tx, id).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn ended_executions_before(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        self.reading(move || async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &prepared_on(
+                        &client,
+                        "SELECT id FROM executions WHERE created_at < $1 AND terminal
+             ORDER BY created_at, id LIMIT $2",
+                    )
+                    .await?,
+                    &[&before, &big_usize(limit)],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+        .await
+    }
+
+    async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
+        self.writing(move || settle(self, settled, &[], None)).await
+    }
+
+    async fn finish_execution_with_trace(
+        &self,
+        settled: &SettledExecution,
+        trace: &[EncodedEvent<'_>],
+    ) -> Result<Settled, StoreError> {
+        self.writing(move || settle(self, settled, trace, None)).await
+    }
+
+    async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {
+        self.writing(move || async move {
+            let ids: Vec<Uuid> = {
+                let client = self.client().await?;
+                let rows = client
+                    .query(
+                        &prepared_on(&client, "SELECT id FROM executions WHERE NOT terminal")
+                            .await?,
+                        &[],
+                    )
+                    .await
+                    .map_err(pg)?;
+                rows.iter().map(|r| r.get(0)).collect()
             };
-            put_execution_in(&tx, &running).await?;
-            let row = tx
-                .query_opt(
-                    &prepared(&tx, "SELECT record FROM sessions WHERE id = $1").await?,
-                    &[&sid],
-                )
-                .await
-                .map_err(pg)?;
-            Some(row.map(|r| decode("session", r.get(0))).transpose()?)
-        }
-        None => {
-            put_execution_in(&tx, pending).await?;
-            None
-        }
-    };
-    tx.execute(&prepared(&tx, LEASE_EXECUTIONS).await?, &[&vec![pending.id], &holder, &until])
+            self.interrupt_each(&ids, message, None).await
+        })
         .await
-        .map_err(pg)?;
-    tx.commit().await.map_err(pg)?;
-    Ok(session)
+    }
 }
 
-/// [`put_execution`] in the caller's transaction.
+/// [`ExecutionStore::put_execution`] in the caller's transaction.
 pub(super) async fn put_execution_in(
     tx: &Tx<'_>,
     execution: &ExecutionRecord,
@@ -168,105 +257,14 @@ pub(super) async fn put_execution_in(
     write_execution(tx, old.as_ref(), Some(execution)).await
 }
 
-pub(super) async fn get_execution(
-    store: &PgStore,
-    id: Uuid,
-) -> Result<Option<ExecutionRecord>, StoreError> {
-    let client = store.client().await?;
-    let row = client
-        .query_opt(
-            &prepared_on(&client, "SELECT record FROM executions WHERE id = $1").await?,
-            &[&id],
-        )
-        .await
-        .map_err(pg)?;
-    row.map(|r| decode("execution", r.get(0))).transpose()
-}
+/// Gives `$2`'s lease on the session `$1` up.
+pub(super) const RELEASE_SESSION_LEASE: &str =
+    "DELETE FROM session_leases WHERE session_id = $1 AND holder = $2";
 
-pub(super) async fn list_executions(
-    store: &PgStore,
-    filter: &ExecutionFilter,
-    page: &PageRequest,
-) -> Result<Listed<ExecutionRecord>, StoreError> {
-    let cursor = cursor_of(page)?;
-    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
-    let client = store.client().await?;
-    let total = store
-        .aggregate(&client, &filter.owner, filter.session_id.unwrap_or(OWNER_ROW))
-        .await?
-        .executions as usize;
-    let limit = big_usize(page.limit.saturating_add(1));
-    let offset = big_usize(page.offset);
-    let bytes = page_bytes();
-    let rows = match filter.session_id {
-        Some(s) => {
-            let filter_sql = "session_id = $1 AND owner = $2 AND (created_at, id) < ($3, $4)";
-            client
-                .query(
-                    &paged_sql("executions", filter_sql, 5),
-                    &[&s, &filter.owner, &before_at, &before_id, &limit, &offset, &bytes],
-                )
-                .await
-        }
-        None => {
-            let filter_sql = "owner = $1 AND (created_at, id) < ($2, $3)";
-            client
-                .query(
-                    &paged_sql("executions", filter_sql, 4),
-                    &[&filter.owner, &before_at, &before_id, &limit, &offset, &bytes],
-                )
-                .await
-        }
-    }
-    .map_err(pg)?;
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let record: Option<&str> = r.get(2);
-            Ok((r.get(0), r.get(1), record.map(|b| decode("execution", b)).transpose()?))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(paged(rows, page.limit, total))
-}
-
-pub(super) async fn delete_execution(store: &PgStore, id: Uuid) -> Result<bool, StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let Some(old) = lock_execution(&tx, id).await? else { return Ok(false) };
-    write_execution(&tx, Some(&old), None).await?;
-    tx.execute(&prepared(&tx, "DELETE FROM checkpoints WHERE execution_id = $1").await?, &[&id])
-        .await
-        .map_err(pg)?;
-    super::recordings::delete_recording(&tx, id).await?;
-    tx.commit().await.map_err(pg)?;
-    Ok(true)
-}
-
-pub(super) async fn ended_executions_before(
-    store: &PgStore,
-    before: Micros,
-    limit: usize,
-) -> Result<Vec<Uuid>, StoreError> {
-    let client = store.client().await?;
-    let rows = client
-        .query(
-            &prepared_on(
-                &client,
-                "SELECT id FROM executions WHERE created_at < $1 AND terminal
-             ORDER BY created_at, id LIMIT $2",
-            )
-            .await?,
-            &[&before, &big_usize(limit)],
-        )
-        .await
-        .map_err(pg)?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
-}
-
-/// The settlement (`Store::finish_execution_with_trace`), and with
+/// The settlement ([`ExecutionStore::finish_execution_with_trace`]), and with
 /// `release`, the holder's lease on the execution's session given up in
 /// its transaction (or, when the settlement writes nothing, alone).
-pub(super) async fn finish_execution(
+pub(super) async fn settle(
     store: &PgStore,
     settled: &SettledExecution,
     trace: &[EncodedEvent<'_>],
@@ -278,12 +276,9 @@ pub(super) async fn finish_execution(
     let release = release.zip(settled.record.session_id);
     if write {
         if let Some((holder, sid)) = release {
-            tx.execute(
-                &prepared(&tx, super::session_leases::RELEASE_SESSION_LEASE).await?,
-                &[&sid, &holder],
-            )
-            .await
-            .map_err(pg)?;
+            tx.execute(&prepared(&tx, RELEASE_SESSION_LEASE).await?, &[&sid, &holder])
+                .await
+                .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
     } else {
@@ -291,10 +286,7 @@ pub(super) async fn finish_execution(
         tx.rollback().await.map_err(pg)?;
         if let Some((holder, sid)) = release {
             client
-                .execute(
-                    &prepared_on(&client, super::session_leases::RELEASE_SESSION_LEASE).await?,
-                    &[&sid, &holder],
-                )
+                .execute(&prepared_on(&client, RELEASE_SESSION_LEASE).await?, &[&sid, &holder])
                 .await
                 .map_err(pg)?;
         }
@@ -314,10 +306,10 @@ async fn settle_in(
     let old = lock_execution(tx, record.id).await?;
     // The trace events not stored yet, in the settlement's transaction (a
     // superseded attempt's are refused by the statement, as an append's).
-    if let Some(rows) = super::traces::trace_rows(record.id, trace) {
+    if let Some(rows) = trace_rows(record.id, trace) {
         let attempt = rows.attempt_param();
         tx.execute(
-            &prepared(tx, super::traces::INSERT_TRACE).await?,
+            &prepared(tx, INSERT_TRACE).await?,
             &[&rows.ids, &rows.positions, &rows.bodies, &record.id, &attempt],
         )
         .await
@@ -335,7 +327,7 @@ async fn settle_in(
     }
     // A later attempt runs it now: this one's end is not the execution's.
     if let Some(old) = &old
-        && crate::store::check_write(old, record).is_err()
+        && check_write(old, record).is_err()
     {
         return Ok((Settled::default(), false));
     }
@@ -393,73 +385,4 @@ async fn settle_session(tx: &Tx<'_>, settled: &SettledExecution) -> Result<(), S
     }
     session.updated_at = record.completed_at.unwrap_or(session.updated_at);
     write_session(tx, &session).await
-}
-
-pub(super) async fn interrupt_running_executions(
-    store: &PgStore,
-    message: &str,
-) -> Result<u64, StoreError> {
-    let ids: Vec<Uuid> = {
-        let client = store.client().await?;
-        let rows = client
-            .query(
-                &prepared_on(&client, "SELECT id FROM executions WHERE NOT terminal").await?,
-                &[],
-            )
-            .await
-            .map_err(pg)?;
-        rows.iter().map(|r| r.get(0)).collect()
-    };
-    store.interrupt_each(&ids, message, None).await
-}
-
-pub(super) async fn renew_execution_leases(
-    store: &PgStore,
-    holder: &str,
-    executions: &[Uuid],
-    until: Micros,
-) -> Result<(), StoreError> {
-    if executions.is_empty() {
-        return Ok(());
-    }
-    let client = store.client().await?;
-    let ids: Vec<Uuid> = executions.to_vec();
-    client
-        .execute(&prepared_on(&client, LEASE_EXECUTIONS).await?, &[&ids, &holder, &until])
-        .await
-        .map_err(pg)?;
-    Ok(())
-}
-
-/// Holds or renews `$2`'s lease on the executions `$1` until `$3`.
-const LEASE_EXECUTIONS: &str = "INSERT INTO execution_leases (execution_id, holder, expires_at)
-     SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id
-     ON CONFLICT (execution_id) DO UPDATE
-     SET holder = excluded.holder, expires_at = excluded.expires_at";
-
-pub(super) async fn interrupt_expired_executions(
-    store: &PgStore,
-    now: Micros,
-    unleased_before: Micros,
-    message: &str,
-) -> Result<u64, StoreError> {
-    let ids: Vec<Uuid> = {
-        let client = store.client().await?;
-        let rows = client
-            .query(
-                &prepared_on(
-                    &client,
-                    "SELECT e.id FROM executions e
-                 LEFT JOIN execution_leases l ON l.execution_id = e.id
-                 WHERE NOT e.terminal
-                   AND (l.expires_at < $1 OR (l.expires_at IS NULL AND e.created_at < $2))",
-                )
-                .await?,
-                &[&now, &unleased_before],
-            )
-            .await
-            .map_err(pg)?;
-        rows.iter().map(|r| r.get(0)).collect()
-    };
-    store.interrupt_each(&ids, message, Some(now)).await
 }

@@ -2,21 +2,31 @@
 //! A claim locks the key's row (`INSERT … ON CONFLICT DO NOTHING`, then
 //! `SELECT … FOR UPDATE`), so two requests with one key never both run.
 
-use super::*;
+use super::PgStore;
+use super::sql::{Tx, decode, encode, pg};
+use crate::store::clock::{Micros, now_micros};
+use crate::store::errors::StoreError;
+use crate::store::outbox::{
+    IdempotencyKey, KeyClaim, KeyedAnswer, ProtocolSettings, StoredKey, StoredResponse,
+};
+use crate::store::traits::IdempotencyStore;
 
 /// The row of the settings every process must agree on.
 const DEPLOYMENT: &str = "deployment";
 
-pub(super) async fn claim_key(
-    store: &PgStore,
-    key: &IdempotencyKey,
-    now: Micros,
-    stale_before: Micros,
-    lapsed: Option<Micros>,
-) -> Result<KeyClaim, StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let inserted = tx
+#[async_trait::async_trait]
+impl IdempotencyStore for PgStore {
+    async fn claim_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        now: Micros,
+        stale_before: Micros,
+        lapsed: Option<Micros>,
+    ) -> Result<KeyClaim, StoreError> {
+        self.writing(move || async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let inserted = tx
         .execute(
             "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at, holder, claim)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, key) DO NOTHING",
@@ -24,30 +34,114 @@ pub(super) async fn claim_key(
         )
         .await
         .map_err(pg)?;
-    if inserted == 1 {
-        tx.commit().await.map_err(pg)?;
-        return Ok(KeyClaim::Fresh);
-    }
-    let stored = lock_key(&tx, key).await?;
-    let holder_gone = match (&stored.holder, lapsed) {
-        (Some(holder), Some(before)) => process_gone(&tx, holder, before).await?,
-        _ => false,
-    };
-    let claim = match stored.claim(key, stale_before, holder_gone) {
-        Some(found) => found,
-        None => {
-            tx.execute(
-                "UPDATE idempotency_keys SET created_at = $3, holder = $4, claim = $5
+            if inserted == 1 {
+                tx.commit().await.map_err(pg)?;
+                return Ok(KeyClaim::Fresh);
+            }
+            let stored = lock_key(&tx, key).await?;
+            let holder_gone = match (&stored.holder, lapsed) {
+                (Some(holder), Some(before)) => process_gone(&tx, holder, before).await?,
+                _ => false,
+            };
+            let claim = match stored.claim(key, stale_before, holder_gone) {
+                Some(found) => found,
+                None => {
+                    tx.execute(
+                        "UPDATE idempotency_keys SET created_at = $3, holder = $4, claim = $5
                  WHERE owner = $1 AND key = $2",
-                &[&key.owner, &key.key, &now, &key.holder, &key.claim],
-            )
-            .await
-            .map_err(pg)?;
-            KeyClaim::Fresh
-        }
-    };
-    tx.commit().await.map_err(pg)?;
-    Ok(claim)
+                        &[&key.owner, &key.key, &now, &key.holder, &key.claim],
+                    )
+                    .await
+                    .map_err(pg)?;
+                    KeyClaim::Fresh
+                }
+            };
+            tx.commit().await.map_err(pg)?;
+            Ok(claim)
+        })
+        .await
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        self.writing(move || async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            answer_key(&tx, &KeyedAnswer { key, response }).await?;
+            tx.commit().await.map_err(pg)
+        })
+        .await
+    }
+
+    async fn release_idempotency_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        self.writing(move || async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM idempotency_keys
+             WHERE owner = $1 AND key = $2 AND response_status IS NULL AND claim = $3",
+                    &[&key.owner, &key.key, &key.claim],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sweep_idempotency_keys(&self, before: Micros) -> Result<u64, StoreError> {
+        self.reading(move || async move {
+            let client = self.client().await?;
+            client
+                .execute("DELETE FROM idempotency_keys WHERE created_at < $1", &[&before])
+                .await
+                .map_err(pg)
+        })
+        .await
+    }
+
+    async fn record_protocol(
+        &self,
+        process: &str,
+        role: &str,
+        settings: &ProtocolSettings,
+        authoritative: bool,
+    ) -> Result<ProtocolSettings, StoreError> {
+        self.writing(move || async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let text = encode(settings)?;
+            let upsert = "INSERT INTO protocol_settings (process, role, settings, updated_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (process) DO UPDATE
+         SET role = excluded.role, settings = excluded.settings, updated_at = excluded.updated_at";
+            tx.execute(upsert, &[&process, &role, &text, &now_micros()]).await.map_err(pg)?;
+            // An api's settings are the deployment's; a worker's only when none are recorded.
+            let deployment = if authoritative {
+                upsert.to_string()
+            } else {
+                "INSERT INTO protocol_settings (process, role, settings, updated_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (process) DO NOTHING"
+                    .to_string()
+            };
+            tx.execute(&deployment, &[&DEPLOYMENT, &role, &text, &now_micros()])
+                .await
+                .map_err(pg)?;
+            let row = tx
+                .query_one(
+                    "SELECT settings FROM protocol_settings WHERE process = $1",
+                    &[&DEPLOYMENT],
+                )
+                .await
+                .map_err(pg)?;
+            let found = decode("protocol settings", row.get(0))?;
+            tx.commit().await.map_err(pg)?;
+            Ok(found)
+        })
+        .await
+    }
 }
 
 /// The key's row, locked for the transaction.
@@ -122,85 +216,4 @@ pub(super) async fn answer_key(tx: &Tx<'_>, answer: &KeyedAnswer<'_>) -> Result<
     .await
     .map_err(pg)?;
     Ok(())
-}
-
-pub(super) async fn complete_key(
-    store: &PgStore,
-    key: &IdempotencyKey,
-    response: &StoredResponse,
-) -> Result<(), StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    answer_key(&tx, &KeyedAnswer { key, response }).await?;
-    tx.commit().await.map_err(pg)
-}
-
-pub(super) async fn release_key(store: &PgStore, key: &IdempotencyKey) -> Result<(), StoreError> {
-    let client = store.client().await?;
-    client
-        .execute(
-            "DELETE FROM idempotency_keys
-             WHERE owner = $1 AND key = $2 AND response_status IS NULL AND claim = $3",
-            &[&key.owner, &key.key, &key.claim],
-        )
-        .await
-        .map_err(pg)?;
-    Ok(())
-}
-
-pub(super) async fn renew_process_lease(
-    store: &PgStore,
-    holder: &str,
-    until: Micros,
-) -> Result<(), StoreError> {
-    let client = store.client().await?;
-    client
-        .execute(
-            "INSERT INTO process_leases (holder, expires_at) VALUES ($1, $2)
-             ON CONFLICT (holder) DO UPDATE SET expires_at = excluded.expires_at",
-            &[&holder, &until],
-        )
-        .await
-        .map_err(pg)?;
-    Ok(())
-}
-
-pub(super) async fn sweep_keys(store: &PgStore, before: Micros) -> Result<u64, StoreError> {
-    let client = store.client().await?;
-    client
-        .execute("DELETE FROM idempotency_keys WHERE created_at < $1", &[&before])
-        .await
-        .map_err(pg)
-}
-
-pub(super) async fn record_protocol(
-    store: &PgStore,
-    process: &str,
-    role: &str,
-    settings: &ProtocolSettings,
-    authoritative: bool,
-) -> Result<ProtocolSettings, StoreError> {
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(pg)?;
-    let text = encode(settings)?;
-    let upsert = "INSERT INTO protocol_settings (process, role, settings, updated_at)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (process) DO UPDATE
-         SET role = excluded.role, settings = excluded.settings, updated_at = excluded.updated_at";
-    tx.execute(upsert, &[&process, &role, &text, &now_micros()]).await.map_err(pg)?;
-    // An api's settings are the deployment's; a worker's only when none are recorded.
-    let deployment = if authoritative {
-        upsert.to_string()
-    } else {
-        "INSERT INTO protocol_settings (process, role, settings, updated_at)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (process) DO NOTHING"
-            .to_string()
-    };
-    tx.execute(&deployment, &[&DEPLOYMENT, &role, &text, &now_micros()]).await.map_err(pg)?;
-    let row = tx
-        .query_one("SELECT settings FROM protocol_settings WHERE process = $1", &[&DEPLOYMENT])
-        .await
-        .map_err(pg)?;
-    let found = decode("protocol settings", row.get(0))?;
-    tx.commit().await.map_err(pg)?;
-    Ok(found)
 }

@@ -25,8 +25,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::StoreError;
-use crate::store::{Micros, now_micros};
+use crate::store::clock::{Micros, now_micros};
+use crate::store::errors::StoreError;
 
 /// How long a write keeps retrying before it reports the database
 /// unavailable (a settlement outlives a restart of the database).
@@ -43,7 +43,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// transient fault (the leases' rule of who is dead reads it: see
 /// `crate::leases`).
 #[derive(Debug)]
-pub(super) struct StoreHealth {
+pub(super) struct Health {
     retries: AtomicU64,
     /// When the first operation after the last transient fault succeeded
     /// (microseconds since the epoch); [`UNREACHABLE`] while the last
@@ -51,19 +51,19 @@ pub(super) struct StoreHealth {
     reachable_since: AtomicI64,
 }
 
-/// [`StoreHealth::reachable_since`]'s value while the database is away.
+/// [`Health::reachable_since`]'s value while the database is away.
 const UNREACHABLE: Micros = i64::MIN;
 
-impl StoreHealth {
+impl Health {
     /// Reachable since `since` (the store has just connected; the database
     /// has run since then, as far as this process knows).
     pub(super) fn since(since: Micros) -> Self {
-        StoreHealth { retries: AtomicU64::new(0), reachable_since: AtomicI64::new(since) }
+        Health { retries: AtomicU64::new(0), reachable_since: AtomicI64::new(since) }
     }
 
     #[cfg(test)]
     fn new() -> Self {
-        StoreHealth::since(now_micros())
+        Health::since(now_micros())
     }
 
     pub(super) fn retries(&self) -> u64 {
@@ -105,7 +105,7 @@ impl StoreHealth {
 /// the database answered.
 pub(super) async fn retrying<T, F, Fut>(
     bound: Duration,
-    health: &StoreHealth,
+    health: &Health,
     mut operation: F,
 ) -> Result<T, StoreError>
 where
@@ -160,7 +160,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn transient_faults_are_retried_until_the_operation_succeeds() {
-        let (mut tries, health) = (0, StoreHealth::new());
+        let (mut tries, health) = (0, Health::new());
         let out = retrying(WRITE_RETRY_BOUND, &health, || {
             tries += 1;
             let now = tries;
@@ -180,7 +180,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn other_errors_are_returned_at_once() {
-        let (mut tries, health) = (0, StoreHealth::new());
+        let (mut tries, health) = (0, Health::new());
         let out: Result<(), _> = retrying(WRITE_RETRY_BOUND, &health, || {
             tries += 1;
             async { Err(StoreError::Backend("duplicate key".into())) }
@@ -192,7 +192,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fault_that_outlasts_the_bound_says_for_how_long() {
-        let health = StoreHealth::new();
+        let health = Health::new();
         let out: Result<(), _> = retrying(READ_RETRY_BOUND, &health, || async {
             Err(StoreError::Unavailable("connection refused".into()))
         })

@@ -1,8 +1,19 @@
 //! The row reads and writes the transactions share: an execution written
 //! with its aggregates, records locked `FOR UPDATE`, a job's and a
-//! session's record rewritten.
+//! session's record rewritten, and the per-owner listing of sessions and jobs.
 
-use super::*;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::PgStore;
+use super::aggregates::{apply_aggregates, move_blob_refs, new_shard};
+use super::sql::{
+    Tx, big_usize, cursor_of, decode, encode, page_bytes, paged, paged_sql, pg, prepared,
+};
+use crate::store::errors::StoreError;
+use crate::store::job_records::{JobRecord, JobStatus};
+use crate::store::pages::{Listed, PageRequest};
+use crate::store::records::{ExecutionRecord, SessionRecord, check_write, execution_blob};
 
 /// Writes `new` (or deletes the execution with `None`) with its aggregates.
 pub(super) async fn write_execution(
@@ -14,7 +25,7 @@ pub(super) async fn write_execution(
     let shard: i32 = match new {
         Some(e) => {
             if let Some(o) = old {
-                super::super::check_write(o, e)?;
+                check_write(o, e)?;
             }
             let attempt = i32::try_from(e.attempt()).unwrap_or(i32::MAX);
             // `agg_shard` is the execution's from its first write on (an
@@ -147,4 +158,65 @@ pub(super) fn job_status(status: JobStatus) -> &'static str {
         JobStatus::Cancelled => "CANCELLED",
         JobStatus::Interrupted => "INTERRUPTED",
     }
+}
+
+/// A table listed per owner, newest first, by cursor (`list_sessions`,
+/// `list_jobs`): its name in SQL and what a damaged record is called.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum OwnedTable {
+    Sessions,
+    Jobs,
+}
+
+impl OwnedTable {
+    fn name(self) -> &'static str {
+        match self {
+            OwnedTable::Sessions => "sessions",
+            OwnedTable::Jobs => "jobs",
+        }
+    }
+
+    fn record(self) -> &'static str {
+        match self {
+            OwnedTable::Sessions => "session",
+            OwnedTable::Jobs => "job",
+        }
+    }
+}
+
+/// One page of `owner`'s records in `table`, newest first, after the page's
+/// cursor; the total is the owner's incremental count, not a scan.
+pub(super) async fn list_owned<T: DeserializeOwned>(
+    store: &PgStore,
+    table: OwnedTable,
+    owner: &str,
+    page: &PageRequest,
+) -> Result<Listed<T>, StoreError> {
+    let cursor = cursor_of(page)?;
+    let total = store.count(owner, table.name()).await? as usize;
+    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
+    let client = store.client().await?;
+    let sql = paged_sql(table.name(), "owner = $1 AND (created_at, id) < ($2, $3)", 4);
+    let rows = client
+        .query(
+            &sql,
+            &[
+                &owner,
+                &before_at,
+                &before_id,
+                &big_usize(page.limit.saturating_add(1)),
+                &big_usize(page.offset),
+                &page_bytes(),
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let record: Option<&str> = r.get(2);
+            Ok((r.get(0), r.get(1), record.map(|b| decode(table.record(), b)).transpose()?))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(paged(rows, page.limit, total))
 }

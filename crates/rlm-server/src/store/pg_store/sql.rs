@@ -1,8 +1,19 @@
 //! Between the driver and the store: which driver errors mean the
 //! database is unavailable, records as JSON text, `bigint` conversions,
-//! stats scopes, page cursors and the per-owner listing of sessions and jobs.
+//! stats scopes and page cursors. Names nothing of the store itself
+//! (`PgStore`), so the store's `mod.rs` may use it.
 
-use super::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::store::clock::Micros;
+use crate::store::errors::StoreError;
+use crate::store::keys::{decode_cursor, encode_cursor};
+use crate::store::pages::{Listed, PAGE_BYTES, PageRequest};
+
+/// A transaction on one of the pool's connections.
+pub(super) type Tx<'a> = deadpool_postgres::Transaction<'a>;
 
 /// Whether `schema` is a plain identifier (it is spliced into SQL).
 pub(super) fn valid_schema(schema: &str) -> bool {
@@ -90,7 +101,7 @@ pub(super) fn big(n: u64) -> i64 {
 /// A page's `LIMIT`/`OFFSET`.
 /// [`PAGE_BYTES`](crate::store::PAGE_BYTES) as a query parameter.
 pub(super) fn page_bytes() -> i64 {
-    big(crate::store::PAGE_BYTES)
+    big(PAGE_BYTES)
 }
 
 pub(super) fn big_usize(n: usize) -> i64 {
@@ -154,65 +165,4 @@ pub(super) fn paged_sql(table: &str, filter: &str, first_page_param: usize) -> S
          SELECT s.created_at, s.id, CASE WHEN s.before = 0 OR s.before + s.len <= ${bytes} THEN t.record END \
          FROM sized s JOIN {table} t ON t.id = s.id ORDER BY s.created_at DESC, s.id DESC"
     )
-}
-
-/// A table listed per owner, newest first, by cursor (`list_sessions`,
-/// `list_jobs`): its name in SQL and what a damaged record is called.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum OwnedTable {
-    Sessions,
-    Jobs,
-}
-
-impl OwnedTable {
-    fn name(self) -> &'static str {
-        match self {
-            OwnedTable::Sessions => "sessions",
-            OwnedTable::Jobs => "jobs",
-        }
-    }
-
-    fn record(self) -> &'static str {
-        match self {
-            OwnedTable::Sessions => "session",
-            OwnedTable::Jobs => "job",
-        }
-    }
-}
-
-/// One page of `owner`'s records in `table`, newest first, after the page's
-/// cursor; the total is the owner's incremental count, not a scan.
-pub(super) async fn list_owned<T: DeserializeOwned>(
-    store: &PgStore,
-    table: OwnedTable,
-    owner: &str,
-    page: &PageRequest,
-) -> Result<Listed<T>, StoreError> {
-    let cursor = cursor_of(page)?;
-    let total = store.count(owner, table.name()).await? as usize;
-    let (before_at, before_id) = cursor.unwrap_or((i64::MAX, Uuid::max()));
-    let client = store.client().await?;
-    let sql = paged_sql(table.name(), "owner = $1 AND (created_at, id) < ($2, $3)", 4);
-    let rows = client
-        .query(
-            &sql,
-            &[
-                &owner,
-                &before_at,
-                &before_id,
-                &big_usize(page.limit.saturating_add(1)),
-                &big_usize(page.offset),
-                &page_bytes(),
-            ],
-        )
-        .await
-        .map_err(pg)?;
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let record: Option<&str> = r.get(2);
-            Ok((r.get(0), r.get(1), record.map(|b| decode(table.record(), b)).transpose()?))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(paged(rows, page.limit, total))
 }

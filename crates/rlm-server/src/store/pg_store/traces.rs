@@ -1,6 +1,14 @@
 //! Trace events on PostgreSQL, one row per `(execution, position)`.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use super::PgStore;
+use super::sql::{big, decode, pg, prepared_on};
+use crate::store::errors::StoreError;
+use crate::store::records::{EncodedEvent, StreamedEvent, attempt_of_position};
+use crate::store::traits::TraceStore;
 
 /// Stores a batch's rows, refused whole (no row written) when a later
 /// attempt runs the execution now: `$1`-`$3` the rows, `$4` the execution,
@@ -41,25 +49,67 @@ pub(super) fn trace_rows<'a>(
     Some(TraceRows { ids, positions, bodies, attempt })
 }
 
-pub(super) async fn append_trace(
-    store: &PgStore,
-    execution: Uuid,
-    events: &[EncodedEvent<'_>],
-) -> Result<(), StoreError> {
-    let Some(rows) = trace_rows(execution, events) else { return Ok(()) };
-    let client = store.client().await?;
-    let attempt = rows.attempt_param();
-    let written = client
-        .execute(
-            &prepared_on(&client, INSERT_TRACE).await?,
-            &[&rows.ids, &rows.positions, &rows.bodies, &execution, &attempt],
-        )
+#[async_trait::async_trait]
+impl TraceStore for PgStore {
+    async fn append_trace_encoded(
+        &self,
+        execution: Uuid,
+        events: &[EncodedEvent<'_>],
+    ) -> Result<(), StoreError> {
+        self.writing(move || async move {
+            let Some(rows) = trace_rows(execution, events) else { return Ok(()) };
+            let client = self.client().await?;
+            let attempt = rows.attempt_param();
+            let written = client
+                .execute(
+                    &prepared_on(&client, INSERT_TRACE).await?,
+                    &[&rows.ids, &rows.positions, &rows.bodies, &execution, &attempt],
+                )
+                .await
+                .map_err(pg)?;
+            if written == 0 {
+                return Err(superseded(self, execution, rows.attempt).await);
+            }
+            Ok(())
+        })
         .await
-        .map_err(pg)?;
-    if written == 0 {
-        return Err(superseded(store, execution, rows.attempt).await);
     }
-    Ok(())
+
+    async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError> {
+        self.reading(move || async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT position, event FROM trace WHERE execution_id = $1 ORDER BY position",
+                    &[&execution],
+                )
+                .await
+                .map_err(pg)?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StreamedEvent {
+                        position: r.get::<_, i64>(0).max(0) as u64,
+                        event: decode("trace event", r.get(1))?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
+        self.writing(move || async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM trace WHERE execution_id = $1 AND position >= $2",
+                    &[&execution, &big(position)],
+                )
+                .await
+                .map_err(pg)
+        })
+        .await
+    }
 }
 
 /// The refusal of a superseded attempt's write (the newer attempt read back).
@@ -74,41 +124,4 @@ pub(super) async fn superseded(store: &PgStore, execution: Uuid, attempt: u32) -
         Err(_) => attempt + 1,
     };
     StoreError::Superseded { execution, attempt, newer }
-}
-
-pub(super) async fn trace(
-    store: &PgStore,
-    execution: Uuid,
-) -> Result<Vec<StreamedEvent>, StoreError> {
-    let client = store.client().await?;
-    let rows = client
-        .query(
-            "SELECT position, event FROM trace WHERE execution_id = $1 ORDER BY position",
-            &[&execution],
-        )
-        .await
-        .map_err(pg)?;
-    rows.iter()
-        .map(|r| {
-            Ok(StreamedEvent {
-                position: r.get::<_, i64>(0).max(0) as u64,
-                event: decode("trace event", r.get(1))?,
-            })
-        })
-        .collect()
-}
-
-pub(super) async fn drop_trace_from(
-    store: &PgStore,
-    execution: Uuid,
-    position: u64,
-) -> Result<u64, StoreError> {
-    let client = store.client().await?;
-    client
-        .execute(
-            "DELETE FROM trace WHERE execution_id = $1 AND position >= $2",
-            &[&execution, &big(position)],
-        )
-        .await
-        .map_err(pg)
 }

@@ -1,6 +1,16 @@
 //! Opening a format-2 sled database: what format 3 adds, built once.
 
-use super::*;
+use rlm_core::SessionState;
+use sled::Transactional;
+use uuid::Uuid;
+
+use super::codec::*;
+use super::tx::*;
+use super::{FORMAT, SledStore};
+use crate::store::errors::StoreError;
+use crate::store::job_records::{JobRecord, JobStatus};
+use crate::store::keys::{self, *};
+use crate::store::records::{ExecutionRecord, SessionRecord};
 
 impl SledStore {
     /// Builds what format 3 adds to a format-2 database, once: every

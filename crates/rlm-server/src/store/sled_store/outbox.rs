@@ -3,7 +3,25 @@
 //! in one sled transaction; relay rounds (one process: no lock);
 //! the sweeps' reads of jobs whose message may be lost.
 
-use super::*;
+use sled::Transactional;
+use uuid::Uuid;
+
+use super::SledStore;
+use super::codec::*;
+use super::executions::put_op;
+use super::idempotency::tx_answer_key;
+use super::sessions::tx_put_session;
+use super::tx::*;
+use super::writer::{Durability, Trees};
+use crate::store::clock::Micros;
+use crate::store::errors::StoreError;
+use crate::store::job_records::{JobRecord, JobStatus};
+use crate::store::keys::{self, *};
+use crate::store::outbox::{
+    Created, Creation, IdempotencyKey, JobCounts, KeyedAnswer, OutboxDepth, OutboxEntry, Publish,
+    RelayRound, StoredResponse,
+};
+use crate::store::traits::OutboxStore;
 
 impl SledStore {
     fn outbox_entries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
@@ -17,34 +35,125 @@ impl SledStore {
     }
 }
 
-pub(super) async fn create(store: &SledStore, creation: &Creation<'_>) -> Result<(), StoreError> {
-    match creation.created {
-        Created::Job(job) => create_job(store, job, creation).await,
-        Created::Session(session) => {
-            let (session, outbox) = (session.clone(), creation.outbox.clone());
-            let answer = owned_answer(creation);
-            store
-                .writer
-                .write(Durability::Acknowledged, move |t: &Trees<'_>| {
-                    tx_answer(t, answer.as_ref())?;
-                    super::sessions::tx_put_session(t, &session)?;
-                    tx_add_entry(t.outbox, outbox.as_ref())
-                })
-                .await
+#[async_trait::async_trait]
+impl OutboxStore for SledStore {
+    async fn create(&self, creation: &Creation<'_>) -> Result<(), StoreError> {
+        match creation.created {
+            Created::Job(job) => create_job(self, job, creation).await,
+            Created::Session(session) => {
+                let (session, outbox) = (session.clone(), creation.outbox.clone());
+                let answer = owned_answer(creation);
+                self.writer
+                    .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+                        tx_answer(t, answer.as_ref())?;
+                        tx_put_session(t, &session)?;
+                        tx_add_entry(t.outbox, outbox.as_ref())
+                    })
+                    .await
+            }
+            Created::Execution(execution) => {
+                let (execution, outbox) = (execution.clone(), creation.outbox.clone());
+                let answer = owned_answer(creation);
+                let put = put_op(execution);
+                self.writer
+                    .write(Durability::Acknowledged, move |t: &Trees<'_>| {
+                        tx_answer(t, answer.as_ref())?;
+                        put(t)?;
+                        tx_add_entry(t.outbox, outbox.as_ref())
+                    })
+                    .await
+            }
         }
-        Created::Execution(execution) => {
-            let (execution, outbox) = (execution.clone(), creation.outbox.clone());
-            let answer = owned_answer(creation);
-            let put = super::executions::put_op(execution);
-            store
-                .writer
-                .write(Durability::Acknowledged, move |t: &Trees<'_>| {
-                    tx_answer(t, answer.as_ref())?;
-                    put(t)?;
-                    tx_add_entry(t.outbox, outbox.as_ref())
-                })
-                .await
+    }
+
+    async fn add_outbox(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
+        let added = self
+            .outbox
+            .compare_and_swap(entry.id.as_bytes(), None::<&[u8]>, Some(encode(entry)?))
+            .map_err(backend)?
+            .is_ok();
+        self.durable().await?;
+        Ok(added)
+    }
+
+    async fn relay_outbox(
+        &self,
+        limit: usize,
+        publish: &Publish,
+    ) -> Result<RelayRound, StoreError> {
+        let mut round = RelayRound { leader: true, ..RelayRound::default() };
+        for entry in self.outbox_entries()?.into_iter().take(limit) {
+            let (id, published) = (entry.id, encode(&entry)?);
+            if !publish(entry).await {
+                round.failed += 1;
+                break;
+            }
+            // Deleted only if it is still the entry published (not a newer copy).
+            let _ = self
+                .outbox
+                .compare_and_swap(id.as_bytes(), Some(published), None::<Vec<u8>>)
+                .map_err(backend)?;
+            round.published += 1;
         }
+        if round.published > 0 {
+            self.durable().await?;
+        }
+        Ok(round)
+    }
+
+    async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError> {
+        let entries = self.outbox_entries()?;
+        Ok(OutboxDepth {
+            entries: entries.len() as u64,
+            oldest: entries.first().map(|e| e.created_at),
+        })
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts, StoreError> {
+        let running = self.index.scan_prefix([RUNNING_JOBS]).count() as u64;
+        Ok(JobCounts { pending: self.pending.len() as u64, running })
+    }
+
+    async fn unannounced_pending_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        let mut jobs = Vec::new();
+        for item in self.pending.iter() {
+            let (_, id) = item.map_err(backend)?;
+            let Ok(id) = Uuid::from_slice(&id) else { continue };
+            let Some(job) = self.job(id)? else { continue };
+            if job.created_at >= before || jobs.len() >= limit {
+                break;
+            }
+            if !self.outbox.contains_key(id.as_bytes()).map_err(backend)? {
+                jobs.push(job);
+            }
+        }
+        Ok(jobs)
+    }
+
+    async fn lapsed_running_jobs(
+        &self,
+        before: Micros,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        let mut jobs = Vec::new();
+        for item in self.index.scan_prefix([RUNNING_JOBS]) {
+            let (key, _) = item.map_err(backend)?;
+            let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
+            let Some(job) = self.job(id)? else { continue };
+            let lapsed = job.status == JobStatus::Running
+                && job.lease.as_ref().is_none_or(|l| l.expires_at < before);
+            if lapsed && !self.outbox.contains_key(id.as_bytes()).map_err(backend)? {
+                jobs.push(job);
+            }
+            if jobs.len() >= limit {
+                break;
+            }
+        }
+        Ok(jobs)
     }
 }
 
@@ -55,9 +164,7 @@ fn owned_answer(creation: &Creation<'_>) -> Option<(IdempotencyKey, StoredRespon
 
 fn tx_answer(t: &Trees<'_>, answer: Option<&(IdempotencyKey, StoredResponse)>) -> TxResult<()> {
     match answer {
-        Some((key, response)) => {
-            super::idempotency::tx_answer_key(t.idempotency, &KeyedAnswer { key, response })
-        }
+        Some((key, response)) => tx_answer_key(t.idempotency, &KeyedAnswer { key, response }),
         None => Ok(()),
     }
 }
@@ -101,106 +208,10 @@ async fn create_job(
                 tx_put(outbox, entry.id.as_bytes(), entry)?;
             }
             if let Some(answer) = &submission.key {
-                super::idempotency::tx_answer_key(idempotency, answer)?;
+                tx_answer_key(idempotency, answer)?;
             }
             Ok(())
         })
         .map_err(tx_err)?;
     store.durable().await
-}
-
-pub(super) async fn add_outbox(store: &SledStore, entry: &OutboxEntry) -> Result<bool, StoreError> {
-    let added = store
-        .outbox
-        .compare_and_swap(entry.id.as_bytes(), None::<&[u8]>, Some(encode(entry)?))
-        .map_err(backend)?
-        .is_ok();
-    store.durable().await?;
-    Ok(added)
-}
-
-pub(super) async fn relay_outbox(
-    store: &SledStore,
-    limit: usize,
-    publish: &Publish,
-) -> Result<RelayRound, StoreError> {
-    let mut round = RelayRound { leader: true, ..RelayRound::default() };
-    for entry in store.outbox_entries()?.into_iter().take(limit) {
-        let (id, published) = (entry.id, encode(&entry)?);
-        if !publish(entry).await {
-            round.failed += 1;
-            break;
-        }
-        // Deleted only if it is still the entry published (not a newer copy).
-        let _ = store
-            .outbox
-            .compare_and_swap(id.as_bytes(), Some(published), None::<Vec<u8>>)
-            .map_err(backend)?;
-        round.published += 1;
-    }
-    if round.published > 0 {
-        store.durable().await?;
-    }
-    Ok(round)
-}
-
-pub(super) fn outbox_depth(store: &SledStore) -> Result<OutboxDepth, StoreError> {
-    let entries = store.outbox_entries()?;
-    Ok(OutboxDepth { entries: entries.len() as u64, oldest: entries.first().map(|e| e.created_at) })
-}
-
-pub(super) fn job_counts(store: &SledStore) -> Result<JobCounts, StoreError> {
-    let running = store.index.scan_prefix([RUNNING_JOBS]).count() as u64;
-    Ok(JobCounts { pending: store.pending.len() as u64, running })
-}
-
-pub(super) fn unannounced_pending_jobs(
-    store: &SledStore,
-    before: Micros,
-    limit: usize,
-) -> Result<Vec<JobRecord>, StoreError> {
-    let mut jobs = Vec::new();
-    for item in store.pending.iter() {
-        let (_, id) = item.map_err(backend)?;
-        let Ok(id) = Uuid::from_slice(&id) else { continue };
-        let Some(job) = store.job(id)? else { continue };
-        if job.created_at >= before || jobs.len() >= limit {
-            break;
-        }
-        if !store.outbox.contains_key(id.as_bytes()).map_err(backend)? {
-            jobs.push(job);
-        }
-    }
-    Ok(jobs)
-}
-
-pub(super) fn lapsed_running_jobs(
-    store: &SledStore,
-    before: Micros,
-    limit: usize,
-) -> Result<Vec<JobRecord>, StoreError> {
-    let mut jobs = Vec::new();
-    for item in store.index.scan_prefix([RUNNING_JOBS]) {
-        let (key, _) = item.map_err(backend)?;
-        let Ok(id) = Uuid::from_slice(&key[1..]) else { continue };
-        let Some(job) = store.job(id)? else { continue };
-        let lapsed = job.status == JobStatus::Running
-            && job.lease.as_ref().is_none_or(|l| l.expires_at < before);
-        if lapsed && !store.outbox.contains_key(id.as_bytes()).map_err(backend)? {
-            jobs.push(job);
-        }
-        if jobs.len() >= limit {
-            break;
-        }
-    }
-    Ok(jobs)
-}
-
-/// An idempotency key's key in its tree: owner, a zero byte, the key.
-pub(super) fn idempotency_key(key: &IdempotencyKey) -> Vec<u8> {
-    let mut out = Vec::with_capacity(key.owner.len() + key.key.len() + 1);
-    out.extend_from_slice(key.owner.as_bytes());
-    out.push(0);
-    out.extend_from_slice(key.key.as_bytes());
-    out
 }

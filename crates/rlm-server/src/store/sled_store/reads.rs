@@ -1,7 +1,18 @@
 //! Reads that cost no more than their answer: pages from the by-time
 //! index, counts, aggregates, the stats timeline, and `/api/stats`.
 
-use super::*;
+use uuid::Uuid;
+
+use super::SledStore;
+use super::codec::*;
+use super::tx::*;
+use crate::store::aggregate::{
+    Aggregate, BUCKET_SECS, BucketTotals, StatsSnapshot, StoredBucket, timeline_span,
+};
+use crate::store::errors::StoreError;
+use crate::store::keys::{self, *};
+use crate::store::pages::{Listed, PAGE_BYTES, PageRequest};
+use crate::store::traits::StatsStore;
 
 impl SledStore {
     /// One page from the by-time index under `prefix`, newest first, of at
@@ -110,32 +121,31 @@ impl SledStore {
     }
 }
 
-pub(super) async fn stats(
-    store: &SledStore,
-    owner: &str,
-    session: Option<Uuid>,
-) -> Result<StatsSnapshot, StoreError> {
-    let (totals, per_session, scope) = match session {
-        Some(s) => {
-            let a = store.aggregate(&keys::session_aggregate(owner, s))?;
-            let per_session = if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
-            (a, per_session, session_scope(s))
-        }
-        None => {
-            let mut per_session = Vec::new();
-            let prefix = owner_prefix(SESSION_AGGREGATE, owner);
-            for item in store.index.scan_prefix(&prefix) {
-                let (key, bytes) = item.map_err(backend)?;
-                let Ok(id) = Uuid::from_slice(&key[prefix.len()..]) else { continue };
-                per_session.push((id, decode_compact("aggregate", &bytes)?));
+#[async_trait::async_trait]
+impl StatsStore for SledStore {
+    async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
+        let (totals, per_session, scope) = match session {
+            Some(s) => {
+                let a = self.aggregate(&keys::session_aggregate(owner, s))?;
+                let per_session = if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
+                (a, per_session, session_scope(s))
             }
-            let totals = store.aggregate(&owner_prefix(OWNER_AGGREGATE, owner))?;
-            (totals, per_session, owner_scope(owner))
+            None => {
+                let mut per_session = Vec::new();
+                let prefix = owner_prefix(SESSION_AGGREGATE, owner);
+                for item in self.index.scan_prefix(&prefix) {
+                    let (key, bytes) = item.map_err(backend)?;
+                    let Ok(id) = Uuid::from_slice(&key[prefix.len()..]) else { continue };
+                    per_session.push((id, decode_compact("aggregate", &bytes)?));
+                }
+                let totals = self.aggregate(&owner_prefix(OWNER_AGGREGATE, owner))?;
+                (totals, per_session, owner_scope(owner))
+            }
+        };
+        if totals.executions == 0 {
+            return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
         }
-    };
-    if totals.executions == 0 {
-        return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
+        let (bucket_secs, buckets) = self.timeline(scope)?;
+        Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
     }
-    let (bucket_secs, buckets) = store.timeline(scope)?;
-    Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
 }

@@ -3,7 +3,14 @@
 //! and aggregates stored as JSON read and rewritten compact; the history window; a
 //! format-3 store's time buckets read and counted on.
 
+use uuid::Uuid;
+
+use super::codec::*;
+use super::tx::*;
 use super::*;
+use crate::store::aggregate::Aggregate;
+use crate::store::keys::{self, *};
+use crate::store::*;
 
 fn pending(owner: &str) -> ExecutionRecord {
     ExecutionRecord {

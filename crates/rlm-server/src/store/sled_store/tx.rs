@@ -1,8 +1,21 @@
 //! The pieces of sled transactions the writes share: typed reads and
 //! writes of a tree, counts, and the index entries, aggregates, time
-//! buckets and history split that move with a record.
+//! buckets and history split that move with a record, and an execution's
+//! newest attempt.
 
-use super::*;
+use rlm_core::SessionState;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::ConflictableTransactionError;
+use uuid::Uuid;
+
+use super::codec::*;
+use crate::store::aggregate::{Aggregate, BUCKET_SECS, BucketTotals, bucket_of, contribution};
+use crate::store::clock::Micros;
+use crate::store::errors::StoreError;
+use crate::store::keys::{self, *};
+use crate::store::records::{ExecutionRecord, SessionRecord, execution_blob};
+use crate::store::settlement::split_history;
 
 pub(super) type Tx = sled::transaction::TransactionalTree;
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -312,4 +325,29 @@ pub(super) fn tx_split_history(
         tx_put(history, &keys::turn(session.id, first + n as u64), turn)?;
     }
     Ok(())
+}
+
+/// Keeps a redelivered execution's newest attempt where a trace batch or a
+/// checkpoint of an older one finds it (see [`keys::ATTEMPTS`]).
+pub(super) fn tx_note_attempt(
+    index: &sled::transaction::TransactionalTree,
+    execution: &ExecutionRecord,
+) -> TxResult<()> {
+    if execution.attempt() > 1 {
+        let key = by_id(ATTEMPTS, execution.id);
+        index.insert(&key[..], &execution.attempt().to_be_bytes()[..])?;
+    }
+    Ok(())
+}
+
+/// The newest attempt the store knows of `execution` (1 unless a queue
+/// delivered it again), read in a transaction.
+pub(super) fn tx_newest_attempt(
+    index: &sled::transaction::TransactionalTree,
+    execution: Uuid,
+) -> TxResult<u32> {
+    Ok(index
+        .get(&by_id(ATTEMPTS, execution)[..])?
+        .and_then(|b| <[u8; 4]>::try_from(b.as_ref()).ok())
+        .map_or(1, u32::from_be_bytes))
 }

@@ -29,7 +29,8 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use tokio::sync::oneshot;
 
-use super::{StoreError, backend};
+use super::codec::backend;
+use crate::store::errors::StoreError;
 
 /// At most this many writes in one transaction (a bound on the group's
 /// write set in memory; more wait for the next group).
