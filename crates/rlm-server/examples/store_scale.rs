@@ -52,28 +52,15 @@ async fn populate(store: &Arc<dyn Store>, sessions: &[Uuid], count: usize, pad: 
             for i in 0..per_writer.min(count.saturating_sub(w * per_writer)) {
                 let now = now_micros();
                 let e = ExecutionRecord {
-                    id: Uuid::new_v4(),
                     session_id: Some(sessions[(w + i) % sessions.len()]),
-                    owner: "local".into(),
-                    job_id: None,
-                    user_query: "how many errors?".into(),
                     context_size: 1000,
-                    model: "scripted".into(),
-                    status: ExecutionStatus::Pending,
-                    finish: None,
-                    created_at: now,
-                    started_at: None,
-                    completed_at: None,
-                    spend: Spend::default(),
-                    steps: 0,
-                    cache_hits: 0,
-                    retries: 0,
-                    final_result: None,
-                    error_message: None,
-                    context_breakdown: None,
-                    context_blob: None,
-                    attempts: Vec::new(),
-                    queued: false,
+                    ..ExecutionRecord::pending(
+                        Uuid::new_v4(),
+                        "local",
+                        "how many errors?",
+                        "scripted",
+                        now,
+                    )
                 };
                 store.put_execution(&e).await.unwrap();
                 let done = ExecutionRecord {

@@ -52,8 +52,8 @@ use crate::recordings::ExchangeMode;
 use crate::scope::Scope;
 use crate::store::{
     Created, Creation, ExecutionRecord, ExecutionStatus, JobOutcome, JobSettlement, KeyedAnswer,
-    SessionOverrides, SessionRecord, SettledExecution, Spend, StartedFrom, Store,
-    new_session_state, now_micros,
+    SessionOverrides, SessionRecord, SettledExecution, StartedFrom, Store, new_session_state,
+    now_micros,
 };
 use rlm_listen::AllocatorPurge;
 
@@ -465,28 +465,13 @@ impl Executions {
             None => (Uuid::new_v4(), now_micros(), Vec::new()),
         };
         let record = ExecutionRecord {
-            id,
             session_id: session.as_ref().map(|s| s.id),
-            owner: req.owner.clone(),
             job_id: req.job_id,
-            user_query: req.query.clone(),
             context_size: context.len_chars(),
-            model: model.clone(),
-            status: ExecutionStatus::Pending,
-            finish: None,
-            created_at: now,
-            started_at: None,
-            completed_at: None,
-            spend: Spend::default(),
-            steps: 0,
-            cache_hits: 0,
-            retries: 0,
-            final_result: None,
-            error_message: None,
-            context_breakdown: None,
             context_blob,
             attempts,
             queued: existing.is_some_and(|e| e.queued),
+            ..ExecutionRecord::pending(id, &req.owner, &req.query, &model, now)
         };
         Ok(AdmittedExecution {
             record,

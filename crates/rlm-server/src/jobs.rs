@@ -190,21 +190,9 @@ impl Jobs {
             return Err(refused);
         }
         let job = JobRecord {
-            id: Uuid::new_v4(),
-            owner: owner.to_string(),
-            session_id,
-            user_query: query,
-            status: JobStatus::Pending,
-            execution_id: None,
-            answer: None,
-            error: None,
-            created_at: now_micros(),
-            started_at: None,
-            finished_at: None,
-            lease: None,
-            cancel_requested: false,
             record: *exchanges == ExchangeMode::Record,
             replay: exchanges.replay_text(),
+            ..JobRecord::pending(owner, session_id, &query, now_micros())
         };
         let outbox = self
             .queue

@@ -15,32 +15,14 @@ mod deliveries {
     use std::time::Duration;
 
     use rlm_server::store::prelude::*;
-    use rlm_server::store::{
-        ExecutionRecord, ExecutionStatus, JobRecord, JobStatus, PgStore, now_micros,
-    };
+    use rlm_server::store::{ExecutionRecord, ExecutionStatus, JobRecord, PgStore, now_micros};
     use rlm_server::{ClusterConfig, DatabaseConfig, QueueConfig, ServerRole};
     use uuid::Uuid;
 
     use super::common::{self, TestServer, config, demo_script};
 
     fn job(session: Uuid) -> JobRecord {
-        JobRecord {
-            id: Uuid::new_v4(),
-            owner: "local".into(),
-            session_id: session,
-            user_query: "what does it say?".into(),
-            status: JobStatus::Pending,
-            execution_id: None,
-            answer: None,
-            error: None,
-            created_at: now_micros(),
-            started_at: None,
-            finished_at: None,
-            lease: None,
-            cancel_requested: false,
-            record: false,
-            replay: None,
-        }
+        JobRecord::pending("local", session, "what does it say?", now_micros())
     }
 
     /// The job's execution as stored, once it has one.

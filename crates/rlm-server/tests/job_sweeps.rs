@@ -13,30 +13,14 @@ mod sweeps {
     use std::time::Duration;
 
     use rlm_server::store::prelude::*;
-    use rlm_server::store::{JobRecord, JobStatus, PgStore, now_micros};
+    use rlm_server::store::{JobRecord, PgStore, now_micros};
     use rlm_server::{ClusterConfig, DatabaseConfig, QueueConfig, ServerRole};
     use uuid::Uuid;
 
     use super::common::{self, TestServer, config, demo_script};
 
     fn job(owner: &str, session: Uuid, created_at: i64) -> JobRecord {
-        JobRecord {
-            id: Uuid::new_v4(),
-            owner: owner.into(),
-            session_id: session,
-            user_query: "what does it say?".into(),
-            status: JobStatus::Pending,
-            execution_id: None,
-            answer: None,
-            error: None,
-            created_at,
-            started_at: None,
-            finished_at: None,
-            lease: None,
-            cancel_requested: false,
-            record: false,
-            replay: None,
-        }
+        JobRecord::pending(owner, session, "what does it say?", created_at)
     }
 
     rlm_testenv::needs_postgres! {

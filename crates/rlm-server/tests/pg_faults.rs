@@ -19,7 +19,7 @@ mod faults {
     use rlm_server::store::prelude::*;
     use rlm_server::store::{
         ExecutionRecord, ExecutionStatus, JobOutcome, JobRecord, JobSettlement, JobStatus, PgStore,
-        SessionRecord, SettledExecution, Spend, StoreError, new_session_state, now_micros,
+        SessionRecord, SettledExecution, StoreError, new_session_state, now_micros,
     };
     use uuid::Uuid;
 
@@ -43,49 +43,18 @@ mod faults {
     }
 
     fn job(owner: &str, session: Uuid) -> JobRecord {
-        JobRecord {
-            id: Uuid::new_v4(),
-            owner: owner.into(),
-            session_id: session,
-            user_query: "q".into(),
-            status: JobStatus::Pending,
-            execution_id: None,
-            answer: None,
-            error: None,
-            created_at: now_micros(),
-            started_at: None,
-            finished_at: None,
-            lease: None,
-            cancel_requested: false,
-            record: false,
-            replay: None,
-        }
+        JobRecord::pending(owner, session, "q", now_micros())
     }
 
     fn running(owner: &str, session: Uuid, job: Uuid) -> ExecutionRecord {
+        let pending =
+            ExecutionRecord::pending(Uuid::new_v4(), owner, "q", "scripted", now_micros());
         ExecutionRecord {
-            id: Uuid::new_v4(),
             session_id: Some(session),
-            owner: owner.into(),
             job_id: Some(job),
-            user_query: "q".into(),
             context_size: 10,
-            model: "scripted".into(),
-            status: ExecutionStatus::Running,
-            finish: None,
-            created_at: now_micros(),
-            started_at: Some(now_micros()),
-            completed_at: None,
-            spend: Spend::default(),
             steps: 1,
-            cache_hits: 0,
-            retries: 0,
-            final_result: None,
-            error_message: None,
-            context_breakdown: None,
-            context_blob: None,
-            attempts: Vec::new(),
-            queued: false,
+            ..pending.running_since(now_micros())
         }
     }
 

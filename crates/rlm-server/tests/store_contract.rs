@@ -45,28 +45,9 @@ pub(crate) fn session(owner: &str, created_at: i64) -> SessionRecord {
 /// A pending execution of `owner`'s (the store tests' fixture).
 pub(crate) fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> ExecutionRecord {
     ExecutionRecord {
-        id: Uuid::new_v4(),
         session_id: session,
-        owner: owner.into(),
-        job_id: None,
-        user_query: "q".into(),
         context_size: 10,
-        model: "scripted".into(),
-        status: ExecutionStatus::Pending,
-        finish: None,
-        created_at,
-        started_at: None,
-        completed_at: None,
-        spend: Spend::default(),
-        steps: 0,
-        cache_hits: 0,
-        retries: 0,
-        final_result: None,
-        error_message: None,
-        context_breakdown: None,
-        context_blob: None,
-        attempts: Vec::new(),
-        queued: false,
+        ..ExecutionRecord::pending(Uuid::new_v4(), owner, "q", "scripted", created_at)
     }
 }
 
@@ -260,23 +241,7 @@ pub async fn contract_lists_page_by_cursor_newest_first(store: &dyn Store) {
 }
 
 fn job(owner: &str, session: Uuid, created_at: i64) -> JobRecord {
-    JobRecord {
-        id: Uuid::new_v4(),
-        owner: owner.into(),
-        session_id: session,
-        user_query: "q".into(),
-        status: JobStatus::Pending,
-        execution_id: None,
-        answer: None,
-        error: None,
-        created_at,
-        started_at: None,
-        finished_at: None,
-        lease: None,
-        cancel_requested: false,
-        record: false,
-        replay: None,
-    }
+    JobRecord::pending(owner, session, "q", created_at)
 }
 
 /// A job queue's shares: the pending jobs in all, one owner's, and how

@@ -13,9 +13,9 @@ use crate::common;
 use std::sync::{Arc, Mutex};
 
 use rlm_server::store::{
-    Created, Creation, ExecutionRecord, ExecutionStatus, IdempotencyKey, JobRecord, JobStatus,
-    KeyClaim, KeyedAnswer, OutboxEntry, ProtocolSettings, Publish, SessionRecord, SledStore, Spend,
-    Store, StoreError, StoredResponse, new_session_state,
+    Created, Creation, ExecutionRecord, IdempotencyKey, JobRecord, JobStatus, KeyClaim,
+    KeyedAnswer, OutboxEntry, ProtocolSettings, Publish, SessionRecord, SledStore, Store,
+    StoreError, StoredResponse, new_session_state,
 };
 use uuid::Uuid;
 
@@ -23,23 +23,7 @@ const T0: i64 = 1_800_000_000_000_000;
 const SECOND: i64 = 1_000_000;
 
 fn job(owner: &str, created_at: i64) -> JobRecord {
-    JobRecord {
-        id: Uuid::new_v4(),
-        owner: owner.into(),
-        session_id: Uuid::new_v4(),
-        user_query: "q".into(),
-        status: JobStatus::Pending,
-        execution_id: None,
-        answer: None,
-        error: None,
-        created_at,
-        started_at: None,
-        finished_at: None,
-        lease: None,
-        cancel_requested: false,
-        record: false,
-        replay: None,
-    }
+    JobRecord::pending(owner, Uuid::new_v4(), "q", created_at)
 }
 
 /// A request's claim on `key`, made in process `process-test`.
@@ -76,28 +60,8 @@ fn session(owner: &str) -> SessionRecord {
 
 fn execution(owner: &str) -> ExecutionRecord {
     ExecutionRecord {
-        id: Uuid::new_v4(),
-        session_id: None,
-        owner: owner.into(),
-        job_id: None,
-        user_query: "q".into(),
         context_size: 1,
-        model: "m".into(),
-        status: ExecutionStatus::Pending,
-        finish: None,
-        created_at: T0,
-        started_at: None,
-        completed_at: None,
-        spend: Spend::default(),
-        steps: 0,
-        cache_hits: 0,
-        retries: 0,
-        final_result: None,
-        error_message: None,
-        context_breakdown: None,
-        context_blob: None,
-        attempts: Vec::new(),
-        queued: false,
+        ..ExecutionRecord::pending(Uuid::new_v4(), owner, "q", "m", T0)
     }
 }
 

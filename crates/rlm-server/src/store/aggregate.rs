@@ -267,29 +267,16 @@ mod tests {
     use crate::store::Spend;
 
     fn record(status: ExecutionStatus, latency_ms: i64, cost: f64) -> ExecutionRecord {
+        let at = 1_800_000_000_000_000;
         ExecutionRecord {
-            id: Uuid::new_v4(),
-            session_id: None,
-            owner: "local".into(),
-            job_id: None,
-            user_query: "q".into(),
-            context_size: 0,
-            model: "scripted".into(),
             status,
             finish: Some("final".into()),
-            created_at: 1_800_000_000_000_000,
-            started_at: Some(1_800_000_000_000_000),
-            completed_at: Some(1_800_000_000_000_000 + latency_ms * 1000),
+            completed_at: Some(at + latency_ms * 1000),
             spend: Spend { input_tokens: 10, cost_usd: cost, ..Spend::default() },
             steps: 1,
             cache_hits: 1,
-            retries: 0,
-            final_result: None,
-            error_message: None,
-            context_breakdown: None,
-            context_blob: None,
-            attempts: Vec::new(),
-            queued: false,
+            ..ExecutionRecord::pending(Uuid::new_v4(), "local", "q", "scripted", at)
+                .running_since(at)
         }
     }
 

@@ -61,6 +61,33 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
+    /// A new job of `owner`'s `user_query` in `session_id`, made at
+    /// `created_at`: pending, with no execution, lease or result yet.
+    pub fn pending(
+        owner: &str,
+        session_id: Uuid,
+        user_query: &str,
+        created_at: Micros,
+    ) -> JobRecord {
+        JobRecord {
+            id: Uuid::new_v4(),
+            owner: owner.to_string(),
+            session_id,
+            user_query: user_query.to_string(),
+            status: JobStatus::Pending,
+            execution_id: None,
+            answer: None,
+            error: None,
+            created_at,
+            started_at: None,
+            finished_at: None,
+            lease: None,
+            cancel_requested: false,
+            record: false,
+            replay: None,
+        }
+    }
+
     /// Whether `worker` holds the job: it runs under `worker`'s lease.
     pub fn is_held_by(&self, worker: &str) -> bool {
         self.status == JobStatus::Running && self.lease.as_ref().is_some_and(|l| l.worker == worker)

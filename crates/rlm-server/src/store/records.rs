@@ -342,6 +342,51 @@ pub struct AttemptMark {
 }
 
 impl ExecutionRecord {
+    /// A new execution of `owner`'s `user_query` on `model`, made at
+    /// `created_at`: pending, in no session or job, nothing spent, no
+    /// result yet (a caller sets what else it knows with `..`).
+    pub fn pending(
+        id: Uuid,
+        owner: &str,
+        user_query: &str,
+        model: &str,
+        created_at: Micros,
+    ) -> ExecutionRecord {
+        ExecutionRecord {
+            id,
+            session_id: None,
+            owner: owner.to_string(),
+            job_id: None,
+            user_query: user_query.to_string(),
+            context_size: 0,
+            model: model.to_string(),
+            status: ExecutionStatus::Pending,
+            finish: None,
+            created_at,
+            started_at: None,
+            completed_at: None,
+            spend: Spend::default(),
+            steps: 0,
+            cache_hits: 0,
+            retries: 0,
+            final_result: None,
+            error_message: None,
+            context_breakdown: None,
+            attempts: Vec::new(),
+            queued: false,
+            context_blob: None,
+        }
+    }
+
+    /// This record, running since `started_at` (a start that took its lease).
+    pub fn running_since(&self, started_at: Micros) -> ExecutionRecord {
+        ExecutionRecord {
+            status: ExecutionStatus::Running,
+            started_at: Some(started_at),
+            ..self.clone()
+        }
+    }
+
     /// The attempt the record comes from (1 when no queue delivered it).
     pub fn attempt(&self) -> u32 {
         self.attempts.last().map_or(1, |m| m.attempt)

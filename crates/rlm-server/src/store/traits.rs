@@ -16,8 +16,7 @@ use super::outbox::{
 };
 use super::pages::{ExecutionFilter, HistoryPage, Listed, OwnerUsage, PageRequest};
 use super::records::{
-    CheckpointRecord, CheckpointWrite, EncodedEvent, ExecutionRecord, ExecutionStatus,
-    SessionRecord, StreamedEvent,
+    CheckpointRecord, CheckpointWrite, EncodedEvent, ExecutionRecord, SessionRecord, StreamedEvent,
 };
 use super::settlement::{Settled, SettledExecution};
 
@@ -295,11 +294,7 @@ pub trait LeaseStore: ExecutionStore + SessionStore {
             self.put_execution_leased(pending, false, holder, until).await?;
             return Ok(None);
         };
-        let running = ExecutionRecord {
-            status: ExecutionStatus::Running,
-            started_at: Some(started_at),
-            ..pending.clone()
-        };
+        let running = pending.running_since(started_at);
         self.put_execution_leased(&running, false, holder, until).await?;
         Ok(Some(self.get_session(sid).await?))
     }

@@ -17,7 +17,7 @@ use super::sql::{decode, pg, prepared, prepared_on};
 use super::{PgStore, still_ahead};
 use crate::store::clock::{Micros, now_micros};
 use crate::store::errors::StoreError;
-use crate::store::records::{EncodedEvent, ExecutionRecord, ExecutionStatus, SessionRecord};
+use crate::store::records::{EncodedEvent, ExecutionRecord, SessionRecord};
 use crate::store::settlement::{Settled, SettledExecution};
 use crate::store::traits::LeaseStore;
 
@@ -79,11 +79,7 @@ impl LeaseStore for PgStore {
             };
             let session = match taken {
                 Some(sid) => {
-                    let running = ExecutionRecord {
-                        status: ExecutionStatus::Running,
-                        started_at: Some(started_at),
-                        ..pending.clone()
-                    };
+                    let running = pending.running_since(started_at);
                     put_execution_in(&tx, &running).await?;
                     let row = tx
                         .query_opt(

@@ -14,28 +14,8 @@ use crate::store::*;
 
 fn pending(owner: &str) -> ExecutionRecord {
     ExecutionRecord {
-        id: Uuid::new_v4(),
-        session_id: None,
-        owner: owner.into(),
-        job_id: None,
-        user_query: "q".into(),
         context_size: 10,
-        model: "scripted".into(),
-        status: ExecutionStatus::Pending,
-        finish: None,
-        created_at: now_micros(),
-        started_at: None,
-        completed_at: None,
-        spend: Spend::default(),
-        steps: 0,
-        cache_hits: 0,
-        retries: 0,
-        final_result: None,
-        error_message: None,
-        context_breakdown: None,
-        context_blob: None,
-        attempts: Vec::new(),
-        queued: false,
+        ..ExecutionRecord::pending(Uuid::new_v4(), owner, "q", "scripted", now_micros())
     }
 }
 
