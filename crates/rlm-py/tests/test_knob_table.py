@@ -30,7 +30,8 @@ KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}
 
 def value_of(row, key, text, tmp_path):
     """The row's text as the Python value its rlm.toml key takes."""
-    text = text.replace("{dir}", str(tmp_path))
+    # {otlp}: rlm-cli's test runs an OTLP receiver; here one that is down.
+    text = text.replace("{dir}", str(tmp_path)).replace("{otlp}", "http://127.0.0.1:9")
     if text in ("true", "false"):
         return text == "true"
     try:
