@@ -769,7 +769,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 187;
+const MIN_OBSERVED: usize = 195;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -786,7 +786,7 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
             "serve-api" | "serve-worker" | "mcp" => {
                 matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp")
             }
-            "python" => matches!(p, "program_error" | "answer"),
+            "python" => matches!(p, "program_error" | "answer" | "prompt" | "file"),
             // Its generated tasks, not the row's script: a file, spans, or a
             // budget that ends a task without an answer.
             "stress" => {
@@ -809,8 +809,8 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
             "exec/repl run the probe's cell, with no root model: no answer or prompt to compare"
         }
         "python" => {
-            "rlm-py's tests/test_knob_table.py compares answers and programs' errors only (a \
-             recording is held by its tests/test_record_replay.py)"
+            "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts \
+             and files written only"
         }
         "stress" => {
             "rlm stress runs its generated tasks, not the row's script: its report shows their \

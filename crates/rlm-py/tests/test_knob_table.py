@@ -4,7 +4,8 @@ Reads the same table as rlm-cli's tests/knobs_reach_front_ends.rs
 (crates/rlm-config/knob_table.toml, one row per knob of RlmConfig) and sets
 each knob through ``RLM(config={key: value})``, the names every front end
 uses. A row whose ``honoured`` has "python" is probed (its effect with the
-knob, none without it); any other knob (its ``not_applicable`` says why)
+knob, none without it: a program's error, the answer, a root prompt of the
+trace, a file written); any other knob (its ``not_applicable`` says why)
 must raise ``ValueError`` naming it.
 """
 
@@ -23,6 +24,13 @@ TABLE = pathlib.Path(__file__).resolve().parents[2] / "rlm-config" / "knob_table
 ROWS = tomllib.loads(TABLE.read_text())["knob"]
 # It prints before it answers: a FINAL rests on evidence, the fallback's too (issue #78).
 FALLBACK = "print('the fallback ran')\nFINAL('from the fallback')\n"
+# The first prompt of the `prompts_dir` row's folder (the probe's own), as
+# rlm-cli's test writes it.
+FIRST_USER = (
+    "The question, in the probe's own words: {{query}}\n\n"
+    "The context is loaded in the REPL as `context`.\n{{context_metadata}}\n\n"
+    "Write your first program in a ```repl block.\n"
+)
 # pyrlm's RLM defaults require_repl_before_final to False, the knob to true:
 # the control run of that row sets the knob's own default explicitly.
 KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}
@@ -53,6 +61,7 @@ def run(row, tmp_path, with_knob):
     (tmp_path / "fallback.py").write_text(FALLBACK)
     # The `replay` row's recording: it holds no exchange.
     (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "first_user.md").write_text(FIRST_USER)
     replies = [f"```repl\n{row['program']}\n```"] if "program" in row else list(row.get("replies", []))
     root = FakeAdapter(script=replies + ["FINAL('done')"] * 8)
     sub = FakeAdapter(script=["pong"] * 50)
@@ -62,13 +71,16 @@ def run(row, tmp_path, with_knob):
     except ModelError as e:
         # A replay miss ends the run without an answer (the root model "failed").
         assert "no recording in" in str(e), e
-        return NO_ANSWER, []
-    errors = [
-        (e.get("kind") or {}).get("error") or ""
-        for e in trace.events
-        if (e.get("kind") or {}).get("type") == "program_finished"
-    ]
-    return answer, errors
+        return NO_ANSWER, [], []
+
+    def texts(kind, field):
+        return [
+            (e.get("kind") or {}).get(field) or ""
+            for e in trace.events
+            if (e.get("kind") or {}).get("type") == kind
+        ]
+
+    return answer, texts("program_finished", "error"), texts("model_call_started", "prompt_preview")
 
 
 def matches(answer, expect):
@@ -87,15 +99,25 @@ def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path):
     probe = "accepted" if "python" in row.get("unobserved", {}) else row["probe"]
     if probe == "program_error":
         expect = row["expect"].lower()
-        _, errors = run(row, tmp_path, True)
+        _, errors, _ = run(row, tmp_path, True)
         assert any(expect in e.lower() for e in errors), errors
-        _, control = run(row, tmp_path, False)
+        _, control, _ = run(row, tmp_path, False)
         assert not any(expect in e.lower() for e in control), control
     elif probe == "answer":
-        answer, _ = run(row, tmp_path, True)
+        answer, _, _ = run(row, tmp_path, True)
         assert matches(answer, row["expect"]), answer
-        control, _ = run(row, tmp_path, False)
+        control, _, _ = run(row, tmp_path, False)
         assert not matches(control, row["expect"]), control
+    elif probe == "prompt":
+        _, _, prompts = run(row, tmp_path, True)
+        assert any(row["expect"] in p for p in prompts), prompts
+        _, _, control = run(row, tmp_path, False)
+        assert control, "the control run made no model call"
+        assert not any(row["expect"] in p for p in control), control
+    elif probe == "file":
+        run(row, tmp_path, True)
+        path = pathlib.Path(value_of(row, row["key"], row["value"], tmp_path))
+        assert path.exists(), f"{path} was not written"
     else:
         # Accepted: the engine is built with it and runs.
         run(row, tmp_path, True)
