@@ -148,10 +148,13 @@ impl Setting {
     }
 }
 
-/// A row's text for a probe in `dir`: `{dir}` is the folder, `{otlp}` the
-/// test's OTLP receiver under a path of the folder's own.
+/// A row's text for a probe in `dir`: `{dir}` is the folder, `{probe}` its
+/// name, `{otlp}` the test's OTLP receiver under a path of the folder's own.
 fn fill(text: &str, dir: &Path) -> String {
-    text.replace("{dir}", &dir.display().to_string()).replace("{otlp}", &otlp_endpoint(dir))
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    text.replace("{dir}", &dir.display().to_string())
+        .replace("{probe}", &name)
+        .replace("{otlp}", &otlp_endpoint(dir))
 }
 
 /// The scripted root model of a row: the program of a `program_error` row,
@@ -228,17 +231,19 @@ fn observed_of(answer: Option<String>, programs: &[Value], calls: &[Value]) -> O
         events.iter().filter_map(|k| k[field].as_str().map(str::to_string)).collect()
     };
     let (errors, prompts) = (texts(programs, "error"), texts(calls, "prompt_preview"));
-    Observed { answer, errors, prompts, exported: Vec::new() }
+    Observed { answer, errors, prompts, ..Observed::default() }
 }
 
 /// What an effect probe run showed: its answer, its programs' errors, its
-/// model calls' prompts and the span exports the OTLP receiver was sent.
+/// model calls' prompts, the span exports the OTLP receiver was sent and
+/// the Redis keys under a `redis` row's `expect`.
 #[derive(Clone, Default)]
 struct Observed {
     answer: Option<String>,
     errors: Vec<String>,
     prompts: Vec<String>,
     exported: Vec<Vec<u8>>,
+    redis_keys: Vec<String>,
 }
 
 // ---------------------------------------------------------------- the OTLP receiver
@@ -340,6 +345,56 @@ async fn exported_by_a_server(row: &Row, with_knob: bool, dir: &Path) -> Vec<Vec
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Vec::new()
+}
+
+// ---------------------------------------------------------------- Redis
+
+/// The knob test's database of the machine's Redis: its `redis` probes'
+/// keys, each probe's under a prefix of its own, deleted after it.
+const REDIS_DB: &str = "15";
+
+/// One command to the machine's Redis, in [`REDIS_DB`]: the elements of an
+/// array reply, or the reply's one line.
+fn redis(command: &[&str]) -> Vec<String> {
+    let stream = TcpStream::connect("127.0.0.1:6379").expect("the machine's Redis");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+    let mut writer = stream;
+    for args in [&["SELECT", REDIS_DB][..], command] {
+        let mut out = format!("*{}\r\n", args.len());
+        for a in args {
+            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        writer.write_all(out.as_bytes()).expect("write to Redis");
+    }
+    let line = |r: &mut BufReader<TcpStream>| {
+        let mut l = String::new();
+        r.read_line(&mut l).expect("read from Redis");
+        l.trim_end().to_string()
+    };
+    let selected = line(&mut reader);
+    assert_eq!(selected, "+OK", "SELECT {REDIS_DB}");
+    let head = line(&mut reader);
+    match head.strip_prefix('*') {
+        // Each element a bulk string: its length, then itself (keys have no newline).
+        Some(n) => (0..n.parse().unwrap_or(0))
+            .map(|_| [line(&mut reader), line(&mut reader)][1].clone())
+            .collect(),
+        None => vec![head],
+    }
+}
+
+/// The keys a `redis` row's probe in `dir` left under its `expect` (filled),
+/// deleted once read, with those of the default prefix (a control run's).
+fn redis_keys_of(row: &Row, dir: &Path) -> Vec<String> {
+    if row.probe != "redis" {
+        return Vec::new();
+    }
+    let prefix = fill(row.expect.as_deref().unwrap_or_default(), dir);
+    let keys = redis(&["KEYS", &format!("{prefix}*")]);
+    for key in keys.iter().chain(&redis(&["KEYS", "rlm:cache:*"])) {
+        redis(&["DEL", key]);
+    }
+    keys
 }
 
 // ---------------------------------------------------------------- rlm run
@@ -488,7 +543,9 @@ async fn serve_execute(serve: &Serve) -> Observed {
 /// the server (`with_knob`: the row's knob set).
 async fn serve_observed(row: &Row, serve: &Serve, with_knob: bool) -> Observed {
     let observed = serve_execute(serve).await;
-    Observed { exported: exported_by_a_server(row, with_knob, serve._dir.path()).await, ..observed }
+    let dir = serve._dir.path();
+    let exported = exported_by_a_server(row, with_knob, dir).await;
+    Observed { exported, redis_keys: redis_keys_of(row, dir), ..observed }
 }
 
 // ---------------------------------------------------------------- rlm mcp, rlm stress
@@ -653,6 +710,11 @@ fn assert_effect(what: &str, row: &Row, with: &Observed, without: &Observed) {
             assert!(!without.prompts.is_empty(), "{what}: the control run made no model call");
         }
         "otlp" => assert_exported(what, expect, &with.exported, &without.exported),
+        "redis" => {
+            assert!(!with.redis_keys.is_empty(), "{what}: no Redis key under {expect:?}");
+            let keys = &without.redis_keys;
+            assert!(keys.is_empty(), "{what}: the control run left keys under it: {keys:?}");
+        }
         other => panic!("{what}: a {other} probe has no answer, error or prompt to compare"),
     }
 }
@@ -769,7 +831,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 195;
+const MIN_OBSERVED: usize = 199;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -784,7 +846,7 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
             "run" => p != "accepted",
             "exec" => matches!(p, "program_error" | "file" | "otlp"),
             "serve-api" | "serve-worker" | "mcp" => {
-                matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp")
+                matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
             }
             "python" => matches!(p, "program_error" | "answer" | "prompt" | "file"),
             // Its generated tasks, not the row's script: a file, spans, or a
@@ -892,7 +954,7 @@ async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed {
     }
     let lines: Vec<String> = events.iter().map(Value::to_string).collect();
     let observed = observed_in(job["answer"].as_str().map(str::to_string), &lines.join("\n"));
-    Observed { exported, ..observed }
+    Observed { exported, redis_keys: redis_keys_of(row, d), ..observed }
 }
 
 /// The effect of each knob a worker honours, where [`effect_observed`] says
@@ -963,6 +1025,7 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
             "program_error" => row.program.is_some() && row.expect.is_some(),
             "answer" => !row.replies.is_empty() && row.expect.is_some(),
             "prompt" => row.expect.is_some(),
+            "redis" => row.program.is_some() && row.expect.is_some(),
             "accepted" => row.why.is_some(),
             "file" | "json_logs" | "otlp" => true,
             other => panic!("{}: unknown probe {other}", row.key),
@@ -1119,7 +1182,7 @@ async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_
                 serve.stderr
             );
             match row.probe.as_str() {
-                "program_error" | "answer" | "prompt" | "otlp" => {
+                "program_error" | "answer" | "prompt" | "otlp" | "redis" => {
                     let with = serve_observed(row, &serve, true).await;
                     drop(serve);
                     if control.is_none() {
