@@ -158,7 +158,8 @@ fn fill(text: &str, dir: &Path) -> String {
 }
 
 /// The scripted root model of a row: the program of a `program_error` row,
-/// else its replies; subcalls asking SUBCALL-PING get "pong".
+/// else its replies; subcalls asking SUBCALL-PING get "pong", and those
+/// asking SUBCALL-SLOW "late pong" two seconds late.
 fn script(row: &Row) -> Value {
     let replies: Vec<String> = match &row.program {
         Some(p) => vec![format!("```repl\n{p}\n```")],
@@ -170,7 +171,10 @@ fn script(row: &Row) -> Value {
     json!({
         "model": "knobs",
         "replies": replies,
-        "rules": [{"pattern": "SUBCALL-PING", "reply": "pong"}],
+        "rules": [
+            {"pattern": "SUBCALL-PING", "reply": "pong"},
+            {"pattern": "SUBCALL-SLOW", "reply": {"text": "late pong", "delay_ms": 2000}},
+        ],
         "when_exhausted": {"fixed": "FINAL('done')"},
     })
 }
@@ -831,7 +835,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 199;
+const MIN_OBSERVED: usize = 203;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
