@@ -839,7 +839,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 210;
+const MIN_OBSERVED: usize = 212;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
