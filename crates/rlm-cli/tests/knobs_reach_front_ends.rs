@@ -839,7 +839,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 212;
+const MIN_OBSERVED: usize = 214;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -856,7 +856,7 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
             "serve-api" | "serve-worker" | "mcp" => {
                 matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
             }
-            "python" => matches!(p, "program_error" | "answer" | "prompt" | "file"),
+            "python" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
             // Its generated tasks, not the row's script: a file, spans, or a
             // budget that ends a task without an answer.
             "stress" => {
@@ -879,8 +879,8 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
             "exec/repl run the probe's cell, with no root model: no answer or prompt to compare"
         }
         "python" => {
-            "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts \
-             and files written only"
+            "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts, \
+             files written and exported spans only"
         }
         "stress" => {
             "rlm stress runs its generated tasks, not the row's script: its report shows their \

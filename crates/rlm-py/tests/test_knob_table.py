@@ -5,12 +5,20 @@ Reads the same table as rlm-cli's tests/knobs_reach_front_ends.rs
 each knob through ``RLM(config={key: value})``, the names every front end
 uses. A row whose ``honoured`` has "python" is probed (its effect with the
 knob, none without it: a program's error, the answer, a root prompt of the
-trace, a file written); any other knob (its ``not_applicable`` says why)
+trace, a file written, spans reaching an OTLP receiver of the test's on
+127.0.0.1); any other knob (its ``not_applicable`` says why)
 must raise ``ValueError`` naming it.
 """
 
+import atexit
 import json
+import os
 import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 import tomllib
 
 import pytest
@@ -36,10 +44,78 @@ FIRST_USER = (
 KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}
 
 
-def value_of(row, key, text, tmp_path):
+# The receiver runs in a process of its own: the runtime exports while it
+# holds the GIL (a run's end), which a receiver thread of this process would need.
+RECEIVER_PROCESS = """
+import http.server, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        n = len(list(out.iterdir()))
+        (out / f"{n}.body").write_bytes(body)
+        (out / f"{n}.path").write_text(self.path)
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+class Receiver:
+    """An OTLP/HTTP receiver on 127.0.0.1 (a process of its own): it keeps
+    every request's path and body in a folder and answers 200."""
+
+    def __init__(self):
+        self.out = pathlib.Path(tempfile.mkdtemp(prefix="otlp-receiver-"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", RECEIVER_PROCESS, str(self.out)], stdout=subprocess.PIPE, text=True
+        )
+        atexit.register(shutil.rmtree, self.out, True)
+        atexit.register(self.process.kill)
+        self.base = f"http://127.0.0.1:{self.process.stdout.readline().strip()}"
+
+    @property
+    def received(self):
+        paths = sorted(self.out.glob("*.path"))
+        return [(p.read_text(), p.with_suffix(".body").read_bytes()) for p in paths if p.with_suffix(".body").exists()]
+
+
+RECEIVER = []
+
+
+def receiver():
+    if not RECEIVER:
+        RECEIVER.append(Receiver())
+    return RECEIVER[0]
+
+
+def otlp_path(tmp_path, run_name):
+    """Where one run of a probe exports: a path of its own."""
+    return f"/{tmp_path.name}-{run_name}"
+
+
+def exported(tmp_path, run_name, wait):
+    """The span exports of one run, waited for when `wait` (they leave in
+    batches of 0.1 s; the bound is generous)."""
+    traces = otlp_path(tmp_path, run_name) + "/v1/traces"
+    for _ in range(1200):
+        bodies = [b for p, b in list(receiver().received) if p == traces]
+        if bodies or not wait:
+            return bodies
+        time.sleep(0.1)
+    return []
+
+
+def value_of(row, key, text, tmp_path, run_name="with"):
     """The row's text as the Python value its rlm.toml key takes."""
-    # {otlp}: rlm-cli's test runs an OTLP receiver; here one that is down.
-    text = text.replace("{dir}", str(tmp_path)).replace("{otlp}", "http://127.0.0.1:9")
+    otlp = receiver().base + otlp_path(tmp_path, run_name)
+    text = text.replace("{dir}", str(tmp_path)).replace("{otlp}", otlp)
     if text in ("true", "false"):
         return text == "true"
     try:
@@ -49,7 +125,9 @@ def value_of(row, key, text, tmp_path):
 
 
 def config_of(row, tmp_path, with_knob):
-    config = {k: value_of(row, k, v, tmp_path) for k, v in row.get("also", {}).items()}
+    run_name = "with" if with_knob else "without"
+    also = row.get("also", {}).items()
+    config = {k: value_of(row, k, v, tmp_path, run_name) for k, v in also}
     if with_knob:
         config[row["key"]] = value_of(row, row["key"], row["value"], tmp_path)
     elif row["key"] in KNOB_DEFAULTS_PYRLM_CHANGES:
@@ -83,12 +161,34 @@ def run(row, tmp_path, with_knob):
     return answer, texts("program_finished", "error"), texts("model_call_started", "prompt_preview")
 
 
+def assert_exported(row, tmp_path):
+    """An `otlp` row: spans arrive with the knob and none without it; or,
+    with `expect`, spans of both runs arrive and only those with it hold it."""
+    expect = row.get("expect", "").encode()
+    run(row, tmp_path, True)
+    with_spans = exported(tmp_path, "with", True)
+    assert with_spans, "the receiver was sent no spans"
+    run(row, tmp_path, False)
+    exports = any("{otlp}" in v for v in row.get("also", {}).values())
+    control = exported(tmp_path, "without", exports)
+    if not expect:
+        assert not control, "the control run exported spans too"
+        return
+    assert any(expect in b for b in with_spans), f"no span export holds {expect!r}"
+    assert control, "the control run exported no spans"
+    assert not any(expect in b for b in control), f"the control's spans hold {expect!r} too"
+
+
 def matches(answer, expect):
     return expect == "" if answer == NO_ANSWER else (expect != "" and expect in answer)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["key"] for r in ROWS])
-def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path):
+def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path, monkeypatch):
+    # A batch of spans leaves at once; no OTLP setting of the machine's.
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+    for k in [k for k in os.environ if k.startswith("OTEL_EXPORTER")]:
+        monkeypatch.delenv(k)
     if "python" not in row["honoured"]:
         # The knob alone: a knob it needs (`also`) may be refused first.
         alone = {k: v for k, v in row.items() if k != "also"}
@@ -114,6 +214,8 @@ def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path):
         _, _, control = run(row, tmp_path, False)
         assert control, "the control run made no model call"
         assert not any(row["expect"] in p for p in control), control
+    elif probe == "otlp":
+        assert_exported(row, tmp_path)
     elif probe == "file":
         run(row, tmp_path, True)
         path = pathlib.Path(value_of(row, row["key"], row["value"], tmp_path))
