@@ -12,16 +12,19 @@
 //! starting `rlm serve --role worker` on the machine's PostgreSQL and NATS
 //! (its own schema and stream, removed at the end): it starts without naming
 //! an honoured knob, and names any other; an effect is observed through a
-//! job an api process (without the knob) hands to that worker.
+//! job an api process (without the knob) hands to that worker. An `otlp`
+//! probe's spans go to the test's own OTLP/HTTP receiver on 127.0.0.1
+//! ([`receiver`]), each probe under a path of its own.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
 use rlm_config::{KNOBS, Knob, RlmConfig};
@@ -134,18 +137,31 @@ impl Setting {
         let file = dir.join("rlm.toml");
         std::fs::write(&file, &self.toml).expect("write rlm.toml");
         command.env("RLM_CONFIG", &file).args(&self.flags);
+        // No OTLP setting of the machine's; a batch of spans leaves at once.
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+            command.env_remove(k);
+        }
+        command.env("OTEL_BSP_SCHEDULE_DELAY", "100");
         for (k, v) in &self.env {
             command.env(k, v);
         }
     }
 }
 
+/// A row's text for a probe in `dir`: `{dir}` is the folder, `{probe}` its
+/// name, `{otlp}` the test's OTLP receiver under a path of the folder's own,
+/// `{rlm}` the `rlm` binary.
 fn fill(text: &str, dir: &Path) -> String {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     text.replace("{dir}", &dir.display().to_string())
+        .replace("{rlm}", env!("CARGO_BIN_EXE_rlm"))
+        .replace("{probe}", &name)
+        .replace("{otlp}", &otlp_endpoint(dir))
 }
 
 /// The scripted root model of a row: the program of a `program_error` row,
-/// else its replies; subcalls asking SUBCALL-PING get "pong".
+/// else its replies; subcalls asking SUBCALL-PING get "pong", and those
+/// asking SUBCALL-SLOW "late pong" two seconds late.
 fn script(row: &Row) -> Value {
     let replies: Vec<String> = match &row.program {
         Some(p) => vec![format!("```repl\n{p}\n```")],
@@ -157,7 +173,10 @@ fn script(row: &Row) -> Value {
     json!({
         "model": "knobs",
         "replies": replies,
-        "rules": [{"pattern": "SUBCALL-PING", "reply": "pong"}],
+        "rules": [
+            {"pattern": "SUBCALL-PING", "reply": "pong"},
+            {"pattern": "SUBCALL-SLOW", "reply": {"text": "late pong", "delay_ms": 2000}},
+        ],
         "when_exhausted": {"fixed": "FINAL('done')"},
     })
 }
@@ -172,6 +191,8 @@ fn probe_dir(row: &Row) -> tempfile::TempDir {
     // The `replay` row's recording: it holds no exchange.
     std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
     std::fs::write(dir.path().join("context.txt"), "a small context for the probes\n").unwrap();
+    // The `mcp_servers` row's tool server (`rlm mcp`) reads this empty configuration.
+    std::fs::write(dir.path().join("inner.toml"), "").unwrap();
     dir
 }
 
@@ -217,16 +238,171 @@ fn observed_of(answer: Option<String>, programs: &[Value], calls: &[Value]) -> O
     let texts = |events: &[Value], field: &str| -> Vec<String> {
         events.iter().filter_map(|k| k[field].as_str().map(str::to_string)).collect()
     };
-    Observed { answer, errors: texts(programs, "error"), prompts: texts(calls, "prompt_preview") }
+    let (errors, prompts) = (texts(programs, "error"), texts(calls, "prompt_preview"));
+    Observed { answer, errors, prompts, ..Observed::default() }
 }
 
-/// What an effect probe run showed: its answer, its programs' errors and
-/// its model calls' prompts.
+/// What an effect probe run showed: its answer, its programs' errors, its
+/// model calls' prompts, the span exports the OTLP receiver was sent and
+/// the Redis keys under a `redis` row's `expect`.
 #[derive(Clone, Default)]
 struct Observed {
     answer: Option<String>,
     errors: Vec<String>,
     prompts: Vec<String>,
+    exported: Vec<Vec<u8>>,
+    redis_keys: Vec<String>,
+}
+
+// ---------------------------------------------------------------- the OTLP receiver
+
+/// The path and body of every request the receiver was sent.
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// The test's OTLP/HTTP receiver on 127.0.0.1, shared by every probe (each
+/// exports under a path of its own, [`otlp_endpoint`]): it keeps every
+/// request and answers 200.
+fn receiver() -> &'static (String, Received) {
+    static RECEIVER: OnceLock<(String, Received)> = OnceLock::new();
+    RECEIVER.get_or_init(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the OTLP receiver");
+        let addr = listener.local_addr().expect("its address").to_string();
+        let received = Received::default();
+        let kept = Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let kept = Arc::clone(&kept);
+                std::thread::spawn(move || receive(stream, &kept));
+            }
+        });
+        (addr, received)
+    })
+}
+
+/// Keeps each HTTP/1.1 request of one connection (its body by
+/// Content-Length), answering each with an empty 200.
+fn receive(stream: TcpStream, kept: &Mutex<Vec<(String, Vec<u8>)>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+    let mut writer = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        kept.lock().expect("the requests").push((path, body));
+        let answer =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+        if writer.write_all(answer.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// The path under which the probe in `dir` exports: the folder's name.
+fn otlp_path(dir: &Path) -> String {
+    format!("/{}", dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())
+}
+
+/// The receiver's endpoint for the probe in `dir`.
+fn otlp_endpoint(dir: &Path) -> String {
+    format!("http://{}{}", receiver().0, otlp_path(dir))
+}
+
+/// The bodies of the span exports the probe in `dir` sent.
+fn exported(dir: &Path) -> Vec<Vec<u8>> {
+    let traces = format!("{}/v1/traces", otlp_path(dir));
+    let received = receiver().1.lock().expect("the requests");
+    received.iter().filter(|(path, _)| *path == traces).map(|(_, body)| body.clone()).collect()
+}
+
+/// Whether a probe of `row` exports spans: the receiver is its endpoint.
+fn exports_spans(row: &Row, with_knob: bool) -> bool {
+    let knob = with_knob.then_some(&row.value);
+    row.also.values().chain(knob).any(|v| v.contains("{otlp}"))
+}
+
+/// The span exports of a server's probe in `dir` (which exports while it
+/// runs, in batches): waited for when the probe exports.
+async fn exported_by_a_server(row: &Row, with_knob: bool, dir: &Path) -> Vec<Vec<u8>> {
+    for _ in 0..600 {
+        let bodies = exported(dir);
+        if !bodies.is_empty() || !exports_spans(row, with_knob) {
+            return bodies;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Vec::new()
+}
+
+// ---------------------------------------------------------------- Redis
+
+/// The knob test's database of the machine's Redis: its `redis` probes'
+/// keys, each probe's under a prefix of its own, deleted after it.
+const REDIS_DB: &str = "15";
+
+/// One command to the machine's Redis, in [`REDIS_DB`]: the elements of an
+/// array reply, or the reply's one line.
+fn redis(command: &[&str]) -> Vec<String> {
+    let stream = TcpStream::connect("127.0.0.1:6379").expect("the machine's Redis");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+    let mut writer = stream;
+    for args in [&["SELECT", REDIS_DB][..], command] {
+        let mut out = format!("*{}\r\n", args.len());
+        for a in args {
+            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        writer.write_all(out.as_bytes()).expect("write to Redis");
+    }
+    let line = |r: &mut BufReader<TcpStream>| {
+        let mut l = String::new();
+        r.read_line(&mut l).expect("read from Redis");
+        l.trim_end().to_string()
+    };
+    let selected = line(&mut reader);
+    assert_eq!(selected, "+OK", "SELECT {REDIS_DB}");
+    let head = line(&mut reader);
+    match head.strip_prefix('*') {
+        // Each element a bulk string: its length, then itself (keys have no newline).
+        Some(n) => (0..n.parse().unwrap_or(0))
+            .map(|_| [line(&mut reader), line(&mut reader)][1].clone())
+            .collect(),
+        None => vec![head],
+    }
+}
+
+/// The keys a `redis` row's probe in `dir` left under its `expect` (filled),
+/// deleted once read, with those of the default prefix (a control run's).
+fn redis_keys_of(row: &Row, dir: &Path) -> Vec<String> {
+    if row.probe != "redis" {
+        return Vec::new();
+    }
+    let prefix = fill(row.expect.as_deref().unwrap_or_default(), dir);
+    let keys = redis(&["KEYS", &format!("{prefix}*")]);
+    for key in keys.iter().chain(&redis(&["KEYS", "rlm:cache:*"])) {
+        redis(&["DEL", key]);
+    }
+    keys
 }
 
 // ---------------------------------------------------------------- rlm run
@@ -255,10 +431,11 @@ fn run_probe(row: &Row, way: Way, with_knob: bool) -> RunResult {
     let output = c.output().expect("run rlm run");
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     let answer = doc["answer"].as_str().map(str::to_string);
-    let observed =
+    let mut observed =
         observed_in(answer.clone(), &std::fs::read_to_string(&trace).unwrap_or_default());
+    observed.exported = exported(d);
     let errors = observed.errors.clone();
-    if with_knob && row.probe == "file" {
+    if with_knob && effect_observed(row, "run") && row.probe == "file" {
         assert_file_written(&format!("rlm run, {} set as {way:?}", row.key), row, d);
     }
     RunResult { output, answer, errors, observed }
@@ -272,7 +449,9 @@ fn assert_file_written(what: &str, row: &Row, dir: &Path) {
 
 // ---------------------------------------------------------------- rlm exec
 
-fn exec_probe(row: &Row, way: Way, with_knob: bool) -> Output {
+/// One `rlm exec` of the row's program (else a cell that prints): its
+/// output and its span exports.
+fn exec_probe(row: &Row, way: Way, with_knob: bool) -> (Output, Vec<Vec<u8>>) {
     let dir = probe_dir(row);
     let d = dir.path();
     let program = row.program.clone().unwrap_or_else(|| "print('a cell')".to_string());
@@ -284,7 +463,7 @@ fn exec_probe(row: &Row, way: Way, with_knob: bool) -> Output {
     if with_knob && effect_observed(row, "exec") && row.probe == "file" {
         assert_file_written(&format!("rlm exec, {} set as {way:?}", row.key), row, d);
     }
-    output
+    (output, exported(d))
 }
 
 // ---------------------------------------------------------------- rlm serve
@@ -368,6 +547,15 @@ async fn serve_execute(serve: &Serve) -> Observed {
     observed_in(body["final_result"].as_str().map(str::to_string), &trace)
 }
 
+/// One scripted execution through the HTTP API, with the span exports of
+/// the server (`with_knob`: the row's knob set).
+async fn serve_observed(row: &Row, serve: &Serve, with_knob: bool) -> Observed {
+    let observed = serve_execute(serve).await;
+    let dir = serve._dir.path();
+    let exported = exported_by_a_server(row, with_knob, dir).await;
+    Observed { exported, redis_keys: redis_keys_of(row, dir), ..observed }
+}
+
 // ---------------------------------------------------------------- rlm mcp, rlm stress
 
 /// The output of `command`, killed (and the test failed) if it has not
@@ -429,17 +617,19 @@ fn mcp_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed {
     }
     let answer = asked.doc["answer"].as_str().map(str::to_string);
     let programs = mcp_stdio::kinds_in_tree(&asked.trace, "program_finished");
-    observed_of(answer, &programs, &mcp_stdio::kinds_in_tree(&asked.trace, "model_call_started"))
+    let calls = mcp_stdio::kinds_in_tree(&asked.trace, "model_call_started");
+    Observed { exported: exported(d), ..observed_of(answer, &programs, &calls) }
 }
 
 /// One offline `rlm stress` run with the row's knob.
 fn stress_probe(row: &Row, way: Way) -> Output {
-    stress_run(row, way, true)
+    stress_run(row, way, true).0
 }
 
 /// One offline `rlm stress` run (one generated task), with the row's knob
-/// set `way` when `with_knob`; a `file` row's path exists after it.
-fn stress_run(row: &Row, way: Way, with_knob: bool) -> Output {
+/// set `way` when `with_knob`: its output and span exports; a `file` row's
+/// path exists after it.
+fn stress_run(row: &Row, way: Way, with_knob: bool) -> (Output, Vec<Vec<u8>>) {
     let dir = probe_dir(row);
     let d = dir.path();
     let mut c = rlm(d);
@@ -455,7 +645,7 @@ fn stress_run(row: &Row, way: Way, with_knob: bool) -> Output {
     if with_knob && effect_observed(row, "stress") && row.probe == "file" {
         assert_file_written(&format!("rlm stress, {} set as {way:?}", row.key), row, d);
     }
-    output
+    (output, exported(d))
 }
 
 /// How many of a `rlm stress --json` run's generated tasks were answered correctly.
@@ -527,8 +717,31 @@ fn assert_effect(what: &str, row: &Row, with: &Observed, without: &Observed) {
             assert!(!holds(without), "{what}: the control's prompts hold it too");
             assert!(!without.prompts.is_empty(), "{what}: the control run made no model call");
         }
+        "otlp" => assert_exported(what, expect, &with.exported, &without.exported),
+        "redis" => {
+            assert!(!with.redis_keys.is_empty(), "{what}: no Redis key under {expect:?}");
+            let keys = &without.redis_keys;
+            assert!(keys.is_empty(), "{what}: the control run left keys under it: {keys:?}");
+        }
         other => panic!("{what}: a {other} probe has no answer, error or prompt to compare"),
     }
+}
+
+/// An `otlp` row's effect: spans arrive with the knob, and none without it;
+/// or, with `expect`, spans arrive in both runs and only those with the
+/// knob hold `expect`.
+fn assert_exported(what: &str, expect: &str, with: &[Vec<u8>], without: &[Vec<u8>]) {
+    let holds = |bodies: &[Vec<u8>]| {
+        bodies.iter().any(|b| b.windows(expect.len().max(1)).any(|w| w == expect.as_bytes()))
+    };
+    assert!(!with.is_empty(), "{what}: the receiver was sent no spans");
+    if expect.is_empty() {
+        assert!(without.is_empty(), "{what}: the control run exported spans too");
+        return;
+    }
+    assert!(holds(with), "{what}: no span export holds {expect:?}");
+    assert!(!without.is_empty(), "{what}: the control run exported no spans");
+    assert!(!holds(without), "{what}: the control run's spans hold {expect:?} too");
 }
 
 #[test]
@@ -551,16 +764,20 @@ fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
     let observed = table().into_iter().filter(|r| effect_observed(r, "stress"));
     for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r.clone(), w))) {
         let what = format!("rlm stress, {} = {:?} as {way:?}", row.key, row.value);
-        let with = stress_run(&row, way, true);
+        let (with, with_spans) = stress_run(&row, way, true);
         match row.probe.as_str() {
             // Checked in `stress_run`.
             "file" => assert!(exited_zero(&with), "{what}: {}", text(&with.stderr)),
             // A budget that ends the generated task without an answer.
             "answer" => {
                 assert_eq!(stress_correct(&with), 0, "{what}: answered: {}", text(&with.stdout));
-                let without = stress_run(&row, way, false);
+                let (without, _) = stress_run(&row, way, false);
                 let out = text(&without.stdout);
                 assert_eq!(stress_correct(&without), 1, "{what}: the control run: {out}");
+            }
+            "otlp" => {
+                let expect = row.expect.as_deref().unwrap_or_default();
+                assert_exported(&what, expect, &with_spans, &stress_run(&row, way, false).1);
             }
             other => panic!("{what}: stress observes no {other} probe"),
         }
@@ -622,7 +839,7 @@ async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() {
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 155;
+const MIN_OBSERVED: usize = 214;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -635,14 +852,16 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
         && !row.unobserved.contains_key(front_end)
         && match front_end {
             "run" => p != "accepted",
-            "exec" => matches!(p, "program_error" | "file"),
+            "exec" => matches!(p, "program_error" | "file" | "otlp"),
             "serve-api" | "serve-worker" | "mcp" => {
-                matches!(p, "program_error" | "answer" | "file" | "prompt")
+                matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
             }
-            "python" => matches!(p, "program_error" | "answer"),
-            // Its generated tasks, not the row's script: a file, or a budget
-            // that ends a task without an answer.
-            "stress" => p == "file" || (p == "answer" && row.expect.as_deref() == Some("")),
+            "python" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
+            // Its generated tasks, not the row's script: a file, spans, or a
+            // budget that ends a task without an answer.
+            "stress" => {
+                matches!(p, "file" | "otlp") || (p == "answer" && row.expect.as_deref() == Some(""))
+            }
             _ => false,
         }
 }
@@ -660,8 +879,8 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
             "exec/repl run the probe's cell, with no root model: no answer or prompt to compare"
         }
         "python" => {
-            "rlm-py's tests/test_knob_table.py compares answers and programs' errors only (a \
-             recording is held by its tests/test_record_replay.py)"
+            "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts, \
+             files written and exported spans only"
         }
         "stress" => {
             "rlm stress runs its generated tasks, not the row's script: its report shows their \
@@ -735,13 +954,15 @@ async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed {
         Some(id) => cluster_env::trace(&api, id).await,
         None => Vec::new(),
     };
+    let exported = exported_by_a_server(row, with_knob, d).await;
     drop((api, worker));
     cluster.clean_up().await;
     if with_knob && row.probe == "file" {
         assert_file_written(&what, row, d);
     }
     let lines: Vec<String> = events.iter().map(Value::to_string).collect();
-    observed_in(job["answer"].as_str().map(str::to_string), &lines.join("\n"))
+    let observed = observed_in(job["answer"].as_str().map(str::to_string), &lines.join("\n"));
+    Observed { exported, redis_keys: redis_keys_of(row, d), ..observed }
 }
 
 /// The effect of each knob a worker honours, where [`effect_observed`] says
@@ -812,8 +1033,9 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
             "program_error" => row.program.is_some() && row.expect.is_some(),
             "answer" => !row.replies.is_empty() && row.expect.is_some(),
             "prompt" => row.expect.is_some(),
+            "redis" => row.program.is_some() && row.expect.is_some(),
             "accepted" => row.why.is_some(),
-            "file" | "json_logs" => true,
+            "file" | "json_logs" | "otlp" => true,
             other => panic!("{}: unknown probe {other}", row.key),
         };
         assert!(complete, "{}: the {} probe lacks its fields", row.key, row.probe);
@@ -867,7 +1089,7 @@ fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
                     );
                 }
             }
-            "prompt" => {
+            "prompt" | "otlp" => {
                 assert_effect(&what, row, &with.observed, &run_probe(row, way, false).observed)
             }
             "json_logs" => {
@@ -890,7 +1112,7 @@ fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
 fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
     for row in table() {
         for way in WAYS {
-            let with = exec_probe(&row, way, true);
+            let (with, with_spans) = exec_probe(&row, way, true);
             let stderr = text(&with.stderr);
             let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.value);
             if !row.honoured_by("exec") {
@@ -913,7 +1135,7 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                         lower.contains(&expect.to_lowercase()),
                         "{what}: no {expect:?} error: {stderr}"
                     );
-                    let without = exec_probe(&row, way, false);
+                    let (without, _) = exec_probe(&row, way, false);
                     let lower = text(&without.stderr).to_lowercase();
                     assert!(
                         !lower.contains(&expect.to_lowercase()),
@@ -923,6 +1145,11 @@ fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                 }
                 // Checked in `exec_probe`.
                 "file" => assert_eq!(with.status.code(), Some(0), "{what}: {stderr}"),
+                "otlp" => {
+                    let expect = row.expect.as_deref().unwrap_or_default();
+                    let (_, without) = exec_probe(&row, way, false);
+                    assert_exported(&what, expect, &with_spans, &without);
+                }
                 other => panic!("{what}: exec observes no {other} probe"),
             }
         }
@@ -963,13 +1190,13 @@ async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_named_at_start_
                 serve.stderr
             );
             match row.probe.as_str() {
-                "program_error" | "answer" | "prompt" => {
-                    let with = serve_execute(&serve).await;
+                "program_error" | "answer" | "prompt" | "otlp" | "redis" => {
+                    let with = serve_observed(row, &serve, true).await;
                     drop(serve);
                     if control.is_none() {
                         let server =
                             start_serve(row, way, false).expect("the control server starts");
-                        control = Some(serve_execute(&server).await);
+                        control = Some(serve_observed(row, &server, false).await);
                     }
                     assert_effect(&what, row, &with, &control.clone().unwrap_or_default());
                 }
