@@ -41,8 +41,24 @@ impl Visit for Message {
     }
 }
 
+/// The name of this test's runtime threads: the suite's other tests run
+/// in the same process, and the subscriber is the process's, so only the
+/// events of this test's own threads are kept.
+const OWN_THREADS: &str = "logs-test";
+
+/// Whether the current thread is this test's (its runtime's, or the test's own).
+fn own_thread() -> bool {
+    std::thread::current().name().is_some_and(|n| {
+        n == OWN_THREADS
+            || n.ends_with("requests_log_at_debug_shutdown_refusals_at_info_faults_at_error")
+    })
+}
+
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        if !own_thread() {
+            return;
+        }
         let mut message = Message(String::new());
         event.record(&mut message);
         let meta = event.metadata();
@@ -54,10 +70,20 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_log_at_debug_shutdown_refusals_at_info_faults_at_error() {
+#[test]
+fn requests_log_at_debug_shutdown_refusals_at_info_faults_at_error() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(OWN_THREADS)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(logged_at_their_levels());
+}
+
+async fn logged_at_their_levels() {
     let capture = Capture::default();
-    // The only test of this binary: the subscriber is the process's.
+    // The one test of the suite that sets the process's subscriber.
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(capture.clone()))
         .unwrap();
     let s = TestServer::start(demo_script()).await;
