@@ -186,7 +186,6 @@ pub(super) fn merge(
     let budget = overrides.budget(config);
     let defaults = LoopOptions::from_config(config, fallback, helps);
     let options = LoopOptions {
-        max_depth: budget.max_depth.unwrap_or(defaults.max_depth),
         root_max_tokens: o.root_max_tokens.or(defaults.root_max_tokens),
         sub_max_tokens: o.sub_max_tokens.or(defaults.sub_max_tokens),
         compaction: o.compaction.clone().unwrap_or(defaults.compaction.clone()),
