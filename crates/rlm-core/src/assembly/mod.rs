@@ -32,7 +32,7 @@ use crate::error::RlmError;
 use crate::rlm::{Rlm, RlmBuilder};
 
 pub use helps::{parse_helps, profile_and_helps};
-pub use overrides::{BudgetOverrides, LoopOverrides, RunOverrides};
+pub use overrides::{BudgetOverrides, EngineModels, LoopOverrides, RunOverrides};
 pub use retrieval::{embedder, retrieval_settings};
 
 /// A root model and a sub-model.
@@ -40,21 +40,6 @@ pub type ModelPair = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
 
 /// What wraps an engine's model (a recorder or a replayer).
 type AdapterWrap<'a> = dyn Fn(&Arc<dyn ModelAdapter>) -> Arc<dyn ModelAdapter> + 'a;
-
-/// Which models an engine runs.
-#[derive(Default)]
-pub enum EngineModels {
-    /// The configuration's `model` and `sub_model`.
-    #[default]
-    Configured,
-    /// Models named per run (a server session picks among the allowed
-    /// ones, `rlm optimize` its reflection model); `sub: None` is the root
-    /// model.
-    Named { root: String, sub: Option<String> },
-    /// Adapters the front end made itself (Python's adapter objects,
-    /// `rlm exec`'s stub replies, `rlm stress`'s fault injectors).
-    Given { root: Arc<dyn ModelAdapter>, sub: Arc<dyn ModelAdapter> },
-}
 
 /// A resolved configuration and what every engine built from it shares.
 pub struct EngineParts {

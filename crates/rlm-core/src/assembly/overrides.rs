@@ -10,13 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm_adapters::{RecordingWriter, ReplayBook};
+use rlm_adapters::{ModelAdapter, RecordingWriter, ReplayBook};
 use rlm_config::RlmConfig;
 use rlm_policy::BudgetLimits;
 use rlm_prompts::Prompts;
 use rlm_sched::SchedulerConfig;
 
-use super::EngineModels;
 use crate::error::RlmError;
 use crate::options::{CompactionOptions, Helps, LoopOptions};
 
@@ -60,6 +59,21 @@ pub struct RunOverrides {
     pub system_prompt: Option<String>,
     /// The sub-model's system prompt, in place of the profile's.
     pub subcall_system_prompt: Option<String>,
+}
+
+/// Which models an engine runs.
+#[derive(Default)]
+pub enum EngineModels {
+    /// The configuration's `model` and `sub_model`.
+    #[default]
+    Configured,
+    /// Models named per run (a server session picks among the allowed
+    /// ones, `rlm optimize` its reflection model); `sub: None` is the root
+    /// model.
+    Named { root: String, sub: Option<String> },
+    /// Adapters the front end made itself (Python's adapter objects,
+    /// `rlm exec`'s stub replies, `rlm stress`'s fault injectors).
+    Given { root: Arc<dyn ModelAdapter>, sub: Arc<dyn ModelAdapter> },
 }
 
 /// A budget's values set over a layer below (`None`: the layer's).
