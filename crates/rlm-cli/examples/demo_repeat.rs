@@ -12,7 +12,7 @@
 use rlm_cli::config::{RlmConfig, SCRIPTED_MODEL};
 use rlm_cli::engine::engine_parts;
 use rlm_core::adapters::EnvVars;
-use rlm_core::{EngineModels, Rlm};
+use rlm_core::{Rlm, RunOverrides};
 
 const QUESTION: &str = "Which service logged the most errors, and what is the vault passphrase?";
 const ANSWER: &str = "billing logged the most errors (50); the vault passphrase is amber-falcon-42";
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let parts = engine_parts(config, EnvVars::default(), None)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     for i in 0..n {
-        let rlm = Rlm::from_config(&parts, EngineModels::Configured, &specs)?.build()?;
+        let rlm = Rlm::from_config(&parts, RunOverrides::default(), &specs)?.build()?;
         let result = runtime.block_on(rlm.run(QUESTION, context.clone()))?;
         let answer = result.answer.unwrap_or_default();
         if answer != ANSWER {

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rlm_core::{EngineModels, Rlm, RunResult};
+use rlm_core::{Rlm, RunOverrides, RunResult};
 
 use crate::config::{ConfigFlags, Settings};
 use crate::engine::engine_parts;
@@ -82,7 +82,7 @@ pub fn run_case(
     let cfg = settings.resolve()?;
     let loaded = load_from_the_task_folder(&case.task, &context)?;
     let parts = engine_parts(cfg, settings.env.clone(), script)?;
-    let mut builder = Rlm::from_config(&parts, EngineModels::Configured, &context)?;
+    let mut builder = Rlm::from_config(&parts, RunOverrides::default(), &context)?;
     let judge_requirement = task.criteria.as_ref().and_then(|c| c.judge()).map(str::to_string);
     if let Some(c) = task.criteria {
         builder = builder.criteria(c);

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use rlm_core::adapters::{FakeAdapter, FakeReply, FakeScript, ModelAdapter, WhenExhausted};
 use rlm_core::cell::{CellEnd, run_cell};
-use rlm_core::{EngineModels, EngineParts, ProgramHost, Rlm};
+use rlm_core::{EngineModels, EngineParts, ProgramHost, Rlm, RunOverrides};
 use rlm_interp::{ErrorKind, Interpreter};
 
 use crate::config::{ConfigFlags, RlmConfig, SCRIPTED_MODEL, Settings, warn_unsupported};
@@ -128,7 +128,7 @@ impl SessionArgs {
         let scripted = self.scripted(&config);
         let model = config.model.clone();
         let parts = EngineParts::new(config, settings.env.clone())?;
-        let rlm = Rlm::from_config(&parts, models, &self.context)?.build()?;
+        let rlm = Rlm::from_config(&parts, RunOverrides::models(models), &self.context)?.build()?;
         let context = crate::context_args::load_sources(&self.context, self.lossy)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

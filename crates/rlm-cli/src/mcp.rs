@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rlm_context::{AllowedRoots, Context};
-use rlm_core::{EngineModels, EngineParts, Rlm};
+use rlm_core::{EngineParts, Rlm, RunOverrides};
 use rlm_mcp::{EngineError, Engines, FileAccess, HttpServer, McpError, McpHttpOptions, RlmServer};
 
 use crate::config::{ConfigFlags, Settings};
@@ -77,8 +77,8 @@ struct CliEngines {
 
 impl Engines for CliEngines {
     fn engine(&self, sources: &[String]) -> Result<Rlm, EngineError> {
-        let built = Rlm::from_config(&self.parts, EngineModels::Configured, sources)
-            .and_then(|b| b.build());
+        let built =
+            Rlm::from_config(&self.parts, RunOverrides::default(), sources).and_then(|b| b.build());
         built.map_err(|e| EngineError::new(CliError::from(e).paragraph()))
     }
 
@@ -111,7 +111,7 @@ fn engines(settings: &Settings, args: &McpArgs) -> Result<Arc<dyn Engines>, CliE
     let built = settings.resolve().map_err(CliError::from).and_then(|config| {
         let parts = engine_parts(config, settings.env.clone(), args.script.as_deref())?
             .with_index_home(index_home(&settings.env));
-        Rlm::from_config(&parts, EngineModels::Configured, &[])?.build()?;
+        Rlm::from_config(&parts, RunOverrides::default(), &[])?.build()?;
         Ok(parts)
     });
     match built {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rlm_core::{EngineModels, Rlm, RunResult, shown_model_id};
+use rlm_core::{Rlm, RunOverrides, RunResult, shown_model_id};
 use rlm_trace::{EventKind, TraceEvent, TraceListener};
 
 use crate::config::{ConfigFlags, LogFormat, SCRIPTED_MODEL, Settings};
@@ -78,7 +78,7 @@ pub fn run(mut args: RunArgs) -> Result<Exit, CliError> {
         _ => std::io::stderr().is_terminal(),
     };
     let progress = show_progress.then(|| Arc::new(Progress::new(scripted)));
-    let mut builder = Rlm::from_config(&parts, EngineModels::Configured, &args.context)?;
+    let mut builder = Rlm::from_config(&parts, RunOverrides::default(), &args.context)?;
     if let Some(c) = criteria {
         builder = builder.criteria(c);
     }

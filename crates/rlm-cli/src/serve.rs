@@ -207,7 +207,7 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
             max_recording_bytes: args.max_recording_mb.saturating_mul(1 << 20),
             max_recording_bytes_per_key: (args.max_recording_mb_per_key > 0)
                 .then(|| args.max_recording_mb_per_key.saturating_mul(1 << 20)),
-            execution: execution_budget(resolved.budgets.to_limits()),
+            execution: execution_defaults(&resolved),
             sandbox: resolved.limits.clone(),
             max_sandbox_memory: args.max_sandbox_memory_mb.map(|m| m.saturating_mul(1 << 20)),
             sandbox_memory_wait: Duration::from_secs(args.sandbox_memory_wait_secs),
@@ -328,12 +328,15 @@ fn isolation(config: &RlmConfig) -> Result<ServerIsolation, CliError> {
 }
 
 /// Each execution's budget where its session sets none: the configured
-/// budgets, with the server's default step limit when none is configured.
-fn execution_budget(mut configured: rlm_core::BudgetLimits) -> rlm_core::BudgetLimits {
-    if configured.max_steps.is_none() {
-        configured.max_steps = ServerLimits::default().execution.max_steps;
-    }
-    configured
+/// budgets, with the server's default step limit under them (rlm-core's
+/// one merge: `RunOverrides::budget`).
+fn execution_defaults(config: &RlmConfig) -> rlm_core::BudgetLimits {
+    let server = rlm_core::BudgetOverrides {
+        max_steps: ServerLimits::default().execution.max_steps,
+        ..rlm_core::BudgetOverrides::default()
+    };
+    rlm_core::RunOverrides { budget_defaults: server, ..rlm_core::RunOverrides::default() }
+        .budget(config)
 }
 
 pub(crate) async fn shutdown_signal() {

@@ -74,8 +74,8 @@ mod tool_spans;
 mod turn;
 
 pub use assembly::{
-    EngineModels, EngineParts, ModelPair, embedder, parse_helps, profile_and_helps,
-    record_or_replay, retrieval_settings,
+    BudgetOverrides, EngineModels, EngineParts, LoopOverrides, ModelPair, RunOverrides, embedder,
+    parse_helps, profile_and_helps, retrieval_settings,
 };
 pub use checkpoint::{
     CHECKPOINT_VERSION, Checkpoint, CheckpointSink, DurableStart, LoopCounters, MemoryCheckpoints,

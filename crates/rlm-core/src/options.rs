@@ -249,8 +249,6 @@ pub struct LoopOptions {
     pub root_max_tokens: Option<u32>,
     /// `max_tokens` of sub-model calls (a program's `max_tokens=` wins).
     pub sub_max_tokens: Option<u32>,
-    /// Deepest sub-RLM (`rlm_query`) level; at this depth `rlm_query` is a plain subcall.
-    pub max_depth: u32,
     /// Sub-model calls and sub-RLMs one suspension of a program may start
     /// at once (an `llm_batch`, an `asyncio.gather`, an `ask_chunks`): past
     /// it the calls raise before anything is sent or charged.
@@ -281,7 +279,6 @@ impl Default for LoopOptions {
             sub_overflow: OverflowPolicy::Error,
             root_max_tokens: None,
             sub_max_tokens: None,
-            max_depth: rlm_config::DEFAULT_MAX_DEPTH,
             max_batch: usize::try_from(rlm_config::DEFAULT_MAX_BATCH).unwrap_or(usize::MAX),
             stream_root: false,
             helps: Helps::none(),
@@ -290,8 +287,8 @@ impl Default for LoopOptions {
 }
 
 impl LoopOptions {
-    /// The options an [`rlm_config::RlmConfig`] sets (the guards, the depth
-    /// and the batch cap; `fallback_program` is the source its
+    /// The options an [`rlm_config::RlmConfig`] sets (the guards and the
+    /// batch cap; the depth is the budget's, `budgets.max_depth`; `fallback_program` is the source its
     /// `guards.fallback_program` names, read by the front end), the rest
     /// default, with `helps`. Every
     /// front end builds its loop through this, so a guard cannot be dropped
@@ -303,7 +300,6 @@ impl LoopOptions {
     ) -> LoopOptions {
         let defaults = LoopOptions::default();
         LoopOptions {
-            max_depth: config.budgets.max_depth.unwrap_or(defaults.max_depth),
             max_batch: config
                 .budgets
                 .max_batch
@@ -319,4 +315,11 @@ impl LoopOptions {
             ..defaults
         }
     }
+}
+
+/// The deepest sub-RLM (`rlm_query`) level of a run under `budget`: its
+/// `max_depth` (the one home of `budgets.max_depth`), else the default; at
+/// this depth `rlm_query` is a plain subcall.
+pub(crate) fn sub_rlm_depth(budget: &rlm_policy::Budget) -> u32 {
+    budget.max_depth().unwrap_or(rlm_config::DEFAULT_MAX_DEPTH)
 }

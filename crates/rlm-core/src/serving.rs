@@ -531,7 +531,7 @@ impl RunServer {
     /// limit (or when the budget tree refuses a child) one sub-model call.
     fn sub_rlm_job(&self, prompt: String, text: Option<String>) -> Job {
         let scope = &self.scope;
-        let child = if scope.depth < scope.engine.options.max_depth {
+        let child = if scope.depth < crate::options::sub_rlm_depth(&scope.budget) {
             scope.budget.child(SubtreeLimits::default()).ok()
         } else {
             None

@@ -98,7 +98,7 @@ fn recursion_to_depth_three() {
     let rlm = Rlm::builder()
         .root(root.clone())
         .sub_model(sub.clone())
-        .options(LoopOptions { max_depth: 3, ..LoopOptions::default() })
+        .budget(rlm_policy::BudgetLimits { max_depth: Some(3), ..Default::default() })
         .build()
         .unwrap();
     let r = rlm.run_blocking("top", haystack()).unwrap();

@@ -14,6 +14,7 @@ mod interrupt;
 mod loop_e2e;
 mod module_graph;
 mod no_evidence;
+mod one_merge;
 mod otel_propagation;
 mod output_schema;
 mod prompts;

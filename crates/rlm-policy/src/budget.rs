@@ -300,6 +300,11 @@ impl Budget {
         }
     }
 
+    /// The tree's depth limit (`BudgetLimits::max_depth`; `None`: none).
+    pub fn max_depth(&self) -> Option<u32> {
+        self.shared.max_depth
+    }
+
     /// This view's depth: 0 for the root run.
     pub fn depth(&self) -> u32 {
         self.shared.lock().nodes[self.node].depth

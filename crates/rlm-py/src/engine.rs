@@ -14,8 +14,9 @@ use pyo3::types::PyTuple;
 use rlm_config::FrontEnd;
 use rlm_core::adapters::EnvVars;
 use rlm_core::{
-    Canceller, CompactionOptions, EngineModels, EngineParts, Execution, Finish, LoopOptions,
-    RetrievalSettings, Rlm, Session, SessionSettings,
+    BudgetOverrides, Canceller, CompactionOptions, CompletionCache, EngineModels, EngineParts,
+    Execution, Finish, LoopOverrides, RetrievalSettings, Rlm, RunOverrides, Session,
+    SessionSettings,
 };
 use rlm_trace::TraceListener;
 
@@ -60,12 +61,12 @@ fn rlm_config_of(
     settings.resolve().map_err(|e| BindError::Config(e.to_string()))
 }
 
-/// pyrlm's keyword arguments over the loop's options (`None`: the
-/// configuration's value stands; `compaction` is pyrlm's on/off).
+/// pyrlm's keyword arguments for the loop's options, as rlm-core's
+/// overrides (`None`: the configuration's value stands; `compaction` is
+/// pyrlm's on/off).
 struct LoopKeywords {
     max_output_tokens: Option<u32>,
     sub_max_tokens: Option<u32>,
-    recursion_depth: Option<u32>,
     compaction: Option<f64>,
     require_program_before_final: Option<bool>,
     require_subcall_before_final: Option<bool>,
@@ -77,49 +78,30 @@ struct LoopKeywords {
 }
 
 impl LoopKeywords {
-    fn apply(self, options: &mut LoopOptions) {
-        if let Some(n) = self.max_output_tokens {
-            options.root_max_tokens = Some(n);
-        }
-        if let Some(n) = self.sub_max_tokens {
-            options.sub_max_tokens = Some(n);
-        }
-        if let Some(d) = self.recursion_depth {
-            options.max_depth = d;
-        }
-        options.compaction = self.compaction.map(|ratio| CompactionOptions {
-            threshold_ratio: ratio,
-            ..CompactionOptions::default()
-        });
-        if let Some(b) = self.require_program_before_final {
-            options.require_program_before_final = b;
-        }
-        if let Some(b) = self.require_subcall_before_final {
-            options.require_subcall_before_final = b;
-        }
-        if let Some(n) = self.invalid_response_limit {
-            options.max_invalid_replies = n;
-        }
-        if self.fallback_code.is_some() {
-            options.fallback_program = self.fallback_code;
-        }
-        if self.auto_finalize_var.is_some() {
-            options.auto_final_var = self.auto_finalize_var;
-        }
-        // pyrlm's step guards (`guards.fallback_steps`, `guards.subcall_steps`
-        // in `config=`): its keyword arguments override the configuration's.
-        if self.fallback_guard_steps.is_some() {
-            options.fallback_guard_steps = self.fallback_guard_steps;
-        }
-        if self.subcall_guard_steps.is_some() {
-            options.subcall_guard_steps = self.subcall_guard_steps;
+    fn overrides(self) -> LoopOverrides {
+        LoopOverrides {
+            root_max_tokens: self.max_output_tokens,
+            sub_max_tokens: self.sub_max_tokens,
+            compaction: Some(self.compaction.map(|ratio| CompactionOptions {
+                threshold_ratio: ratio,
+                ..CompactionOptions::default()
+            })),
+            require_program_before_final: self.require_program_before_final,
+            require_subcall_before_final: self.require_subcall_before_final,
+            max_invalid_replies: self.invalid_response_limit,
+            fallback_program: self.fallback_code,
+            auto_final_var: self.auto_finalize_var,
+            // pyrlm's step guards (`guards.fallback_steps`, `guards.subcall_steps`
+            // in `config=`): its keyword arguments override the configuration's.
+            fallback_guard_steps: self.fallback_guard_steps,
+            subcall_guard_steps: self.subcall_guard_steps,
         }
     }
 }
 
 /// A configured runtime (see the Python class `rlm_rs.RLM`).
 #[pyclass(module = "rlm_rs._native", frozen, name = "Engine")]
-pub struct PyEngine {
+pub struct PyRlm {
     rlm: Rlm,
     /// Event-loop slots of the `async def complete` adapters.
     loops: Vec<LoopSlot>,
@@ -174,7 +156,7 @@ impl Drop for RunningGuard {
 }
 
 #[pymethods]
-impl PyEngine {
+impl PyRlm {
     #[new]
     #[pyo3(signature = (
         adapter, *, subcall_adapter=None, cache=None, max_steps=None, max_subcalls=None,
@@ -219,7 +201,7 @@ impl PyEngine {
         fallback_guard_steps: Option<u32>,
         subcall_guard_steps: Option<u32>,
         sub_max_tokens: Option<u32>,
-    ) -> PyResult<PyEngine> {
+    ) -> PyResult<PyRlm> {
         // The knobs first (rlm-config's names: `{"limits.fuel": 100_000}`),
         // built by rlm-core's one constructor; pyrlm's keyword arguments
         // below override them, and the Python objects (adapters, cache,
@@ -246,57 +228,45 @@ impl PyEngine {
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
         };
-        let parts = EngineParts::new(cfg, EnvVars::default()).map_err(BindError::from)?;
-        let models = EngineModels::Given { root: root.adapter, sub };
-        let mut builder = Rlm::from_config(&parts, models, &[])
-            .map_err(BindError::from)?
-            .functions_flavor(rlm_core::Flavor::Pyrlm)
-            .map_budget(|b| {
-                b.max_steps = max_steps.or(b.max_steps);
-                b.max_subcalls = max_subcalls.or(b.max_subcalls);
-                b.max_depth = max_depth.or(b.max_depth);
-                b.max_total_tokens = max_total_tokens.or(b.max_total_tokens);
-                b.max_subcall_tokens = max_subcall_tokens;
-                b.max_cost_usd = max_cost_usd.or(b.max_cost_usd);
-                b.max_wall_time = wall.or(b.max_wall_time);
-                b.max_consecutive_errors = max_consecutive_errors.or(b.max_consecutive_errors);
-            })
-            .map_options(|o| {
-                LoopKeywords {
-                    max_output_tokens,
-                    sub_max_tokens,
-                    recursion_depth,
-                    compaction,
-                    require_program_before_final,
-                    require_subcall_before_final,
-                    invalid_response_limit,
-                    fallback_code,
-                    auto_finalize_var,
-                    fallback_guard_steps,
-                    subcall_guard_steps,
-                }
-                .apply(o)
-            })
-            .map_scheduler(|s| {
-                if let Some(n) = max_concurrency {
-                    s.max_concurrency = n;
-                }
-            })
-            .map_prompts(|p| {
-                if let Some(system) = system_prompt {
-                    p.system = system;
-                }
-                if let Some(system) = subcall_system_prompt {
-                    p.subcall_system = system;
-                }
-            });
+        let mut parts = EngineParts::new(cfg, EnvVars::default()).map_err(BindError::from)?;
         if let Some(c) = cache {
-            builder =
-                builder.cache(Arc::clone(&c.get().inner) as Arc<dyn rlm_types::CompletionCache>);
+            parts = parts.with_cache(Arc::clone(&c.get().inner) as Arc<dyn CompletionCache>);
         }
-        if let Some(l) = &limits {
-            builder = builder.interpreter_limits(l.into());
-        }
+        let overrides = RunOverrides {
+            models: EngineModels::Given { root: root.adapter, sub },
+            budget: BudgetOverrides {
+                max_steps,
+                max_subcalls,
+                max_depth,
+                max_total_tokens,
+                max_subcall_tokens,
+                max_cost_usd,
+                max_wall_time: wall,
+                max_consecutive_errors,
+            },
+            recursion_depth,
+            interpreter_limits: limits.as_ref().map(Into::into),
+            loop_options: LoopKeywords {
+                max_output_tokens,
+                sub_max_tokens,
+                compaction,
+                require_program_before_final,
+                require_subcall_before_final,
+                invalid_response_limit,
+                fallback_code,
+                auto_finalize_var,
+                fallback_guard_steps,
+                subcall_guard_steps,
+            }
+            .overrides(),
+            max_concurrency,
+            system_prompt,
+            subcall_system_prompt,
+            ..RunOverrides::default()
+        };
+        let mut builder = Rlm::from_config(&parts, overrides, &[])
+            .map_err(BindError::from)?
+            .functions_flavor(rlm_core::Flavor::Pyrlm);
         let listener = match event_listener.filter(|l| !l.is_none()) {
             Some(l) => Some(Arc::new(PyEventListener::new(l)?) as Arc<dyn TraceListener>),
             None => None,
@@ -314,7 +284,7 @@ impl PyEngine {
                 .retrieval(RetrievalSettings { backend: Some(backend), ..Default::default() });
         }
         let rlm = builder.build().map_err(BindError::from)?;
-        Ok(PyEngine { rlm, loops, listener, root_raised, running: Running::default() })
+        Ok(PyRlm { rlm, loops, listener, root_raised, running: Running::default() })
     }
 
     /// Runs `query` over `context`, blocking (without the GIL). Returns
@@ -376,7 +346,7 @@ impl PyEngine {
     }
 }
 
-impl PyEngine {
+impl PyRlm {
     /// A session for one run, with the event listener subscribed.
     fn session(&self, context: &Bound<'_, PyContext>) -> Session {
         let session =

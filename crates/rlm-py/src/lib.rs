@@ -53,7 +53,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(adapters::azure_openai_adapter, m)?)?;
     m.add_function(wrap_pyfunction!(adapters::generic_chat_adapter, m)?)?;
     m.add_function(wrap_pyfunction!(adapters::vertex_ai_adapter, m)?)?;
-    m.add_class::<engine::PyEngine>()?;
+    m.add_class::<engine::PyRlm>()?;
     m.add_function(wrap_pyfunction!(prompts::prompt_template, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::ndcg_at_k, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::recall_at_k, m)?)?;

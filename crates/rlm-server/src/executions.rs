@@ -36,13 +36,13 @@ use uuid::Uuid;
 
 pub use self::frames::{START_EVENT, start_data, terminal_frame};
 use self::persister::{Holding, Persister};
-use self::settings::cumulative_limits;
+use self::settings::{cumulative_limits, session_budget};
 use self::turns::{Turn, Turns};
 use crate::bus::{BusEvent, ExecutionBus};
 use crate::config::ServerLimits;
 use crate::contexts::ContextFiles;
 use crate::engine::durable::StoreCheckpoints;
-use crate::engine::{EngineOutcome, ExecutionRequest, ServerEngine};
+use crate::engine::{EngineOutcome, ExecutionRequest, SessionRunner};
 use crate::error::ServerError;
 use crate::governor::{MemoryGovernor, MemoryPermit};
 use crate::leases::LeaseHolder;
@@ -188,7 +188,7 @@ impl Stopper {
 /// See the module docs.
 pub struct Executions {
     store: Arc<dyn Store>,
-    engine: Arc<ServerEngine>,
+    engine: Arc<SessionRunner>,
     contexts: Arc<ContextFiles>,
     metrics: Arc<Metrics>,
     limits: ServerLimits,
@@ -232,13 +232,13 @@ impl LeaseHolder for Executions {
 
 impl Executions {
     /// The engine executions run on (readiness asks it about Redis).
-    pub fn engine(&self) -> &Arc<ServerEngine> {
+    pub fn engine(&self) -> &Arc<SessionRunner> {
         &self.engine
     }
 
     pub fn new(
         store: Arc<dyn Store>,
-        engine: Arc<ServerEngine>,
+        engine: Arc<SessionRunner>,
         contexts: Arc<ContextFiles>,
         metrics: Arc<Metrics>,
         limits: ServerLimits,
@@ -852,11 +852,10 @@ impl Executions {
             context,
             model: record.model.clone(),
             sub_model,
-            max_depth: settings.max_depth.or(self.limits.execution.max_depth),
-            settings: self.core_settings(&settings, name.as_deref(), deadline, announced),
+            budget: session_budget(&settings),
+            settings: self.core_settings(&settings, name.as_deref(), announced),
             state,
             deadline,
-            sandbox: self.limits.sandbox.clone(),
             durable,
             output_schema,
             tape,

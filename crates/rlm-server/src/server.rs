@@ -20,7 +20,7 @@ use crate::api::{AppState, router};
 use crate::auth::Auth;
 use crate::config::{DatabaseConfig, ServerConfig, ServerIsolation};
 use crate::contexts::ContextFiles;
-use crate::engine::ServerEngine;
+use crate::engine::SessionRunner;
 use crate::error::ServerError;
 use crate::executions::Executions;
 use crate::jobs::Jobs;
@@ -82,7 +82,8 @@ impl Server {
                 SandboxHost::process(pool)
             }
         };
-        let engine = Arc::new(tokio::task::block_in_place(|| ServerEngine::new(&config, sandbox))?);
+        let engine =
+            Arc::new(tokio::task::block_in_place(|| SessionRunner::new(&config, sandbox))?);
         let role = config.cluster.role;
         // Other processes may share this store: only the executions of dead
         // ones (their leases ran out) are interrupted, here and every lease.

@@ -21,7 +21,7 @@ fn the_knob_defaults_are_the_libraries() {
     let r = gather(&flags, &[]).unwrap().resolve().unwrap();
     let defaults = rlm_core::LoopOptions::default();
     let opts = rlm_core::LoopOptions::from_config(&r, None, rlm_core::Helps::none());
-    assert_eq!(opts.max_depth, defaults.max_depth);
+    assert_eq!(r.budgets.max_depth, Some(rlm_config::DEFAULT_MAX_DEPTH), "the loop's default");
     assert_eq!(opts.max_batch, defaults.max_batch);
     assert_eq!(opts.max_invalid_replies, defaults.max_invalid_replies);
     assert_eq!(opts.require_program_before_final, defaults.require_program_before_final);

@@ -17,7 +17,7 @@ use futures::StreamExt as _;
 use rlm_core::adapters::{
     FakeAdapter, FaultInjector, FaultRule, FaultStats, ModelAdapter, RetryPolicy, Sleeper,
 };
-use rlm_core::{EngineModels, EngineParts, Finish, Rlm, RunResult};
+use rlm_core::{EngineModels, EngineParts, Finish, Rlm, RunOverrides, RunResult};
 use rlm_trace::{LatencySummary, RunStats};
 use serde::Serialize;
 
@@ -311,7 +311,7 @@ async fn one_run(
         root: Arc::clone(&root) as Arc<dyn ModelAdapter>,
         sub: Arc::clone(&sub) as Arc<dyn ModelAdapter>,
     };
-    let rlm = Rlm::from_config(parts, faulty, &[])?.build()?;
+    let rlm = Rlm::from_config(parts, RunOverrides::models(faulty), &[])?.build()?;
     let started = Instant::now();
     let result = rlm.run(&task.question, context).await?;
     Ok((result, started.elapsed(), vec![root.stats(), sub.stats()]))

@@ -14,6 +14,7 @@
 
 mod helps;
 mod mcp;
+mod overrides;
 mod retrieval;
 
 use std::path::{Path, PathBuf};
@@ -28,10 +29,10 @@ use rlm_prompts::Prompts;
 use rlm_types::CompletionCache;
 
 use crate::error::RlmError;
-use crate::options::LoopOptions;
 use crate::rlm::{Rlm, RlmBuilder};
 
 pub use helps::{parse_helps, profile_and_helps};
+pub use overrides::{BudgetOverrides, EngineModels, LoopOverrides, RunOverrides};
 pub use retrieval::{embedder, retrieval_settings};
 
 /// A root model and a sub-model.
@@ -39,18 +40,6 @@ pub type ModelPair = (Arc<dyn ModelAdapter>, Arc<dyn ModelAdapter>);
 
 /// What wraps an engine's model (a recorder or a replayer).
 type AdapterWrap<'a> = dyn Fn(&Arc<dyn ModelAdapter>) -> Arc<dyn ModelAdapter> + 'a;
-
-/// Which models an engine runs.
-pub enum EngineModels {
-    /// The configuration's `model` and `sub_model`.
-    Configured,
-    /// Models named per run (a server session picks among the allowed
-    /// ones); `sub: None` is the root model.
-    Named { root: String, sub: Option<String> },
-    /// Adapters the front end made itself (Python's adapter objects,
-    /// `rlm exec`'s stub replies, `rlm stress`'s fault injectors).
-    Given { root: Arc<dyn ModelAdapter>, sub: Arc<dyn ModelAdapter> },
-}
 
 /// A resolved configuration and what every engine built from it shares.
 pub struct EngineParts {
@@ -61,6 +50,9 @@ pub struct EngineParts {
     /// What the `scripted` model plays, compiled once; each engine plays a
     /// copy from its start. `None`: the adapters' own `fake:scripted`.
     script: Option<FakeAdapter>,
+    /// A pause before each token of the `scripted` model's replies (the
+    /// server's `--scripted-token-delay-ms`; zero: none).
+    script_pace: std::time::Duration,
     /// Where a single source's retrieval index goes when
     /// `retrieval.index_dir` is not set (`None`: beside the source).
     index_home: Option<PathBuf>,
@@ -92,6 +84,7 @@ impl EngineParts {
             env,
             cache,
             script: None,
+            script_pace: std::time::Duration::ZERO,
             index_home: None,
             record,
             replay,
@@ -117,6 +110,13 @@ impl EngineParts {
     /// The script the `scripted` model plays.
     pub fn with_script(mut self, script: FakeAdapter) -> EngineParts {
         self.script = Some(script);
+        self
+    }
+
+    /// A pause before each token of the `scripted` model's replies, so a
+    /// reply can be watched as it arrives.
+    pub fn with_script_pace(mut self, token_delay: std::time::Duration) -> EngineParts {
+        self.script_pace = token_delay;
         self
     }
 
@@ -165,14 +165,22 @@ impl EngineParts {
     }
 
     /// The adapter `model` names (no network access): the scripted model
-    /// played from its start, or the adapter factory's.
+    /// played from its start (paced, when asked), or the adapter factory's.
     pub fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, RlmError> {
-        if model == SCRIPTED_MODEL
-            && let Some(script) = &self.script
-        {
-            return Ok(Arc::new(script.from_start()));
+        if model == SCRIPTED_MODEL {
+            let script: Arc<dyn ModelAdapter> = match &self.script {
+                Some(script) => Arc::new(script.from_start()),
+                None => self.factory("fake:scripted", model)?,
+            };
+            if self.script_pace.is_zero() {
+                return Ok(script);
+            }
+            return Ok(Arc::new(rlm_adapters::Paced::new(script, self.script_pace)));
         }
-        let spec = if model == SCRIPTED_MODEL { "fake:scripted" } else { model };
+        self.factory(model, model)
+    }
+
+    fn factory(&self, spec: &str, model: &str) -> Result<Arc<dyn ModelAdapter>, RlmError> {
         adapter_from_model_string(spec, &self.env)
             .map_err(|e| RlmError::Model(format!("model {model:?} cannot be used: {e}")))
     }
@@ -182,14 +190,23 @@ impl EngineParts {
     /// `record` both write their exchanges; with `replay` both answer from
     /// the recording (a fresh replay of it per call).
     pub fn models(&self, models: EngineModels) -> Result<ModelPair, RlmError> {
-        let (root, sub) = match models {
-            EngineModels::Given { root, sub } => (root, sub),
+        self.run_models(&RunOverrides::models(models))
+    }
+
+    /// The models of runs under `overrides`: [`EngineParts::models`], with
+    /// its recording or replay in place of the configuration's. A front end
+    /// that keeps a built engine ([`Rlm::with_models`]) takes its models here.
+    pub fn run_models(&self, overrides: &RunOverrides) -> Result<ModelPair, RlmError> {
+        let (root, sub) = match &overrides.models {
+            EngineModels::Given { root, sub } => (Arc::clone(root), Arc::clone(sub)),
             EngineModels::Configured => {
                 self.named(&self.config.model, self.config.sub_model.as_deref())?
             }
-            EngineModels::Named { root, sub } => self.named(&root, sub.as_deref())?,
+            EngineModels::Named { root, sub } => self.named(root, sub.as_deref())?,
         };
-        Ok(self.recorded_or_replayed(root, sub))
+        let record = overrides.record.as_ref().or(self.record.as_ref());
+        let replay = overrides.replay.as_ref().or(self.replay.as_ref());
+        Ok(record_or_replay((root, sub), record, replay))
     }
 
     fn named(&self, root: &str, sub: Option<&str>) -> Result<ModelPair, RlmError> {
@@ -215,16 +232,6 @@ impl EngineParts {
         }
     }
 
-    /// `root` and `sub` recording their exchanges, or answered from the
-    /// recording (one replay shared by both), or as they are.
-    fn recorded_or_replayed(
-        &self,
-        root: Arc<dyn ModelAdapter>,
-        sub: Arc<dyn ModelAdapter>,
-    ) -> ModelPair {
-        record_or_replay((root, sub), self.record.as_ref(), self.replay.as_ref())
-    }
-
     /// The retrieval section for a run over `contexts`: with an index home,
     /// a single existing source's index is kept there.
     fn retrieval_for(&self, contexts: &[String]) -> rlm_config::Retrieval {
@@ -242,8 +249,8 @@ impl EngineParts {
 /// A model pair recording its exchanges to `record`, or answered from
 /// `replay` (one fresh replay shared by both; it wins over `record`), or as
 /// it is: what every front end's engine models go through, the server's
-/// per-execution recordings included.
-pub fn record_or_replay(
+/// per-execution recordings included ([`RunOverrides::record`]).
+fn record_or_replay(
     (root, sub): ModelPair,
     record: Option<&RecordingWriter>,
     replay: Option<&Arc<ReplayBook>>,
@@ -300,36 +307,36 @@ fn recording_of(
 }
 
 impl Rlm {
-    /// A builder with every setting of `parts`' configuration applied, for
-    /// runs over the context `contexts` name (the paths it was loaded from:
-    /// retrieval keeps a single source's index beside it, or under the
-    /// index home). Fresh models each call: a script replays from its start.
+    /// A builder with every setting of `parts`' configuration applied, with
+    /// the front end's `overrides` over them (merged here and nowhere else:
+    /// [`overrides::merge`]), for runs over the context `contexts` name (the
+    /// paths it was loaded from: retrieval keeps a single source's index
+    /// beside it, or under the index home). Fresh models each call: a script
+    /// replays from its start.
     pub fn from_config(
         parts: &EngineParts,
-        models: EngineModels,
+        overrides: RunOverrides,
         contexts: &[String],
     ) -> Result<RlmBuilder, RlmError> {
         let config = &parts.config;
-        let (root, sub) = parts.models(models)?;
+        let (root, sub) = parts.run_models(&overrides)?;
         let (profile, helps) = profile_and_helps(
             config.prompt_profile.as_deref(),
             config.helps.as_deref(),
             &root.model_id().to_string(),
         )?;
         let first_step = helps.retrieval_first_step;
-        let fallback =
-            config.fallback_program_source().map_err(|e| RlmError::Config(e.to_string()))?;
-        let scheduler = config.scheduler_config().map_err(|e| RlmError::Config(e.to_string()))?;
         let output_schema =
             config.output.compiled().map_err(|e| RlmError::Config(e.to_string()))?;
+        let merged = overrides::merge(config, &overrides, helps, prompts_of(config, profile)?)?;
         let mut builder = Rlm::builder()
             .root(root)
             .sub_model(sub)
-            .budget(config.budgets.to_limits())
-            .prompts(prompts_of(config, profile)?)
-            .options(LoopOptions::from_config(config, fallback, helps))
-            .interpreter_limits(config.limits.clone())
-            .scheduler(scheduler)
+            .budget(merged.budget)
+            .prompts(merged.prompts)
+            .options(merged.options)
+            .interpreter_limits(merged.interpreter_limits)
+            .scheduler(merged.scheduler)
             .output_schema(output_schema)
             .telemetry(parts.telemetry.clone());
         let retrieval = parts.retrieval_for(contexts);
@@ -387,7 +394,7 @@ mod tests {
         let mut config = scripted();
         config.budgets.max_subcalls = Some(7);
         config.budgets.max_depth = Some(3);
-        let rlm = Rlm::from_config(&parts(config), EngineModels::Configured, &[])
+        let rlm = Rlm::from_config(&parts(config), RunOverrides::default(), &[])
             .unwrap()
             .build()
             .unwrap();
@@ -439,11 +446,11 @@ mod tests {
     fn a_bad_setting_is_a_configuration_error() {
         let mut config = scripted();
         config.prompt_profile = Some("tiny".into());
-        assert!(Rlm::from_config(&parts(config), EngineModels::Configured, &[]).is_err());
+        assert!(Rlm::from_config(&parts(config), RunOverrides::default(), &[]).is_err());
         let mut config = scripted();
         config.retrieval.first_step = Some(2);
         assert!(matches!(
-            Rlm::from_config(&parts(config), EngineModels::Configured, &[]),
+            Rlm::from_config(&parts(config), RunOverrides::default(), &[]),
             Err(RlmError::Config(m)) if m.contains("--retriever")
         ));
     }

@@ -267,7 +267,7 @@ impl Runner {
             &engine,
             &query,
             &context,
-            depth,
+            (depth, crate::options::sub_rlm_depth(&budget)),
             &turns,
             evidence.as_deref(),
             helps.count_shown(),
@@ -1044,7 +1044,7 @@ fn initial_messages(
     engine: &Engine,
     query: &str,
     context: &Context,
-    depth: u32,
+    (depth, max_depth): (u32, u32),
     turns: &[Turn],
     evidence: Option<&str>,
     count_shown: bool,
@@ -1053,7 +1053,7 @@ fn initial_messages(
     let mut system = engine.system_prompt.to_string();
     if depth > 0 {
         let d = depth.to_string();
-        let max = engine.options.max_depth.to_string();
+        let max = max_depth.to_string();
         if let Ok(note) = render(&prompts.sub_rlm, &[("depth", &d), ("max_depth", &max)]) {
             system = format!("{}\n\n{}", system.trim_end(), note);
         }

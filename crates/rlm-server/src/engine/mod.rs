@@ -1,5 +1,5 @@
 //! The execution seam: rlm-core's [`Session`]. For each execution the
-//! [`ServerEngine`] restores the server session's `rlm_core::Session` from its
+//! [`SessionRunner`] restores the server session's `rlm_core::Session` from its
 //! stored [`SessionState`] over the session's memory-mapped context (never a
 //! copy), with the session's models and budgets, and starts the execution on
 //! it under the server's execution id. Everything the run records (trace
@@ -18,17 +18,17 @@
 
 pub(crate) mod durable;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use rlm_context::Context;
-use rlm_core::adapters::{FakeAdapter, ModelAdapter, Paced};
+use rlm_core::adapters::FakeAdapter;
 use rlm_core::sandbox::SandboxHost;
 use rlm_core::{
-    Canceller, DurableStart, EngineModels, EngineParts, Execution, ExecutionId, Finish, Rlm,
-    Session, SessionError, SessionSettings, SessionState,
+    BudgetLimits, BudgetOverrides, Canceller, DurableStart, EngineModels, EngineParts, Execution,
+    ExecutionId, Finish, Rlm, RlmError, RunOverrides, Session, SessionError, SessionSettings,
+    SessionState,
 };
 use rlm_redis::{RedisCache, RedisLimiter};
 use uuid::Uuid;
@@ -43,9 +43,10 @@ use crate::store::{ExecutionStatus, Spend};
 /// (the budget's wall-time limit asks it to) before it is cancelled.
 const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 
-/// At most this many runtimes built once and kept ([`ServerEngine`]'s
-/// `built`): one per sub-RLM depth executions ask for (a request's setting,
-/// so bounded); past it an execution builds its own.
+/// At most this many runtimes built once and kept ([`SessionRunner`]'s
+/// `built`): one per budget and deadline executions ask for (a session's
+/// settings, within the operator's ceilings); past it an execution builds
+/// its own.
 const MAX_BUILT: usize = 16;
 
 /// What to run.
@@ -57,16 +58,15 @@ pub struct ExecutionRequest {
     pub context: Context,
     pub model: String,
     pub sub_model: Option<String>,
-    /// Sub-RLM depth (`None`: rlm-core's default).
-    pub max_depth: Option<u32>,
-    /// The session's budgets, per execution and cumulative.
+    /// The session's own budget values (steps, subcalls, depth), over the
+    /// server's ([`ServerLimits::execution`](crate::ServerLimits::execution)).
+    pub budget: BudgetOverrides,
+    /// The session's cumulative budget and how it runs.
     pub settings: SessionSettings,
     /// The session as its previous execution left it.
     pub state: SessionState,
     /// Hard limit on the execution's wall time.
     pub deadline: Duration,
-    /// The sandbox's limits for each of its programs.
-    pub sandbox: rlm_config::Limits,
     /// Run durably (checkpoints after each root step), going on from a
     /// checkpoint when it holds one (see [`durable`]).
     pub durable: Option<DurableStart>,
@@ -119,7 +119,7 @@ pub struct RunningExecution {
 }
 
 /// Starts executions on rlm-core sessions. See the module docs.
-pub struct ServerEngine {
+pub struct SessionRunner {
     /// The configuration every execution's engine is built from (rlm-core's
     /// one constructor), with the subcall cache every execution shares
     /// (sled allows one opener; on Redis, every worker of a cluster).
@@ -132,16 +132,22 @@ pub struct ServerEngine {
     limiter: Option<Arc<RedisLimiter>>,
     /// Where executions' programs run.
     sandbox: SandboxHost,
-    /// A pause before each token of the scripted model's replies.
-    scripted_token_delay: Duration,
-    /// Runtimes built once, by sub-RLM depth, with the sandbox limits they
-    /// were built with: an execution takes one with its own models
+    /// Each execution's budget where its session sets none
+    /// ([`ServerLimits::execution`](crate::ServerLimits::execution)).
+    server_budget: BudgetLimits,
+    /// The sandbox's limits for each program of every execution.
+    sandbox_limits: rlm_config::Limits,
+    /// Runtimes built once, by the session budget and deadline they were
+    /// built with: an execution takes one with its own models
     /// ([`Rlm::with_models`]) instead of building the functions, the system
     /// prompt and the prompts again.
-    built: Mutex<HashMap<u32, (rlm_config::Limits, Rlm)>>,
+    built: Mutex<Vec<(Built, Rlm)>>,
 }
 
-impl ServerEngine {
+/// What a kept runtime was built with besides its models.
+type Built = (BudgetOverrides, Duration);
+
+impl SessionRunner {
     /// The engine of `config`: opens its subcall cache (the folder or
     /// `redis.cache`) and its cluster rate limiter, if any.
     pub fn new(config: &ServerConfig, sandbox: SandboxHost) -> Result<Self, ServerError> {
@@ -177,18 +183,20 @@ impl ServerEngine {
         let served = rlm_config::RlmConfig { record: None, replay: None, ..engine.clone() };
         let mut parts = EngineParts::new(served, config.env.clone())
             .map_err(|e| ServerError::Config(e.to_string()))?
-            .with_script(script);
+            .with_script(script)
+            .with_script_pace(config.scripted_token_delay);
         if let Some(redis) = &redis_cache {
             parts = parts.with_cache(Arc::clone(redis) as Arc<dyn rlm_core::CompletionCache>);
         }
-        Ok(ServerEngine {
+        Ok(SessionRunner {
             parts,
             allowed_models: config.allowed_models.clone(),
             redis_cache,
             limiter,
             sandbox,
-            scripted_token_delay: config.scripted_token_delay,
-            built: Mutex::new(HashMap::new()),
+            server_budget: config.limits.execution.clone(),
+            sandbox_limits: config.limits.sandbox.clone(),
+            built: Mutex::new(Vec::new()),
         })
     }
 
@@ -237,65 +245,51 @@ impl ServerEngine {
         Ok(())
     }
 
-    /// The adapter `model` names; the scripted model paced when asked.
-    fn adapter(&self, model: &str) -> Result<Arc<dyn ModelAdapter>, ServerError> {
-        let adapter = self.parts.adapter(model).map_err(|e| ServerError::Model(e.to_string()))?;
-        if model == SCRIPTED_MODEL && !self.scripted_token_delay.is_zero() {
-            return Ok(Arc::new(Paced::new(adapter, self.scripted_token_delay)));
+    /// What the execution sets over the operator's configuration: the
+    /// session's models, recording or replay and budget, over the server's
+    /// per-execution budget and sandbox limits, within its deadline (merged
+    /// by rlm-core's one constructor, [`Rlm::from_config`]).
+    fn overrides(&self, request: &ExecutionRequest) -> RunOverrides {
+        RunOverrides {
+            models: EngineModels::Named {
+                root: request.model.clone(),
+                sub: request.sub_model.clone(),
+            },
+            record: request.tape.record.clone(),
+            replay: request.tape.replay.clone(),
+            budget: request.budget.clone(),
+            budget_base: Some(self.server_budget.clone()),
+            max_wall_time_cap: Some(request.deadline),
+            interpreter_limits: Some(self.sandbox_limits.clone()),
+            ..RunOverrides::default()
         }
-        Ok(adapter)
     }
 
     fn rlm(&self, request: &ExecutionRequest) -> Result<Rlm, ServerError> {
-        let root = self.adapter(&request.model)?;
-        let sub = match &request.sub_model {
-            Some(m) if *m != request.model => self.adapter(m)?,
-            _ => Arc::clone(&root),
+        let overrides = self.overrides(request);
+        let key: Built = (request.budget.clone(), request.deadline);
+        let kept = {
+            let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+            built.iter().find(|(k, _)| *k == key).map(|(_, rlm)| rlm.clone())
         };
-        let tape = &request.tape;
-        let (root, sub) =
-            rlm_core::record_or_replay((root, sub), tape.record.as_ref(), tape.replay.as_ref());
-        let configured_depth = self.parts.config().budgets.max_depth;
-        let depth = request
-            .max_depth
-            .or(configured_depth)
-            .unwrap_or(rlm_core::LoopOptions::default().max_depth);
-        let cannot = |e: rlm_core::RlmError| {
-            ServerError::BadRequest(format!("cannot set the execution up: {e}"))
-        };
-        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((limits, rlm)) = built.get(&depth)
-            && same_limits(limits, &request.sandbox)
-        {
-            let rlm = rlm.clone();
-            drop(built);
-            return rlm.with_models(root, sub).map_err(cannot);
+        if let Some(rlm) = kept {
+            let (root, sub) = self.parts.run_models(&overrides).map_err(setup_error)?;
+            return rlm.with_models(root, sub).map_err(setup_error);
         }
-        drop(built);
-        let rlm = self.build(root, sub, depth, &request.sandbox).map_err(cannot)?;
+        let rlm = self.build(overrides).map_err(setup_error)?;
         let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        if built.len() < MAX_BUILT || built.contains_key(&depth) {
-            built.insert(depth, (request.sandbox.clone(), rlm.clone()));
+        if built.len() < MAX_BUILT && !built.iter().any(|(k, _)| *k == key) {
+            built.push((key, rlm.clone()));
         }
         Ok(rlm)
     }
 
-    /// A runtime for `root` and `sub` with the operator's configuration
-    /// (rlm-core's constructor), sub-RLMs `depth` deep, `sandbox`'s limits
-    /// for each program, and what the server alone owns: where programs run
-    /// and the cluster-wide rate limiter.
-    fn build(
-        &self,
-        root: Arc<dyn ModelAdapter>,
-        sub: Arc<dyn ModelAdapter>,
-        depth: u32,
-        sandbox: &rlm_config::Limits,
-    ) -> Result<Rlm, rlm_core::RlmError> {
-        let models = EngineModels::Given { root, sub };
-        let mut builder = Rlm::from_config(&self.parts, models, &[])?
-            .map_options(|o| o.max_depth = depth)
-            .interpreter_limits(sandbox.clone())
-            .sandbox_host(self.sandbox.clone());
+    /// A runtime for `overrides` over the operator's configuration
+    /// (rlm-core's constructor), with what the server alone owns: where
+    /// programs run and the cluster-wide rate limiter.
+    fn build(&self, overrides: RunOverrides) -> Result<Rlm, RlmError> {
+        let mut builder =
+            Rlm::from_config(&self.parts, overrides, &[])?.sandbox_host(self.sandbox.clone());
         if let Some(limiter) = &self.limiter {
             builder =
                 builder.shared_limiter(Arc::clone(limiter) as Arc<dyn rlm_core::SharedLimiter>);
@@ -355,27 +349,12 @@ impl ServerEngine {
     }
 }
 
-/// Whether two sets of sandbox limits are the same (every field named: a
-/// new one does not compile until it is compared).
-fn same_limits(a: &rlm_config::Limits, b: &rlm_config::Limits) -> bool {
-    let rlm_config::Limits {
-        fuel,
-        memory_bytes,
-        max_str_len,
-        max_collection_len,
-        max_call_depth,
-        max_nesting,
-        max_output_bytes,
-        regex_backtrack_limit,
-    } = a;
-    *fuel == b.fuel
-        && *memory_bytes == b.memory_bytes
-        && *max_str_len == b.max_str_len
-        && *max_collection_len == b.max_collection_len
-        && *max_call_depth == b.max_call_depth
-        && *max_nesting == b.max_nesting
-        && *max_output_bytes == b.max_output_bytes
-        && *regex_backtrack_limit == b.regex_backtrack_limit
+/// A model that cannot be used, or an execution that cannot be set up.
+fn setup_error(e: RlmError) -> ServerError {
+    match e {
+        RlmError::Model(_) => ServerError::Model(e.to_string()),
+        e => ServerError::BadRequest(format!("cannot set the execution up: {e}")),
+    }
 }
 
 /// The outcome of an execution that ran; `timed_out` names the deadline it

@@ -1,44 +1,45 @@
-//! A session's settings as rlm-core's, for one execution: its budget (the
-//! server's defaults where the session sets none) and the cumulative one.
+//! A session's settings as rlm-core's, for one execution: its own budget
+//! values (merged over the server's by rlm-core's one constructor,
+//! `Rlm::from_config`) and its cumulative budget.
 
-use std::time::Duration;
-
-use rlm_core::SessionLimits;
+use rlm_core::{BudgetOverrides, SessionLimits};
 
 use super::Executions;
 use crate::store::SessionOverrides;
 
 impl Executions {
-    /// The session's settings as rlm-core's: each execution's budget (the
-    /// server's defaults where the session sets none; wall time at most
-    /// `deadline`) and the cumulative one. rlm-core keeps no execution
-    /// records in the state: the store keeps them, with their traces. The
-    /// root model's reply is streamed (token frames) only for an execution
-    /// a stream may follow (`announced`): no one reads an unannounced one's
-    /// tokens, and streaming them was a twentieth of the README demo's time.
+    /// The session's settings as rlm-core's: its cumulative budget and how
+    /// it runs (each execution's budget is the engine's: see
+    /// [`session_budget`]). rlm-core keeps no execution records in the
+    /// state: the store keeps them, with their traces. The root model's
+    /// reply is streamed (token frames) only for an execution a stream may
+    /// follow (`announced`): no one reads an unannounced one's tokens, and
+    /// streaming them was a twentieth of the README demo's time.
     pub(super) fn core_settings(
         &self,
         settings: &SessionOverrides,
         name: Option<&str>,
-        deadline: Duration,
         announced: bool,
     ) -> rlm_core::SessionSettings {
-        let defaults = &self.limits.execution;
-        let execution = rlm_core::BudgetLimits {
-            max_steps: settings.max_steps.or(defaults.max_steps),
-            max_subcalls: settings.max_subcalls.or(defaults.max_subcalls),
-            max_depth: settings.max_depth.or(defaults.max_depth),
-            max_wall_time: Some(defaults.max_wall_time.map_or(deadline, |t| t.min(deadline))),
-            ..defaults.clone()
-        };
         rlm_core::SessionSettings {
             name: name.unwrap_or_default().to_string(),
             limits: cumulative_limits(settings),
-            execution_limits: Some(execution),
             keep_executions: 0,
             stream_root: announced,
             ..rlm_core::SessionSettings::default()
         }
+    }
+}
+
+/// The budget values a session sets for each of its executions (the
+/// server's own, `ServerLimits::execution`, where it sets none: the
+/// engine's merge).
+pub(super) fn session_budget(settings: &SessionOverrides) -> BudgetOverrides {
+    BudgetOverrides {
+        max_steps: settings.max_steps,
+        max_subcalls: settings.max_subcalls,
+        max_depth: settings.max_depth,
+        ..BudgetOverrides::default()
     }
 }
 
