@@ -1,5 +1,5 @@
 //! Durable executions on the store (issue #36): rlm-core's checkpoints after
-//! each root step go to [`Store::save_checkpoint`] ([`StoreCheckpoints`]),
+//! each root step go to [`crate::store::CheckpointStore::save_checkpoint`] ([`StoreCheckpoints`]),
 //! and a redelivered execution goes on from its stored checkpoint
 //! ([`resume_point`]) rather than from its start. The subcalls a resumed run
 //! makes again are answered by the engine's completion cache (on Redis,
