@@ -20,16 +20,18 @@
 //! without a row, or a row without a knob, fails the first test.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 use rlm_config::{KNOBS, Knob, RlmConfig};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::clean_rlm::rlm;
 use crate::cluster_env;
@@ -256,67 +258,39 @@ struct Observed {
 
 // ---------------------------------------------------------------- the OTLP receiver
 
-/// The path and body of every request the receiver was sent.
-type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
-
 /// The test's OTLP/HTTP receiver on 127.0.0.1, shared by every probe (each
-/// exports under a path of its own, [`otlp_endpoint`]): it keeps every
-/// request and answers 200.
-fn receiver() -> &'static (String, Received) {
-    static RECEIVER: OnceLock<(String, Received)> = OnceLock::new();
-    RECEIVER.get_or_init(|| {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the OTLP receiver");
-        let addr = listener.local_addr().expect("its address").to_string();
-        let received = Received::default();
-        let kept = Arc::clone(&received);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                let kept = Arc::clone(&kept);
-                std::thread::spawn(move || receive(stream, &kept));
-            }
-        });
-        (addr, received)
-    })
+/// exports under a path of its own, [`otlp_endpoint`]): a wiremock server,
+/// as `tests/otlp_receiver.rs` uses, keeping every request and answering
+/// 200, on a runtime of its own (the probes call it from sync and async code).
+struct Receiver {
+    server: MockServer,
+    runtime: tokio::runtime::Runtime,
 }
 
-/// Keeps each HTTP/1.1 request of one connection (its body by
-/// Content-Length), answering each with an empty 200.
-fn receive(stream: TcpStream, kept: &Mutex<Vec<(String, Vec<u8>)>>) {
-    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-    let mut writer = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = line.split_whitespace().nth(1).unwrap_or_default().to_string();
-        let mut length = 0;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        kept.lock().expect("the requests").push((path, body));
-        let answer =
-            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
-        if writer.write_all(answer.as_bytes()).is_err() {
-            return;
-        }
-    }
+fn receiver() -> &'static Receiver {
+    static RECEIVER: OnceLock<Receiver> = OnceLock::new();
+    RECEIVER.get_or_init(|| {
+        // Started on a thread of its own: a first call may come from a
+        // probe's runtime, where another runtime cannot block.
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("the receiver's runtime");
+            let server = runtime.block_on(async {
+                let server = MockServer::start().await;
+                Mock::given(method("POST"))
+                    .respond_with(ResponseTemplate::new(200))
+                    .mount(&server)
+                    .await;
+                server
+            });
+            Receiver { server, runtime }
+        })
+        .join()
+        .expect("the receiver started")
+    })
 }
 
 /// The path under which the probe in `dir` exports: the folder's name.
@@ -326,14 +300,19 @@ fn otlp_path(dir: &Path) -> String {
 
 /// The receiver's endpoint for the probe in `dir`.
 fn otlp_endpoint(dir: &Path) -> String {
-    format!("http://{}{}", receiver().0, otlp_path(dir))
+    format!("{}{}", receiver().server.uri(), otlp_path(dir))
 }
 
 /// The bodies of the span exports the probe in `dir` sent.
 fn exported(dir: &Path) -> Vec<Vec<u8>> {
     let traces = format!("{}/v1/traces", otlp_path(dir));
-    let received = receiver().1.lock().expect("the requests");
-    received.iter().filter(|(path, _)| *path == traces).map(|(_, body)| body.clone()).collect()
+    let r = receiver();
+    let requests = std::thread::scope(|scope| {
+        scope.spawn(|| r.runtime.block_on(r.server.received_requests())).join()
+    })
+    .expect("the receiver answered")
+    .unwrap_or_default();
+    requests.into_iter().filter(|q| q.url.path() == traces).map(|q| q.body).collect()
 }
 
 /// Whether a probe of `row` exports spans: the receiver is its endpoint.
