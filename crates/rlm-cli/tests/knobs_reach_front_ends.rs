@@ -39,14 +39,18 @@ use crate::mcp_stdio;
 
 mod exec;
 mod mcp;
+mod mock_service;
 mod otlp;
+mod provider;
 mod redis;
 mod run;
 mod serve;
 mod stress;
 mod worker;
 
+use mock_service::*;
 use otlp::*;
+use provider::*;
 use redis::*;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
@@ -90,6 +94,12 @@ struct Row {
     /// Front ends honouring the knob whose probe cannot show its effect, and why.
     #[serde(default)]
     unobserved: BTreeMap<String, String>,
+    /// Knobs set only with the knob: those it is refused without.
+    #[serde(default)]
+    paired: BTreeMap<String, String>,
+    /// Environment variables of both runs (a provider's address).
+    #[serde(default)]
+    env: BTreeMap<String, String>,
 }
 
 impl Row {
@@ -122,11 +132,14 @@ struct Setting {
     flags: Vec<String>,
     env: Vec<(String, String)>,
     toml: String,
+    /// The knobs it sets.
+    keys: Vec<String>,
 }
 
 impl Setting {
     fn set(&mut self, key: &str, value: &str, way: Way) {
         let k = knob_of(key);
+        self.keys.push(key.to_string());
         match way {
             Way::Flag => {
                 self.flags.push(format!("--{}", k.flag));
@@ -144,6 +157,16 @@ impl Setting {
                 self.toml.push_str(&line);
             }
         }
+    }
+
+    /// Applies it to `command` as [`Setting::apply`] does, the model being
+    /// the scripted one unless it sets the model (`RLM_MODEL` would beat
+    /// its rlm.toml).
+    fn apply_to_a_scripted_run(&self, command: &mut Command, dir: &Path) {
+        if !self.keys.iter().any(|k| k == "model") {
+            command.env("RLM_MODEL", "scripted");
+        }
+        self.apply(command, dir);
     }
 
     /// Applies it to `command`, writing its rlm.toml into `dir`.
@@ -171,6 +194,7 @@ fn fill(text: &str, dir: &Path) -> String {
         .replace("{rlm}", env!("CARGO_BIN_EXE_rlm"))
         .replace("{probe}", &name)
         .replace("{otlp}", &otlp_endpoint(dir))
+        .replace("{provider}", &provider_url(dir))
 }
 
 /// The scripted root model of a row: the program of a `program_error` row,
@@ -210,15 +234,19 @@ fn probe_dir(row: &Row) -> tempfile::TempDir {
     dir
 }
 
-/// The settings of a probe: the row's `also` knobs always, the knob itself
-/// when `with_knob`.
+/// The settings of a probe: the row's `also` knobs and `env` always, the
+/// knob itself and its `paired` knobs when `with_knob`.
 fn setting(row: &Row, dir: &Path, way: Way, with_knob: bool) -> Setting {
     let mut s = Setting::default();
-    for (k, v) in &row.also {
+    let paired = row.paired.iter().filter(|_| with_knob);
+    for (k, v) in row.also.iter().chain(paired) {
         s.set(k, &fill(v, dir), way);
     }
     if with_knob {
         s.set(&row.key, &fill(&row.value, dir), way);
+    }
+    for (k, v) in &row.env {
+        s.env.push((k.clone(), fill(v, dir)));
     }
     s
 }
@@ -266,6 +294,8 @@ struct Observed {
     prompts: Vec<String>,
     exported: Vec<Vec<u8>>,
     redis_keys: Vec<String>,
+    /// The requests the test's model provider was sent ([`provider_requests`]).
+    provider: Vec<String>,
 }
 
 /// A `file` row's probe: the knob's path, in the probe's folder `dir`, exists.
@@ -348,6 +378,16 @@ fn assert_effect(what: &str, row: &Row, with: &Observed, without: &Observed) {
             assert!(!without.prompts.is_empty(), "{what}: the control run made no model call");
         }
         "otlp" => assert_exported(what, expect, &with.exported, &without.exported),
+        "provider" => {
+            let sent = |o: &Observed| o.provider.iter().any(|r| r.contains(expect));
+            assert!(
+                sent(with),
+                "{what}: no request to the provider holds {expect:?}: {:?}",
+                with.provider
+            );
+            let control = &without.provider;
+            assert!(control.is_empty(), "{what}: the control run sent the provider {control:?}");
+        }
         "redis" => {
             assert!(!with.redis_keys.is_empty(), "{what}: no Redis key under {expect:?}");
             let keys = &without.redis_keys;
@@ -391,15 +431,19 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
         && !row.unobserved.contains_key(front_end)
         && match front_end {
             "run" => p != "accepted",
-            "exec" => matches!(p, "program_error" | "file" | "otlp"),
-            "serve-api" | "serve-worker" | "mcp" => {
-                matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
+            "exec" => matches!(p, "program_error" | "file" | "otlp" | "provider"),
+            "serve-api" | "serve-worker" | "mcp" => matches!(
+                p,
+                "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis" | "provider"
+            ),
+            "python" => {
+                matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
             }
-            "python" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
             // Its generated tasks, not the row's script: a file, spans, or a
             // budget that ends a task without an answer.
             "stress" => {
-                matches!(p, "file" | "otlp") || (p == "answer" && row.expect.as_deref() == Some(""))
+                matches!(p, "file" | "otlp" | "provider")
+                    || (p == "answer" && row.expect.as_deref() == Some(""))
             }
             _ => false,
         }
@@ -419,7 +463,7 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
         }
         "python" => {
             "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts, \
-             files written and exported spans only"
+             files written, exported spans and requests to its provider only"
         }
         "stress" => {
             "rlm stress runs its generated tasks, not the row's script: its report shows their \
@@ -508,9 +552,13 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
         }
         let complete = match row.probe.as_str() {
             "program_error" => row.program.is_some() && row.expect.is_some(),
-            "answer" => !row.replies.is_empty() && row.expect.is_some(),
+            // The root model plays `replies`, or is the row's own `model`.
+            "answer" => {
+                (!row.replies.is_empty() || row.also.contains_key("model")) && row.expect.is_some()
+            }
             "prompt" => row.expect.is_some(),
             "redis" => row.program.is_some() && row.expect.is_some(),
+            "provider" => row.expect.is_some(),
             "accepted" => row.why.is_some(),
             "file" | "json_logs" | "otlp" => true,
             other => panic!("{}: unknown probe {other}", row.key),

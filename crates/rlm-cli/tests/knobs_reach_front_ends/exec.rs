@@ -3,27 +3,37 @@
 use super::*;
 
 /// One `rlm exec` of the row's program (else a cell that prints): its
-/// output and its span exports.
-pub(super) fn exec_probe(row: &Row, way: Way, with_knob: bool) -> (Output, Vec<Vec<u8>>) {
+/// output, and its span exports and requests to the test's provider.
+pub(super) fn exec_probe(row: &Row, way: Way, with_knob: bool) -> (Output, Observed) {
     let dir = probe_dir(row);
     let d = dir.path();
     let program = row.program.clone().unwrap_or_else(|| "print('a cell')".to_string());
     std::fs::write(d.join("cell.py"), program).unwrap();
     let mut c = rlm(d);
-    c.args(["exec", "cell.py", "--reply", "pong"]);
+    c.args(["exec", "cell.py"]);
+    // Subcalls answer "pong"; where the row's models are the provider's,
+    // those the knob leaves scripted play the row's script.
+    if uses_provider(row) {
+        c.env("RLM_FAKE_SCRIPT", d.join("script.json"));
+    } else {
+        c.args(["--reply", "pong"]);
+    }
     setting(row, d, way, with_knob).apply(&mut c, d);
     let output = c.output().expect("run rlm exec");
     if with_knob && effect_observed(row, "exec") && row.probe == "file" {
         assert_file_written(&format!("rlm exec, {} set as {way:?}", row.key), row, d);
     }
-    (output, exported(d))
+    (
+        output,
+        Observed { exported: exported(d), provider: provider_requests(d), ..Observed::default() },
+    )
 }
 
 #[test]
 pub(super) fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
     for row in table() {
         for way in WAYS {
-            let (with, with_spans) = exec_probe(&row, way, true);
+            let (with, with_seen) = exec_probe(&row, way, true);
             let stderr = text(&with.stderr);
             let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.value);
             if !row.honoured_by("exec") {
@@ -56,10 +66,8 @@ pub(super) fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                 }
                 // Checked in `exec_probe`.
                 "file" => assert_eq!(with.status.code(), Some(0), "{what}: {stderr}"),
-                "otlp" => {
-                    let expect = row.expect.as_deref().unwrap_or_default();
-                    let (_, without) = exec_probe(&row, way, false);
-                    assert_exported(&what, expect, &with_spans, &without);
+                "otlp" | "provider" => {
+                    assert_effect(&what, &row, &with_seen, &exec_probe(&row, way, false).1)
                 }
                 other => panic!("{what}: exec observes no {other} probe"),
             }

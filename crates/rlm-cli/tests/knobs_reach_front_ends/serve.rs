@@ -87,7 +87,8 @@ pub(super) async fn serve_observed(row: &Row, serve: &Serve, with_knob: bool) ->
     let observed = serve_execute(serve).await;
     let dir = serve._dir.path();
     let exported = exported_by_a_server(row, with_knob, dir).await;
-    Observed { exported, redis_keys: redis_keys_of(row, dir), ..observed }
+    let provider = provider_requests(dir);
+    Observed { exported, redis_keys: redis_keys_of(row, dir), provider, ..observed }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +125,7 @@ pub(super) async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_name
                 serve.stderr
             );
             match row.probe.as_str() {
-                "program_error" | "answer" | "prompt" | "otlp" | "redis" => {
+                "program_error" | "answer" | "prompt" | "otlp" | "redis" | "provider" => {
                     let with = serve_observed(row, &serve, true).await;
                     drop(serve);
                     if control.is_none() {

@@ -94,7 +94,9 @@ pub(super) async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) ->
     }
     let lines: Vec<String> = events.iter().map(Value::to_string).collect();
     let observed = observed_in(job["answer"].as_str().map(str::to_string), &lines.join("\n"));
-    Observed { exported, redis_keys: redis_keys_of(row, d), ..observed }
+    // The job has ended: its requests to the provider were made.
+    let provider = provider_requests(d);
+    Observed { exported, redis_keys: redis_keys_of(row, d), provider, ..observed }
 }
 
 /// The effect of each knob a worker honours, where [`effect_observed`] says
