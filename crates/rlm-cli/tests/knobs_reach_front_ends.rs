@@ -14,7 +14,10 @@
 //! an honoured knob, and names any other; an effect is observed through a
 //! job an api process (without the knob) hands to that worker. An `otlp`
 //! probe's spans go to the test's own OTLP/HTTP receiver on 127.0.0.1
-//! ([`receiver`]), each probe under a path of its own.
+//! ([`receiver`]), each probe under a path of its own. The server probes
+//! ([`SERVER_PROBES`]: a listener's connections, the job queue, event
+//! streams, a client that leaves, sandbox processes, the blob sweep) are
+//! each run by a file of their own against the server front ends.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
@@ -37,11 +40,17 @@ use crate::clean_rlm::rlm;
 use crate::cluster_env;
 use crate::mcp_stdio;
 
+mod blob_sweep;
+mod connections;
+mod disconnect;
+mod event_streams;
 mod exec;
 mod mcp;
 mod otlp;
+mod queue;
 mod redis;
 mod run;
+mod sandbox_processes;
 mod serve;
 mod stress;
 mod worker;
@@ -50,6 +59,14 @@ use otlp::*;
 use redis::*;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
+/// The probes each front end's own test runs with the row's script.
+const SCRIPTED_PROBES: [&str; 6] = ["program_error", "answer", "file", "prompt", "otlp", "redis"];
+/// The probes of a server's own behaviour, each run by a file of its own:
+/// `connection` (connections.rs), `queue` (queue.rs), `streams`
+/// (event_streams.rs), `disconnect` (disconnect.rs), `processes`
+/// (sandbox_processes.rs), `blob_sweep` (blob_sweep.rs).
+const SERVER_PROBES: [&str; 6] =
+    ["connection", "queue", "streams", "disconnect", "processes", "blob_sweep"];
 /// The front ends a row names (`python`: probed by rlm-py's pytest).
 const FRONT_ENDS: [&str; 7] =
     ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
@@ -164,10 +181,12 @@ impl Setting {
 
 /// A row's text for a probe in `dir`: `{dir}` is the folder, `{probe}` its
 /// name, `{otlp}` the test's OTLP receiver under a path of the folder's own,
-/// `{rlm}` the `rlm` binary.
+/// `{rlm}` the `rlm` binary, `{nats}` the machine's NATS (a `queue` probe
+/// puts its private NATS there first).
 fn fill(text: &str, dir: &Path) -> String {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     text.replace("{dir}", &dir.display().to_string())
+        .replace("{nats}", cluster_env::SHARED_NATS)
         .replace("{rlm}", env!("CARGO_BIN_EXE_rlm"))
         .replace("{probe}", &name)
         .replace("{otlp}", &otlp_endpoint(dir))
@@ -393,7 +412,7 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
             "run" => p != "accepted",
             "exec" => matches!(p, "program_error" | "file" | "otlp"),
             "serve-api" | "serve-worker" | "mcp" => {
-                matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
+                SCRIPTED_PROBES.contains(&p) || SERVER_PROBES.contains(&p)
             }
             "python" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
             // Its generated tasks, not the row's script: a file, spans, or a
@@ -511,6 +530,10 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
             "answer" => !row.replies.is_empty() && row.expect.is_some(),
             "prompt" => row.expect.is_some(),
             "redis" => row.program.is_some() && row.expect.is_some(),
+            "connection" | "queue" | "processes" => row.expect.is_some(),
+            "streams" => row.program.is_some() && row.expect.is_some(),
+            "disconnect" => row.program.is_some() && row.expect.is_some() && row.control.is_some(),
+            "blob_sweep" => true,
             "accepted" => row.why.is_some(),
             "file" | "json_logs" | "otlp" => true,
             other => panic!("{}: unknown probe {other}", row.key),
