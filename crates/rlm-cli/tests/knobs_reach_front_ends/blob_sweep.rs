@@ -70,11 +70,14 @@ pub(super) async fn the_blob_grace_decides_whether_an_old_orphan_blob_is_swept()
         .filter(|r| r.probe == "blob_sweep")
         .flat_map(|r| ["serve-api", "serve-worker"].map(|f| (r, f)))
         .filter(|(r, f)| effect_observed(r, f));
+    let mut probed = 0;
     for (i, (row, front_end)) in cells.enumerate() {
+        probed += 1;
         let way = WAYS[i % 3];
         let what = format!("{front_end}, {} = {:?} as {way:?}", row.key, row.value);
         assert!(orphan_swept(front_end, row, way, true).await, "{what}: the orphan was kept");
         let kept = !orphan_swept(front_end, row, way, false).await;
         assert!(kept, "{what}: the control run swept the orphan too");
     }
+    assert!(probed > 0, "no blob_sweep row");
 }

@@ -99,16 +99,13 @@ fn start_mcp_http(row: &Row, dir: &Path, way: Way, with_knob: bool) -> (Child, S
         .expect("spawn rlm mcp");
     let mut reader = BufReader::new(child.stderr.take().expect("piped stderr"));
     let mut line = String::new();
-    loop {
+    while !line.starts_with("rlm mcp: listening on ") {
         line.clear();
         let read = reader.read_line(&mut line).unwrap_or(0);
         assert!(read > 0, "rlm mcp --transport http, {}: exited before listening", row.key);
-        if let Some(url) = line.trim().strip_prefix("rlm mcp: listening on ") {
-            let addr = host_port(url);
-            std::thread::spawn(move || for _ in reader.lines() {});
-            return (child, addr);
-        }
     }
+    std::thread::spawn(move || for _ in reader.lines() {});
+    (child, host_port(line.trim().trim_start_matches("rlm mcp: listening on ")))
 }
 
 /// What a connection heard within a wait.
@@ -160,9 +157,9 @@ fn hear(stream: &mut TcpStream, wait: Duration) -> Heard {
     };
     let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:").and_then(|v| v.trim().parse::<usize>().ok()));
+    let length = head.lines().find_map(|l| {
+        l.strip_prefix("content-length:").and_then(|v| v.trim().parse::<usize>().ok())
+    });
     let chunked = head.contains("transfer-encoding: chunked");
     let whole = |seen: &[u8]| match length {
         Some(n) => seen.len() >= end + 4 + n,
@@ -191,10 +188,13 @@ fn healthz(stream: &mut TcpStream, addr: &str) -> Heard {
 fn idle_connection_shed(addr: &str) -> bool {
     let mut first = connect(addr);
     assert!(matches!(healthz(&mut first, addr), Heard::Answer(_)), "{addr}: no first answer");
-    // The first answer was read: its request ends on the server a moment later.
-    std::thread::sleep(Duration::from_millis(300));
-    let mut second = connect(addr);
-    assert!(matches!(healthz(&mut second, addr), Heard::Answer(_)), "{addr}: no second answer");
+    // The first answer was read: its request ends on the server a moment
+    // later (until then, at a cap of one, the newcomer is the one refused).
+    let answered = (0..20).any(|_| {
+        std::thread::sleep(Duration::from_millis(250));
+        matches!(healthz(&mut connect(addr), addr), Heard::Answer(_))
+    });
+    assert!(answered, "{addr}: no second connection was answered");
     healthz(&mut first, addr) == Heard::Closed
 }
 
@@ -308,7 +308,9 @@ pub(super) async fn the_listener_knobs_show_on_every_front_end_that_listens() {
         .filter(|r| r.probe == "connection")
         .flat_map(|r| LISTENING.map(|f| (r, f)))
         .filter(|(r, f)| effect_observed(r, f));
+    let mut probed = 0;
     for (i, (row, front_end)) in cells.enumerate() {
+        probed += 1;
         let way = WAYS[i % 3];
         let what = format!("{front_end}, {} = {:?} as {way:?}", row.key, row.value);
         let mut seen = [false; 2];
@@ -322,4 +324,5 @@ pub(super) async fn the_listener_knobs_show_on_every_front_end_that_listens() {
         assert!(seen[0], "{what}: no {expect} with the knob");
         assert!(!seen[1], "{what}: {expect} in the control run too");
     }
+    assert!(probed > 0, "no connection row");
 }

@@ -26,7 +26,9 @@ pub(super) async fn a_client_that_leaves_ends_its_execution_as_the_knob_says() {
     let rows = table();
     let observed =
         rows.iter().filter(|r| r.probe == "disconnect" && effect_observed(r, "serve-api"));
+    let mut probed = 0;
     for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r, w))) {
+        probed += 1;
         let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
         let (expect, control) = (row.expect.as_deref(), row.control.as_deref());
         let with = left_execution_status(row, way, true).await;
@@ -34,4 +36,5 @@ pub(super) async fn a_client_that_leaves_ends_its_execution_as_the_knob_says() {
         let without = left_execution_status(row, way, false).await;
         assert_eq!(Some(without.as_str()), control, "{what}: the control run");
     }
+    assert!(probed > 0, "no disconnect row");
 }

@@ -52,7 +52,9 @@ async fn second_listener(row: &Row, way: Way, with_knob: bool) -> (u16, String) 
 pub(super) async fn the_listener_limits_refuse_a_second_listener_of_an_execution() {
     let rows = table();
     let observed = rows.iter().filter(|r| r.probe == "streams" && effect_observed(r, "serve-api"));
+    let mut probed = 0;
     for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r, w))) {
+        probed += 1;
         let what = format!("rlm serve, {} = {:?} as {way:?}", row.key, row.value);
         let expect = row.expect.as_deref().unwrap_or_default();
         let (status, body) = second_listener(row, way, true).await;
@@ -61,4 +63,5 @@ pub(super) async fn the_listener_limits_refuse_a_second_listener_of_an_execution
         let (status, body) = second_listener(row, way, false).await;
         assert_eq!(status, 200, "{what}: the control's second listener was refused: {body}");
     }
+    assert!(probed > 0, "no streams row");
 }

@@ -288,7 +288,9 @@ async fn the_queue_knobs_show_in_a_deployment_s_api_and_worker() {
         .filter(|r| r.probe == "queue")
         .flat_map(|r| [(r, "serve-api", "api"), (r, "serve-worker", "worker")])
         .filter(|(r, f, _)| effect_observed(r, f));
+    let mut probed = 0;
     for (i, (row, front_end, role)) in cells.enumerate() {
+        probed += 1;
         let way = WAYS[i % 3];
         let expect = row.expect.as_deref().unwrap_or_default();
         let mut seen = [false; 2];
@@ -308,4 +310,5 @@ async fn the_queue_knobs_show_in_a_deployment_s_api_and_worker() {
         assert!(seen[0], "{what}: no {expect:?} with the knob");
         assert!(!seen[1], "{what}: {expect:?} in the control run too");
     }
+    assert!(probed > 0, "no queue row");
 }

@@ -79,7 +79,9 @@ pub(super) async fn the_isolation_knobs_show_in_a_server_s_sandbox_processes() {
         .filter(|r| r.probe == "processes")
         .flat_map(|r| ["serve-api", "serve-worker"].map(|f| (r, f)))
         .filter(|(r, f)| effect_observed(r, f));
+    let mut probed = 0;
     for (i, (row, front_end)) in cells.enumerate() {
+        probed += 1;
         let way = WAYS[i % 3];
         let what = format!("{front_end}, {} = {:?} as {way:?}", row.key, row.value);
         let number = |v: Option<&String>| v.map(|n| n.parse::<usize>().expect("a count"));
@@ -92,4 +94,5 @@ pub(super) async fn the_isolation_knobs_show_in_a_server_s_sandbox_processes() {
             None => assert_ne!(Some(without), expect, "{what}: the control has as many"),
         }
     }
+    assert!(probed > 0, "no processes row");
 }
