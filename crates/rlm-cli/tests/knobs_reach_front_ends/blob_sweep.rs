@@ -12,8 +12,9 @@ use super::*;
 /// references and its age alone.
 const ORPHAN: &str = "0badb10b0badb10b0badb10b0badb10b0badb10b0badb10b0badb10b0badb10b";
 /// How long the probe waits for the start-up sweep (it runs as the server
-/// starts listening), with the knob and in the control run.
-const SWEEP_WAIT: Duration = Duration::from_secs(5);
+/// starts listening) with the knob, and watches the control run.
+const SWEEP_WAIT: Duration = Duration::from_secs(15);
+const CONTROL_WAIT: Duration = Duration::from_secs(5);
 
 /// Writes the orphan blob into `blobs` (a folder to be a server's), ten minutes old.
 fn write_orphan(blobs: &Path) -> PathBuf {
@@ -26,13 +27,13 @@ fn write_orphan(blobs: &Path) -> PathBuf {
     path
 }
 
-/// Whether `path` is gone within the sweep's wait.
-async fn swept(path: &Path) -> bool {
+/// Whether `path` is gone within `wait`.
+async fn swept(path: &Path, wait: Duration) -> bool {
     for _ in 0..50 {
         if !path.exists() {
             return true;
         }
-        tokio::time::sleep(SWEEP_WAIT / 50).await;
+        tokio::time::sleep(wait / 50).await;
     }
     false
 }
@@ -41,19 +42,20 @@ async fn swept(path: &Path) -> bool {
 /// row's knob set `way` when `with_knob`, deletes it.
 async fn orphan_swept(front_end: &str, row: &Row, way: Way, with_knob: bool) -> bool {
     let what = format!("{front_end}, {} as {way:?} (with it: {with_knob})", row.key);
+    let wait = if with_knob { SWEEP_WAIT } else { CONTROL_WAIT };
     let dir = probe_dir(row);
     if front_end == "serve-api" {
         let orphan = write_orphan(&dir.path().join("data").join("blobs"));
         let serve = start_serve_in(dir, row, way, with_knob);
         let _serve = serve.unwrap_or_else(|e| panic!("{what}: {e}"));
-        return swept(&orphan).await;
+        return swept(&orphan, wait).await;
     }
     let (cluster, flags) = deployment_with(row, dir.path(), way, with_knob, script(row));
     let orphan = write_orphan(&cluster.data.path().join("data").join("blobs"));
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let worker = cluster.try_spawn_with("worker", &flags);
     let worker = worker.unwrap_or_else(|lines| panic!("{what}: did not start: {lines:?}"));
-    let gone = swept(&orphan).await;
+    let gone = swept(&orphan, wait).await;
     drop(worker);
     cluster.clean_up().await;
     gone
