@@ -27,10 +27,11 @@ const CONTROL_WAIT: Duration = Duration::from_secs(4);
 const BODY_FIRST: usize = 10_000;
 const BODY_BYTES: usize = 20_000;
 
-/// A front end listening for one probe run; dropped, it stops.
+/// A front end listening for one probe run (killed when dropped; a
+/// worker's deployment is removed by [`Front::stop`]).
 enum Front {
     Serve(Serve),
-    Mcp(Child, tempfile::TempDir),
+    Mcp(crate::mcp_http::McpChild, tempfile::TempDir),
     Worker(cluster_env::Cluster, cluster_env::Process, tempfile::TempDir),
 }
 
@@ -47,7 +48,8 @@ impl Front {
             "mcp" => {
                 let dir = probe_dir(row);
                 let (child, addr) = start_mcp_http(row, dir.path(), way, with_knob);
-                (Front::Mcp(child, dir), addr)
+                let mcp = crate::mcp_http::McpChild { child, url: format!("http://{addr}/mcp") };
+                (Front::Mcp(mcp, dir), addr)
             }
             _ => {
                 let dir = probe_dir(row);
@@ -65,10 +67,7 @@ impl Front {
     async fn stop(self) {
         match self {
             Front::Serve(serve) => drop(serve),
-            Front::Mcp(mut child, _dir) => {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
+            Front::Mcp(mcp, _dir) => drop(mcp),
             Front::Worker(cluster, worker, _dir) => {
                 drop(worker);
                 cluster.clean_up().await;
@@ -176,7 +175,7 @@ fn hear(stream: &mut TcpStream, wait: Duration) -> Heard {
 /// A `GET /healthz` on a kept-alive connection, and what it heard.
 fn healthz(stream: &mut TcpStream, addr: &str) -> Heard {
     let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
-    if std::io::Write::write_all(stream, request.as_bytes()).is_err() {
+    if stream.write_all(request.as_bytes()).is_err() {
         return Heard::Closed;
     }
     hear(stream, WITH_WAIT)
@@ -203,7 +202,7 @@ fn idle_connection_shed(addr: &str) -> bool {
 fn half_head_ended(addr: &str, wait: Duration) -> bool {
     let mut stream = connect(addr);
     let head = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n");
-    std::io::Write::write_all(&mut stream, head.as_bytes()).expect("send the head's first lines");
+    stream.write_all(head.as_bytes()).expect("send the head's first lines");
     hear(&mut stream, wait) != Heard::Nothing
 }
 
@@ -224,7 +223,7 @@ fn h2_pinged(addr: &str, wait: Duration) -> bool {
     let mut stream = connect(addr);
     let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
     hello.extend(h2_frame(SETTINGS, 0, &[]));
-    std::io::Write::write_all(&mut stream, &hello).expect("send the HTTP/2 preface");
+    stream.write_all(&hello).expect("send the HTTP/2 preface");
     let deadline = Instant::now() + wait;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -244,7 +243,7 @@ fn h2_pinged(addr: &str, wait: Duration) -> bool {
         match (header[3], header[4] & ACK) {
             (SETTINGS, 0) => {
                 let ack = h2_frame(SETTINGS, ACK, &[]);
-                std::io::Write::write_all(&mut stream, &ack).expect("acknowledge the settings");
+                stream.write_all(&ack).expect("acknowledge the settings");
             }
             (PING, 0) => return true,
             _ => {}
@@ -256,6 +255,8 @@ fn h2_pinged(addr: &str, wait: Duration) -> bool {
 /// it is answered 408. Unanswered within `wait`, the rest is sent and the
 /// answer to the whole body counts.
 fn stalled_body_refused(addr: &str, path: &str, wait: Duration) -> bool {
+    // One JSON body for both routes (a session's fields, an MCP message's):
+    // the control's answer, whatever it is, is not a 408.
     let padding = "x".repeat(BODY_BYTES);
     let mut body =
         format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","name":"probe","context":"{padding}"#);
@@ -268,12 +269,11 @@ fn stalled_body_refused(addr: &str, path: &str, wait: Duration) -> bool {
     );
     let mut stream = connect(addr);
     let first = [head.as_bytes(), &body.as_bytes()[..BODY_FIRST]].concat();
-    std::io::Write::write_all(&mut stream, &first)
-        .expect("send the head and the body's first part");
+    stream.write_all(&first).expect("send the head and the body's first part");
     let heard = match hear(&mut stream, wait) {
         Heard::Nothing => {
             let rest = &body.as_bytes()[BODY_FIRST..];
-            std::io::Write::write_all(&mut stream, rest).expect("send the rest of the body");
+            stream.write_all(rest).expect("send the rest of the body");
             hear(&mut stream, WITH_WAIT)
         }
         heard => heard,
