@@ -14,7 +14,10 @@
 //! an honoured knob, and names any other; an effect is observed through a
 //! job an api process (without the knob) hands to that worker. An `otlp`
 //! probe's spans go to the test's own OTLP/HTTP receiver on 127.0.0.1
-//! ([`receiver`]), each probe under a path of its own.
+//! ([`receiver`]), each probe under a path of its own. The server probes
+//! ([`SERVER_PROBES`]: a listener's connections, the job queue, event
+//! streams, a client that leaves, sandbox processes, the blob sweep) are
+//! each run by a file of their own against the server front ends.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
@@ -37,13 +40,19 @@ use crate::clean_rlm::rlm;
 use crate::cluster_env;
 use crate::mcp_stdio;
 
+mod blob_sweep;
+mod connections;
+mod disconnect;
+mod event_streams;
 mod exec;
 mod mcp;
 mod mock_service;
 mod otlp;
 mod provider;
+mod queue;
 mod redis;
 mod run;
+mod sandbox_processes;
 mod serve;
 mod stress;
 mod worker;
@@ -54,6 +63,15 @@ use provider::*;
 use redis::*;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
+/// The probes each front end's own test runs with the row's script.
+const SCRIPTED_PROBES: [&str; 7] =
+    ["program_error", "answer", "file", "prompt", "otlp", "redis", "provider"];
+/// The probes of a server's own behaviour, each run by a file of its own:
+/// `connection` (connections.rs), `queue` (queue.rs), `streams`
+/// (event_streams.rs), `disconnect` (disconnect.rs), `processes`
+/// (sandbox_processes.rs), `blob_sweep` (blob_sweep.rs).
+const SERVER_PROBES: [&str; 6] =
+    ["connection", "queue", "streams", "disconnect", "processes", "blob_sweep"];
 /// The front ends a row names (`python`: probed by rlm-py's pytest).
 const FRONT_ENDS: [&str; 7] =
     ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
@@ -187,10 +205,12 @@ impl Setting {
 
 /// A row's text for a probe in `dir`: `{dir}` is the folder, `{probe}` its
 /// name, `{otlp}` the test's OTLP receiver under a path of the folder's own,
-/// `{rlm}` the `rlm` binary.
+/// `{rlm}` the `rlm` binary, `{nats}` the machine's NATS (a `queue` probe
+/// puts its private NATS there first).
 fn fill(text: &str, dir: &Path) -> String {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     text.replace("{dir}", &dir.display().to_string())
+        .replace("{nats}", cluster_env::SHARED_NATS)
         .replace("{rlm}", env!("CARGO_BIN_EXE_rlm"))
         .replace("{probe}", &name)
         .replace("{otlp}", &otlp_endpoint(dir))
@@ -418,7 +438,7 @@ fn assert_exported(what: &str, expect: &str, with: &[Vec<u8>], without: &[Vec<u8
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 214;
+const MIN_OBSERVED: usize = 295;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -432,10 +452,9 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
         && match front_end {
             "run" => p != "accepted",
             "exec" => matches!(p, "program_error" | "file" | "otlp" | "provider"),
-            "serve-api" | "serve-worker" | "mcp" => matches!(
-                p,
-                "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis" | "provider"
-            ),
+            "serve-api" | "serve-worker" | "mcp" => {
+                SCRIPTED_PROBES.contains(&p) || SERVER_PROBES.contains(&p)
+            }
             "python" => {
                 matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
             }
@@ -559,6 +578,10 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
             "prompt" => row.expect.is_some(),
             "redis" => row.program.is_some() && row.expect.is_some(),
             "provider" => row.expect.is_some(),
+            "connection" | "queue" | "processes" => row.expect.is_some(),
+            "streams" => row.program.is_some() && row.expect.is_some(),
+            "disconnect" => row.program.is_some() && row.expect.is_some() && row.control.is_some(),
+            "blob_sweep" => true,
             "accepted" => row.why.is_some(),
             "file" | "json_logs" | "otlp" => true,
             other => panic!("{}: unknown probe {other}", row.key),
