@@ -228,7 +228,11 @@ impl PyRlm {
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
         };
-        let mut parts = EngineParts::new(cfg, EnvVars::default()).map_err(BindError::from)?;
+        // The process's environment, as the CLI's: a provider's address and
+        // key for the knobs that name one (`retrieval.vectors`'s embedding
+        // model: OPENAI_BASE_URL, OPENAI_API_KEY, OLLAMA_HOST).
+        let env = EnvVars::from_process();
+        let mut parts = EngineParts::new(cfg, env).map_err(BindError::from)?;
         if let Some(c) = cache {
             parts = parts.with_cache(Arc::clone(&c.get().inner) as Arc<dyn CompletionCache>);
         }
