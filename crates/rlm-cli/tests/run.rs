@@ -183,6 +183,41 @@ fn the_run_deadline_cancels_a_root_call_that_never_returns() {
     assert!(reason.contains("time"), "{doc}");
 }
 
+/// A model's rates count its root calls too: at one request a minute (a
+/// burst of two), the third root call of a four-step script waits, and the
+/// run's time budget ends it there (without the rate it answers at once).
+#[test]
+fn the_root_model_s_calls_pass_its_rate_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = serde_json::json!({
+        "model": "four-steps",
+        "replies": ["```repl\nprint(1)\n```", "```repl\nprint(2)\n```", "```repl\nprint(3)\n```", "FINAL('four steps')"],
+    });
+    std::fs::write(dir.path().join("script.json"), script.to_string()).unwrap();
+    let run = |rates: &[&str]| {
+        let out = rlm()
+            .args(["run", "q", "--model", "scripted", "--script", "script.json", "--json"])
+            .args(["--timeout-secs", "2", "--context", "-"])
+            .args(rates)
+            .current_dir(dir.path())
+            .write_stdin("a small context")
+            // A guard against a hang, not a timing assertion: unbounded, the
+            // third call would wait out the rate's minute.
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let free = run(&[]);
+    assert_eq!(free["answer"], "four steps", "{free}");
+    let limited = run(&["--rate-limits", "*=rpm:1"]);
+    assert_eq!(limited["answer"], serde_json::Value::Null, "{limited}");
+    let reason = limited["finish_reason"].as_str().unwrap_or_default().to_lowercase();
+    assert!(reason.contains("time"), "{limited}");
+    assert_eq!(limited["usage"]["root_calls"], 2, "the third root call was never sent: {limited}");
+}
+
 #[test]
 fn model_failure_exits_4() {
     let script = tempfile::NamedTempFile::with_suffix(".toml").unwrap();

@@ -78,13 +78,12 @@ pub(crate) async fn call_root_with(
     let prompt_bytes: usize = messages.iter().map(|m| m.content.len()).sum();
     let prompt_tokens = estimate_tokens_for_chars(prompt_bytes as u64);
     let completion_room = u64::from(engine.options.root_max_tokens.unwrap_or(1024));
-    let reservation = match scope
-        .budget
-        .reserve(CallKind::Root, Estimate::new(prompt_tokens + completion_room, 0.0))
-    {
-        Ok(r) => r,
-        Err(e) => return (messages, Err(RootError::Budget(e))),
-    };
+    let estimated_tokens = prompt_tokens + completion_room;
+    let reservation =
+        match scope.budget.reserve(CallKind::Root, Estimate::new(estimated_tokens, 0.0)) {
+            Ok(r) => r,
+            Err(e) => return (messages, Err(RootError::Budget(e))),
+        };
     let model = engine.root.model_id();
     let span = scope.recorder.start_model_call(
         scope.run_span,
@@ -122,11 +121,11 @@ pub(crate) async fn call_root_with(
             match deadline {
                 // A replay's clock jumps to a cut call's time: watch it too.
                 Some(left) => tokio::select! {
-                    sent = send(scope, &request, span) => Some(sent),
+                    sent = admitted_send(scope, &request, span, estimated_tokens) => Some(sent),
                     () = tokio::time::sleep(left) => None,
                     () = time_up(scope), if clock.is_replay() => None,
                 },
-                None => Some(send(scope, &request, span).await),
+                None => Some(admitted_send(scope, &request, span, estimated_tokens).await),
             }
         })
         .await;
@@ -189,6 +188,18 @@ pub(crate) async fn call_root_with(
             (messages, Err(RootError::Cancelled))
         }
     }
+}
+
+/// Sends the request once the root model's rate limits let it through (the
+/// scheduler's: a model's rates count its every call, root and sub alike).
+async fn admitted_send(
+    scope: &RunScope,
+    request: &CompletionRequest,
+    span: SpanId,
+    estimated_tokens: u64,
+) -> Result<Completion, AdapterError> {
+    scope.engine.scheduler.admit(&scope.engine.root.model_id(), estimated_tokens).await;
+    send(scope, request, span).await
 }
 
 /// Sends the request, streamed (deltas to the trace) when the run asks for it.

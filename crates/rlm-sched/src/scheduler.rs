@@ -317,6 +317,16 @@ impl<X: SubcallExecutor> Scheduler<X> {
         self.run_call(call, model, request, budget, &None).await
     }
 
+    /// Waits until `model`'s rate limits (this process's and the
+    /// cluster's) let one more request of about `estimated_tokens` through:
+    /// for a call sent outside the scheduler (the root model's), which the
+    /// model's rates count as any other. Unbounded: the caller bounds it by
+    /// its own deadline.
+    pub async fn admit(&self, model: &ModelId, estimated_tokens: u64) {
+        let throttle = self.inner.throttle(model);
+        self.inner.admit(model, throttle.as_deref(), estimated_tokens).await;
+    }
+
     /// Outcome counts so far.
     pub fn stats(&self) -> SchedStats {
         let c = &self.inner.counters;
@@ -502,6 +512,22 @@ impl<X: SubcallExecutor> Inner<X> {
         }
         if let Some(observer) = observer {
             observer.on_event(&event, result);
+        }
+    }
+
+    /// Waits out `model`'s rate limits for one request: its `throttle`
+    /// (this process's), then the cluster's limiter.
+    async fn admit(
+        &self,
+        model: &ModelId,
+        throttle: Option<&ModelThrottle>,
+        estimated_tokens: u64,
+    ) {
+        if let Some(throttle) = throttle {
+            throttle.admit(estimated_tokens).await;
+        }
+        if let Some((limiter, limits)) = self.shared_gate(model) {
+            limiter.admit(model, &limits, estimated_tokens).await;
         }
     }
 
@@ -695,17 +721,10 @@ async fn execute<X: SubcallExecutor>(
     // The rate limits are waited out within the run's time left: a limit
     // that frees no request before the run's end fails the call then, rather
     // than holding the run past its time budget.
-    let shared = inner.shared_gate(&model);
     let run_end = budget.as_ref().and_then(Budget::time_left).map(|left| Instant::now() + left);
-    let admitted = before(run_end, async {
-        if let Some(throttle) = &throttle {
-            throttle.admit(estimated_tokens).await;
-        }
-        if let Some((limiter, limits)) = &shared {
-            limiter.admit(&model, limits, estimated_tokens).await;
-        }
-    })
-    .await;
+    let admitted =
+        before(run_end, inner.admit(&model, throttle.as_deref(), estimated_tokens)).await;
+    let shared = inner.shared_gate(&model);
     if admitted.is_none() {
         drop(reservation);
         let after = queued_at.elapsed();
