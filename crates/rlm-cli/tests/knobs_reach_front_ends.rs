@@ -90,11 +90,64 @@ struct Row {
     /// Front ends honouring the knob whose probe cannot show its effect, and why.
     #[serde(default)]
     unobserved: BTreeMap<String, String>,
+    /// `rlm exec`'s own probe of the knob (`[knob.exec]`), where the row's does not fit it.
+    #[serde(default)]
+    exec: Option<OwnProbe>,
+    /// `rlm stress`'s own probe of the knob (`[knob.stress]`): a value, an
+    /// expectation, other knobs or arguments that bite its generated task.
+    #[serde(default)]
+    stress: Option<OwnProbe>,
+    /// The arguments of a front end's own probe (`[knob.stress]`'s `args`).
+    #[serde(skip)]
+    args: Vec<String>,
+}
+
+/// A front end's own probe of a row: each field given replaces the row's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnProbe {
+    #[serde(default)]
+    probe: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    program: Option<String>,
+    #[serde(default)]
+    expect: Option<String>,
+    #[serde(default)]
+    control: Option<String>,
+    #[serde(default)]
+    also: Option<BTreeMap<String, String>>,
+    /// `rlm stress`'s arguments in place of the probe's scenario (one
+    /// baseline run, no latency, a context of 2000 bytes).
+    #[serde(default)]
+    args: Vec<String>,
 }
 
 impl Row {
     fn honoured_by(&self, front_end: &str) -> bool {
         self.honoured.iter().any(|f| f == front_end)
+    }
+
+    /// The row as `front_end` probes it: its own probe's fields (`[knob.exec]`,
+    /// `[knob.stress]`) in place of the row's.
+    fn on(&self, front_end: &str) -> Row {
+        let mut row = self.clone();
+        let own = match front_end {
+            "exec" => self.exec.clone(),
+            "stress" => self.stress.clone(),
+            _ => None,
+        };
+        if let Some(own) = own {
+            row.probe = own.probe.unwrap_or(row.probe);
+            row.value = own.value.unwrap_or(row.value);
+            row.program = own.program.or(row.program);
+            row.expect = own.expect.or(row.expect);
+            row.control = own.control.or(row.control);
+            row.also = own.also.unwrap_or(row.also);
+            row.args = own.args;
+        }
+        row
     }
 }
 
@@ -386,20 +439,26 @@ const MIN_OBSERVED: usize = 214;
 /// the exec, mcp and stress tests check what this says; python's cells are
 /// rlm-py's tests/test_knob_table.py's.
 fn effect_observed(row: &Row, front_end: &str) -> bool {
-    let p = row.probe.as_str();
+    let on = row.on(front_end);
+    let p = on.probe.as_str();
     row.honoured_by(front_end)
         && !row.unobserved.contains_key(front_end)
         && match front_end {
             "run" => p != "accepted",
-            "exec" => matches!(p, "program_error" | "file" | "otlp"),
+            // The row's program as a cell; an answer or a prompt through a
+            // cell's rlm_query, whose run the scripted model plays.
+            "exec" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
             "serve-api" | "serve-worker" | "mcp" => {
                 matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
             }
             "python" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
-            // Its generated tasks, not the row's script: a file, spans, or a
-            // budget that ends a task without an answer.
+            // Its generated tasks, not the row's script: a file, spans, a
+            // root prompt, a budget that ends a task without an answer, or
+            // the row's own stress probe (`[knob.stress]`).
             "stress" => {
-                matches!(p, "file" | "otlp") || (p == "answer" && row.expect.as_deref() == Some(""))
+                matches!(p, "file" | "otlp" | "prompt")
+                    || (p == "answer" && on.expect.as_deref() == Some(""))
+                    || row.stress.is_some()
             }
             _ => false,
         }
@@ -415,15 +474,15 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
     }
     let why = match front_end {
         "exec" => {
-            "exec/repl run the probe's cell, with no root model: no answer or prompt to compare"
+            "exec/repl run the probe's cell: no answer, error, prompt, file or span to compare"
         }
         "python" => {
             "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts, \
              files written and exported spans only"
         }
         "stress" => {
-            "rlm stress runs its generated tasks, not the row's script: its report shows their \
-             outcomes, not the row's program error, answer or prompt"
+            "rlm stress runs its generated tasks, not the row's script, and the row has no \
+             stress probe of its own ([knob.stress])"
         }
         _ => "no probe compares its effect",
     };
@@ -506,15 +565,28 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
         for f in row.unobserved.keys() {
             assert!(row.honoured_by(f), "{}: unobserved on {f}, which does not honour it", row.key);
         }
-        let complete = match row.probe.as_str() {
-            "program_error" => row.program.is_some() && row.expect.is_some(),
-            "answer" => !row.replies.is_empty() && row.expect.is_some(),
-            "prompt" => row.expect.is_some(),
-            "redis" => row.program.is_some() && row.expect.is_some(),
-            "accepted" => row.why.is_some(),
-            "file" | "json_logs" | "otlp" => true,
-            other => panic!("{}: unknown probe {other}", row.key),
-        };
-        assert!(complete, "{}: the {} probe lacks its fields", row.key, row.probe);
+        assert!(row.exec.is_none() || row.honoured_by("exec"), "{}: [knob.exec] unused", row.key);
+        assert!(
+            row.stress.is_none() || row.honoured_by("stress"),
+            "{}: [knob.stress] unused",
+            row.key
+        );
+        for f in FRONT_ENDS {
+            assert_complete(&row.on(f));
+        }
     }
+}
+
+/// A row (as one front end probes it) has the fields its probe needs.
+fn assert_complete(row: &Row) {
+    let complete = match row.probe.as_str() {
+        "program_error" => row.program.is_some() && row.expect.is_some(),
+        "answer" => !row.replies.is_empty() && row.expect.is_some(),
+        "prompt" => row.expect.is_some(),
+        "redis" => row.program.is_some() && row.expect.is_some(),
+        "accepted" => row.why.is_some(),
+        "file" | "json_logs" | "otlp" => true,
+        other => panic!("{}: unknown probe {other}", row.key),
+    };
+    assert!(complete, "{}: the {} probe lacks its fields", row.key, row.probe);
 }
