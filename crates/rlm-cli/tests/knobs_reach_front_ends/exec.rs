@@ -59,7 +59,7 @@ pub(super) fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
         for way in WAYS {
             let with = exec_probe(&row, way, true);
             let stderr = text(&with.output.stderr);
-            let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.value);
+            let what = format!("rlm exec, {} = {:?} as {way:?}", row.key, row.on("exec").value);
             if !row.honoured_by("exec") {
                 assert!(
                     warning_names(&stderr, &row),

@@ -26,10 +26,11 @@ pub(super) fn stress_run(row: &Row, way: Way, with_knob: bool) -> (Output, Vec<V
     let d = dir.path();
     let mut c = rlm(d);
     c.arg("stress");
-    match row.args.is_empty() {
-        true => c.args(SCENARIO),
-        false => c.args(&row.args),
-    };
+    if row.args.is_empty() {
+        c.args(SCENARIO);
+    } else {
+        c.args(&row.args);
+    }
     c.args(["--json", "--report", "report.html"]);
     let mut setting = setting(row, d, way, with_knob);
     if matches!(row.probe.as_str(), "program_error" | "prompt" | "answer") {
@@ -59,8 +60,8 @@ pub(super) fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
     honoured_or_named("stress", stress_probe, exited_zero);
     let observed = table().into_iter().filter(|r| effect_observed(r, "stress"));
     for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r.clone(), w))) {
-        let what = format!("rlm stress, {} = {:?} as {way:?}", row.key, row.value);
         let on = row.on("stress");
+        let what = format!("rlm stress, {} = {:?} as {way:?}", row.key, on.value);
         let expect = on.expect.as_deref().unwrap_or_default();
         let (with, with_spans) = stress_run(&row, way, true);
         assert!(exited_zero(&with), "{what}: {}", text(&with.stderr));
