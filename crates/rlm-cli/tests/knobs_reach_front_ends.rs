@@ -14,7 +14,10 @@
 //! an honoured knob, and names any other; an effect is observed through a
 //! job an api process (without the knob) hands to that worker. An `otlp`
 //! probe's spans go to the test's own OTLP/HTTP receiver on 127.0.0.1
-//! ([`receiver`]), each probe under a path of its own.
+//! ([`receiver`]), each probe under a path of its own. The server probes
+//! ([`SERVER_PROBES`]: a listener's connections, the job queue, event
+//! streams, a client that leaves, sandbox processes, the blob sweep) are
+//! each run by a file of their own against the server front ends.
 //! Each knob is set as a flag, an `RLM_*` variable and an `rlm.toml` key (the
 //! names come from the knob table of rlm-config). A knob of `RlmConfig`
 //! without a row, or a row without a knob, fails the first test.
@@ -37,19 +40,38 @@ use crate::clean_rlm::rlm;
 use crate::cluster_env;
 use crate::mcp_stdio;
 
+mod blob_sweep;
+mod connections;
+mod disconnect;
+mod event_streams;
 mod exec;
 mod mcp;
+mod mock_service;
 mod otlp;
+mod provider;
+mod queue;
 mod redis;
 mod run;
+mod sandbox_processes;
 mod serve;
 mod stress;
 mod worker;
 
+use mock_service::*;
 use otlp::*;
+use provider::*;
 use redis::*;
 
 const TABLE: &str = include_str!("../../rlm-config/knob_table.toml");
+/// The probes each front end's own test runs with the row's script.
+const SCRIPTED_PROBES: [&str; 7] =
+    ["program_error", "answer", "file", "prompt", "otlp", "redis", "provider"];
+/// The probes of a server's own behaviour, each run by a file of its own:
+/// `connection` (connections.rs), `queue` (queue.rs), `streams`
+/// (event_streams.rs), `disconnect` (disconnect.rs), `processes`
+/// (sandbox_processes.rs), `blob_sweep` (blob_sweep.rs).
+const SERVER_PROBES: [&str; 6] =
+    ["connection", "queue", "streams", "disconnect", "processes", "blob_sweep"];
 /// The front ends a row names (`python`: probed by rlm-py's pytest).
 const FRONT_ENDS: [&str; 7] =
     ["run", "exec", "serve-api", "serve-worker", "mcp", "python", "stress"];
@@ -90,6 +112,12 @@ struct Row {
     /// Front ends honouring the knob whose probe cannot show its effect, and why.
     #[serde(default)]
     unobserved: BTreeMap<String, String>,
+    /// Knobs set only with the knob: those it is refused without.
+    #[serde(default)]
+    paired: BTreeMap<String, String>,
+    /// Environment variables of both runs (a provider's address).
+    #[serde(default)]
+    env: BTreeMap<String, String>,
     /// `rlm exec`'s own probe of the knob (`[knob.exec]`), where the row's does not fit it.
     #[serde(default)]
     exec: Option<OwnProbe>,
@@ -175,11 +203,14 @@ struct Setting {
     flags: Vec<String>,
     env: Vec<(String, String)>,
     toml: String,
+    /// The knobs it sets.
+    keys: Vec<String>,
 }
 
 impl Setting {
     fn set(&mut self, key: &str, value: &str, way: Way) {
         let k = knob_of(key);
+        self.keys.push(key.to_string());
         match way {
             Way::Flag => {
                 self.flags.push(format!("--{}", k.flag));
@@ -197,6 +228,16 @@ impl Setting {
                 self.toml.push_str(&line);
             }
         }
+    }
+
+    /// Applies it to `command` as [`Setting::apply`] does, the model being
+    /// the scripted one unless it sets the model (`RLM_MODEL` would beat
+    /// its rlm.toml).
+    fn apply_to_a_scripted_run(&self, command: &mut Command, dir: &Path) {
+        if !self.keys.iter().any(|k| k == "model") {
+            command.env("RLM_MODEL", "scripted");
+        }
+        self.apply(command, dir);
     }
 
     /// Applies it to `command`, writing its rlm.toml into `dir`.
@@ -217,13 +258,16 @@ impl Setting {
 
 /// A row's text for a probe in `dir`: `{dir}` is the folder, `{probe}` its
 /// name, `{otlp}` the test's OTLP receiver under a path of the folder's own,
-/// `{rlm}` the `rlm` binary.
+/// `{rlm}` the `rlm` binary, `{nats}` the machine's NATS (a `queue` probe
+/// puts its private NATS there first).
 fn fill(text: &str, dir: &Path) -> String {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     text.replace("{dir}", &dir.display().to_string())
+        .replace("{nats}", cluster_env::SHARED_NATS)
         .replace("{rlm}", env!("CARGO_BIN_EXE_rlm"))
         .replace("{probe}", &name)
         .replace("{otlp}", &otlp_endpoint(dir))
+        .replace("{provider}", &provider_url(dir))
 }
 
 /// The scripted root model of a row: the program of a `program_error` row,
@@ -263,15 +307,19 @@ fn probe_dir(row: &Row) -> tempfile::TempDir {
     dir
 }
 
-/// The settings of a probe: the row's `also` knobs always, the knob itself
-/// when `with_knob`.
+/// The settings of a probe: the row's `also` knobs and `env` always, the
+/// knob itself and its `paired` knobs when `with_knob`.
 fn setting(row: &Row, dir: &Path, way: Way, with_knob: bool) -> Setting {
     let mut s = Setting::default();
-    for (k, v) in &row.also {
+    let paired = row.paired.iter().filter(|_| with_knob);
+    for (k, v) in row.also.iter().chain(paired) {
         s.set(k, &fill(v, dir), way);
     }
     if with_knob {
         s.set(&row.key, &fill(&row.value, dir), way);
+    }
+    for (k, v) in &row.env {
+        s.env.push((k.clone(), fill(v, dir)));
     }
     s
 }
@@ -319,6 +367,8 @@ struct Observed {
     prompts: Vec<String>,
     exported: Vec<Vec<u8>>,
     redis_keys: Vec<String>,
+    /// The requests the test's model provider was sent ([`provider_requests`]).
+    provider: Vec<String>,
 }
 
 /// A `file` row's probe: the knob's path, in the probe's folder `dir`, exists.
@@ -401,6 +451,16 @@ fn assert_effect(what: &str, row: &Row, with: &Observed, without: &Observed) {
             assert!(!without.prompts.is_empty(), "{what}: the control run made no model call");
         }
         "otlp" => assert_exported(what, expect, &with.exported, &without.exported),
+        "provider" => {
+            let sent = |o: &Observed| o.provider.iter().any(|r| r.contains(expect));
+            assert!(
+                sent(with),
+                "{what}: no request to the provider holds {expect:?}: {:?}",
+                with.provider
+            );
+            let control = &without.provider;
+            assert!(control.is_empty(), "{what}: the control run sent the provider {control:?}");
+        }
         "redis" => {
             assert!(!with.redis_keys.is_empty(), "{what}: no Redis key under {expect:?}");
             let keys = &without.redis_keys;
@@ -431,7 +491,7 @@ fn assert_exported(what: &str, expect: &str, with: &[Vec<u8>], without: &[Vec<u8
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 256;
+const MIN_OBSERVED: usize = 337;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -447,14 +507,20 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
             "run" => p != "accepted",
             // The row's program as a cell; an answer or a prompt through a
             // cell's rlm_query, whose run the scripted model plays.
-            "exec" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
-            "serve-api" | "serve-worker" | "mcp" => {
-                matches!(p, "program_error" | "answer" | "file" | "prompt" | "otlp" | "redis")
+            "exec" => {
+                matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
             }
-            "python" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
+            "serve-api" | "serve-worker" | "mcp" => {
+                SCRIPTED_PROBES.contains(&p) || SERVER_PROBES.contains(&p)
+            }
+            "python" => {
+                matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
+            }
             // Its generated tasks, not the row's script (`[knob.stress]`
             // says what bites them), seen in its report and spans.
-            "stress" => matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp"),
+            "stress" => {
+                matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
+            }
             _ => false,
         }
 }
@@ -469,11 +535,11 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
     }
     let why = match front_end {
         "exec" => {
-            "exec/repl run the probe's cell: no answer, error, prompt, file or span to compare"
+            "exec/repl run the probe's cell: no answer, error, prompt, file, span or provider request to compare"
         }
         "python" => {
             "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts, \
-             files written and exported spans only"
+             files written, exported spans and requests to its provider only"
         }
         _ => "no probe compares its effect",
     };
@@ -572,9 +638,17 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
 fn assert_complete(row: &Row) {
     let complete = match row.probe.as_str() {
         "program_error" => row.program.is_some() && row.expect.is_some(),
-        "answer" => !row.replies.is_empty() && row.expect.is_some(),
+        // The root model plays `replies`, or is the row's own `model`.
+        "answer" => {
+            (!row.replies.is_empty() || row.also.contains_key("model")) && row.expect.is_some()
+        }
         "prompt" => row.expect.is_some(),
         "redis" => row.program.is_some() && row.expect.is_some(),
+        "provider" => row.expect.is_some(),
+        "connection" | "queue" | "processes" => row.expect.is_some(),
+        "streams" => row.program.is_some() && row.expect.is_some(),
+        "disconnect" => row.program.is_some() && row.expect.is_some() && row.control.is_some(),
+        "blob_sweep" => true,
         "accepted" => row.why.is_some(),
         "file" | "json_logs" | "otlp" => true,
         other => panic!("{}: unknown probe {other}", row.key),

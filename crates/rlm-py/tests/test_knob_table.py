@@ -30,6 +30,7 @@ from rlm_rs.errors import ModelError
 
 TABLE = pathlib.Path(__file__).resolve().parents[2] / "rlm-config" / "knob_table.toml"
 ROWS = tomllib.loads(TABLE.read_text())["knob"]
+HONOURED = {r["key"]: r["honoured"] for r in ROWS}
 # It prints before it answers: a FINAL rests on evidence, the fallback's too (issue #78).
 FALLBACK = "print('the fallback ran')\nFINAL('from the fallback')\n"
 # The first prompt of the `prompts_dir` row's folder (the probe's own), as
@@ -71,10 +72,10 @@ class Receiver:
     """An OTLP/HTTP receiver on 127.0.0.1 (a process of its own): it keeps
     every request's path and body in a folder and answers 200."""
 
-    def __init__(self):
+    def __init__(self, program=None):
         self.out = pathlib.Path(tempfile.mkdtemp(prefix="otlp-receiver-"))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", RECEIVER_PROCESS, str(self.out)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", program or RECEIVER_PROCESS, str(self.out)], stdout=subprocess.PIPE, text=True
         )
         atexit.register(shutil.rmtree, self.out, True)
         atexit.register(self.process.kill)
@@ -87,6 +88,59 @@ class Receiver:
 
 
 RECEIVER = []
+
+
+# The model provider of the `provider` probe, as rlm-cli's test has one:
+# Ollama's /api/embed and Elasticsearch's _search, in a process of its own
+# (as the receiver, for the GIL), keeping every request's path and body.
+PROVIDER_PROCESS = """
+import http.server, json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        n = len(list(out.iterdir()))
+        (out / f"{n}.body").write_bytes(body)
+        (out / f"{n}.path").write_text(self.path)
+        asked = json.loads(body or b"null") or {}
+        if self.path.endswith("/api/embed"):
+            inputs = asked.get("input") or []
+            inputs = [inputs] if isinstance(inputs, str) else inputs
+            vectors = [[1.0 + (sum(t.encode()) % 7) / 7.0 + i for i in range(8)] for t in inputs]
+            answer = {"model": asked.get("model"), "embeddings": vectors}
+        elif self.path.endswith("/_search"):
+            answer = {"hits": {"hits": [{"_id": "1", "_score": 1.0, "_source": {"content": "a small context"}}]}}
+        else:
+            self.send_response(404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+PROVIDER = []
+
+
+def provider():
+    if not PROVIDER:
+        PROVIDER.append(Receiver(PROVIDER_PROCESS))
+    return PROVIDER[0]
+
+
+def provider_requests(tmp_path, run_name):
+    """The requests one run sent the provider, each as its path and body."""
+    prefix = otlp_path(tmp_path, run_name) + "/"
+    return [f"{p} {b.decode(errors='replace')}" for p, b in list(provider().received) if p.startswith(prefix)]
 
 
 def receiver():
@@ -116,6 +170,8 @@ def value_of(row, key, text, tmp_path, run_name="with"):
     """The row's text as the Python value its rlm.toml key takes."""
     otlp = receiver().base + otlp_path(tmp_path, run_name)
     text = text.replace("{dir}", str(tmp_path)).replace("{otlp}", otlp)
+    if "{provider}" in text:
+        text = text.replace("{provider}", provider().base + otlp_path(tmp_path, run_name))
     if text in ("true", "false"):
         return text == "true"
     try:
@@ -126,7 +182,11 @@ def value_of(row, key, text, tmp_path, run_name="with"):
 
 def config_of(row, tmp_path, with_knob):
     run_name = "with" if with_knob else "without"
-    also = row.get("also", {}).items()
+    # The row's other knobs Python takes (its models are adapter objects),
+    # and those paired with the knob (refused alone) in its run only.
+    also = [(k, v) for k, v in row.get("also", {}).items() if "python" in HONOURED[k]]
+    if with_knob:
+        also += list(row.get("paired", {}).items())
     config = {k: value_of(row, k, v, tmp_path, run_name) for k, v in also}
     if with_knob:
         config[row["key"]] = value_of(row, row["key"], row["value"], tmp_path)
@@ -147,6 +207,22 @@ class SubModel(FakeAdapter):
 
 
 def run(row, tmp_path, with_knob):
+    # The row's environment (a provider's address), for this run alone.
+    run_name = "with" if with_knob else "without"
+    env = {k: str(value_of(row, k, v, tmp_path, run_name)) for k, v in row.get("env", {}).items()}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return run_in_env(row, tmp_path, with_knob)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_in_env(row, tmp_path, with_knob):
     (tmp_path / "fallback.py").write_text(FALLBACK)
     # The `replay` row's recording: it holds no exchange.
     (tmp_path / "empty.jsonl").write_text("")
@@ -230,6 +306,13 @@ def test_every_knob_reaches_python_or_is_refused_naming_it(row, tmp_path, monkey
         assert not any(row["expect"] in p for p in control), control
     elif probe == "otlp":
         assert_exported(row, tmp_path)
+    elif probe == "provider":
+        run(row, tmp_path, True)
+        sent = provider_requests(tmp_path, "with")
+        assert any(row["expect"] in r for r in sent), f"no request to the provider holds {row['expect']!r}: {sent}"
+        run(row, tmp_path, False)
+        control = provider_requests(tmp_path, "without")
+        assert not control, f"the control run sent the provider {control}"
     elif probe == "file":
         run(row, tmp_path, True)
         path = pathlib.Path(value_of(row, row["key"], row["value"], tmp_path))

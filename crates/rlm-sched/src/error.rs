@@ -13,19 +13,25 @@ pub enum SubcallError<E: std::error::Error + 'static> {
     /// The executor's own error, shared (deduplicated callers receive the same one).
     #[error("subcall failed: {0}")]
     Executor(Arc<E>),
-    /// The call was still going at its deadline and was abandoned.
-    #[error(
-        "no answer within the {} ({} s): abandoned after {attempts} attempt(s)",
-        if *.run_budget { "run's time budget" } else { "subcall deadline" },
-        .after.as_secs()
-    )]
+    /// The call was still going at its deadline and was abandoned, or (no
+    /// attempt) its rate limits held it until the run's time budget ran out.
+    #[error("{}", deadline_text(.after, *.attempts, *.run_budget))]
     Deadline {
-        /// Time from its first attempt.
+        /// Time from its first attempt (with none: from its queueing).
         after: Duration,
         attempts: u32,
         /// The run's time budget was the sooner limit (else the subcall deadline).
         run_budget: bool,
     },
+}
+
+fn deadline_text(after: &Duration, attempts: u32, run_budget: bool) -> String {
+    let limit = if run_budget { "run's time budget" } else { "subcall deadline" };
+    let secs = after.as_secs();
+    if attempts == 0 {
+        return format!("not sent within the {limit} ({secs} s): its rate limits held it");
+    }
+    format!("no answer within the {limit} ({secs} s): abandoned after {attempts} attempt(s)")
 }
 
 impl<E: std::error::Error + 'static> Clone for SubcallError<E> {

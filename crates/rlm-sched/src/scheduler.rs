@@ -692,12 +692,27 @@ async fn execute<X: SubcallExecutor>(
         }
         None => None,
     };
-    if let Some(throttle) = &throttle {
-        throttle.admit(estimated_tokens).await;
-    }
+    // The rate limits are waited out within the run's time left: a limit
+    // that frees no request before the run's end fails the call then, rather
+    // than holding the run past its time budget.
     let shared = inner.shared_gate(&model);
-    if let Some((limiter, limits)) = &shared {
-        limiter.admit(&model, limits, estimated_tokens).await;
+    let run_end = budget.as_ref().and_then(Budget::time_left).map(|left| Instant::now() + left);
+    let admitted = before(run_end, async {
+        if let Some(throttle) = &throttle {
+            throttle.admit(estimated_tokens).await;
+        }
+        if let Some((limiter, limits)) = &shared {
+            limiter.admit(&model, limits, estimated_tokens).await;
+        }
+    })
+    .await;
+    if admitted.is_none() {
+        drop(reservation);
+        let after = queued_at.elapsed();
+        let result = Err(SubcallError::Deadline { after, attempts: 0, run_budget: true });
+        let error = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
+        guard.finish(SubcallEventKind::Failed { latency_ms: millis(after), error }, &result);
+        return result;
     }
 
     guard.note(SubcallEventKind::Started {

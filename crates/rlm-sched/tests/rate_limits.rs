@@ -125,3 +125,37 @@ async fn tokens_beyond_the_estimate_are_charged_to_the_next_call() {
     // Charged: 9, then 9+193 three times = 615 tokens; the burst covers 400.
     assert!(started.elapsed() >= Duration::from_millis(200), "took {:?}", started.elapsed());
 }
+
+/// A rate that frees no request before the run's time budget ends fails the
+/// waiting call at that end (never sent), rather than holding the run a
+/// minute past its budget.
+#[tokio::test]
+async fn a_rate_that_frees_no_request_before_the_run_s_end_fails_the_call_then() {
+    let exec = FakeExecutor::new(Duration::ZERO);
+    // One request a minute, burst 1: the second call would wait a minute.
+    let limits = ModelLimits {
+        requests_per_minute: NonZeroU32::new(1),
+        request_burst: NonZeroU32::new(1),
+        ..ModelLimits::default()
+    };
+    let sched = Scheduler::builder(exec.clone()).config(limited(limits)).build().unwrap();
+    let budget = rlm_policy::Budget::new(rlm_policy::BudgetLimits {
+        max_wall_time: Some(Duration::from_millis(300)),
+        ..rlm_policy::BudgetLimits::default()
+    })
+    .unwrap();
+    let prompts = ["first", "second"];
+    let batch = sched.run_batch(model(), requests(&prompts), Some(&budget));
+    // Bounded only so a regression fails instead of hanging the suite.
+    let results = tokio::time::timeout(Duration::from_secs(30), batch)
+        .await
+        .expect("the waiting call ends with the run's time budget, not the rate's minute");
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    match &results[1] {
+        Err(rlm_sched::SubcallError::Deadline { attempts: 0, run_budget: true, .. }) => {}
+        other => panic!("expected a call never sent within the run's budget, got {other:?}"),
+    }
+    let message = results[1].as_ref().err().map(ToString::to_string).unwrap_or_default();
+    assert!(message.contains("not sent within the run's time budget"), "{message}");
+    assert_eq!(exec.invocations(), 1, "the held call was never sent");
+}

@@ -231,9 +231,11 @@ impl Drop for PrivatePostgres {
     }
 }
 
-/// A private `nats-server` with JetStream and its own store.
+/// A private `nats-server` with JetStream and its own store, and its
+/// monitoring endpoint (`/jsz`: the streams and consumers it holds).
 pub struct PrivateNats {
     port: u16,
+    monitor: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -241,7 +243,7 @@ pub struct PrivateNats {
 impl PrivateNats {
     pub fn start() -> PrivateNats {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let mut nats = PrivateNats { port: free_port(), dir, child: None };
+        let mut nats = PrivateNats { port: free_port(), monitor: free_port(), dir, child: None };
         nats.restart();
         nats
     }
@@ -250,11 +252,17 @@ impl PrivateNats {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
-    /// Starts the server on the same port and store (its streams survive).
+    /// The base URL of its monitoring endpoint (`/jsz`, `/varz`, ...).
+    pub fn monitor_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.monitor)
+    }
+
+    /// Starts the server on the same ports and store (its streams survive).
     pub fn restart(&mut self) {
         let mut command = Command::new("nats-server");
         command
             .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-m", &self.monitor.to_string()])
             .arg("-sd")
             .arg(self.dir.path());
         let child = spawn_tracked(&mut command, "nats-server");

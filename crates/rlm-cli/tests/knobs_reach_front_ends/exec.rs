@@ -12,8 +12,8 @@ const ASK: &str = "print(rlm_query('what does the context say?'))";
 /// What one `rlm exec` probe showed.
 pub(super) struct ExecResult {
     output: Output,
-    /// Its cell's output (`None`: the cell failed), its cell's error and
-    /// the span exports.
+    /// Its cell's output (`None`: the cell failed), its cell's error, the
+    /// span exports and the requests to the test's provider.
     observed: Observed,
 }
 
@@ -32,7 +32,14 @@ pub(super) fn exec_probe(row: &Row, way: Way, with_knob: bool) -> ExecResult {
     };
     std::fs::write(d.join("cell.py"), program).unwrap();
     let mut c = rlm(d);
-    c.args(["exec", "cell.py", "--context", "context.txt", "--script", "script.json", "--json"]);
+    c.args(["exec", "cell.py", "--context", "context.txt", "--json"]);
+    // Subcalls asking SUBCALL-PING answer "pong"; where the row's models are
+    // the provider's, those the knob leaves scripted play the row's script.
+    if uses_provider(row) {
+        c.env("RLM_FAKE_SCRIPT", d.join("script.json"));
+    } else {
+        c.args(["--script", "script.json"]);
+    }
     let mut setting = setting(row, d, way, with_knob);
     if row.probe == "prompt" {
         spans_with_content(&mut setting, d);
@@ -49,8 +56,11 @@ pub(super) fn exec_probe(row: &Row, way: Way, with_knob: bool) -> ExecResult {
         (true, Some(out)) => Some(out.trim().to_string()),
         _ => None,
     };
-    let observed = Observed { answer, errors, exported: exported(d), ..Observed::default() };
-    ExecResult { output, observed }
+    let (exported, provider) = (exported(d), provider_requests(d));
+    ExecResult {
+        output,
+        observed: Observed { answer, errors, exported, provider, ..Observed::default() },
+    }
 }
 
 #[test]
@@ -75,7 +85,7 @@ pub(super) fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
             let on = row.on("exec");
             let without = || exec_probe(&row, way, false);
             match on.probe.as_str() {
-                "program_error" | "answer" => {
+                "program_error" | "answer" | "otlp" | "provider" => {
                     let without = without();
                     assert_effect(&what, &on, &with.observed, &without.observed);
                     if on.probe == "program_error" {
@@ -91,11 +101,6 @@ pub(super) fn every_knob_reaches_rlm_exec_or_is_named_at_start_up() {
                 }
                 // Checked in `exec_probe`.
                 "file" => assert_eq!(with.output.status.code(), Some(0), "{what}: {stderr}"),
-                "otlp" => {
-                    let expect = on.expect.as_deref().unwrap_or_default();
-                    let control = without().observed.exported;
-                    assert_exported(&what, expect, &with.observed.exported, &control);
-                }
                 other => panic!("{what}: exec observes no {other} probe"),
             }
         }

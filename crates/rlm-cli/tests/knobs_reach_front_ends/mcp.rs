@@ -8,8 +8,8 @@ pub(super) fn mcp_probe(row: &Row, way: Way) -> Output {
     let dir = probe_dir(row);
     let d = dir.path();
     let mut c = rlm(d);
-    c.args(["mcp", "--script", "script.json"]).env("RLM_MODEL", "scripted");
-    setting(row, d, way, true).apply(&mut c, d);
+    c.args(["mcp", "--script", "script.json"]);
+    setting(row, d, way, true).apply_to_a_scripted_run(&mut c, d);
     output_of(c, &format!("rlm mcp, {}", row.key))
 }
 
@@ -22,8 +22,8 @@ pub(super) fn mcp_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed
     let d = dir.path();
     let what = format!("rlm mcp, {} set as {way:?} (with it: {with_knob})", row.key);
     let mut c = rlm(d);
-    c.args(["mcp", "--script", "script.json"]).env("RLM_MODEL", "scripted");
-    setting(row, d, way, with_knob).apply(&mut c, d);
+    c.args(["mcp", "--script", "script.json"]);
+    setting(row, d, way, with_knob).apply_to_a_scripted_run(&mut c, d);
     c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
     let mut child = c.spawn().unwrap_or_else(|e| panic!("{what}: spawn: {e}"));
     let asked = mcp_stdio::ask(&mut child, "what does the context say?", "a small context");
@@ -43,7 +43,8 @@ pub(super) fn mcp_effect_probe(row: &Row, way: Way, with_knob: bool) -> Observed
     let answer = asked.doc["answer"].as_str().map(str::to_string);
     let programs = mcp_stdio::kinds_in_tree(&asked.trace, "program_finished");
     let calls = mcp_stdio::kinds_in_tree(&asked.trace, "model_call_started");
-    Observed { exported: exported(d), ..observed_of(answer, &programs, &calls) }
+    let provider = provider_requests(d);
+    Observed { exported: exported(d), provider, ..observed_of(answer, &programs, &calls) }
 }
 
 /// How `rlm mcp` ends when its input closes before a client's first
@@ -56,7 +57,9 @@ pub(super) fn mcp_ended_with_its_input(output: &Output) -> bool {
 #[test]
 pub(super) fn every_knob_reaches_rlm_mcp_or_is_named_at_start_up() {
     honoured_or_named("mcp", mcp_probe, mcp_ended_with_its_input);
-    let observed = table().into_iter().filter(|r| effect_observed(r, "mcp"));
+    // The server probes (a listener's connections) are connections.rs's.
+    let scripted = |r: &Row| SCRIPTED_PROBES.contains(&r.probe.as_str());
+    let observed = table().into_iter().filter(|r| effect_observed(r, "mcp") && scripted(r));
     for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r.clone(), w))) {
         let what = format!("rlm mcp, {} = {:?} as {way:?}", row.key, row.value);
         let with = mcp_effect_probe(&row, way, true);

@@ -3,60 +3,27 @@
 use super::*;
 
 /// The test's OTLP/HTTP receiver on 127.0.0.1, shared by every probe (each
-/// exports under a path of its own, [`otlp_endpoint`]): a wiremock server,
-/// as `tests/otlp_receiver.rs` uses, keeping every request and answering
-/// 200, on a runtime of its own (the probes call it from sync and async code).
-pub(super) struct Receiver {
-    server: MockServer,
-    runtime: tokio::runtime::Runtime,
-}
-
-pub(super) fn receiver() -> &'static Receiver {
-    static RECEIVER: OnceLock<Receiver> = OnceLock::new();
+/// exports under a path of its own, [`otlp_endpoint`]): it answers every
+/// POST 200, as `tests/otlp_receiver.rs`'s does.
+fn receiver() -> &'static MockService {
+    static RECEIVER: OnceLock<MockService> = OnceLock::new();
     RECEIVER.get_or_init(|| {
-        // Started on a thread of its own: a first call may come from a
-        // probe's runtime, where another runtime cannot block.
-        std::thread::spawn(|| {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .expect("the receiver's runtime");
-            let server = runtime.block_on(async {
-                let server = MockServer::start().await;
-                Mock::given(method("POST"))
-                    .respond_with(ResponseTemplate::new(200))
-                    .mount(&server)
-                    .await;
-                server
-            });
-            Receiver { server, runtime }
+        MockService::start(|| {
+            vec![Mock::given(method("POST")).respond_with(ResponseTemplate::new(200))]
         })
-        .join()
-        .expect("the receiver started")
     })
-}
-
-/// The path under which the probe in `dir` exports: the folder's name.
-pub(super) fn otlp_path(dir: &Path) -> String {
-    format!("/{}", dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())
 }
 
 /// The receiver's endpoint for the probe in `dir`.
 pub(super) fn otlp_endpoint(dir: &Path) -> String {
-    format!("{}{}", receiver().server.uri(), otlp_path(dir))
+    receiver().url_of(dir)
 }
 
 /// The bodies of the span exports the probe in `dir` sent.
 pub(super) fn exported(dir: &Path) -> Vec<Vec<u8>> {
-    let traces = format!("{}/v1/traces", otlp_path(dir));
-    let r = receiver();
-    let requests = std::thread::scope(|scope| {
-        scope.spawn(|| r.runtime.block_on(r.server.received_requests())).join()
-    })
-    .expect("the receiver answered")
-    .unwrap_or_default();
-    requests.into_iter().filter(|q| q.url.path() == traces).map(|q| q.body).collect()
+    let traces = format!("{}/v1/traces", probe_path(dir));
+    let requests = receiver().requests_of(dir).into_iter();
+    requests.filter(|q| q.url.path() == traces).map(|q| q.body).collect()
 }
 
 /// Whether a probe of `row` exports spans: the receiver is its endpoint.

@@ -16,19 +16,23 @@ pub(super) fn run_probe(row: &Row, way: Way, with_knob: bool) -> RunResult {
     let d = dir.path();
     let trace = d.join("probe-trace.jsonl");
     let mut c = rlm(d);
-    c.args(["run", "what does the context say?", "--context", "context.txt", "--json"])
-        .args(["--script", "script.json", "--progress", "never"])
-        .env("RLM_MODEL", "scripted");
+    c.args(["run", "what does the context say?", "--context", "context.txt", "--json"]).args([
+        "--script",
+        "script.json",
+        "--progress",
+        "never",
+    ]);
     if row.key != "trace" {
         c.env("RLM_TRACE", &trace);
     }
-    setting(row, d, way, with_knob).apply(&mut c, d);
+    setting(row, d, way, with_knob).apply_to_a_scripted_run(&mut c, d);
     let output = c.output().expect("run rlm run");
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     let answer = doc["answer"].as_str().map(str::to_string);
     let mut observed =
         observed_in(answer.clone(), &std::fs::read_to_string(&trace).unwrap_or_default());
     observed.exported = exported(d);
+    observed.provider = provider_requests(d);
     let errors = observed.errors.clone();
     if with_knob && effect_observed(row, "run") && row.probe == "file" {
         assert_file_written(&format!("rlm run, {} set as {way:?}", row.key), row, d);
@@ -83,7 +87,7 @@ pub(super) fn every_knob_reaches_rlm_run_or_is_named_at_start_up() {
                     );
                 }
             }
-            "prompt" | "otlp" => {
+            "prompt" | "otlp" | "provider" => {
                 assert_effect(&what, row, &with.observed, &run_probe(row, way, false).observed)
             }
             "json_logs" => {

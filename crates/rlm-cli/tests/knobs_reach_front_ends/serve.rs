@@ -3,10 +3,12 @@
 use super::*;
 
 pub(super) struct Serve {
-    child: Child,
-    base: String,
+    pub(super) child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub(super) base: String,
     stderr: String,
-    _dir: tempfile::TempDir,
+    /// The probe's folder (its data folder `data`).
+    pub(super) dir: tempfile::TempDir,
 }
 
 impl Drop for Serve {
@@ -19,7 +21,16 @@ impl Drop for Serve {
 /// `rlm serve` with the row's script; `Err(stderr)` when it exits instead of
 /// listening (a refused setting).
 pub(super) fn start_serve(row: &Row, way: Way, with_knob: bool) -> Result<Serve, String> {
-    let dir = probe_dir(row);
+    start_serve_in(probe_dir(row), row, way, with_knob)
+}
+
+/// [`start_serve`] in the probe folder `dir` (made by [`probe_dir`]).
+pub(super) fn start_serve_in(
+    dir: tempfile::TempDir,
+    row: &Row,
+    way: Way,
+    with_knob: bool,
+) -> Result<Serve, String> {
     let d = dir.path();
     let mut c = rlm(d);
     c.args(["serve", "--bind", "127.0.0.1:0", "--data", "data", "--script", "script.json"]);
@@ -42,7 +53,7 @@ pub(super) fn start_serve(row: &Row, way: Way, with_knob: bool) -> Result<Serve,
                 if let Some(addr) = line.strip_prefix("rlm serve: listening on ") {
                     // Later lines are JSON logs: keep draining them.
                     std::thread::spawn(move || while rx.recv().is_ok() {});
-                    return Ok(Serve { child, base: addr.to_string(), stderr: seen, _dir: dir });
+                    return Ok(Serve { child, base: addr.to_string(), stderr: seen, dir });
                 }
                 seen.push_str(&line);
                 seen.push('\n');
@@ -81,13 +92,65 @@ pub(super) async fn serve_execute(serve: &Serve) -> Observed {
     observed_in(body["final_result"].as_str().map(str::to_string), &trace)
 }
 
+/// A `POST` of `body` to `path` on a raw socket whose answer is left
+/// unread: the caller holds the request open, or leaves by dropping the
+/// socket (no client pools or retries it behind the probe's back).
+pub(super) fn post_raw(serve: &Serve, path: &str, body: &Value) -> TcpStream {
+    let addr = serve.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect to rlm serve");
+    let body = body.to_string();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(format!("{head}{body}").as_bytes()).expect("send the request");
+    stream
+}
+
+/// The id of the execution the server runs now, once it runs.
+pub(super) async fn running_execution(serve: &Serve) -> String {
+    for _ in 0..400 {
+        let list: Value = reqwest::get(format!("{}/api/executions", serve.base))
+            .await
+            .expect("GET /api/executions")
+            .json()
+            .await
+            .unwrap_or_default();
+        let executions = list["executions"].as_array().cloned().unwrap_or_default();
+        if let Some(running) = executions.iter().find(|e| e["status"] == "running") {
+            return running["id"].as_str().unwrap_or_default().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no execution is running");
+}
+
+/// An execution's record once it ended (its `status`, ...).
+pub(super) async fn ended_execution(serve: &Serve, id: &str) -> Value {
+    for _ in 0..1200 {
+        let record: Value = reqwest::get(format!("{}/api/executions/{id}", serve.base))
+            .await
+            .expect("GET /api/executions/{id}")
+            .json()
+            .await
+            .unwrap_or_default();
+        if !matches!(record["status"].as_str(), Some("running" | "pending") | None) {
+            return record;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("execution {id} still runs after two minutes");
+}
+
 /// One scripted execution through the HTTP API, with the span exports of
 /// the server (`with_knob`: the row's knob set).
 pub(super) async fn serve_observed(row: &Row, serve: &Serve, with_knob: bool) -> Observed {
     let observed = serve_execute(serve).await;
-    let dir = serve._dir.path();
+    let dir = serve.dir.path();
     let exported = exported_by_a_server(row, with_knob, dir).await;
-    Observed { exported, redis_keys: redis_keys_of(row, dir), ..observed }
+    let provider = provider_requests(dir);
+    Observed { exported, redis_keys: redis_keys_of(row, dir), provider, ..observed }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +187,7 @@ pub(super) async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_name
                 serve.stderr
             );
             match row.probe.as_str() {
-                "program_error" | "answer" | "prompt" | "otlp" | "redis" => {
+                "program_error" | "answer" | "prompt" | "otlp" | "redis" | "provider" => {
                     let with = serve_observed(row, &serve, true).await;
                     drop(serve);
                     if control.is_none() {
@@ -137,7 +200,7 @@ pub(super) async fn every_knob_reaches_rlm_serve_through_the_http_api_or_is_name
                 "file" => {
                     // After an execution: some files (an index) are made on first use.
                     serve_execute(&serve).await;
-                    let path = PathBuf::from(fill(&row.value, serve._dir.path()));
+                    let path = PathBuf::from(fill(&row.value, serve.dir.path()));
                     assert!(path.exists(), "{what}: {} was not created", path.display());
                 }
                 _ => {}

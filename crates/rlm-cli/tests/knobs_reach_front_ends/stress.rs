@@ -18,9 +18,10 @@ pub(super) fn stress_probe(row: &Row, way: Way) -> Output {
 }
 
 /// One offline `rlm stress` run (the row's `[knob.stress]` arguments, else
-/// [`SCENARIO`]), with the row's knob set `way` when `with_knob`: its output
-/// and span exports; a `file` row's path exists after it.
-pub(super) fn stress_run(row: &Row, way: Way, with_knob: bool) -> (Output, Vec<Vec<u8>>) {
+/// [`SCENARIO`]), with the row's knob set `way` when `with_knob`: its output,
+/// span exports and requests to the test's provider; a `file` row's path
+/// exists after it.
+pub(super) fn stress_run(row: &Row, way: Way, with_knob: bool) -> (Output, Observed) {
     let row = &row.on("stress");
     let dir = probe_dir(row);
     let d = dir.path();
@@ -41,7 +42,10 @@ pub(super) fn stress_run(row: &Row, way: Way, with_knob: bool) -> (Output, Vec<V
     if with_knob && effect_observed(row, "stress") && row.probe == "file" {
         assert_file_written(&format!("rlm stress, {} set as {way:?}", row.key), row, d);
     }
-    (output, exported(d))
+    (
+        output,
+        Observed { exported: exported(d), provider: provider_requests(d), ..Observed::default() },
+    )
 }
 
 /// How many of a `rlm stress --json` run's generated tasks were answered
@@ -60,10 +64,19 @@ pub(super) fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
     honoured_or_named("stress", stress_probe, exited_zero);
     let observed = table().into_iter().filter(|r| effect_observed(r, "stress"));
     for (row, way) in observed.flat_map(|r| WAYS.map(|w| (r.clone(), w))) {
+        // A provider's model is stress's from its command line alone (a
+        // stress run spends only when asked there): set another way it
+        // stays scripted, and sends the provider nothing.
+        if row.key == "model" && way != Way::Flag {
+            let (ran, seen) = stress_run(&row, way, true);
+            assert!(exited_zero(&ran), "{}", text(&ran.stderr));
+            assert!(seen.provider.is_empty(), "rlm stress, model as {way:?}: {:?}", seen.provider);
+            continue;
+        }
         let on = row.on("stress");
         let what = format!("rlm stress, {} = {:?} as {way:?}", row.key, on.value);
         let expect = on.expect.as_deref().unwrap_or_default();
-        let (with, with_spans) = stress_run(&row, way, true);
+        let (with, with_seen) = stress_run(&row, way, true);
         assert!(exited_zero(&with), "{what}: {}", text(&with.stderr));
         match on.probe.as_str() {
             // Checked in `stress_run`.
@@ -78,14 +91,18 @@ pub(super) fn every_knob_reaches_rlm_stress_or_is_named_at_start_up() {
             // The task's answer is another, in its spans; the control's is right.
             "answer" => {
                 assert_eq!(stress_correct(&with), 0, "{what}: answered: {}", text(&with.stdout));
-                let (without, without_spans) = stress_run(&row, way, false);
+                let (without, without_seen) = stress_run(&row, way, false);
                 let out = text(&without.stdout);
                 assert_eq!(stress_correct(&without), 1, "{what}: the control run: {out}");
-                assert_exported(&what, expect, &with_spans, &without_spans);
+                assert_exported(&what, expect, &with_seen.exported, &without_seen.exported);
             }
             // A program's error or a root prompt, in the spans.
-            "program_error" | "prompt" | "otlp" => {
-                assert_exported(&what, expect, &with_spans, &stress_run(&row, way, false).1)
+            "program_error" | "prompt" => {
+                let control = stress_run(&row, way, false).1.exported;
+                assert_exported(&what, expect, &with_seen.exported, &control)
+            }
+            "otlp" | "provider" => {
+                assert_effect(&what, &on, &with_seen, &stress_run(&row, way, false).1)
             }
             other => panic!("{what}: stress observes no {other} probe"),
         }

@@ -22,15 +22,9 @@ pub(super) async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() 
             way = Way::Env;
         }
         let dir = probe_dir(row);
-        let d = dir.path();
-        let setting = setting(row, d, way, true);
-        let file = d.join("rlm.toml");
-        std::fs::write(&file, &setting.toml).expect("write rlm.toml");
         let script = json!({"model": "knobs", "replies": ["FINAL('done')"]});
-        let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, script);
-        cluster.envs = setting.env.clone();
-        cluster.envs.push(("RLM_CONFIG".into(), file.display().to_string()));
-        let flags: Vec<&str> = setting.flags.iter().map(String::as_str).collect();
+        let (cluster, flags) = deployment_with(row, dir.path(), way, true, script);
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let started = cluster.try_spawn_with("worker", &flags);
         let (stderr, ran) = match started {
             Ok(mut worker) => {
@@ -53,6 +47,27 @@ pub(super) async fn every_knob_reaches_a_serve_worker_or_is_named_at_start_up() 
     }
 }
 
+/// A deployment of its own (the machine's PostgreSQL and NATS) whose
+/// processes read the row's settings (its knob set `way` when `with_knob`,
+/// its `also`; the rlm.toml in `dir`), with the flags a process is given
+/// them by (`Cluster::try_spawn_with`'s extra flags: the deployment's own
+/// ack wait gives way to one set there).
+pub(super) fn deployment_with(
+    row: &Row,
+    dir: &Path,
+    way: Way,
+    with_knob: bool,
+    script: Value,
+) -> (cluster_env::Cluster, Vec<String>) {
+    let setting = setting(row, dir, way, with_knob);
+    let file = dir.join("rlm.toml");
+    std::fs::write(&file, &setting.toml).expect("write rlm.toml");
+    let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, script);
+    cluster.envs = setting.env.clone();
+    cluster.envs.push(("RLM_CONFIG".into(), file.display().to_string()));
+    (cluster, setting.flags)
+}
+
 // ---------------------------------------------------------------- serve-worker effects
 
 /// One job through a deployment of its own (an api without the knob, and a
@@ -64,15 +79,12 @@ pub(super) async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) ->
     let d = dir.path();
     let what =
         format!("rlm serve --role worker, {} set as {way:?} (with it: {with_knob})", row.key);
-    let setting = setting(row, d, way, with_knob);
-    let file = d.join("rlm.toml");
-    std::fs::write(&file, &setting.toml).expect("write rlm.toml");
-    let mut cluster = cluster_env::Cluster::with_script(cluster_env::SHARED_NATS, script(row));
-    let api = cluster.spawn("api");
+    let (mut cluster, flags) = deployment_with(row, d, way, with_knob, script(row));
     // The knob is the worker's alone: the effect is the worker's doing.
-    cluster.envs = setting.env.clone();
-    cluster.envs.push(("RLM_CONFIG".into(), file.display().to_string()));
-    let flags: Vec<&str> = setting.flags.iter().map(String::as_str).collect();
+    let envs = std::mem::take(&mut cluster.envs);
+    let api = cluster.spawn("api");
+    cluster.envs = envs;
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let worker = cluster.try_spawn_with("worker", &flags);
     let worker = worker.unwrap_or_else(|lines| panic!("{what}: did not start: {lines:?}"));
     let session = cluster_env::session(&api).await;
@@ -94,7 +106,9 @@ pub(super) async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) ->
     }
     let lines: Vec<String> = events.iter().map(Value::to_string).collect();
     let observed = observed_in(job["answer"].as_str().map(str::to_string), &lines.join("\n"));
-    Observed { exported, redis_keys: redis_keys_of(row, d), ..observed }
+    // The job has ended: its requests to the provider were made.
+    let provider = provider_requests(d);
+    Observed { exported, redis_keys: redis_keys_of(row, d), provider, ..observed }
 }
 
 /// The effect of each knob a worker honours, where [`effect_observed`] says
@@ -102,7 +116,8 @@ pub(super) async fn worker_effect_probe(row: &Row, way: Way, with_knob: bool) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 pub(super) async fn every_knob_s_effect_reaches_a_serve_worker() {
     for (i, row) in table().iter().enumerate() {
-        if !effect_observed(row, "serve-worker") {
+        // The server probes are the files' of their own (connections.rs, queue.rs, ...).
+        if !effect_observed(row, "serve-worker") || !SCRIPTED_PROBES.contains(&row.probe.as_str()) {
             continue;
         }
         let way = WAYS[i % 3];
