@@ -1,8 +1,8 @@
 //! `rlm exec CELL.py...`: run files as consecutive cells of one session,
-//! offline (sub-model calls get scripted replies, or a scripted model's
-//! `--script`, which also plays the root model of `rlm_query`'s runs). Stdout is exactly what the
-//! programs print; tracebacks and `FINAL` go to stderr (or everything into one
-//! JSON document with `--json`).
+//! offline (sub-model calls get scripted replies, or a scripted model,
+//! `--script`, which also plays the root model of `rlm_query`'s runs).
+//! Stdout is exactly what the programs print; tracebacks and `FINAL` go to
+//! stderr (or everything into one JSON document with `--json`).
 //!
 //! [`SessionArgs`] are the flags `exec` and `repl` share (the context, the
 //! scripted replies, and every knob of `rlm_config::RlmConfig`, the same as
