@@ -28,21 +28,24 @@ pub fn engine_parts(
 
 /// The scripted model: `--script`, else `RLM_FAKE_SCRIPT`, else the bundled demo.
 pub fn scripted_adapter(script: Option<&Path>, env: &EnvVars) -> Result<FakeAdapter, CliError> {
-    let from_file = |p: &Path| {
-        FakeAdapter::from_file(p)
-            .map(|a| a.with_model_name(SCRIPTED_MODEL))
-            .map_err(|e| CliError::Config(format!("scripted model {}: {e}", p.display())))
-    };
     if let Some(p) = script {
-        return from_file(p);
+        return script_adapter(p);
     }
     if let Some(p) = env.first(&["RLM_FAKE_SCRIPT"]) {
-        return from_file(Path::new(p));
+        return script_adapter(Path::new(p));
     }
     let script = demo_script()?;
     let adapter = FakeAdapter::scripted(script)
         .map_err(|e| CliError::Internal(format!("the bundled demo script is invalid: {e}")))?;
     Ok(adapter.with_model_name("scripted-demo"))
+}
+
+/// The scripted model playing the script file at `path` (.toml/.json), as
+/// every front end's `--script` reads it.
+pub fn script_adapter(path: &Path) -> Result<FakeAdapter, CliError> {
+    FakeAdapter::from_file(path)
+        .map(|a| a.with_model_name(SCRIPTED_MODEL))
+        .map_err(|e| CliError::Config(format!("scripted model {}: {e}", path.display())))
 }
 
 /// The bundled demo script.

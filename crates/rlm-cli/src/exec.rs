@@ -1,7 +1,8 @@
 //! `rlm exec CELL.py...`: run files as consecutive cells of one session,
-//! offline (sub-model calls get scripted replies). Stdout is exactly what the
-//! programs print; tracebacks and `FINAL` go to stderr (or everything into one
-//! JSON document with `--json`).
+//! offline (sub-model calls get scripted replies, or a scripted model,
+//! `--script`, which also plays the root model of `rlm_query`'s runs).
+//! Stdout is exactly what the programs print; tracebacks and `FINAL` go to
+//! stderr (or everything into one JSON document with `--json`).
 //!
 //! [`SessionArgs`] are the flags `exec` and `repl` share (the context, the
 //! scripted replies, and every knob of `rlm_config::RlmConfig`, the same as
@@ -36,8 +37,8 @@ pub struct ExecArgs {
     pub json: bool,
 }
 
-/// Flags shared by `exec` and `repl`: the context, the scripted replies, and
-/// the configuration's knobs.
+/// Flags shared by `exec` and `repl`: the context, the scripted replies (or
+/// a scripted model), and the configuration's knobs.
 #[derive(Debug, clap::Args)]
 pub struct SessionArgs {
     /// Files, folders or globs bound to `context`/`P` and `ctx` (one document per file).
@@ -52,6 +53,11 @@ pub struct SessionArgs {
     /// A JSON array of replies, used in order (the last one repeats).
     #[arg(long)]
     pub replies: Option<PathBuf>,
+    /// A scripted model file (.toml/.json, the format of `rlm run --script`:
+    /// ordered replies, rules, `when_exhausted`) that plays the sub-model and
+    /// the root model of the runs `rlm_query` starts.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["reply", "replies"])]
+    pub script: Option<PathBuf>,
     /// Every knob of the configuration (`rlm config` lists them; the same
     /// flags, variables and `rlm.toml` keys as `rlm run`): the sandbox limits
     /// (`--fuel`, `--memory-bytes`, ...), the budgets (`--max-subcalls`, ...), the
@@ -85,9 +91,13 @@ impl SessionArgs {
         Ok((settings, config))
     }
 
-    /// The scripted replies as a model: `--replies FILE` (a JSON array of
-    /// strings), else `--reply TEXT`, else `"ok"`; the last reply repeats.
+    /// The scripted model: `--script FILE`, else the scripted replies:
+    /// `--replies FILE` (a JSON array of strings), else `--reply TEXT`, else
+    /// `"ok"`; the last reply repeats.
     pub fn scripted_model(&self) -> Result<Arc<dyn ModelAdapter>, CliError> {
+        if let Some(path) = &self.script {
+            return Ok(Arc::new(crate::engine::script_adapter(path)?));
+        }
         let list = match &self.replies {
             Some(path) => read_replies(path)?,
             None => vec![self.reply.clone().unwrap_or_else(|| "ok".to_string())],
@@ -102,9 +112,9 @@ impl SessionArgs {
         Ok(Arc::new(fake))
     }
 
-    /// The models sub-model calls go to: the configured ones, or the
-    /// scripted replies when none is configured (or `scripted`), or when
-    /// `--reply`/`--replies` is given.
+    /// The models sub-model calls (and `rlm_query`'s runs) go to: the
+    /// configured ones, or the scripted replies when none is configured (or
+    /// `scripted`), or when `--reply`/`--replies`/`--script` is given.
     fn models(&self, config: &RlmConfig) -> Result<EngineModels, CliError> {
         if self.scripted(config) {
             let replies = self.scripted_model()?;
@@ -116,6 +126,7 @@ impl SessionArgs {
     fn scripted(&self, config: &RlmConfig) -> bool {
         self.reply.is_some()
             || self.replies.is_some()
+            || self.script.is_some()
             || config.model == SCRIPTED_MODEL && config.sub_model() == SCRIPTED_MODEL
     }
 

@@ -34,7 +34,8 @@ const DISPLAY: &str = "__rlm_repl_display__";
 
 /// The flags of `rlm repl`: those of `rlm exec` (the models, from `--model`
 /// or the configuration, answer `llm_query`, `ask`, `rlm_query`...; none
-/// configured: the scripted replies `--reply`/`--replies`).
+/// configured: the scripted replies `--reply`/`--replies`, or the scripted
+/// model `--script`).
 #[derive(Debug, clap::Args)]
 pub struct ReplArgs {
     #[command(flatten)]
@@ -272,7 +273,11 @@ pub fn repl(args: ReplArgs) -> Result<Exit, CliError> {
         eprintln!(
             "rlm repl: {context}; llm_query, ask, rlm_query... answered by {}. \
              A blank line ends a block; FINAL(x) or Ctrl-D ends the session.",
-            model.as_deref().unwrap_or("the scripted replies")
+            model.as_deref().unwrap_or(if args.session.script.is_some() {
+                "the scripted model"
+            } else {
+                "the scripted replies"
+            })
         );
     }
     let mut lines = stdin.lock().lines();

@@ -2,7 +2,9 @@
 //! bytes for a fan-out of pending calls are charged to the session's memory
 //! budget, so a huge `asyncio.gather` of `llm_query` ends with the memory
 //! error instead of growing the process, and `--max-subcalls` caps the calls
-//! as `rlm run --max-subcalls` does. The sub-model is the scripted replies.
+//! as `rlm run --max-subcalls` does. The sub-model is the scripted replies,
+//! or a scripted model (`--script`), which also plays the root model of the
+//! runs `rlm_query` starts.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -135,4 +137,49 @@ fn the_records_of_finished_subcalls_count_against_the_budget() {
         .code(3)
         .stdout("")
         .stderr(predicate::str::contains("memory limit exceeded"));
+}
+
+#[test]
+fn a_script_answers_the_subcalls_and_plays_the_runs_rlm_query_starts() {
+    // The format of `rlm run --script`: a rule answers the cell's
+    // llm_query; the replies play the root model of rlm_query's run (a
+    // program, then a FINAL resting on what it printed).
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        &dir,
+        "script.json",
+        r#"{"replies": ["```repl\nprint(len(context))\n```", "FINAL('the child looked')"],
+            "rules": [{"pattern": "ping", "reply": "pong"}]}"#,
+    );
+    let cell = write(
+        &dir,
+        "cell.py",
+        "print(llm_query('ping'))\nprint(rlm_query('what does the context say?'))\n",
+    );
+    let context = write(&dir, "context.txt", "a small context\n");
+    rlm()
+        .args(["exec", "--context"])
+        .arg(&context)
+        .arg("--script")
+        .arg(&script)
+        .arg(&cell)
+        .assert()
+        .code(0)
+        .stdout("pong\nthe child looked\n");
+    // The REPL takes the same flag.
+    rlm()
+        .args(["repl", "--script"])
+        .arg(&script)
+        .write_stdin("print(llm_query('ping'))\n")
+        .assert()
+        .code(0)
+        .stdout("pong\n");
+    // One scripted model: not with --reply.
+    rlm()
+        .args(["exec", "--reply", "x", "--script"])
+        .arg(&script)
+        .arg(&cell)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--script"));
 }

@@ -118,11 +118,64 @@ struct Row {
     /// Environment variables of both runs (a provider's address).
     #[serde(default)]
     env: BTreeMap<String, String>,
+    /// `rlm exec`'s own probe of the knob (`[knob.exec]`), where the row's does not fit it.
+    #[serde(default)]
+    exec: Option<OwnProbe>,
+    /// `rlm stress`'s own probe of the knob (`[knob.stress]`): a value, an
+    /// expectation, other knobs or arguments that bite its generated task.
+    #[serde(default)]
+    stress: Option<OwnProbe>,
+    /// The arguments of a front end's own probe (`[knob.stress]`'s `args`).
+    #[serde(skip)]
+    args: Vec<String>,
+}
+
+/// A front end's own probe of a row: each field given replaces the row's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnProbe {
+    #[serde(default)]
+    probe: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    program: Option<String>,
+    #[serde(default)]
+    expect: Option<String>,
+    #[serde(default)]
+    control: Option<String>,
+    #[serde(default)]
+    also: Option<BTreeMap<String, String>>,
+    /// `rlm stress`'s arguments in place of the probe's scenario (one
+    /// baseline run, no latency, a context of 2000 bytes).
+    #[serde(default)]
+    args: Vec<String>,
 }
 
 impl Row {
     fn honoured_by(&self, front_end: &str) -> bool {
         self.honoured.iter().any(|f| f == front_end)
+    }
+
+    /// The row as `front_end` probes it: its own probe's fields (`[knob.exec]`,
+    /// `[knob.stress]`) in place of the row's.
+    fn on(&self, front_end: &str) -> Row {
+        let mut row = self.clone();
+        let own = match front_end {
+            "exec" => self.exec.clone(),
+            "stress" => self.stress.clone(),
+            _ => None,
+        };
+        if let Some(own) = own {
+            row.probe = own.probe.unwrap_or(row.probe);
+            row.value = own.value.unwrap_or(row.value);
+            row.program = own.program.or(row.program);
+            row.expect = own.expect.or(row.expect);
+            row.control = own.control.or(row.control);
+            row.also = own.also.unwrap_or(row.also);
+            row.args = own.args;
+        }
+        row
     }
 }
 
@@ -438,7 +491,7 @@ fn assert_exported(what: &str, expect: &str, with: &[Vec<u8>], without: &[Vec<u8
 
 /// The honoured cells whose effect this test (and rlm-py's, for python)
 /// observes: it may only grow (issue #83).
-const MIN_OBSERVED: usize = 292;
+const MIN_OBSERVED: usize = 338;
 
 /// Whether the probes observe the effect of `row`'s knob on `front_end`
 /// (its effect with the knob, none without), rather than only that it
@@ -446,23 +499,27 @@ const MIN_OBSERVED: usize = 292;
 /// the exec, mcp and stress tests check what this says; python's cells are
 /// rlm-py's tests/test_knob_table.py's.
 fn effect_observed(row: &Row, front_end: &str) -> bool {
-    let p = row.probe.as_str();
+    let on = row.on(front_end);
+    let p = on.probe.as_str();
     row.honoured_by(front_end)
         && !row.unobserved.contains_key(front_end)
         && match front_end {
             "run" => p != "accepted",
-            "exec" => matches!(p, "program_error" | "file" | "otlp" | "provider"),
+            // The row's program as a cell; an answer or a prompt through a
+            // cell's rlm_query, whose run the scripted model plays.
+            "exec" => {
+                matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
+            }
             "serve-api" | "serve-worker" | "mcp" => {
                 SCRIPTED_PROBES.contains(&p) || SERVER_PROBES.contains(&p)
             }
             "python" => {
                 matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
             }
-            // Its generated tasks, not the row's script: a file, spans, or a
-            // budget that ends a task without an answer.
+            // Its generated tasks, not the row's script (`[knob.stress]`
+            // says what bites them), seen in its report and spans.
             "stress" => {
-                matches!(p, "file" | "otlp" | "provider")
-                    || (p == "answer" && row.expect.as_deref() == Some(""))
+                matches!(p, "program_error" | "answer" | "prompt" | "file" | "otlp" | "provider")
             }
             _ => false,
         }
@@ -478,15 +535,11 @@ fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
     }
     let why = match front_end {
         "exec" => {
-            "exec/repl run the probe's cell, with no root model: no answer or prompt to compare"
+            "exec/repl run the probe's cell: no answer, error, prompt, file, span or provider request to compare"
         }
         "python" => {
             "rlm-py's tests/test_knob_table.py compares answers, programs' errors, root prompts, \
              files written, exported spans and requests to its provider only"
-        }
-        "stress" => {
-            "rlm stress runs its generated tasks, not the row's script: its report shows their \
-             outcomes, not the row's program error, answer or prompt"
         }
         _ => "no probe compares its effect",
     };
@@ -569,23 +622,36 @@ fn every_knob_of_rlm_config_has_one_row_and_back() {
         for f in row.unobserved.keys() {
             assert!(row.honoured_by(f), "{}: unobserved on {f}, which does not honour it", row.key);
         }
-        let complete = match row.probe.as_str() {
-            "program_error" => row.program.is_some() && row.expect.is_some(),
-            // The root model plays `replies`, or is the row's own `model`.
-            "answer" => {
-                (!row.replies.is_empty() || row.also.contains_key("model")) && row.expect.is_some()
-            }
-            "prompt" => row.expect.is_some(),
-            "redis" => row.program.is_some() && row.expect.is_some(),
-            "provider" => row.expect.is_some(),
-            "connection" | "queue" | "processes" => row.expect.is_some(),
-            "streams" => row.program.is_some() && row.expect.is_some(),
-            "disconnect" => row.program.is_some() && row.expect.is_some() && row.control.is_some(),
-            "blob_sweep" => true,
-            "accepted" => row.why.is_some(),
-            "file" | "json_logs" | "otlp" => true,
-            other => panic!("{}: unknown probe {other}", row.key),
-        };
-        assert!(complete, "{}: the {} probe lacks its fields", row.key, row.probe);
+        assert!(row.exec.is_none() || row.honoured_by("exec"), "{}: [knob.exec] unused", row.key);
+        assert!(
+            row.stress.is_none() || row.honoured_by("stress"),
+            "{}: [knob.stress] unused",
+            row.key
+        );
+        for f in FRONT_ENDS {
+            assert_complete(&row.on(f));
+        }
     }
+}
+
+/// A row (as one front end probes it) has the fields its probe needs.
+fn assert_complete(row: &Row) {
+    let complete = match row.probe.as_str() {
+        "program_error" => row.program.is_some() && row.expect.is_some(),
+        // The root model plays `replies`, or is the row's own `model`.
+        "answer" => {
+            (!row.replies.is_empty() || row.also.contains_key("model")) && row.expect.is_some()
+        }
+        "prompt" => row.expect.is_some(),
+        "redis" => row.program.is_some() && row.expect.is_some(),
+        "provider" => row.expect.is_some(),
+        "connection" | "queue" | "processes" => row.expect.is_some(),
+        "streams" => row.program.is_some() && row.expect.is_some(),
+        "disconnect" => row.program.is_some() && row.expect.is_some() && row.control.is_some(),
+        "blob_sweep" => true,
+        "accepted" => row.why.is_some(),
+        "file" | "json_logs" | "otlp" => true,
+        other => panic!("{}: unknown probe {other}", row.key),
+    };
+    assert!(complete, "{}: the {} probe lacks its fields", row.key, row.probe);
 }

@@ -195,6 +195,17 @@ def config_of(row, tmp_path, with_knob):
     return config
 
 
+class SubModel(FakeAdapter):
+    """The probes' sub-model: "pong", two seconds late for a prompt holding
+    SUBCALL-SLOW, as the script of rlm-cli's probes answers it (40 times the
+    `subcall_deadline_secs` row's deadline)."""
+
+    def complete(self, messages, **params):
+        if any("SUBCALL-SLOW" in str(m.get("content", "")) for m in messages):
+            time.sleep(2)
+        return super().complete(messages, **params)
+
+
 def run(row, tmp_path, with_knob):
     # The row's environment (a provider's address), for this run alone.
     run_name = "with" if with_knob else "without"
@@ -218,8 +229,11 @@ def run_in_env(row, tmp_path, with_knob):
     (tmp_path / "first_user.md").write_text(FIRST_USER)
     replies = [f"```repl\n{row['program']}\n```"] if "program" in row else list(row.get("replies", []))
     root = FakeAdapter(script=replies + ["FINAL('done')"] * 8)
-    sub = FakeAdapter(script=["pong"] * 50)
-    rlm = RLM(adapter=root, subcall_adapter=sub, config=config_of(row, tmp_path, with_knob))
+    sub = SubModel(script=["pong"] * 50)
+    # rlm_query opens sub-RLMs, as on every other front end (pyrlm's default
+    # makes it a plain subcall; `budgets.max_depth` bounds them).
+    config = config_of(row, tmp_path, with_knob)
+    rlm = RLM(adapter=root, subcall_adapter=sub, recursive_subcalls=True, config=config)
     try:
         answer, trace = rlm.run("what does the context say?", Context.from_text("a small context"))
     except ModelError as e:

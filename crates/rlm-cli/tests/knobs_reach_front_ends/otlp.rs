@@ -44,3 +44,11 @@ pub(super) async fn exported_by_a_server(row: &Row, with_knob: bool, dir: &Path)
     }
     Vec::new()
 }
+
+/// Spans with their content (prompts, answers, programs' errors) sent to
+/// the receiver: the probe's window on a front end that writes no trace
+/// (exec, stress), set alike in the runs with the knob and without it.
+pub(super) fn spans_with_content(setting: &mut Setting, dir: &Path) {
+    setting.set("telemetry.otlp_endpoint", &otlp_endpoint(dir), Way::Env);
+    setting.set("telemetry.capture_content", "true", Way::Env);
+}
