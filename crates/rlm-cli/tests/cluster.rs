@@ -577,3 +577,64 @@ rlm_testenv::needs_postgres! {
         cluster.clean_up().await;
     }
 }
+
+/// A batch of subcalls answered `delay_ms` late, then an answer.
+fn slow_batch_script(delay_ms: u64) -> Value {
+    json!({
+        "model": "cluster",
+        "replies": [
+            "One slow batch.\n```repl\nrs = llm_batch([f'SLOW {i}' for i in range(4)])\nprint(len(rs), 'answered')\n```",
+            "FINAL('not cancelled')",
+        ],
+        "rules": [{"pattern": "SLOW", "reply": {"text": "late", "delay_ms": delay_ms}}],
+        "when_exhausted": { "fixed": "FINAL('the script has no more replies')" }
+    })
+}
+
+rlm_testenv::needs_postgres! {
+    /// The cancel of an execution a worker runs travels on core NATS, which
+    /// keeps nothing: asked for while NATS restarts, it still reaches the
+    /// worker. (The client holds a publish made while it reconnects; the
+    /// api also sends the cancel again at each store check until the
+    /// execution ends, for a worker whose subscription comes back after
+    /// that publish went: a race this test does not force.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancel_sent_while_nats_restarts_still_reaches_the_worker() {
+        let mut nats = PrivateNats::start();
+        // Its subcalls take a minute: an execution that ends sooner was cancelled.
+        let cluster = Cluster::with_script(&nats.url(), slow_batch_script(60_000));
+        let api = cluster.spawn("api");
+        let worker = cluster.spawn("worker");
+        let sid = session(&api).await;
+        let base = api.base.clone();
+        let body = json!({"session_id": sid, "user_query": "a slow batch"});
+        let blocking = tokio::spawn(async move { post(&base, "/api/execute", body).await });
+        // The execution, once its batch runs on the worker.
+        let until = Instant::now() + Duration::from_secs(60);
+        let id = loop {
+            let running = executions(&api, &sid).await.into_iter().find(|e| e["status"] == "running");
+            if let Some(e) = running {
+                let id = e["id"].as_str().unwrap().to_string();
+                if trace(&api, &id).await.iter().any(|e| e["kind"]["type"] == "program_started") {
+                    break id;
+                }
+            }
+            assert!(Instant::now() < until, "the batch did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        nats.kill();
+        let cancel_base = api.base.clone();
+        let path = format!("/api/executions/{id}/cancel");
+        let cancel = tokio::spawn(async move { post(&cancel_base, &path, json!({})).await });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        nats.restart();
+        let (status, cancelled) = cancel.await.unwrap();
+        assert!(status == 200 || status == 409, "{status} {cancelled}");
+        let (status, done) = blocking.await.unwrap();
+        assert!(status < 500, "{status} {done}");
+        let (_, record) = get(&api.base, &format!("/api/executions/{id}")).await;
+        assert_eq!(record["status"], "cancelled", "the cancel did not reach the worker: {record}");
+        drop((api, worker));
+        cluster.clean_up().await;
+    }
+}

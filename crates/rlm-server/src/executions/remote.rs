@@ -56,6 +56,13 @@ fn cancel_topic(id: Uuid) -> String {
     format!("cancel-{id}")
 }
 
+/// Asks the worker running execution `id` to cancel it (idempotent there).
+async fn send_cancel(queue: &JobQueue, id: Uuid) {
+    if let Err(e) = queue.publish_live(&cancel_topic(id), b"cancel".to_vec()).await {
+        tracing::warn!(execution = %id, error = %e, "cannot send the cancel request to the worker: sent again at the next store check");
+    }
+}
+
 /// What the queue's result of a delivered execution says (the store keeps the rest).
 fn end_value(status: ExecutionStatus) -> serde_json::Value {
     serde_json::Value::from(status.as_str())
@@ -189,7 +196,11 @@ impl Executions {
     ) -> ExecutionRecord {
         let mut order = MirrorOrder::default();
         let mut open = true;
-        let mut cancel_sent = false;
+        // A cancel is sent again at every store check until the execution
+        // ends: a core NATS message is lost when NATS restarts (or the
+        // worker's subscription is between connections) as it goes, and the
+        // worker ends the execution at the first that reaches it.
+        let mut cancel_wanted = false;
         let mut ended_in_store = false;
         let mut tick = tokio::time::interval(STORE_CHECK);
         loop {
@@ -217,15 +228,16 @@ impl Executions {
                         }
                     }
                 },
-                _ = live.cancel.cancelled(), if !cancel_sent => {
-                    cancel_sent = true;
-                    if let Err(e) = queue.publish_live(&cancel_topic(id), b"cancel".to_vec()).await {
-                        tracing::warn!(execution = %id, error = %e, "cannot send the cancel request to the worker");
-                    }
+                _ = live.cancel.cancelled(), if !cancel_wanted => {
+                    cancel_wanted = true;
+                    send_cancel(queue, id).await;
                 }
                 _ = tick.tick() => {
                     let Ok(Some(record)) = self.store.get_execution(id).await else { continue };
                     if !record.status.is_terminal() {
+                        if cancel_wanted {
+                            send_cancel(queue, id).await;
+                        }
                         // A gap, or no live frames at all: the store fills in.
                         if order.waiting() || !open {
                             self.fill_from_store(id, live, &mut order, false).await;
