@@ -10,6 +10,7 @@ use crate::fault::R;
 use crate::modules::re::match_obj::{MatchObj, group_of};
 use crate::types::dict::dict_get;
 use crate::types::str::fast::{StrFast, str_fast_method};
+use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::{Vm, internal};
 
@@ -34,18 +35,11 @@ impl Vm {
         let Some(name) = frame.code.names.get(name as usize) else {
             return Err(internal("method name out of range"));
         };
+        if method_in_place(&mut frame.stack, name.as_str(), argc) {
+            return Ok(true);
+        }
         let (recv, args) = frame.stack[recv_at..].split_at(1);
         let result = match (&recv[0], name.as_str(), args) {
-            (Value::Dict(d), "get", [k] | [k, _]) if crate::types::equality::key_is_free(k) => {
-                dict_get(d, k, args.get(1))
-            }
-            // A long prefix is work: the general path charges it.
-            (Value::Str(s), "startswith", [Value::Str(p)]) if p.byte_len() < 256 => {
-                Value::Bool(s.as_str().starts_with(p.as_str()))
-            }
-            (Value::Str(s), "endswith", [Value::Str(p)]) if p.byte_len() < 256 => {
-                Value::Bool(s.as_str().ends_with(p.as_str()))
-            }
             (Value::List(l), "append", [_]) => {
                 let l = l.clone();
                 let x = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
@@ -73,8 +67,7 @@ impl Vm {
             }
             _ => return Ok(false),
         };
-        frame.stack.truncate(recv_at);
-        frame.stack.push(result);
+        frame.stack.replace_top(argc as usize + 1, result);
         Ok(true)
     }
 
@@ -96,4 +89,33 @@ impl Vm {
         top!(self).stack.push(v);
         Ok(true)
     }
+}
+
+/// The method calls that charge nothing of their own and cannot fail
+/// (`d.get(k)` of a key that hashes for free, `s.startswith(p)` and
+/// `s.endswith(p)` of a short `p`), made where the receiver and `argc`
+/// arguments lie on top of `stack`, the result left in their place; the
+/// plain loop (`plain.rs`) runs them too. `false` (the stack untouched)
+/// for any other call.
+#[inline(always)]
+pub(super) fn method_in_place(stack: &mut OperandStack, name: &str, argc: u32) -> bool {
+    let Some(recv_at) = stack.len().checked_sub(argc as usize + 1) else { return false };
+    let Some((recv, args)) = stack.get(recv_at..).and_then(|s| s.split_first()) else {
+        return false;
+    };
+    let result = match (recv, name, args) {
+        (Value::Dict(d), "get", [k] | [k, _]) if crate::types::equality::key_is_free(k) => {
+            dict_get(d, k, args.get(1))
+        }
+        // A long prefix is work: the general path charges it.
+        (Value::Str(s), "startswith", [Value::Str(p)]) if p.byte_len() < 256 => {
+            Value::Bool(s.as_str().starts_with(p.as_str()))
+        }
+        (Value::Str(s), "endswith", [Value::Str(p)]) if p.byte_len() < 256 => {
+            Value::Bool(s.as_str().ends_with(p.as_str()))
+        }
+        _ => return false,
+    };
+    stack.replace_top(argc as usize + 1, result);
+    true
 }
