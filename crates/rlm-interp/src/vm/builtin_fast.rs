@@ -62,8 +62,11 @@ impl Vm {
 /// stack untouched) for any other call.
 #[inline(always)]
 pub(super) fn len_in_place(stack: &mut OperandStack, argc: u32) -> bool {
+    if argc != 1 {
+        return false;
+    }
     let [.., Value::Builtin(b), x] = &**stack else { return false };
-    if argc != 1 || !b.module.is_empty() || b.name != "len" {
+    if !b.module.is_empty() || b.name != "len" {
         return false;
     }
     let Some(n) = crate::builtins::iteration::len_fast(x) else { return false };

@@ -222,8 +222,7 @@ impl Vm {
                     }
                 }
                 Instr::CallMethod(name, argc) => {
-                    let Some(name) = names.get(name as usize) else { full_loop!(*instr) };
-                    if !method_in_place(stack, name.as_str(), argc) {
+                    if !method_in_place(stack, names, name, argc) {
                         full_loop!(*instr)
                     }
                 }
