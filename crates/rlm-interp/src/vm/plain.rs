@@ -226,8 +226,9 @@ impl Vm {
                         full_loop!(*instr)
                     }
                 }
-                Instr::StoreSubscr => {
-                    if !crate::types::dict::store_found_item(stack) {
+                Instr::StoreSubscr | Instr::StoreSubscrAssign => {
+                    let value_first = matches!(instr, Instr::StoreSubscrAssign);
+                    if !crate::types::dict::store_found_item(stack, value_first) {
                         full_loop!(*instr)
                     }
                 }

@@ -44,16 +44,25 @@ pub(crate) fn dict_get(d: &StoreCell<Dict>, k: &Value, default: Option<&Value>) 
 
 /// `d[k] = v` where the lookup just before found `k` in `d` (`d[k] =
 /// d.get(k, 0) + 1`, `d[k] += 1`), `k` hashes for free and the cell's
-/// journal needs no copy of `d`: the value at `k`'s entry, taken from the
-/// top of `stack` (above `d` and `k`), replaced where it lies and the three
-/// popped. Nothing is charged: no entry is added and no memory, as in the
-/// general `d[k] = v` of a key the dict holds. `false` (the stack
-/// untouched) otherwise. The plain loop (`vm/plain.rs`) runs it; out of
-/// line, as that loop's other calls that are not int work (inlined, it
-/// cost `func_calls`' loop 1.5% more instructions, in registers).
+/// journal needs no copy of `d`: the value at `k`'s entry replaced where it
+/// lies by `v`, and the three popped from the top of `stack` (`v` first,
+/// below `d` and `k`, for an assignment, `StoreSubscrAssign`; last, above
+/// them, for an augmented one, `StoreSubscr`). Nothing is charged: no entry
+/// is added and no memory, as in the general `d[k] = v` of a key the dict
+/// holds. `false` (the stack untouched) otherwise. The plain loop
+/// (`vm/plain.rs`) runs it; out of line, as that loop's other calls that
+/// are not int work (inlined, it cost `func_calls`' loop 1.5% more
+/// instructions, in registers).
 #[inline(never)]
-pub(crate) fn store_found_item(stack: &mut crate::value::stack::OperandStack) -> bool {
-    let [.., Value::Dict(d), k, _] = &**stack else { return false };
+pub(crate) fn store_found_item(
+    stack: &mut crate::value::stack::OperandStack,
+    value_first: bool,
+) -> bool {
+    let Some(at) = stack.len().checked_sub(3) else { return false };
+    let (d_at, k_at, v_at) = if value_first { (at + 1, at + 2, at) } else { (at, at + 1, at + 2) };
+    let (Some(Value::Dict(d)), Some(k)) = (stack.get(d_at), stack.get(k_at)) else {
+        return false;
+    };
     if d.journal_pending() || !crate::types::equality::key_is_free(k) {
         return false;
     }
@@ -61,11 +70,12 @@ pub(crate) fn store_found_item(stack: &mut crate::value::stack::OperandStack) ->
     let d = Rc::clone(d);
     let mut dict = d.borrow_mut();
     let Some((_, slot)) = dict.map.get_index_mut(i) else { return false };
-    // Three values were matched above: the pop takes the top one.
-    let Some(v) = stack.pop() else { return false };
+    let Some(v) = stack.get_mut(v_at).map(|v| std::mem::replace(v, Value::None)) else {
+        return false;
+    };
     let old = std::mem::replace(slot, v);
     drop(dict);
-    stack.drop_top(2);
+    stack.drop_top(3);
     drop(old);
     true
 }
