@@ -40,9 +40,14 @@ pub fn size_of(v: &Value) -> (u64, u64) {
 }
 
 /// Values below this many items and bytes cost less than a few
-/// instructions under any rate: their calls skip the table.
-#[inline]
+/// instructions under any rate: their calls skip the table. A string,
+/// the operand of most sized operators (`s + t`), is read without
+/// [`size_of`]'s call.
+#[inline(always)]
 fn small(v: &Value) -> bool {
+    if let Value::Str(s) = v {
+        return s.byte_len() < 256;
+    }
     let (items, bytes) = size_of(v);
     items < 8 && bytes < 256
 }
@@ -162,10 +167,18 @@ pub(crate) fn charge_with(
 
 /// Charges a binary operator on sized values: `a op b`. A sequence
 /// repeated (`s * n`) is charged on the result's length.
+/// Inline up to the check of small operands, which charge nothing (`w +
+/// "-"`: the call and the two sizes' calls were ~100 instructions).
+#[inline]
 pub(crate) fn charge_operator(meter: &mut Meter, sym: &str, a: &Value, b: &Value) -> R<()> {
-    if small(a) && small(b) && sym != "*" {
+    if sym != "*" && small(a) && small(b) {
         return Ok(());
     }
+    charge_sized_operator(meter, sym, a, b)
+}
+
+/// [`charge_operator`] past its check of small operands.
+fn charge_sized_operator(meter: &mut Meter, sym: &str, a: &Value, b: &Value) -> R<()> {
     let c = lookup(OPERATOR_COSTS, sym);
     let n = if sym == "*" {
         let (seq, times) = match (a, b) {

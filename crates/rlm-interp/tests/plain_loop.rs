@@ -28,6 +28,12 @@ const PROGRAMS: &[&str] = &[
     "ls = ['roll a d20', 'x' * 200 + 'nat 1', '', 'Matt: check', 'y' * 250]\nr = [l for l in ls if not l or 'roll' in l or 'nat ' in l]\nc = [l for l in ls if any(k in l for k in ['check', 'save', 'nat'])]\na = [all(k not in l for k in ('zz', 'yy')) for l in ls]\nprint(len(r), len(c), a)",
     "def f(xs):\n    fs = [lambda: x for x in xs]\n    return [g() for g in fs] + [y for y in xs if any(y == z for z in xs)]\nprint(f([1, 2, 3]))",
     "import re\nt = 0\nfor m in re.finditer(r'(\\d+)', 'a 12 b 7 c 30 d 5'):\n    t += int(m.group(1)) + len(str(t))\nprint(t)",
+    // Issue #79: the calls made in place (`len(x)`, `d.get(k)`,
+    // `s.startswith(p)`) and `d[k] = v` over the entry the lookup before it
+    // found, beside the keys they leave to the full loop (long strings,
+    // tuples), a removal between the lookup and the store, and the dict's kinds.
+    "counts = {}\nws = 'b a c a b a x'.split() + ['a' * 70, 'a' * 70]\nfor w in ws:\n    counts[w] = counts.get(w, 0) + 1\n    if w.startswith('a') and len(w) > 1:\n        counts[w] += 1\nk = counts.get('b')\ndel counts['a']\ncounts['b'] = counts.get('c', 0) + len(ws)\ncounts['c'] = k\nprint(counts, [w.endswith('a') for w in ws])",
+    "from collections import Counter, defaultdict\nc = Counter('abcab')\nd = defaultdict(int)\nfor ch in 'abcabz':\n    c[ch] = c.get(ch, 0) + 1\n    d[ch] += 1\n    d[(ch, 1)] = d.get((ch, 1), 5) + 1\nprint(sorted(c.items()), sorted(d.items()))",
 ];
 
 fn run(src: &str, fuel: u64, every_unit: bool) -> String {

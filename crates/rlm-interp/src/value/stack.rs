@@ -100,6 +100,43 @@ impl OperandStack {
         }
     }
 
+    /// Replaces the top `n` values (`1 <= n <= len`) by `v`: a call's
+    /// callee and arguments by its result, inline (no call to
+    /// [`OperandStack::truncate`] and no separate push).
+    #[inline(always)]
+    pub(crate) fn replace_top(&mut self, n: usize, v: Value) {
+        let Some(at) = self.len.checked_sub(n).filter(|_| n > 0) else {
+            return self.push(v);
+        };
+        if let Some(gone) = self.slots.get_mut(at + 1..self.len) {
+            for slot in gone {
+                if !owns_nothing(slot) {
+                    drop(std::mem::replace(slot, Value::None));
+                }
+            }
+        }
+        self.len = at + 1;
+        if let Some(slot) = self.slots.get_mut(at) {
+            drop(std::mem::replace(slot, v));
+        }
+    }
+
+    /// Drops the top `n` values (all of them if fewer), inline; those that
+    /// own nothing stay in their freed slots, as [`OperandStack::truncate`]
+    /// leaves them.
+    #[inline(always)]
+    pub(crate) fn drop_top(&mut self, n: usize) {
+        let at = self.len.saturating_sub(n);
+        if let Some(gone) = self.slots.get_mut(at..self.len) {
+            for slot in gone {
+                if !owns_nothing(slot) {
+                    drop(std::mem::replace(slot, Value::None));
+                }
+            }
+        }
+        self.len = at;
+    }
+
     /// The top value.
     #[inline(always)]
     pub(crate) fn last(&self) -> Option<&Value> {
@@ -210,6 +247,24 @@ mod tests {
         assert_eq!(Rc::strong_count(&list), 2, "split_off moves the value out");
         drop(taken);
         assert_eq!(Rc::strong_count(&list), 1);
+    }
+
+    #[test]
+    fn replace_top_puts_a_result_in_place_of_a_call() {
+        let list = Rc::new(crate::value::ListObj::new(Vec::new()));
+        let mut s = OperandStack::default();
+        s.push(Value::Int(1));
+        s.push(Value::List(Rc::clone(&list)));
+        s.push(Value::Str(crate::value::Str::new("x")));
+        s.push(Value::Int(0));
+        s.replace_top(3, Value::Int(7));
+        assert_eq!(ints(&s), [1, 7]);
+        assert_eq!(Rc::strong_count(&list), 1, "the callee's slot was released");
+        assert!(s.slots[2..].iter().all(owns_nothing), "the arguments' slots own nothing");
+        s.replace_top(1, Value::Int(8));
+        assert_eq!(ints(&s), [1, 8]);
+        s.drop_top(5);
+        assert!(s.is_empty(), "more than held: all of them");
     }
 
     #[test]

@@ -33,18 +33,22 @@ fn sized_operator(op: BinOp) -> Option<&'static str> {
 impl Vm {
     pub(crate) fn binary(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         use Value::*;
-        // Integers (bools act as ints).
-        if let (Some(x), Some(y)) = (as_int(a), as_int(b)) {
-            if matches!((a, b), (Native(_), _) | (_, Native(_))) {
-                // `re.I | re.M` is a flag again.
-                if let Some(v) = crate::modules::re::flag_binary(op, a, b, x, y) {
-                    return v;
+        // A string on the left (`s + t`, `s % args`) is no number: its
+        // operators without the numbers' four conversions tried first.
+        if !matches!(a, Str(_)) {
+            // Integers (bools act as ints).
+            if let (Some(x), Some(y)) = (as_int(a), as_int(b)) {
+                if matches!((a, b), (Native(_), _) | (_, Native(_))) {
+                    // `re.I | re.M` is a flag again.
+                    if let Some(v) = crate::modules::re::flag_binary(op, a, b, x, y) {
+                        return v;
+                    }
                 }
+                return int_binary(op, a, b, x, y);
             }
-            return int_binary(op, a, b, x, y);
-        }
-        if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
-            return float_binary(op, a, b, x, y);
+            if let (Some(x), Some(y)) = (as_float(a), as_float(b)) {
+                return float_binary(op, a, b, x, y);
+            }
         }
         if let Some(sym) = sized_operator(op) {
             crate::call_cost::charge_operator(&mut self.meter, sym, a, b)?;

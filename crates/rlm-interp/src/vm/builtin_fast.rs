@@ -9,6 +9,7 @@
 //! the general path's charge, and raises what it raises.
 
 use crate::fault::R;
+use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::{Vm, internal};
 
@@ -18,23 +19,7 @@ impl Vm {
     /// `false` (the stack untouched) when none does.
     #[inline]
     pub(super) fn call_builtin_fast(&mut self, argc: u32) -> R<bool> {
-        let frame = top!(self);
-        let Some(callee_at) = frame.stack.len().checked_sub(argc as usize + 1) else {
-            return Err(internal("stack underflow"));
-        };
-        let (callee, args) = frame.stack[callee_at..].split_at(1);
-        let Value::Builtin(b) = &callee[0] else { return Ok(false) };
-        if !b.module.is_empty() {
-            return Ok(false);
-        }
-        let result = match (b.name.as_str(), args) {
-            ("len", [x]) => crate::builtins::iteration::len_fast(x),
-            _ => None,
-        };
-        let Some(n) = result else { return Ok(false) };
-        frame.stack.truncate(callee_at);
-        frame.stack.push(Value::Int(n));
-        Ok(true)
+        Ok(len_in_place(&mut top!(self).stack, argc))
     }
 
     /// Runs `int(x)` or `str(x)` (the type and its one argument on top of
@@ -69,4 +54,22 @@ impl Vm {
         top!(self).stack.push(v);
         Ok(true)
     }
+}
+
+/// `len(x)` of a str or container (the builtin and its one argument on
+/// top of `stack`), its result left in their place: no charge of its own
+/// and no error, so the plain loop (`plain.rs`) runs it too. `false` (the
+/// stack untouched) for any other call.
+#[inline(always)]
+pub(super) fn len_in_place(stack: &mut OperandStack, argc: u32) -> bool {
+    if argc != 1 {
+        return false;
+    }
+    let [.., Value::Builtin(b), x] = &**stack else { return false };
+    if !b.module.is_empty() || b.name != "len" {
+        return false;
+    }
+    let Some(n) = crate::builtins::iteration::len_fast(x) else { return false };
+    stack.replace_top(2, Value::Int(n));
+    true
 }

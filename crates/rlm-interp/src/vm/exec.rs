@@ -48,8 +48,10 @@ impl Vm {
         loop {
             // The plain instructions run in their own loop (`plain.rs`),
             // which hands over the first other one, charged.
-            let op = match self.run_plain() {
-                Some(op) => op,
+            // `in_place_tried`: the plain loop handed `op` over, having
+            // tried its in-place calls (`len(x)`, `d.get(k)`...) on it.
+            let (op, in_place_tried) = match self.run_plain() {
+                Some(op) => (op, true),
                 None => {
                     self.meter.fuel_used += 1;
                     if self.meter.fuel_used > self.meter.fuel_checkpoint {
@@ -60,7 +62,7 @@ impl Vm {
                         return Err(internal("pc out of range"));
                     };
                     frame.pc += 1;
-                    op
+                    (op, false)
                 }
             };
             let frame = top!(self);
@@ -324,7 +326,7 @@ impl Vm {
                     let is_builtin = matches!(callee, Some(Value::Builtin(_)));
                     let is_type = matches!(callee, Some(Value::Type(_)));
                     if (is_func && self.call_plain(argc as usize)?)
-                        || (is_builtin && self.call_builtin_fast(argc)?)
+                        || (is_builtin && !in_place_tried && self.call_builtin_fast(argc)?)
                         || (is_type && self.call_constructor_fast(argc)?)
                     {
                         continue;
@@ -348,7 +350,7 @@ impl Vm {
                     }
                 }
                 Instr::CallMethod(name, argc) => {
-                    if self.call_method_fast(name, argc)? {
+                    if self.call_method_fast(name, argc, in_place_tried)? {
                         continue;
                     }
                     let frame = top!(self);

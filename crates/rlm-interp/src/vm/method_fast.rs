@@ -6,19 +6,28 @@
 //! argument type takes the general path (`Vm::call_method_op`), which also
 //! gives every error, so these paths never fail on input of their own.
 
+use smol_str::SmolStr;
+
 use crate::fault::R;
 use crate::modules::re::match_obj::{MatchObj, group_of};
 use crate::types::dict::dict_get;
 use crate::types::str::fast::{StrFast, str_fast_method};
+use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::{Vm, internal};
 
 impl Vm {
     /// Runs `recv.method(args)` (receiver and `argc` arguments on top of the
     /// stack) when a fast path applies, leaving its result in their place;
-    /// `false` (the stack untouched) when none does.
+    /// `false` (the stack untouched) when none does. `in_place_tried`: the
+    /// plain loop tried [`method_in_place`] on it already.
     #[inline]
-    pub(super) fn call_method_fast(&mut self, name: u32, argc: u32) -> R<bool> {
+    pub(super) fn call_method_fast(
+        &mut self,
+        name: u32,
+        argc: u32,
+        in_place_tried: bool,
+    ) -> R<bool> {
         let frame = top!(self);
         let Some(recv_at) = frame.stack.len().checked_sub(argc as usize + 1) else {
             return Err(internal("stack underflow"));
@@ -31,21 +40,14 @@ impl Vm {
         ) {
             return Ok(false);
         }
+        if !in_place_tried && method_in_place(&mut frame.stack, &frame.code.names, name, argc) {
+            return Ok(true);
+        }
         let Some(name) = frame.code.names.get(name as usize) else {
             return Err(internal("method name out of range"));
         };
         let (recv, args) = frame.stack[recv_at..].split_at(1);
         let result = match (&recv[0], name.as_str(), args) {
-            (Value::Dict(d), "get", [k] | [k, _]) if crate::types::equality::key_is_free(k) => {
-                dict_get(d, k, args.get(1))
-            }
-            // A long prefix is work: the general path charges it.
-            (Value::Str(s), "startswith", [Value::Str(p)]) if p.byte_len() < 256 => {
-                Value::Bool(s.as_str().starts_with(p.as_str()))
-            }
-            (Value::Str(s), "endswith", [Value::Str(p)]) if p.byte_len() < 256 => {
-                Value::Bool(s.as_str().ends_with(p.as_str()))
-            }
             (Value::List(l), "append", [_]) => {
                 let l = l.clone();
                 let x = frame.stack.pop().ok_or_else(|| internal("stack underflow"))?;
@@ -73,8 +75,7 @@ impl Vm {
             }
             _ => return Ok(false),
         };
-        frame.stack.truncate(recv_at);
-        frame.stack.push(result);
+        frame.stack.replace_top(argc as usize + 1, result);
         Ok(true)
     }
 
@@ -96,4 +97,53 @@ impl Vm {
         top!(self).stack.push(v);
         Ok(true)
     }
+}
+
+/// The method calls that charge nothing of their own and cannot fail
+/// (`d.get(k)` of a key that hashes for free, `s.startswith(p)` and
+/// `s.endswith(p)` of a short `p`), made where the receiver and `argc`
+/// arguments lie on top of `stack`, the result left in their place; the
+/// plain loop (`plain.rs`) runs them too. `false` (the stack untouched)
+/// for any other call.
+#[inline(always)]
+pub(super) fn method_in_place(
+    stack: &mut OperandStack,
+    names: &[SmolStr],
+    name: u32,
+    argc: u32,
+) -> bool {
+    let Some(recv_at) = stack.len().checked_sub(argc as usize + 1) else { return false };
+    let Some((recv, args)) = stack.get(recv_at..).and_then(|s| s.split_first()) else {
+        return false;
+    };
+    // The receiver's type first: any other (a regex match, a module...)
+    // leaves without the name read.
+    if !matches!(recv, Value::Dict(_) | Value::Str(_)) {
+        return false;
+    }
+    let Some(name) = names.get(name as usize) else { return false };
+    let result = match (recv, args) {
+        (Value::Dict(d), [k] | [k, _]) if name == "get" => {
+            if !crate::types::equality::key_is_free(k) {
+                return false;
+            }
+            dict_get(d, k, args.get(1))
+        }
+        (Value::Str(s), [Value::Str(p)]) => {
+            let ends = match name.as_str() {
+                "startswith" => false,
+                "endswith" => true,
+                _ => return false,
+            };
+            // A long prefix is work: the general path charges it.
+            if p.byte_len() >= 256 {
+                return false;
+            }
+            let (s, p) = (s.as_str(), p.as_str());
+            Value::Bool(if ends { s.ends_with(p) } else { s.starts_with(p) })
+        }
+        _ => return false,
+    };
+    stack.replace_top(argc as usize + 1, result);
+    true
 }

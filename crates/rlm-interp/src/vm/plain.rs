@@ -2,7 +2,9 @@
 //! frame, its code's constants and the globals (loads, stores, jumps, int
 //! arithmetic and comparisons, range and list loops, cells, `not`), and a
 //! few whose work is known before it is done (a list comprehension's append
-//! within the memory count, `w in line` over a short line) run here with the
+//! within the memory count, `w in line` over a short line, the calls that
+//! charge nothing of their own: `len(x)`, `d.get(k)`, `s.startswith(p)`,
+//! and `d[k] = v` over the entry the lookup before it found) run here with the
 //! frame, its code and the pc held in registers. The full loop
 //! (`exec_inner`) looks each of them up through the `Vm` per instruction,
 //! about a third of a plain instruction's cost (issue #59).
@@ -22,6 +24,7 @@ use crate::value::frame::{Block, Collect, Frame};
 use crate::value::stack::OperandStack;
 use crate::value::*;
 use crate::vm::Vm;
+use crate::vm::builtin_fast::len_in_place;
 use crate::vm::frames::Frames;
 use crate::vm::fused::{
     int_binary_fast, int_compare_fast, pop_into_global, pop_into_local, store_global_slot,
@@ -29,6 +32,7 @@ use crate::vm::fused::{
 };
 use crate::vm::generator::FUEL_PER_ITEM_AT_ONCE;
 use crate::vm::globals::Globals;
+use crate::vm::method_fast::method_in_place;
 use rlm_syntax::ast::{CmpOp, UnaryOp};
 
 /// The most units one instruction here charges (a three-instruction fusion).
@@ -59,6 +63,7 @@ impl Vm {
         // (which may alias them, for all the compiler knows).
         let ops: &[Instr] = &code.ops;
         let consts = &code.consts;
+        let names = &code.names;
         let mut pc = *frame_pc;
         // The fuel used, in a register until the loop hands over; no
         // instruction starts here past `last`.
@@ -206,6 +211,25 @@ impl Vm {
                     fuel += FUEL_PER_ITEM_AT_ONCE;
                     if let Some(v) = stack.pop() {
                         v.discard();
+                    }
+                }
+                // `len(x)`, `d.get(k)`, `s.startswith(p)`: no charge of
+                // their own and no error (see `len_in_place` and
+                // `method_in_place`); any other call is the full loop's.
+                Instr::Call(argc) => {
+                    if !len_in_place(stack, argc) {
+                        full_loop!(*instr)
+                    }
+                }
+                Instr::CallMethod(name, argc) => {
+                    if !method_in_place(stack, names, name, argc) {
+                        full_loop!(*instr)
+                    }
+                }
+                Instr::StoreSubscr | Instr::StoreSubscrAssign => {
+                    let value_first = matches!(instr, Instr::StoreSubscrAssign);
+                    if !crate::types::dict::store_found_item(stack, value_first) {
+                        full_loop!(*instr)
                     }
                 }
                 Instr::ListAppend(depth) => {

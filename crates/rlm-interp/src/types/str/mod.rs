@@ -57,9 +57,15 @@ pub(crate) fn str_iadd(meter: &mut Meter, x: &Str, y: &Str) -> R<Value> {
     let n = x.byte_len() + y.byte_len();
     meter.check_str_len(n)?;
     // Built where it will stay: inline when short (no heap buffer to
-    // allocate, copy and free), else one exact allocation.
-    let mut s = CompactString::with_capacity(n);
-    s.push_str(x.as_str());
+    // allocate, copy and free; made from the left text, which is one
+    // append fewer than from an empty string), else one exact allocation.
+    let mut s = if n <= storage::INLINE {
+        CompactString::new(x.as_str())
+    } else {
+        let mut s = CompactString::with_capacity(n);
+        s.push_str(x.as_str());
+        s
+    };
     s.push_str(y.as_str());
     let (char_len, ascii) = (x.char_len() + y.char_len(), x.is_ascii() && y.is_ascii());
     Ok(Value::Str(Str::joined(s, char_len, ascii)))
