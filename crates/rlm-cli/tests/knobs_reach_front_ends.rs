@@ -525,6 +525,26 @@ fn effect_observed(row: &Row, front_end: &str) -> bool {
         }
 }
 
+/// The cells of `probe`'s rows on `front_ends` whose effect is observed,
+/// each with the way its knob is set (rotated over the cells); none fails
+/// the test (it would check nothing).
+fn observed_cells<'a>(
+    rows: &'a [Row],
+    probe: &str,
+    front_ends: &[&'a str],
+) -> Vec<(&'a Row, &'a str, Way)> {
+    let cells: Vec<(&Row, &str, Way)> = rows
+        .iter()
+        .filter(|r| r.probe == probe)
+        .flat_map(|r| front_ends.iter().map(move |f| (r, *f)))
+        .filter(|(r, f)| effect_observed(r, f))
+        .enumerate()
+        .map(|(i, (r, f))| (r, f, WAYS[i % 3]))
+        .collect();
+    assert!(!cells.is_empty(), "no {probe} row to probe");
+    cells
+}
+
 /// Why the effect of an honoured cell is not observed (`None`: it is).
 fn unobserved_why(row: &Row, front_end: &str) -> Option<String> {
     if effect_observed(row, front_end) || !row.honoured_by(front_end) {

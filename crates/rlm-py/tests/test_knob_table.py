@@ -45,21 +45,42 @@ FIRST_USER = (
 KNOB_DEFAULTS_PYRLM_CHANGES = {"guards.require_program": True}
 
 
-# The receiver runs in a process of its own: the runtime exports while it
-# holds the GIL (a run's end), which a receiver thread of this process would need.
+# The test's HTTP services (the OTLP receiver, and the model provider of the
+# `provider` probe, as rlm-cli's test has them) run in processes of their own:
+# the runtime exports while it holds the GIL (a run's end), which a thread of
+# this process would need. Each keeps every request's path and body, and
+# answers by path: span exports, Ollama's /api/embed, Elasticsearch's _search.
 RECEIVER_PROCESS = """
-import http.server, pathlib, sys
+import http.server, json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
+def answer_to(path, asked):
+    if path.endswith("/v1/traces"):
+        return 200, "application/x-protobuf", b""
+    if path.endswith("/api/embed"):
+        inputs = asked.get("input") or []
+        inputs = [inputs] if isinstance(inputs, str) else inputs
+        vectors = [[1.0 + (sum(t.encode()) % 7) / 7.0 + i for i in range(8)] for t in inputs]
+        return 200, "application/json", json.dumps({"model": asked.get("model"), "embeddings": vectors}).encode()
+    if path.endswith("/_search"):
+        hit = {"_id": "1", "_score": 1.0, "_source": {"content": "a small context"}}
+        return 200, "application/json", json.dumps({"hits": {"hits": [hit]}}).encode()
+    return 404, "text/plain", b""
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         n = len(list(out.iterdir()))
         (out / f"{n}.body").write_bytes(body)
         (out / f"{n}.path").write_text(self.path)
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
+        try:
+            asked = json.loads(body) if body else {}
+        except ValueError:
+            asked = {}
+        status, kind, data = answer_to(self.path, asked if isinstance(asked, dict) else {})
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(data)))
         self.end_headers()
+        self.wfile.write(data)
     def log_message(self, *args):
         pass
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
@@ -69,13 +90,14 @@ server.serve_forever()
 
 
 class Receiver:
-    """An OTLP/HTTP receiver on 127.0.0.1 (a process of its own): it keeps
-    every request's path and body in a folder and answers 200."""
+    """An HTTP receiver on 127.0.0.1 (a process of its own,
+    RECEIVER_PROCESS): it keeps every request's path and body in a folder
+    and answers by path (span exports, embeddings, searches)."""
 
-    def __init__(self, program=None):
+    def __init__(self):
         self.out = pathlib.Path(tempfile.mkdtemp(prefix="otlp-receiver-"))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", program or RECEIVER_PROCESS, str(self.out)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", RECEIVER_PROCESS, str(self.out)], stdout=subprocess.PIPE, text=True
         )
         atexit.register(shutil.rmtree, self.out, True)
         atexit.register(self.process.kill)
@@ -90,50 +112,13 @@ class Receiver:
 RECEIVER = []
 
 
-# The model provider of the `provider` probe, as rlm-cli's test has one:
-# Ollama's /api/embed and Elasticsearch's _search, in a process of its own
-# (as the receiver, for the GIL), keeping every request's path and body.
-PROVIDER_PROCESS = """
-import http.server, json, pathlib, sys
-out = pathlib.Path(sys.argv[1])
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        n = len(list(out.iterdir()))
-        (out / f"{n}.body").write_bytes(body)
-        (out / f"{n}.path").write_text(self.path)
-        asked = json.loads(body or b"null") or {}
-        if self.path.endswith("/api/embed"):
-            inputs = asked.get("input") or []
-            inputs = [inputs] if isinstance(inputs, str) else inputs
-            vectors = [[1.0 + (sum(t.encode()) % 7) / 7.0 + i for i in range(8)] for t in inputs]
-            answer = {"model": asked.get("model"), "embeddings": vectors}
-        elif self.path.endswith("/_search"):
-            answer = {"hits": {"hits": [{"_id": "1", "_score": 1.0, "_source": {"content": "a small context"}}]}}
-        else:
-            self.send_response(404)
-            self.send_header("content-length", "0")
-            self.end_headers()
-            return
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-    def log_message(self, *args):
-        pass
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""
-
+# The model provider of the `provider` probe: a receiver of its own.
 PROVIDER = []
 
 
 def provider():
     if not PROVIDER:
-        PROVIDER.append(Receiver(PROVIDER_PROCESS))
+        PROVIDER.append(Receiver())
     return PROVIDER[0]
 
 

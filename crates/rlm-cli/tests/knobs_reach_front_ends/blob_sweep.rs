@@ -5,7 +5,7 @@
 //! shorter than its age, and keeps it under the default hour.
 
 use super::serve::start_serve_in;
-use super::worker::deployment_with;
+use super::worker::worker_in_deployment;
 use super::*;
 
 /// A blob's name (64 lower-case hex digits): the sweep judges it by its
@@ -50,11 +50,10 @@ async fn orphan_swept(front_end: &str, row: &Row, way: Way, with_knob: bool) -> 
         let _serve = serve.unwrap_or_else(|e| panic!("{what}: {e}"));
         return swept(&orphan, wait).await;
     }
-    let (cluster, flags) = deployment_with(row, dir.path(), way, with_knob, script(row));
-    let orphan = write_orphan(&cluster.data.path().join("data").join("blobs"));
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let worker = cluster.try_spawn_with("worker", &flags);
-    let worker = worker.unwrap_or_else(|lines| panic!("{what}: did not start: {lines:?}"));
+    let mut orphan = PathBuf::new();
+    let (cluster, worker) = worker_in_deployment(row, dir.path(), (way, with_knob), &what, |c| {
+        orphan = write_orphan(&c.data.path().join("data").join("blobs"));
+    });
     let gone = swept(&orphan, wait).await;
     drop(worker);
     cluster.clean_up().await;
@@ -67,19 +66,11 @@ async fn orphan_swept(front_end: &str, row: &Row, way: Way, with_knob: bool) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 pub(super) async fn the_blob_grace_decides_whether_an_old_orphan_blob_is_swept() {
     let rows = table();
-    let cells = rows
-        .iter()
-        .filter(|r| r.probe == "blob_sweep")
-        .flat_map(|r| ["serve-api", "serve-worker"].map(|f| (r, f)))
-        .filter(|(r, f)| effect_observed(r, f));
-    let mut probed = 0;
-    for (i, (row, front_end)) in cells.enumerate() {
-        probed += 1;
-        let way = WAYS[i % 3];
+    for (row, front_end, way) in observed_cells(&rows, "blob_sweep", &["serve-api", "serve-worker"])
+    {
         let what = format!("{front_end}, {} = {:?} as {way:?}", row.key, row.value);
         assert!(orphan_swept(front_end, row, way, true).await, "{what}: the orphan was kept");
         let kept = !orphan_swept(front_end, row, way, false).await;
         assert!(kept, "{what}: the control run swept the orphan too");
     }
-    assert!(probed > 0, "no blob_sweep row");
 }

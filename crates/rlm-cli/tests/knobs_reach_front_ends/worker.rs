@@ -68,6 +68,24 @@ pub(super) fn deployment_with(
     (cluster, setting.flags)
 }
 
+/// A worker with the row's knob set `way` when `with_knob`, started in a
+/// deployment of its own after `prepare` (a file in its data folder);
+/// `what` names it if it does not start.
+pub(super) fn worker_in_deployment(
+    row: &Row,
+    dir: &Path,
+    (way, with_knob): (Way, bool),
+    what: &str,
+    prepare: impl FnOnce(&cluster_env::Cluster),
+) -> (cluster_env::Cluster, cluster_env::Process) {
+    let (cluster, flags) = deployment_with(row, dir, way, with_knob, script(row));
+    prepare(&cluster);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let worker = cluster.try_spawn_with("worker", &flags);
+    let worker = worker.unwrap_or_else(|lines| panic!("{what}: did not start: {lines:?}"));
+    (cluster, worker)
+}
+
 // ---------------------------------------------------------------- serve-worker effects
 
 /// One job through a deployment of its own (an api without the knob, and a
