@@ -126,6 +126,28 @@ impl PageShell {
     fn write(&self, name: &str, text: &str) {
         std::fs::write(self.dir.path().join(name), text).unwrap();
     }
+
+    /// The last lines of each log the page's commands wrote (its background
+    /// servers'): why a command that waited on one of them failed.
+    fn logs(&self) -> String {
+        let Ok(entries) = std::fs::read_dir(self.dir.path()) else { return String::new() };
+        let mut logs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "log"))
+            .collect();
+        logs.sort();
+        let mut out = String::new();
+        for log in logs {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(LOG_TAIL)..].join("\n");
+            let name =
+                log.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.push_str(&format!("\n--- the last lines of {name}:\n{tail}"));
+        }
+        out
+    }
 }
 
 impl Drop for PageShell {
@@ -145,6 +167,9 @@ impl Drop for PageShell {
         let _ = self.bash.wait();
     }
 }
+
+/// How many lines of each log a failed page shows.
+const LOG_TAIL: usize = 20;
 
 #[derive(Default)]
 struct Counts {
@@ -171,7 +196,11 @@ fn run_page(path: &str, text: &str, env: &[(String, String)], counts: &mut Count
                     counts.commands += 1;
                     counts.checked += usize::from(!command.shown.is_empty());
                     if let Err(e) = check(&mut shell, &command) {
-                        failures.push(format!("{path}:{}: `{}`: {e}", command.line, command.text));
+                        let logs = shell.logs();
+                        failures.push(format!(
+                            "{path}:{}: `{}`: {e}{logs}",
+                            command.line, command.text
+                        ));
                         return failures;
                     }
                 }
