@@ -10,7 +10,7 @@ use rlm_adapters::{AdapterError, StreamEvent};
 use rlm_policy::{BudgetError, CallKind, Estimate};
 use rlm_trace::{CallFinished, ModelCallStarted, Retry, SpanId, SpanOutcome};
 use rlm_types::{
-    ChatMessage, Completion, CompletionRequest, GenerationParams, OutputConstraint,
+    ChatMessage, Completion, CompletionRequest, GenerationParams, ModelId, OutputConstraint,
     estimate_tokens_for_chars,
 };
 
@@ -121,11 +121,11 @@ pub(crate) async fn call_root_with(
             match deadline {
                 // A replay's clock jumps to a cut call's time: watch it too.
                 Some(left) => tokio::select! {
-                    sent = admitted_send(scope, &request, span, estimated_tokens) => Some(sent),
+                    sent = admitted_send(scope, &request, span, (&model, estimated_tokens)) => Some(sent),
                     () = tokio::time::sleep(left) => None,
                     () = time_up(scope), if clock.is_replay() => None,
                 },
-                None => Some(admitted_send(scope, &request, span, estimated_tokens).await),
+                None => Some(admitted_send(scope, &request, span, (&model, estimated_tokens)).await),
             }
         })
         .await;
@@ -196,9 +196,9 @@ async fn admitted_send(
     scope: &RunScope,
     request: &CompletionRequest,
     span: SpanId,
-    estimated_tokens: u64,
+    (model, estimated_tokens): (&ModelId, u64),
 ) -> Result<Completion, AdapterError> {
-    scope.engine.scheduler.admit(&scope.engine.root.model_id(), estimated_tokens).await;
+    scope.engine.scheduler.admit(model, estimated_tokens).await;
     send(scope, request, span).await
 }
 
