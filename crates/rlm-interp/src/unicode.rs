@@ -60,8 +60,10 @@ pub(crate) fn is_decimal(c: char) -> bool {
 /// The value of a decimal digit (`'٣'` → 3). Every run of Nd characters
 /// is a whole 0..9 sequence (or several), which the test checks.
 pub(crate) fn decimal_value(c: char) -> Option<u32> {
-    if c.is_ascii_digit() {
-        return Some(c as u32 - '0' as u32);
+    // ASCII is a digit or nothing: no search of the table (a format spec's
+    // width ends at its type letter, read here once per f-string field).
+    if c.is_ascii() {
+        return c.to_digit(10);
     }
     let cp = c as u32;
     let i = DECIMAL.partition_point(|&(_, hi)| hi < cp);

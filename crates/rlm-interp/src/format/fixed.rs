@@ -5,8 +5,6 @@
 //! below 2^64, every f-string in practice); `core::fmt`, which rounds the
 //! same way but takes ~1,600 instructions through its exact mode, does the rest.
 
-use std::fmt::Write;
-
 /// The most decimals the integer path handles: `m * 10^20 < 2^53 * 2^67`.
 const MAX_FAST_PRECISION: usize = 20;
 
@@ -37,7 +35,7 @@ fn fixed_fast(a: f64, prec: usize) -> Option<String> {
             return None; // mantissa << exp would pass 2^64
         }
         let mut out = String::with_capacity(21 + prec);
-        let _ = write!(out, "{}", mantissa << exp);
+        out.push_str(itoa::Buffer::new().format(mantissa << exp));
         if prec > 0 {
             out.push('.');
             out.extend(std::iter::repeat_n('0', prec));
@@ -56,21 +54,22 @@ fn fixed_fast(a: f64, prec: usize) -> Option<String> {
         let half = 1u128 << (shift - 1);
         if rest > half || (rest == half && quotient & 1 == 1) { quotient + 1 } else { quotient }
     };
-    let mut digits = String::with_capacity(40);
-    match u64::try_from(rounded) {
-        Ok(small) => write!(digits, "{small}"),
-        Err(_) => write!(digits, "{rounded}"),
-    }
-    .ok()?;
+    // On the stack: `core::fmt`'s `write!` and a `String` of its own for
+    // the digits were half of an `f"{x:.2f}"` (issue #79).
+    let mut digit_buf = itoa::Buffer::new();
+    let digits = match u64::try_from(rounded) {
+        Ok(small) => digit_buf.format(small),
+        Err(_) => digit_buf.format(rounded),
+    };
     if prec == 0 {
-        return Some(digits);
+        return Some(digits.to_string());
     }
     let mut out = String::with_capacity(digits.len().max(prec + 1) + 1);
     if digits.len() <= prec {
         out.push('0');
         out.push('.');
         out.extend(std::iter::repeat_n('0', prec - digits.len()));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let point = digits.len() - prec;
         out.push_str(&digits[..point]);

@@ -261,16 +261,18 @@ fn format_int(i: i64, sp: &Spec) -> R<String> {
     if sp.width.is_none() && sp.grouping == Grouping::None && !matches!(sp.sign, '+' | ' ') {
         // Nothing to lay out: the digits and their sign (CPython's fast path).
         if matches!(sp.ty, 'd' | 'n') {
-            return Ok(i.to_string());
+            return Ok(itoa::Buffer::new().format(i).to_string());
         }
     }
     let mag = i.unsigned_abs();
+    // Decimal digits on the stack (no `String` of their own to lay out).
+    let mut decimal = itoa::Buffer::new();
     let (digits, prefix) = match sp.ty {
-        'b' => (format!("{mag:b}"), "0b"),
-        'o' => (format!("{mag:o}"), "0o"),
-        'x' => (format!("{mag:x}"), "0x"),
-        'X' => (format!("{mag:X}"), "0X"),
-        _ => (mag.to_string(), ""),
+        'b' => (format!("{mag:b}").into(), "0b"),
+        'o' => (format!("{mag:o}").into(), "0o"),
+        'x' => (format!("{mag:x}").into(), "0x"),
+        'X' => (format!("{mag:X}").into(), "0X"),
+        _ => (std::borrow::Cow::Borrowed(decimal.format(mag)), ""),
     };
     let prefix = if sp.alt { prefix } else { "" };
     let n = NumberText { negative: i < 0, prefix, digits: &digits, decimal: false, rest: "" };
