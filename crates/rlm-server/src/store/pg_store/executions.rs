@@ -12,6 +12,7 @@ use super::sql::{
     Tx, big, big_usize, cursor_of, decode, encode, page_bytes, paged, paged_sql, pg, prepared,
     prepared_on,
 };
+use super::settle_batch::Settling;
 use super::traces::{INSERT_TRACE, trace_rows};
 use super::{OWNER_ROW, PgStore};
 use crate::store::clock::{Micros, now_micros};
@@ -217,7 +218,7 @@ impl ExecutionStore for PgStore {
     }
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
-        self.writing(move || settle(self, settled, &[], None)).await
+        self.settle_grouped(Settling::of(settled, &[], None)).await
     }
 
     async fn finish_execution_with_trace(
@@ -225,7 +226,7 @@ impl ExecutionStore for PgStore {
         settled: &SettledExecution,
         trace: &[EncodedEvent<'_>],
     ) -> Result<Settled, StoreError> {
-        self.writing(move || settle(self, settled, trace, None)).await
+        self.settle_grouped(Settling::of(settled, trace, None)).await
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {

@@ -31,6 +31,7 @@ use retry::{Health, READ_RETRY_BOUND, WRITE_RETRY_BOUND, retrying};
 use sql::{pg, pool_error, valid_schema};
 
 mod aggregates;
+mod batcher;
 mod checkpoints;
 mod executions;
 mod idempotency;
@@ -41,8 +42,14 @@ mod recordings;
 mod retry;
 mod rows;
 mod sessions;
+mod settle_batch;
+mod settler;
 mod sql;
+mod start_batch;
+mod starter;
 mod traces;
+
+pub use settle_batch::Settling;
 
 /// The migrations, in order: `(version, SQL)`. Each runs once, in one
 /// transaction, recorded in `rlm_migrations`.
@@ -73,6 +80,10 @@ pub struct PgStore {
     /// Retries after transient faults, and since when the database has
     /// answered (shared by the store's clones).
     health: std::sync::Arc<Health>,
+    /// The settlements and the starts waiting for their batch (shared by
+    /// the clones).
+    settler: std::sync::Arc<settler::Settler>,
+    starter: std::sync::Arc<starter::Starter>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -120,7 +131,13 @@ impl PgStore {
         // since it started: a process starting after a long quiet spell may
         // judge leases at once, one starting just after an outage waits.
         let health = std::sync::Arc::new(Health::since(now_micros()));
-        let store = PgStore { pool, schema: schema.to_string(), health };
+        let store = PgStore {
+            pool,
+            schema: schema.to_string(),
+            health,
+            settler: Default::default(),
+            starter: Default::default(),
+        };
         store.migrate().await?;
         let up = store.database_uptime().await?;
         store.health.answered_since(now_micros().saturating_sub(up));
