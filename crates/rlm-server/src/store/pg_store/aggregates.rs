@@ -193,9 +193,12 @@ async fn apply_to_aggregates(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), 
     }
     if !kept.is_empty() {
         let (owners, sessions, shards) = agg_columns(kept);
-        tx.execute(&prepared(tx, WRITE_AGGREGATES).await?, &[&owners, &sessions, &shards, &kept_aggs])
-            .await
-            .map_err(pg)?;
+        tx.execute(
+            &prepared(tx, WRITE_AGGREGATES).await?,
+            &[&owners, &sessions, &shards, &kept_aggs],
+        )
+        .await
+        .map_err(pg)?;
     }
     if !emptied.is_empty() {
         let (owners, sessions, shards) = agg_columns(emptied);
@@ -257,8 +260,8 @@ async fn apply_to_buckets(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), Sto
         tx.execute(
             &prepared(tx, UPSERT_BUCKETS).await?,
             &[
-                &cols.0, &cols.1, &cols.2, &cols.3, &values[0], &values[1], &values[2],
-                &values[3], &values[4],
+                &cols.0, &cols.1, &cols.2, &cols.3, &values[0], &values[1], &values[2], &values[3],
+                &values[4],
             ],
         )
         .await
@@ -271,9 +274,12 @@ async fn apply_to_buckets(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), Sto
         return Ok(());
     }
     let delete = async {
-        tx.execute(&prepared(tx, DELETE_EMPTY_BUCKETS).await?, &[&cols.0, &cols.1, &cols.2, &cols.3])
-            .await
-            .map_err(pg)
+        tx.execute(
+            &prepared(tx, DELETE_EMPTY_BUCKETS).await?,
+            &[&cols.0, &cols.1, &cols.2, &cols.3],
+        )
+        .await
+        .map_err(pg)
     };
     futures::try_join!(upsert, delete)?;
     Ok(())
@@ -293,7 +299,8 @@ fn bucket_deltas(changes: &[Change<'_>]) -> BTreeMap<(String, i32, i64, i32), [i
         }
         for (scope, shard) in scopes {
             for width in 0..BUCKET_SECS.len() {
-                let key = (scope.clone(), width as i32, bucket_of(c.record.created_at, width), shard);
+                let key =
+                    (scope.clone(), width as i32, bucket_of(c.record.created_at, width), shard);
                 let d = deltas.entry(key).or_default();
                 d[0] += sign * big(one.executions);
                 d[1] += sign * big(one.completed);

@@ -2,8 +2,8 @@
 //! batch of them is being written share the next batch (one transaction,
 //! one WAL flush, a handful of round trips for all of them).
 //!
-//! A write joins the queue, then waits for one of [`FLUSHERS`] permits;
-//! whoever gets one takes the queue (its own write and every one that
+//! A write joins the queue, then waits for its answer or one of
+//! [`FLUSHERS`] permits, whichever comes first; whoever gets a permit takes the queue (its own write and every one that
 //! arrived meanwhile, up to [`MAX_BATCH`]) and writes it as one batch in a
 //! task of its own, so a caller that goes away does not cut a batch others
 //! wait on. Each caller is answered only once the commit holding its write
@@ -57,9 +57,16 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         F: FnOnce(Vec<I>) -> Fut,
         Fut: Future<Output = Vec<Result<O, StoreError>>> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).push((item, reply));
-        let permit = Arc::clone(&self.flushers).acquire_owned().await.map_err(|_| unanswered())?;
+        // Answered by another flusher's batch, or a permit to write one.
+        let permit = tokio::select! {
+            biased;
+            outcome = &mut answer => return outcome.unwrap_or_else(|_| Err(unanswered())),
+            permit = Arc::clone(&self.flushers).acquire_owned() => {
+                permit.map_err(|_| unanswered())?
+            }
+        };
         let batch = self.take();
         if batch.is_empty() {
             // Another flusher took this write with its batch.
@@ -151,7 +158,13 @@ mod tests {
                     tokio::task::yield_now().await;
                     items
                         .into_iter()
-                        .map(|i| if i == 7 { Err(StoreError::Backend("seven".into())) } else { Ok(i * 2) })
+                        .map(|i| {
+                            if i == 7 {
+                                Err(StoreError::Backend("seven".into()))
+                            } else {
+                                Ok(i * 2)
+                            }
+                        })
                         .collect()
                 };
                 (n, batcher.submit(n, write).await)

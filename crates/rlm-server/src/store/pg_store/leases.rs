@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::executions::{RELEASE_SESSION_LEASE, put_execution_in};
 use super::settle_batch::Settling;
-use super::start_batch::Starting;
 use super::sql::{decode, pg, prepared, prepared_on};
+use super::start_batch::Starting;
 use super::{PgStore, still_ahead};
 use crate::store::clock::{Micros, now_micros};
 use crate::store::errors::StoreError;

@@ -16,12 +16,14 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard};
-use crate::store::aggregate::contribution;
 use super::sql::{Tx, big, decode, encode, pg, prepared};
-use crate::store::errors::StoreError;
-use crate::store::records::{EncodedEvent, ExecutionRecord, SessionRecord, check_write, execution_blob};
-use crate::store::settlement::{Settled, SettledExecution, split_history};
 use super::traces::trace_rows;
+use crate::store::aggregate::contribution;
+use crate::store::errors::StoreError;
+use crate::store::records::{
+    EncodedEvent, ExecutionRecord, SessionRecord, check_write, execution_blob,
+};
+use crate::store::settlement::{Settled, SettledExecution, split_history};
 
 /// One settlement of a batch: what `finish_execution_releasing` (with
 /// `release`, the holder whose lease on the session goes with it) or
@@ -36,10 +38,17 @@ pub struct Settling {
 impl Settling {
     /// A settlement of the batch, the trace events copied (the batch is
     /// written by a task of its own).
-    pub fn of(settled: &SettledExecution, trace: &[EncodedEvent<'_>], release: Option<&str>) -> Self {
+    pub fn of(
+        settled: &SettledExecution,
+        trace: &[EncodedEvent<'_>],
+        release: Option<&str>,
+    ) -> Self {
         let trace = trace
             .iter()
-            .map(|e| EncodedEvent { position: e.position, json: e.json.clone().into_owned().into() })
+            .map(|e| EncodedEvent {
+                position: e.position,
+                json: e.json.clone().into_owned().into(),
+            })
             .collect();
         Settling { settled: settled.clone(), trace, release: release.map(str::to_string) }
     }
@@ -149,7 +158,8 @@ async fn write_executions(
             changes.push(Change { record: new, add: true, shard: *shard });
         }
     }
-    let session_ids: Vec<Uuid> = writing.iter().filter_map(|s| s.settled.record.session_id).collect();
+    let session_ids: Vec<Uuid> =
+        writing.iter().filter_map(|s| s.settled.record.session_id).collect();
     let ids: Vec<Uuid> = writing.iter().map(|s| s.settled.record.id).collect();
     let records = record_columns(writing.iter().map(|s| &s.settled.record), &shards)?;
     let traces = TraceColumns::of(writing);
@@ -166,9 +176,12 @@ async fn write_executions(
             if traces.ids.is_empty() {
                 return Ok(0);
             }
-            tx.execute(&insert_trace, &[&traces.ids, &traces.positions, &traces.bodies, &traces.attempts])
-                .await
-                .map_err(pg)
+            tx.execute(
+                &insert_trace,
+                &[&traces.ids, &traces.positions, &traces.bodies, &traces.attempts],
+            )
+            .await
+            .map_err(pg)
         },
         async {
             if ids.is_empty() {
@@ -355,4 +368,3 @@ impl<'a> TraceColumns<'a> {
         c
     }
 }
-

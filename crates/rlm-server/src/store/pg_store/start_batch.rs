@@ -68,8 +68,11 @@ pub(super) async fn start_batch(
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(pg)?;
     // Sessions' lease rows taken in key order (as every row of one kind).
-    let mut taking: Vec<&Starting> =
-        batch.iter().copied().filter(|s| s.take.is_some() && s.record.session_id.is_some()).collect();
+    let mut taking: Vec<&Starting> = batch
+        .iter()
+        .copied()
+        .filter(|s| s.take.is_some() && s.record.session_id.is_some())
+        .collect();
     taking.sort_by_key(|s| s.record.session_id);
     let ids: Vec<Uuid> = batch.iter().map(|s| s.record.id).collect();
     let (taken, stored) = futures::try_join!(take_leases(&tx, &taking), lock_records(&tx, &ids))?;
