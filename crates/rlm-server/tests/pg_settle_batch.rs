@@ -13,7 +13,7 @@ mod postgres {
     use rlm_server::store::prelude::*;
     use rlm_server::store::{
         EncodedEvent, ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution,
-        Settling, Spend, StartedFrom, StoreError,
+        Settling, Spend, StartedFrom, StoreError, StreamedEvent,
     };
     use uuid::Uuid;
 
@@ -39,8 +39,19 @@ mod postgres {
         e
     }
 
-    fn event(position: u64, json: &str) -> EncodedEvent<'static> {
-        EncodedEvent { position, json: Cow::Owned(json.to_string()) }
+    /// `n` trace events of a run, encoded as the server stores them.
+    fn events(n: usize) -> Vec<EncodedEvent<'static>> {
+        let rec = rlm_trace::TraceRecorder::new();
+        let run = rec.start_run(None, rlm_trace::RunStarted::default());
+        for i in 1..n {
+            rec.error(run, rlm_trace::ErrorEvent { message: format!("note {i}"), fatal: false });
+        }
+        let streamed = rec.events().into_iter().enumerate();
+        streamed
+            .map(|(n, event)| {
+                EncodedEvent::encode(&StreamedEvent { position: n as u64, event }).unwrap()
+            })
+            .collect()
     }
 
     fn settling(settled: SettledExecution, trace: Vec<EncodedEvent<'static>>) -> Settling {
@@ -59,8 +70,7 @@ mod postgres {
                 let mut batch = Vec::new();
                 for i in 0..6 {
                     let e = running(&store, if i % 2 == 0 { &a } else { &b }, T0 + i).await;
-                    let trace = vec![event(0, "{\"n\":0}"), event(1, &format!("{{\"n\":{i}}}"))];
-                    batch.push(settling(completed(e), trace));
+                    batch.push(settling(completed(e), events(2)));
                 }
                 batch[0].release = Some("p1".into());
                 let outcomes = store.settle_together(&batch).await;
@@ -98,11 +108,12 @@ mod postgres {
                 let mut batch = Vec::new();
                 for i in 0..5 {
                     let e = running(&store, &s, T0 + i).await;
-                    batch.push(settling(completed(e), vec![event(0, "{\"ok\":true}")]));
+                    batch.push(settling(completed(e), events(1)));
                 }
                 // A text PostgreSQL refuses (a NUL character): this
                 // settlement's own statement fails, so its batch does.
-                batch[2].trace = vec![event(0, "{\"bad\":\"\0\"}")];
+                batch[2].trace =
+                    vec![EncodedEvent { position: 0, json: Cow::Borrowed("{\"bad\":\"\0\"}") }];
                 let outcomes = store.settle_together(&batch).await;
                 for (i, (settling, outcome)) in batch.iter().zip(&outcomes).enumerate() {
                     let id = settling.settled.record.id;
@@ -180,7 +191,7 @@ mod postgres {
                         let e = running(&store, s, T0 + (i * 10 + j) as i64).await;
                         let store = store.clone();
                         tasks.push(tokio::spawn(async move {
-                            let trace = [event(0, "{\"at\":0}")];
+                            let trace = events(1);
                             let id = e.id;
                             let done = store.finish_execution_with_trace(&completed(e), &trace).await;
                             (id, done)

@@ -4,11 +4,11 @@
 
 use uuid::Uuid;
 
+use super::batch_items::Settling;
 use super::recordings::delete_recording;
 use super::rows::{
     lock_execution, lock_job, lock_session, write_execution, write_job, write_session,
 };
-use super::settle_batch::Settling;
 use super::sql::{
     Tx, big, big_usize, cursor_of, decode, encode, page_bytes, paged, paged_sql, pg, prepared,
     prepared_on,

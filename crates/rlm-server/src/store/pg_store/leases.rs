@@ -12,10 +12,9 @@
 
 use uuid::Uuid;
 
+use super::batch_items::{Settling, Starting};
 use super::executions::{RELEASE_SESSION_LEASE, put_execution_in};
-use super::settle_batch::Settling;
 use super::sql::{decode, pg, prepared, prepared_on};
-use super::start_batch::Starting;
 use super::{PgStore, still_ahead};
 use crate::store::clock::{Micros, now_micros};
 use crate::store::errors::StoreError;

@@ -31,6 +31,7 @@ use retry::{Health, READ_RETRY_BOUND, WRITE_RETRY_BOUND, retrying};
 use sql::{pg, pool_error, valid_schema};
 
 mod aggregates;
+mod batch_items;
 mod batcher;
 mod checkpoints;
 mod executions;
@@ -49,7 +50,7 @@ mod start_batch;
 mod starter;
 mod traces;
 
-pub use settle_batch::Settling;
+pub use batch_items::Settling;
 
 /// The migrations, in order: `(version, SQL)`. Each runs once, in one
 /// transaction, recorded in `rlm_migrations`.
@@ -82,8 +83,8 @@ pub struct PgStore {
     health: std::sync::Arc<Health>,
     /// The settlements and the starts waiting for their batch (shared by
     /// the clones).
-    settler: std::sync::Arc<settler::Settler>,
-    starter: std::sync::Arc<starter::Starter>,
+    settler: std::sync::Arc<batcher::Batcher<Settling, crate::store::settlement::Settled>>,
+    starter: std::sync::Arc<batcher::Batcher<batch_items::Starting, batch_items::Started>>,
 }
 
 impl std::fmt::Debug for PgStore {

@@ -16,43 +16,13 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard};
+use super::batch_items::Settling;
 use super::sql::{Tx, big, decode, encode, pg, prepared};
 use super::traces::trace_rows;
 use crate::store::aggregate::contribution;
 use crate::store::errors::StoreError;
-use crate::store::records::{
-    EncodedEvent, ExecutionRecord, SessionRecord, check_write, execution_blob,
-};
+use crate::store::records::{ExecutionRecord, SessionRecord, check_write, execution_blob};
 use crate::store::settlement::{Settled, SettledExecution, split_history};
-
-/// One settlement of a batch: what `finish_execution_releasing` (with
-/// `release`, the holder whose lease on the session goes with it) or
-/// `finish_execution_with_trace` is given.
-#[derive(Debug, Clone)]
-pub struct Settling {
-    pub settled: SettledExecution,
-    pub trace: Vec<EncodedEvent<'static>>,
-    pub release: Option<String>,
-}
-
-impl Settling {
-    /// A settlement of the batch, the trace events copied (the batch is
-    /// written by a task of its own).
-    pub fn of(
-        settled: &SettledExecution,
-        trace: &[EncodedEvent<'_>],
-        release: Option<&str>,
-    ) -> Self {
-        let trace = trace
-            .iter()
-            .map(|e| EncodedEvent {
-                position: e.position,
-                json: e.json.clone().into_owned().into(),
-            })
-            .collect();
-        Settling { settled: settled.clone(), trace, release: release.map(str::to_string) }
-    }
-}
 
 /// An execution's stored record and the owner's shard it is counted in.
 type Stored = HashMap<Uuid, (ExecutionRecord, i32)>;

@@ -9,14 +9,12 @@
 use std::collections::HashSet;
 
 use super::PgStore;
+use super::batch_items::Settling;
 use super::batcher::Outcomes;
 use super::executions::settle;
-use super::settle_batch::{Settling, settle_batch};
+use super::settle_batch::settle_batch;
 use crate::store::errors::StoreError;
 use crate::store::settlement::Settled;
-
-/// The settlements waiting for their batch.
-pub(super) type Settler = super::batcher::Batcher<Settling, Settled>;
 
 impl PgStore {
     /// Settles `item` in the next batch; answers once the batch holding it

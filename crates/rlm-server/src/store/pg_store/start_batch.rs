@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard};
+use super::batch_items::{Started, Starting};
 use super::settle_batch::{LOCK_EXECUTIONS, WRITE_EXECUTIONS, record_columns};
 use super::sql::{Tx, decode, pg, prepared};
 use super::{PgStore, still_ahead};
@@ -19,24 +20,6 @@ use crate::store::aggregate::contribution;
 use crate::store::clock::Micros;
 use crate::store::errors::StoreError;
 use crate::store::records::{ExecutionRecord, SessionRecord, check_write, execution_blob};
-
-/// One start of a batch.
-#[derive(Debug, Clone)]
-pub(super) struct Starting {
-    pub record: ExecutionRecord,
-    pub holder: String,
-    /// The lease's end as asked, and when it was asked (`still_ahead`).
-    pub until: (Micros, Micros),
-    /// To take the session's lease (if another holder's lapsed before
-    /// `.0`), the record then running since `.1`; `None`: the record is
-    /// written as given (`put_execution_leased`).
-    pub take: Option<(Micros, Micros)>,
-}
-
-/// What a start gave: with `take`, the session as stored now if its lease
-/// was taken (`Some(None)`: the session is gone), `None` if another holder
-/// has it; without, `None`.
-pub(super) type Started = Option<Option<SessionRecord>>;
 
 /// Takes each `$2`'s lease on the session `$1` until `$3`, unless another
 /// holder's lasts past that row's `$4`; a row back for each one taken.

@@ -9,12 +9,10 @@
 use std::collections::HashSet;
 
 use super::PgStore;
+use super::batch_items::{Started, Starting};
 use super::batcher::Outcomes;
-use super::start_batch::{Started, Starting, start_batch};
+use super::start_batch::start_batch;
 use crate::store::errors::StoreError;
-
-/// The starts waiting for their batch.
-pub(super) type Starter = super::batcher::Batcher<Starting, Started>;
 
 impl PgStore {
     /// Writes `item` in the next batch of starts; answers once the batch
