@@ -7,7 +7,10 @@
 //! (PostgreSQL's commit is durable), and every read-modify-write locks the
 //! rows it reads (`SELECT … FOR UPDATE`; job claims `SKIP LOCKED`), rows of
 //! one kind always in key order, so concurrent writers neither lose
-//! updates nor deadlock.
+//! updates nor deadlock. Executions' starts and settlements are written by
+//! group commit (`batcher.rs`): those that arrive while a batch is written
+//! share the next one, one transaction of array statements, and each is
+//! answered once that transaction has committed.
 //!
 //! The store lives in one schema (its `search_path`), so tests make their
 //! own and drop it. Losing the connection (a restarted database,
