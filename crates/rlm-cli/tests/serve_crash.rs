@@ -100,11 +100,39 @@ async fn writer(client: reqwest::Client, base: String, n: usize, acked: Arc<Mute
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_write_survives_kill_9() {
     let data = tempfile::tempdir().unwrap();
+    survives_kill_9(|| start(data.path())).await;
+}
+
+rlm_testenv::needs_postgres! {
+    /// The same rounds with PostgreSQL as the store: a settlement is
+    /// acknowledged only once the batch holding it has committed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_acknowledged_write_survives_kill_9_on_postgresql() {
+        let data = tempfile::tempdir().unwrap();
+        let url = crate::cluster_env::database_url();
+        let schema = crate::cluster_env::unique("crash");
+        survives_kill_9(|| {
+            start_serve(|c| {
+                c.arg("--data").arg(data.path()).env("RLM_LOG", "warn");
+                c.args(["--database-url", &url, "--database-schema", &schema]);
+            })
+        })
+        .await;
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.unwrap();
+    }
+}
+
+/// [`ROUNDS`] rounds of [`WRITERS`] writers against the server `start`
+/// starts, each killed with SIGKILL at its own moment and restarted: every
+/// write answered 2xx in any round is there after it.
+async fn survives_kill_9(start: impl Fn() -> (Child, String)) {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut total = Acknowledged::default();
     for round in 0..ROUNDS {
-        let (mut server, base) = start(data.path());
+        let (mut server, base) = start();
         let acked = Arc::new(Mutex::new(Acknowledged::default()));
         let writers: Vec<_> = (0..WRITERS)
             .map(|n| tokio::spawn(writer(client.clone(), base.clone(), n, Arc::clone(&acked))))
@@ -122,7 +150,7 @@ async fn every_acknowledged_write_survives_kill_9() {
         total.executions.extend(acked.executions);
 
         // Every write acknowledged in this round and the earlier ones is there.
-        let (mut server, base) = start(data.path());
+        let (mut server, base) = start();
         for sid in &total.sessions {
             let r = client.get(format!("{base}/api/sessions/{sid}")).send().await.unwrap();
             assert_eq!(r.status(), 200, "round {round}: session {sid} was acknowledged, then lost");

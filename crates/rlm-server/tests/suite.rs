@@ -21,6 +21,7 @@ mod persistence;
 mod pg_faults;
 mod pg_outage;
 mod pg_session_start;
+mod pg_settle_batch;
 mod redis_prefix;
 mod redis_ready;
 mod request_checks;

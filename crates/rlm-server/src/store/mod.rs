@@ -83,7 +83,7 @@ pub use outbox::{
 };
 pub use overrides::{SessionOverrides, settings_object};
 pub use pages::{ExecutionFilter, HistoryPage, Listed, OwnerUsage, PAGE_BYTES, PageRequest};
-pub use pg_store::PgStore;
+pub use pg_store::{PgStore, Settling};
 pub use prelude::*;
 pub use records::{
     AttemptMark, CheckpointRecord, CheckpointWrite, ContextRef, DocumentRef, EncodedEvent,

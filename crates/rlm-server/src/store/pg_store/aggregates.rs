@@ -95,10 +95,18 @@ pub(super) fn new_shard() -> i32 {
     (n % OWNER_SHARDS) as i32
 }
 
+/// One execution's share put into (`add`) or taken out of the aggregates
+/// and time buckets, in the owner's `shard` (the execution's).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Change<'a> {
+    pub record: &'a ExecutionRecord,
+    pub add: bool,
+    pub shard: i32,
+}
+
 /// Puts `old`'s share out of and `new`'s into the aggregates and time
 /// buckets (the owner's in `shard`, the execution's), inside the write's
-/// transaction. Aggregate rows are locked in key order; bucket rows change
-/// by one statement whose rows are in key order.
+/// transaction.
 pub(super) async fn apply_aggregates(
     tx: &Tx<'_>,
     (old, new): (Option<&ExecutionRecord>, Option<&ExecutionRecord>),
@@ -107,101 +115,133 @@ pub(super) async fn apply_aggregates(
     if old.map(contribution) == new.map(contribution) {
         return Ok(());
     }
-    let changes: Vec<(&ExecutionRecord, bool)> =
-        old.map(|o| (o, false)).into_iter().chain(new.map(|n| (n, true))).collect();
-    apply_to_aggregates(tx, &changes, shard).await?;
-    apply_to_buckets(tx, &changes, shard).await
+    let changes: Vec<Change> = old
+        .map(|record| Change { record, add: false, shard })
+        .into_iter()
+        .chain(new.map(|record| Change { record, add: true, shard }))
+        .collect();
+    apply_changes(tx, &changes).await
 }
 
-/// The aggregates' part of [`apply_aggregates`]: each row read, changed and
-/// written back.
-async fn apply_to_aggregates(
-    tx: &Tx<'_>,
-    changes: &[(&ExecutionRecord, bool)],
-    shard: i32,
-) -> Result<(), StoreError> {
-    type Row = (String, Uuid, i32);
-    let mut aggregates: BTreeMap<Row, Vec<(&ExecutionRecord, bool)>> = BTreeMap::new();
-    for (e, add) in changes {
-        let owner_row = (e.owner.clone(), OWNER_ROW, shard);
-        aggregates.entry(owner_row).or_default().push((e, *add));
-        if let Some(s) = e.session_id {
-            aggregates.entry((e.owner.clone(), s, 0)).or_default().push((e, *add));
+/// Every change of `changes` (of one execution or of a batch of them) in
+/// a fixed number of statements: the aggregate rows locked in key order
+/// by one, written back by one and the emptied ones deleted by one; the
+/// buckets by one upsert whose rows are in key order, and one delete.
+pub(super) async fn apply_changes(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // Independent rows: the two sent together (one round trip).
+    futures::try_join!(apply_to_aggregates(tx, changes), apply_to_buckets(tx, changes))?;
+    Ok(())
+}
+
+/// An aggregate row's key: owner, session (the nil UUID for the owner's
+/// own) and shard.
+type AggKey = (String, Uuid, i32);
+
+/// Made if missing and locked, every row in one statement (its stored
+/// value back).
+const LOCK_AGGREGATES: &str = "INSERT INTO aggregates (owner, session_id, shard, agg)
+     SELECT k.owner, k.session_id, k.shard, ''
+     FROM unnest($1::text[], $2::uuid[], $3::int4[]) AS k(owner, session_id, shard)
+     ON CONFLICT (owner, session_id, shard) DO UPDATE SET agg = aggregates.agg
+     RETURNING owner, session_id, shard, agg";
+
+const WRITE_AGGREGATES: &str = "UPDATE aggregates a SET agg = k.agg
+     FROM unnest($1::text[], $2::uuid[], $3::int4[], $4::text[]) AS k(owner, session_id, shard, agg)
+     WHERE a.owner = k.owner AND a.session_id = k.session_id AND a.shard = k.shard";
+
+const DELETE_AGGREGATES: &str = "DELETE FROM aggregates a
+     USING unnest($1::text[], $2::uuid[], $3::int4[]) AS k(owner, session_id, shard)
+     WHERE a.owner = k.owner AND a.session_id = k.session_id AND a.shard = k.shard";
+
+/// The aggregates' part of [`apply_changes`]: the rows read under lock,
+/// changed, and written back (or deleted once they count nothing).
+async fn apply_to_aggregates(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), StoreError> {
+    let mut aggregates: BTreeMap<AggKey, Vec<&Change>> = BTreeMap::new();
+    for c in changes {
+        let owner_row = (c.record.owner.clone(), OWNER_ROW, c.shard);
+        aggregates.entry(owner_row).or_default().push(c);
+        if let Some(s) = c.record.session_id {
+            aggregates.entry((c.record.owner.clone(), s, 0)).or_default().push(c);
         }
     }
-    for ((owner, session, shard), applied) in aggregates {
-        // Made if missing and locked, in one statement (its stored value back).
-        let row = tx
-            .query_one(
-                &prepared(
-                    tx,
-                    "INSERT INTO aggregates (owner, session_id, shard, agg) VALUES ($1, $2, $3, '')
-                     ON CONFLICT (owner, session_id, shard) DO UPDATE SET agg = aggregates.agg
-                     RETURNING agg",
-                )
-                .await?,
-                &[&owner, &session, &shard],
-            )
-            .await
-            .map_err(pg)?;
-        let text: &str = row.get(0);
-        let mut a: Aggregate =
-            if text.is_empty() { Aggregate::default() } else { decode("aggregate", text)? };
-        for (e, add) in applied {
-            a.apply(e, add);
+    let (owners, sessions, shards) = agg_columns(aggregates.keys().cloned());
+    let rows = tx
+        .query(&prepared(tx, LOCK_AGGREGATES).await?, &[&owners, &sessions, &shards])
+        .await
+        .map_err(pg)?;
+    let mut stored: BTreeMap<AggKey, Aggregate> = BTreeMap::new();
+    for r in &rows {
+        let text: &str = r.get(3);
+        let a = if text.is_empty() { Aggregate::default() } else { decode("aggregate", text)? };
+        stored.insert((r.get(0), r.get(1), r.get(2)), a);
+    }
+    let (mut kept, mut kept_aggs, mut emptied) = (Vec::new(), Vec::new(), Vec::new());
+    for (key, applied) in aggregates {
+        let mut a = stored.remove(&key).unwrap_or_default();
+        for c in applied {
+            a.apply(c.record, c.add);
         }
         if a.executions == 0 {
-            tx.execute(
-                &prepared(
-                    tx,
-                    "DELETE FROM aggregates WHERE owner = $1 AND session_id = $2 AND shard = $3",
-                )
-                .await?,
-                &[&owner, &session, &shard],
-            )
-            .await
-            .map_err(pg)?;
+            emptied.push(key);
         } else {
-            tx.execute(
-                &prepared(tx, "UPDATE aggregates SET agg = $4 WHERE owner = $1 AND session_id = $2 AND shard = $3").await?,
-                &[&owner, &session, &shard, &encode(&a)?],
-            )
+            kept_aggs.push(encode(&a)?);
+            kept.push(key);
+        }
+    }
+    if !kept.is_empty() {
+        let (owners, sessions, shards) = agg_columns(kept);
+        tx.execute(
+            &prepared(tx, WRITE_AGGREGATES).await?,
+            &[&owners, &sessions, &shards, &kept_aggs],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    if !emptied.is_empty() {
+        let (owners, sessions, shards) = agg_columns(emptied);
+        tx.execute(&prepared(tx, DELETE_AGGREGATES).await?, &[&owners, &sessions, &shards])
             .await
             .map_err(pg)?;
-        }
     }
     Ok(())
 }
 
-/// The buckets' part of [`apply_aggregates`]: signed deltas per key, one
-/// upsert, then the emptied ones out.
-async fn apply_to_buckets(
-    tx: &Tx<'_>,
-    changes: &[(&ExecutionRecord, bool)],
-    shard: i32,
-) -> Result<(), StoreError> {
-    let mut deltas: BTreeMap<(String, i32, i64, i32), [i64; 5]> = BTreeMap::new();
-    for (e, add) in changes {
-        let mut one = BucketTotals::default();
-        one.apply(e, true);
-        let sign = if *add { 1 } else { -1 };
-        let mut scopes = vec![(owner_scope(&e.owner), shard)];
-        if let Some(s) = e.session_id {
-            scopes.push((session_scope(s), 0));
-        }
-        for (scope, shard) in scopes {
-            for width in 0..BUCKET_SECS.len() {
-                let key = (scope.clone(), width as i32, bucket_of(e.created_at, width), shard);
-                let d = deltas.entry(key).or_default();
-                d[0] += sign * big(one.executions);
-                d[1] += sign * big(one.completed);
-                d[2] += sign * big(one.failed);
-                d[3] += sign * big(one.tokens);
-                d[4] += sign * one.cost_nano;
-            }
-        }
+/// Aggregate keys as the three array parameters of the statements above.
+fn agg_columns(keys: impl IntoIterator<Item = AggKey>) -> (Vec<String>, Vec<Uuid>, Vec<i32>) {
+    let mut columns: (Vec<String>, Vec<Uuid>, Vec<i32>) = Default::default();
+    for (owner, session, shard) in keys {
+        columns.0.push(owner);
+        columns.1.push(session);
+        columns.2.push(shard);
     }
-    deltas.retain(|_, d| d.iter().any(|v| *v != 0));
+    columns
+}
+
+/// Adds each bucket key's signed deltas, the bucket upsert, in key order.
+const UPSERT_BUCKETS: &str = "INSERT INTO buckets (scope, width, bucket, shard, executions,
+         completed, failed, tokens, cost_nano)
+     SELECT * FROM unnest($1::text[], $2::int4[], $3::int8[], $4::int4[], $5::int8[],
+                          $6::int8[], $7::int8[], $8::int8[], $9::int8[])
+     ON CONFLICT (scope, width, bucket, shard) DO UPDATE SET
+         executions = buckets.executions + excluded.executions,
+         completed = buckets.completed + excluded.completed,
+         failed = buckets.failed + excluded.failed,
+         tokens = buckets.tokens + excluded.tokens,
+         cost_nano = buckets.cost_nano + excluded.cost_nano";
+
+/// The keys' buckets that count no execution now, out.
+const DELETE_EMPTY_BUCKETS: &str = "DELETE FROM buckets b
+     USING unnest($1::text[], $2::int4[], $3::int8[], $4::int4[]) AS k(scope, width, bucket, shard)
+     WHERE b.scope = k.scope AND b.width = k.width AND b.bucket = k.bucket
+       AND b.shard = k.shard AND b.executions <= 0";
+
+/// The buckets' part of [`apply_changes`]: signed deltas per key, one
+/// upsert, then the emptied ones out.
+async fn apply_to_buckets(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), StoreError> {
+    let deltas = bucket_deltas(changes);
     if deltas.is_empty() {
         return Ok(());
     }
@@ -216,38 +256,62 @@ async fn apply_to_buckets(
             values[i].push(v);
         }
     }
-    tx.execute(
-        &prepared(tx, "INSERT INTO buckets (scope, width, bucket, shard, executions, completed, failed, tokens,
-                              cost_nano)
-         SELECT * FROM unnest($1::text[], $2::int4[], $3::int8[], $4::int4[], $5::int8[],
-                              $6::int8[], $7::int8[], $8::int8[], $9::int8[])
-         ON CONFLICT (scope, width, bucket, shard) DO UPDATE SET
-             executions = buckets.executions + excluded.executions,
-             completed = buckets.completed + excluded.completed,
-             failed = buckets.failed + excluded.failed,
-             tokens = buckets.tokens + excluded.tokens,
-             cost_nano = buckets.cost_nano + excluded.cost_nano").await?,
-        &[
-            &cols.0, &cols.1, &cols.2, &cols.3, &values[0], &values[1], &values[2], &values[3],
-            &values[4],
-        ],
-    )
-    .await
-    .map_err(pg)?;
-    // Only a delta taking something out can empty a bucket.
+    let upsert = async {
+        tx.execute(
+            &prepared(tx, UPSERT_BUCKETS).await?,
+            &[
+                &cols.0, &cols.1, &cols.2, &cols.3, &values[0], &values[1], &values[2], &values[3],
+                &values[4],
+            ],
+        )
+        .await
+        .map_err(pg)
+    };
+    // Only a delta taking something out can empty a bucket. The delete is
+    // sent with the upsert (one round trip) and runs after it.
     if values[0].iter().all(|n| *n > 0) {
+        upsert.await?;
         return Ok(());
     }
-    tx.execute(
-        &prepared(tx, "DELETE FROM buckets b
-         USING unnest($1::text[], $2::int4[], $3::int8[], $4::int4[]) AS k(scope, width, bucket, shard)
-         WHERE b.scope = k.scope AND b.width = k.width AND b.bucket = k.bucket
-           AND b.shard = k.shard AND b.executions <= 0").await?,
-        &[&cols.0, &cols.1, &cols.2, &cols.3],
-    )
-    .await
-    .map_err(pg)?;
+    let delete = async {
+        tx.execute(
+            &prepared(tx, DELETE_EMPTY_BUCKETS).await?,
+            &[&cols.0, &cols.1, &cols.2, &cols.3],
+        )
+        .await
+        .map_err(pg)
+    };
+    futures::try_join!(upsert, delete)?;
     Ok(())
+}
+
+/// The signed deltas of `changes` per bucket key (scope, width, bucket,
+/// shard), the keys that change nothing left out.
+fn bucket_deltas(changes: &[Change<'_>]) -> BTreeMap<(String, i32, i64, i32), [i64; 5]> {
+    let mut deltas: BTreeMap<(String, i32, i64, i32), [i64; 5]> = BTreeMap::new();
+    for c in changes {
+        let mut one = BucketTotals::default();
+        one.apply(c.record, true);
+        let sign = if c.add { 1 } else { -1 };
+        let mut scopes = vec![(owner_scope(&c.record.owner), c.shard)];
+        if let Some(s) = c.record.session_id {
+            scopes.push((session_scope(s), 0));
+        }
+        for (scope, shard) in scopes {
+            for width in 0..BUCKET_SECS.len() {
+                let key =
+                    (scope.clone(), width as i32, bucket_of(c.record.created_at, width), shard);
+                let d = deltas.entry(key).or_default();
+                d[0] += sign * big(one.executions);
+                d[1] += sign * big(one.completed);
+                d[2] += sign * big(one.failed);
+                d[3] += sign * big(one.tokens);
+                d[4] += sign * one.cost_nano;
+            }
+        }
+    }
+    deltas.retain(|_, d| d.iter().any(|v| *v != 0));
+    deltas
 }
 
 impl PgStore {

@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use super::batch_items::Settling;
 use super::recordings::delete_recording;
 use super::rows::{
     lock_execution, lock_job, lock_session, write_execution, write_job, write_session,
@@ -217,7 +218,7 @@ impl ExecutionStore for PgStore {
     }
 
     async fn finish_execution(&self, settled: &SettledExecution) -> Result<Settled, StoreError> {
-        self.writing(move || settle(self, settled, &[], None)).await
+        self.settle_grouped(Settling::of(settled, &[], None)).await
     }
 
     async fn finish_execution_with_trace(
@@ -225,7 +226,7 @@ impl ExecutionStore for PgStore {
         settled: &SettledExecution,
         trace: &[EncodedEvent<'_>],
     ) -> Result<Settled, StoreError> {
-        self.writing(move || settle(self, settled, trace, None)).await
+        self.settle_grouped(Settling::of(settled, trace, None)).await
     }
 
     async fn interrupt_running_executions(&self, message: &str) -> Result<u64, StoreError> {

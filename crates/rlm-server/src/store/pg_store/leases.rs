@@ -12,7 +12,8 @@
 
 use uuid::Uuid;
 
-use super::executions::{RELEASE_SESSION_LEASE, put_execution_in, settle};
+use super::batch_items::{Settling, Starting};
+use super::executions::{RELEASE_SESSION_LEASE, put_execution_in};
 use super::sql::{decode, pg, prepared, prepared_on};
 use super::{PgStore, still_ahead};
 use crate::store::clock::{Micros, now_micros};
@@ -21,20 +22,12 @@ use crate::store::records::{EncodedEvent, ExecutionRecord, SessionRecord};
 use crate::store::settlement::{Settled, SettledExecution};
 use crate::store::traits::LeaseStore;
 
-#[async_trait::async_trait]
-impl LeaseStore for PgStore {
-    /// [`ExecutionStore::put_execution`](crate::store::ExecutionStore::put_execution) and `holder`'s lease on the execution, in one transaction.
-    async fn put_execution_leased(
-        &self,
-        execution: &ExecutionRecord,
-        _acknowledged: bool,
-        holder: &str,
-        until: Micros,
-    ) -> Result<(), StoreError> {
-        // Every commit here is durable: acknowledged or not is the same write.
-        let asked = now_micros();
+impl PgStore {
+    /// [`LeaseStore::put_execution_leased`] in a transaction of its own.
+    pub(super) async fn put_leased_alone(&self, s: &Starting) -> Result<(), StoreError> {
+        let (execution, holder) = (&s.record, s.holder.as_str());
         self.writing(move || async move {
-            let until = still_ahead(until, asked);
+            let until = still_ahead(s.until.0, s.until.1);
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
             put_execution_in(&tx, execution).await?;
@@ -49,19 +42,17 @@ impl LeaseStore for PgStore {
         .await
     }
 
-    /// The session's lease, the record
-    /// (running if the lease was taken) with its lease, and the session read,
-    /// in one transaction.
-    async fn put_execution_taking_session(
+    /// [`LeaseStore::put_execution_taking_session`] in a transaction of its
+    /// own: the session's lease, the record (running if the lease was
+    /// taken) with its lease, and the session read.
+    pub(super) async fn take_session_alone(
         &self,
-        pending: &ExecutionRecord,
-        holder: &str,
-        (lapsed, until): (Micros, Micros),
-        started_at: Micros,
+        s: &Starting,
+        (lapsed, started_at): (Micros, Micros),
     ) -> Result<Option<Option<SessionRecord>>, StoreError> {
-        let asked = now_micros();
+        let (pending, holder) = (&s.record, s.holder.as_str());
         self.writing(move || async move {
-            let until = still_ahead(until, asked);
+            let until = still_ahead(s.until.0, s.until.1);
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
             let taken = match pending.session_id {
@@ -105,6 +96,47 @@ impl LeaseStore for PgStore {
             Ok(session)
         })
         .await
+    }
+}
+
+#[async_trait::async_trait]
+impl LeaseStore for PgStore {
+    /// [`ExecutionStore::put_execution`](crate::store::ExecutionStore::put_execution) and `holder`'s lease on the execution, in one transaction
+    /// (a batch's: `starter.rs`).
+    async fn put_execution_leased(
+        &self,
+        execution: &ExecutionRecord,
+        _acknowledged: bool,
+        holder: &str,
+        until: Micros,
+    ) -> Result<(), StoreError> {
+        // Every commit here is durable: acknowledged or not is the same write.
+        let start = Starting {
+            record: execution.clone(),
+            holder: holder.to_string(),
+            until: (until, now_micros()),
+            take: None,
+        };
+        self.start_grouped(start).await.map(|_| ())
+    }
+
+    /// The session's lease, the record (running if the lease was taken)
+    /// with its lease, and the session read, in one transaction (a
+    /// batch's: `starter.rs`).
+    async fn put_execution_taking_session(
+        &self,
+        pending: &ExecutionRecord,
+        holder: &str,
+        (lapsed, until): (Micros, Micros),
+        started_at: Micros,
+    ) -> Result<Option<Option<SessionRecord>>, StoreError> {
+        let start = Starting {
+            record: pending.clone(),
+            holder: holder.to_string(),
+            until: (until, now_micros()),
+            take: Some((lapsed, started_at)),
+        };
+        self.start_grouped(start).await
     }
 
     async fn renew_execution_leases(
@@ -228,7 +260,7 @@ impl LeaseStore for PgStore {
         trace: &[EncodedEvent<'_>],
         holder: &str,
     ) -> Result<Settled, StoreError> {
-        self.writing(move || settle(self, settled, trace, Some(holder))).await
+        self.settle_grouped(Settling::of(settled, trace, Some(holder))).await
     }
 
     async fn renew_process_lease(&self, holder: &str, until: Micros) -> Result<(), StoreError> {

@@ -7,7 +7,10 @@
 //! (PostgreSQL's commit is durable), and every read-modify-write locks the
 //! rows it reads (`SELECT … FOR UPDATE`; job claims `SKIP LOCKED`), rows of
 //! one kind always in key order, so concurrent writers neither lose
-//! updates nor deadlock.
+//! updates nor deadlock. Executions' starts and settlements are written by
+//! group commit (`batcher.rs`): those that arrive while a batch is written
+//! share the next one, one transaction of array statements, and each is
+//! answered once that transaction has committed.
 //!
 //! The store lives in one schema (its `search_path`), so tests make their
 //! own and drop it. Losing the connection (a restarted database,
@@ -31,6 +34,8 @@ use retry::{Health, READ_RETRY_BOUND, WRITE_RETRY_BOUND, retrying};
 use sql::{pg, pool_error, valid_schema};
 
 mod aggregates;
+mod batch_items;
+mod batcher;
 mod checkpoints;
 mod executions;
 mod idempotency;
@@ -41,8 +46,14 @@ mod recordings;
 mod retry;
 mod rows;
 mod sessions;
+mod settle_batch;
+mod settler;
 mod sql;
+mod start_batch;
+mod starter;
 mod traces;
+
+pub use batch_items::Settling;
 
 /// The migrations, in order: `(version, SQL)`. Each runs once, in one
 /// transaction, recorded in `rlm_migrations`.
@@ -73,6 +84,10 @@ pub struct PgStore {
     /// Retries after transient faults, and since when the database has
     /// answered (shared by the store's clones).
     health: std::sync::Arc<Health>,
+    /// The settlements and the starts waiting for their batch (shared by
+    /// the clones).
+    settler: std::sync::Arc<batcher::Batcher<Settling, crate::store::settlement::Settled>>,
+    starter: std::sync::Arc<batcher::Batcher<batch_items::Starting, batch_items::Started>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -120,7 +135,13 @@ impl PgStore {
         // since it started: a process starting after a long quiet spell may
         // judge leases at once, one starting just after an outage waits.
         let health = std::sync::Arc::new(Health::since(now_micros()));
-        let store = PgStore { pool, schema: schema.to_string(), health };
+        let store = PgStore {
+            pool,
+            schema: schema.to_string(),
+            health,
+            settler: Default::default(),
+            starter: Default::default(),
+        };
         store.migrate().await?;
         let up = store.database_uptime().await?;
         store.health.answered_since(now_micros().saturating_sub(up));
