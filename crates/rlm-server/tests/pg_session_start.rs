@@ -7,14 +7,12 @@
 #[cfg(feature = "postgres")]
 mod postgres {
     use rlm_server::store::prelude::*;
-    use rlm_server::store::{
-        ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution, Spend,
-    };
+    use rlm_server::store::{ExecutionRecord, ExecutionStatus, PgStore, SessionRecord};
     use uuid::Uuid;
 
     use crate::common::pg::{admin, database_url, with_store};
 
-    use crate::store_contract::{T0, execution, session as session_at};
+    use crate::store_contract::{T0, execution, session as session_at, settled};
 
     fn session(owner: &str) -> SessionRecord {
         session_at(owner, T0)
@@ -22,15 +20,6 @@ mod postgres {
 
     fn pending(owner: &str, session: Uuid, created_at: i64) -> ExecutionRecord {
         execution(owner, Some(session), created_at)
-    }
-
-    fn settled(mut e: ExecutionRecord) -> SettledExecution {
-        e.status = ExecutionStatus::Completed;
-        e.finish = Some("final".into());
-        e.started_at = Some(e.created_at);
-        e.completed_at = Some(e.created_at + 5_000);
-        e.spend = Spend { input_tokens: 3, output_tokens: 1, cost_usd: 0.001, ..Spend::default() };
-        SettledExecution { record: e, state: None, started: None, job: None }
     }
 
     /// Runs `n` executions of `session` to their end, from `created_at` on.

@@ -13,22 +13,12 @@ mod postgres {
     use rlm_server::store::prelude::*;
     use rlm_server::store::{
         EncodedEvent, ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution,
-        Settling, Spend, StartedFrom, StoreError, StreamedEvent,
+        Settling, StartedFrom, StoreError, StreamedEvent,
     };
     use uuid::Uuid;
 
     use crate::common::pg::with_store;
-    use crate::store_contract::{T0, execution, session};
-
-    /// `e` completed, with no session state.
-    fn completed(mut e: ExecutionRecord) -> SettledExecution {
-        e.status = ExecutionStatus::Completed;
-        e.finish = Some("final".into());
-        e.started_at = Some(e.created_at);
-        e.completed_at = Some(e.created_at + 5_000);
-        e.spend = Spend { input_tokens: 3, output_tokens: 1, cost_usd: 0.001, ..Spend::default() };
-        SettledExecution { record: e, state: None, started: None, job: None }
-    }
+    use crate::store_contract::{T0, execution, session, settled};
 
     /// An execution of `session` stored running, as the server stores it.
     async fn running(store: &PgStore, s: &SessionRecord, at: i64) -> ExecutionRecord {
@@ -70,7 +60,7 @@ mod postgres {
                 let mut batch = Vec::new();
                 for i in 0..6 {
                     let e = running(&store, if i % 2 == 0 { &a } else { &b }, T0 + i).await;
-                    batch.push(settling(completed(e), events(2)));
+                    batch.push(settling(settled(e), events(2)));
                 }
                 batch[0].release = Some("p1".into());
                 let outcomes = store.settle_together(&batch).await;
@@ -108,7 +98,7 @@ mod postgres {
                 let mut batch = Vec::new();
                 for i in 0..5 {
                     let e = running(&store, &s, T0 + i).await;
-                    batch.push(settling(completed(e), events(1)));
+                    batch.push(settling(settled(e), events(1)));
                 }
                 // A text PostgreSQL refuses (a NUL character): this
                 // settlement's own statement fails, so its batch does.
@@ -157,10 +147,10 @@ mod postgres {
                     state.usage.executions += 1;
                     state.usage.usage.prompt_tokens += tokens;
                     state.memory.insert(key.into(), serde_json::json!(tokens));
-                    let mut settled = completed(e);
-                    settled.state = Some(state);
-                    settled.started = Some(started.clone());
-                    batch.push(settling(settled, Vec::new()));
+                    let mut one = settled(e);
+                    one.state = Some(state);
+                    one.started = Some(started.clone());
+                    batch.push(settling(one, Vec::new()));
                 }
                 // The same execution twice in one batch: the second is written after it.
                 batch.push(batch[0].clone());
@@ -193,7 +183,7 @@ mod postgres {
                         tasks.push(tokio::spawn(async move {
                             let trace = events(1);
                             let id = e.id;
-                            let done = store.finish_execution_with_trace(&completed(e), &trace).await;
+                            let done = store.finish_execution_with_trace(&settled(e), &trace).await;
                             (id, done)
                         }));
                     }

@@ -51,6 +51,12 @@ pub(crate) fn execution(owner: &str, session: Option<Uuid>, created_at: i64) -> 
     }
 }
 
+/// `e` completed (5 ms, 3 tokens in) and settled with no session state:
+/// the PostgreSQL tests' settlement.
+pub(crate) fn settled(e: ExecutionRecord) -> SettledExecution {
+    SettledExecution { record: completed(e, 5, 3), state: None, started: None, job: None }
+}
+
 fn completed(mut e: ExecutionRecord, latency_ms: i64, tokens: u64) -> ExecutionRecord {
     e.status = ExecutionStatus::Completed;
     e.finish = Some("final".into());
