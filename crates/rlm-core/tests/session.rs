@@ -327,27 +327,31 @@ async fn an_execution_started_under_a_chosen_id_is_named_by_it_in_the_history() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn executions_started_together_run_one_at_a_time_in_the_order_they_were_started() {
     // Each program counts its execution in `memory`: executions that
-    // overlapped would read the same count at their start.
+    // overlapped would read the same count at their start. Several rounds,
+    // since an order left to the scheduler comes out right most times.
+    const STARTS: usize = 8;
     let step = repl("memory['n'] = memory.get('n', 0) + 1\nFINAL(str(memory['n']))");
-    let rlm = Rlm::builder().root(root(&[&step, &step, &step, &step])).build().unwrap();
-    let session = session_over(&rlm, SessionSettings::default());
-    let handles: Vec<_> = ["a", "b", "c", "d"]
-        .iter()
-        .map(|id| session.start_with_id(rlm_core::ExecutionId((*id).into()), "count").unwrap())
-        .collect();
-    let mut answers = Vec::new();
-    // Waited for last first: each still ends in its turn.
-    for handle in handles.into_iter().rev() {
-        let e = handle.wait().await.unwrap();
-        answers.push((e.id.0, e.answer));
+    for round in 0..20 {
+        let steps = vec![step.as_str(); STARTS];
+        let rlm = Rlm::builder().root(root(&steps)).build().unwrap();
+        let session = session_over(&rlm, SessionSettings::default());
+        let ids: Vec<String> = (0..STARTS).map(|i| format!("e{i}")).collect();
+        let handles: Vec<_> = ids
+            .iter()
+            .map(|id| session.start_with_id(rlm_core::ExecutionId(id.clone()), "count").unwrap())
+            .collect();
+        let mut answers = Vec::new();
+        // Waited for last first: each still ends in its turn.
+        for handle in handles.into_iter().rev() {
+            let e = handle.wait().await.unwrap();
+            answers.push((e.id.0, e.answer));
+        }
+        answers.reverse();
+        let expected: Vec<(String, Option<String>)> =
+            ids.iter().zip(1..).map(|(id, n)| (id.clone(), Some(n.to_string()))).collect();
+        assert_eq!(answers, expected, "round {round}");
+        let history: Vec<String> =
+            session.history().into_iter().map(|t| t.execution_id.0).collect();
+        assert_eq!(history, ids, "round {round}");
     }
-    answers.reverse();
-    let expected: Vec<(String, Option<String>)> = ["a", "b", "c", "d"]
-        .iter()
-        .zip(1..)
-        .map(|(id, n)| (id.to_string(), Some(n.to_string())))
-        .collect();
-    assert_eq!(answers, expected);
-    let history: Vec<String> = session.history().into_iter().map(|t| t.execution_id.0).collect();
-    assert_eq!(history, ["a", "b", "c", "d"]);
 }

@@ -25,7 +25,9 @@
 mod execution;
 mod state;
 
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rlm_context::Context;
@@ -59,8 +61,9 @@ struct Shared {
     context: Context,
     settings: SessionSettings,
     state: Mutex<Mutable>,
-    /// Held by the running execution: executions run one at a time, in
-    /// order (the mutex is fair: a free turn is never taken past a waiter).
+    /// Held by the running execution: executions run one at a time, in the
+    /// order of their starts (each start joins the fair mutex's queue before
+    /// it returns, and a free turn is never taken past a waiter).
     turn: Arc<tokio::sync::Mutex<()>>,
     listeners: Mutex<Vec<Arc<dyn TraceListener>>>,
     /// Cancels every execution started so far (each has a child token).
@@ -309,15 +312,18 @@ impl Session {
             durable,
             result: tx,
         };
-        // The session idle (always, for a session restored per execution):
-        // the run's thread starts at once, with no task in between. Else a
-        // task waits for the turn and then starts it.
-        match Arc::clone(&self.shared.turn).try_lock_owned() {
-            Ok(turn) => run.start(&runtime, turn),
-            Err(_) => {
+        // The turn's queue is joined here, in the caller's order: a task that
+        // first asked for the turn when polled could be overtaken by one
+        // started after it, on another worker thread. The session idle
+        // (always, for a session restored per execution), the run's thread
+        // starts at once, with no task in between.
+        let mut waiting = Box::pin(Arc::clone(&self.shared.turn).lock_owned());
+        match waiting.as_mut().poll(&mut TaskContext::from_waker(Waker::noop())) {
+            Poll::Ready(turn) => run.start(&runtime, turn),
+            Poll::Pending => {
                 let handle = runtime.clone();
                 runtime.spawn(async move {
-                    let turn = Arc::clone(&run.shared.turn).lock_owned().await;
+                    let turn = waiting.await;
                     run.start(&handle, turn);
                 });
             }
