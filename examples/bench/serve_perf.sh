@@ -7,13 +7,15 @@
 #
 # then e.g. `perf report -i OUT/perf.data --no-children --sort comm --stdio -g none` (by thread) or
 # `--sort symbol`. An unstripped release build: `cargo build --release -p rlm-cli --config
-# 'profile.release.package.rlm-cli.strip="none"'` (only the final link differs).
+# 'profile.release.package.rlm-cli.strip="none"'` (only the final link differs). SERVE_FLAGS as in
+# serve_throughput.sh (e.g. PostgreSQL as the store: --database-url URL --database-schema NAME).
 set -euo pipefail
 BIN=$1; OUT=$2; SECS=${3:-10}; PORT=${PORT:-18460}
 HERE=$(cd "$(dirname "$0")" && pwd)
 B=http://127.0.0.1:$PORT
 mkdir -p "$OUT"; rm -rf "$OUT/data"
-"$BIN" serve --data "$OUT/data" --bind 127.0.0.1:$PORT --max-concurrent 64 --script "$HERE/serve_trivial.toml" 2>"$OUT/serve.log" &
+# shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
+"$BIN" serve --data "$OUT/data" --bind 127.0.0.1:$PORT --max-concurrent 64 ${SERVE_FLAGS:-} --script "$HERE/serve_trivial.toml" 2>"$OUT/serve.log" &
 S=$!
 trap 'kill $S 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf $B/healthz >/dev/null && break; sleep 0.1; done

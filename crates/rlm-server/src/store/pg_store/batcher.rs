@@ -86,19 +86,53 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         answer.await.unwrap_or_else(|_| Err(unanswered()))
     }
 
-    /// Up to [`MAX_BATCH`] of the queued writes, the oldest first.
+    /// Up to [`MAX_BATCH`] of the queued writes, the oldest first. A write
+    /// whose caller went away is dropped unwritten, as a write alone is
+    /// rolled back when its caller goes away mid-transaction: nobody was
+    /// told it happened.
     fn take(&self) -> Vec<Queued<I, O>> {
         let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue.retain(|(_, reply)| !reply.is_closed());
         let n = queue.len().min(MAX_BATCH);
         queue.drain(..n).collect()
     }
 }
 
+/// The writes of `items` as one batch, written by `batch`, for those that
+/// `joins` lets in; the others, and each write of a batch that failed but
+/// for the database being away, written alone by `alone` after it (so only
+/// a write whose own statement fails fails). Each one's outcome, in order.
+pub(super) async fn write_together<'a, I, O, B, BF, A, AF>(
+    items: &'a [I],
+    mut joins: impl FnMut(&I) -> bool,
+    batch: B,
+    alone: A,
+) -> Vec<Result<O, StoreError>>
+where
+    B: FnOnce(Vec<&'a I>) -> BF,
+    BF: Future<Output = Result<Vec<O>, StoreError>>,
+    A: Fn(&'a I) -> AF,
+    AF: Future<Output = Result<O, StoreError>>,
+{
+    let (together, apart): (Vec<usize>, Vec<usize>) =
+        (0..items.len()).partition(|&i| joins(&items[i]));
+    let mut outcomes = Outcomes::new(items.len());
+    let written = match together.is_empty() {
+        true => Ok(Vec::new()),
+        false => batch(together.iter().map(|&i| &items[i]).collect()).await,
+    };
+    let retry = outcomes.place(together, written);
+    for i in retry.into_iter().chain(apart) {
+        outcomes.set(i, alone(&items[i]).await);
+    }
+    outcomes.into_vec()
+}
+
 /// The outcomes of a batch's writes, in order, filled as they are written.
-pub(super) struct Outcomes<O>(Vec<Option<Result<O, StoreError>>>);
+struct Outcomes<O>(Vec<Option<Result<O, StoreError>>>);
 
 impl<O> Outcomes<O> {
-    pub(super) fn new(n: usize) -> Self {
+    fn new(n: usize) -> Self {
         Outcomes((0..n).map(|_| None).collect())
     }
 
@@ -106,11 +140,7 @@ impl<O> Outcomes<O> {
     /// success each its own, the database away (or a batch of one) each the
     /// error; otherwise nothing, and those writes are returned, to be
     /// written alone (only a write whose own statement fails then fails).
-    pub(super) fn place(
-        &mut self,
-        together: Vec<usize>,
-        written: Result<Vec<O>, StoreError>,
-    ) -> Vec<usize> {
+    fn place(&mut self, together: Vec<usize>, written: Result<Vec<O>, StoreError>) -> Vec<usize> {
         match written {
             Ok(outcomes) => {
                 for (i, o) in together.into_iter().zip(outcomes) {
@@ -131,11 +161,11 @@ impl<O> Outcomes<O> {
         }
     }
 
-    pub(super) fn set(&mut self, i: usize, outcome: Result<O, StoreError>) {
+    fn set(&mut self, i: usize, outcome: Result<O, StoreError>) {
         self.0[i] = Some(outcome);
     }
 
-    pub(super) fn into_vec(self) -> Vec<Result<O, StoreError>> {
+    fn into_vec(self) -> Vec<Result<O, StoreError>> {
         let unanswered = || Err(StoreError::Backend("a write of the batch was not written".into()));
         self.0.into_iter().map(|o| o.unwrap_or_else(unanswered)).collect()
     }
@@ -179,5 +209,45 @@ mod tests {
         }
         let batches = batches.load(std::sync::atomic::Ordering::SeqCst);
         assert!((1..=64).contains(&batches), "{batches} batches");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_whose_caller_went_away_before_its_batch_is_not_written() {
+        let batcher: Arc<Batcher<u32, u32>> = Arc::default();
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let gate = Arc::new(Semaphore::new(0));
+        let write_for = |written: Arc<Mutex<Vec<Vec<u32>>>>, gate: Arc<Semaphore>| {
+            move |items: Vec<u32>| async move {
+                written.lock().unwrap().push(items.clone());
+                if items != [4] {
+                    let _ = gate.acquire().await.unwrap();
+                }
+                items.into_iter().map(Ok).collect()
+            }
+        };
+        // Both flushers held by batches that wait at the gate.
+        let mut held = Vec::new();
+        for n in [1, 2] {
+            let (b, w, g) = (Arc::clone(&batcher), Arc::clone(&written), Arc::clone(&gate));
+            held.push(tokio::spawn(async move { b.submit(n, write_for(w, g)).await }));
+            while written.lock().unwrap().len() < n as usize {
+                tokio::task::yield_now().await;
+            }
+        }
+        // The third waits for a flusher, and its caller goes away.
+        let (b, w, g) = (Arc::clone(&batcher), Arc::clone(&written), Arc::clone(&gate));
+        let left = tokio::spawn(async move { b.submit(3, write_for(w, g)).await });
+        while batcher.queue.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        left.abort();
+        assert!(left.await.unwrap_err().is_cancelled());
+        gate.add_permits(2);
+        for h in held {
+            h.await.unwrap().unwrap();
+        }
+        let fourth = batcher.submit(4, write_for(Arc::clone(&written), Arc::clone(&gate))).await;
+        assert_eq!(fourth.unwrap(), 4);
+        assert_eq!(*written.lock().unwrap(), [vec![1], vec![2], vec![4]]);
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use super::batch_items::Settling;
-use super::batcher::Outcomes;
+use super::batcher::write_together;
 use super::executions::settle;
 use super::settle_batch::settle_batch;
 use crate::store::errors::StoreError;
@@ -33,20 +33,14 @@ impl PgStore {
     /// own write fails fail.
     pub async fn settle_together(&self, items: &[Settling]) -> Vec<Result<Settled, StoreError>> {
         let mut seen = HashSet::new();
-        let (together, alone): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| {
-            items[i].settled.job.is_none() && seen.insert(items[i].settled.record.id)
-        });
-        let mut outcomes = Outcomes::new(items.len());
-        let batch: Vec<&Settling> = together.iter().map(|&i| &items[i]).collect();
-        let written = match batch.is_empty() {
-            true => Ok(Vec::new()),
-            false => self.writing(|| settle_batch(self, &batch)).await,
-        };
-        let retry = outcomes.place(together, written);
-        for i in retry.into_iter().chain(alone) {
-            outcomes.set(i, self.settle_alone(&items[i]).await);
-        }
-        outcomes.into_vec()
+        let joins = |s: &Settling| s.settled.job.is_none() && seen.insert(s.settled.record.id);
+        write_together(
+            items,
+            joins,
+            |batch| async move { self.writing(|| settle_batch(self, &batch)).await },
+            |s| self.settle_alone(s),
+        )
+        .await
     }
 
     /// One settlement in a transaction of its own.

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use super::batch_items::{Started, Starting};
-use super::batcher::Outcomes;
+use super::batcher::write_together;
 use super::start_batch::start_batch;
 use crate::store::errors::StoreError;
 
@@ -27,22 +27,17 @@ impl PgStore {
     /// The starts of `items` as one batch: each one's outcome, in order.
     async fn start_together(&self, items: &[Starting]) -> Vec<Result<Started, StoreError>> {
         let (mut ids, mut sessions) = (HashSet::new(), HashSet::new());
-        let (together, alone): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| {
-            let s = &items[i];
+        let joins = |s: &Starting| {
             let session = s.record.session_id.filter(|_| s.take.is_some());
             ids.insert(s.record.id) && session.is_none_or(|sid| sessions.insert(sid))
-        });
-        let mut outcomes = Outcomes::new(items.len());
-        let batch: Vec<&Starting> = together.iter().map(|&i| &items[i]).collect();
-        let written = match batch.is_empty() {
-            true => Ok(Vec::new()),
-            false => self.writing(|| start_batch(self, &batch)).await,
         };
-        let retry = outcomes.place(together, written);
-        for i in retry.into_iter().chain(alone) {
-            outcomes.set(i, self.start_alone(&items[i]).await);
-        }
-        outcomes.into_vec()
+        write_together(
+            items,
+            joins,
+            |batch| async move { self.writing(|| start_batch(self, &batch)).await },
+            |s| self.start_alone(s),
+        )
+        .await
     }
 
     /// One start in a transaction of its own.
