@@ -86,10 +86,11 @@ const OWNER_SHARDS: usize = 64;
 static NEXT_SHARD: std::sync::LazyLock<std::sync::atomic::AtomicUsize> =
     std::sync::LazyLock::new(|| std::sync::atomic::AtomicUsize::new(std::process::id() as usize));
 
-/// The shard of the owner's rows a new execution is counted in; kept with
-/// its row (`executions.agg_shard`), so every later write of it takes out
-/// of and puts into that one shard (an execution a version-9 store counted
-/// has shard 0). A session's rows are all in shard 0.
+/// The shard of the owner's rows a new execution (or a batch of them written
+/// together) is counted in; kept with its row (`executions.agg_shard`), so
+/// every later write of it takes out of and puts into that one shard (an
+/// execution a version-9 store counted has shard 0). A session's rows are
+/// all in shard 0.
 pub(super) fn new_shard() -> i32 {
     let n = NEXT_SHARD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     (n % OWNER_SHARDS) as i32

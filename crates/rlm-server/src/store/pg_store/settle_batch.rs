@@ -118,7 +118,10 @@ async fn write_executions(
     stored: &Stored,
 ) -> Result<BTreeMap<Uuid, SessionRecord>, StoreError> {
     let shard_of = |s: &Settling| stored.get(&s.settled.record.id).map(|(_, shard)| *shard);
-    let shards: Vec<i32> = writing.iter().map(|s| shard_of(s).unwrap_or_else(new_shard)).collect();
+    // Settlements of executions never started here share one shard (as a
+    // batch of starts does, `start_batch.rs`).
+    let batch_shard = new_shard();
+    let shards: Vec<i32> = writing.iter().map(|s| shard_of(s).unwrap_or(batch_shard)).collect();
     let mut changes = Vec::new();
     for (s, shard) in writing.iter().zip(&shards) {
         let new = &s.settled.record;

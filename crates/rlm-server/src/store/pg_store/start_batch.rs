@@ -128,12 +128,16 @@ async fn write_starts(
 ) -> Result<HashMap<Uuid, Option<SessionRecord>>, StoreError> {
     let mut shards = Vec::with_capacity(records.len());
     let mut changes = Vec::new();
+    // The batch's new executions share one shard: their owner rows are
+    // written once for the batch, not once each (a batch is one
+    // transaction, so they never wait for each other's locks).
+    let batch_shard = new_shard();
     for new in records {
         let old = stored.get(&new.id);
         if let Some((old, _)) = old {
             check_write(old, new)?;
         }
-        let shard = old.map_or_else(new_shard, |(_, shard)| *shard);
+        let shard = old.map_or(batch_shard, |(_, shard)| *shard);
         shards.push(shard);
         let old = old.map(|(o, _)| o);
         if old.map(contribution) != Some(contribution(new)) {
