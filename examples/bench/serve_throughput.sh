@@ -12,7 +12,9 @@
 # server's own latency (/api/stats). Needs `wrk` (Debian package) and `jq`.
 # The server may also be rlm-server's `serve_demo` example (see serve_callgrind.sh).
 # SERVE_FLAGS adds flags to `rlm serve`, e.g. SERVE_FLAGS="--max-sandbox-memory-mb 100000000"
-# to measure without the sandbox memory governor's waits (issue #54).
+# to measure without the sandbox memory governor's waits (issue #54). HEALTHZ_DELAY_MS=10 paces
+# the /healthz connections (4 x 100/s, a prober's rate; unset, they run flat out and take CPU
+# from the executions).
 set -euo pipefail
 RLM=${1:-${CARGO_TARGET_DIR:-target}/release/rlm}
 SECS=${2:-20}
