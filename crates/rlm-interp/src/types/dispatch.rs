@@ -9,7 +9,7 @@ use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::cost::Cost;
 use crate::fault::R;
-use crate::types::protocol::{EqWalk, PyType, ReprWalk};
+use crate::types::protocol::{EqWalk, OrderWalk, PyType, ReprWalk};
 use crate::value::*;
 
 /// `$body` with `$ty` the protocol type of `$v` and `$data` its payload,
@@ -190,6 +190,18 @@ pub(crate) fn data_attr(v: &Value, name: &str) -> Option<Value> {
 #[inline]
 pub(crate) fn eq<E: EqWalk>(a: &Value, b: &Value, walk: &mut E) -> Option<Option<bool>> {
     with_type!(a, |T, data| Some(T::eq(data, b, walk)), _ => None)
+}
+
+/// `a op b` for an ordering `op` when `a` is of a protocol type with an
+/// order with `b`'s; `None` for any other `a` or `b`.
+#[inline]
+pub(crate) fn order<W: OrderWalk>(
+    walk: &mut W,
+    op: rlm_syntax::ast::CmpOp,
+    a: &Value,
+    b: &Value,
+) -> Option<R<bool>> {
+    with_type!(a, |T, data| T::order(walk, op, a, data, b), _ => None)
 }
 
 /// `item in x` for a value of a protocol type; `None` for any other value

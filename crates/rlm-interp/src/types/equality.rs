@@ -3,8 +3,9 @@
 //! `eq_walk.rs`'s `eq_shallow`), and a charged search for an item equal to
 //! another, which compares through the running program (`Callbacks`), so
 //! that a container type's file reaches `==` without naming the walk that
-//! dispatches to it. `==` itself is `eq_walk.rs`'s; ordering and membership
-//! are the VM's (`vm/compare.rs`).
+//! dispatches to it. `==` itself is `eq_walk.rs`'s; the ordering walk and
+//! membership are the VM's (`vm/compare.rs`), each type's order its own
+//! (`PyType::order`).
 
 use std::rc::Rc;
 

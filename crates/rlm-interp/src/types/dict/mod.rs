@@ -730,6 +730,22 @@ impl crate::types::protocol::PyType for DictType {
         dict_eq(&data.borrow(), &y.borrow(), walk)
     }
 
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<StoreCell<Dict>>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::Dict(y) = other else { return None };
+        let counter = |d: &Rc<StoreCell<Dict>>| matches!(d.borrow().kind, DictKind::Counter);
+        if !(counter(data) && counter(y)) {
+            return None;
+        }
+        Some(counter::counter_order_charged(walk, op, data, y))
+    }
+
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<StoreCell<Dict>>,

@@ -489,6 +489,26 @@ impl crate::types::protocol::PyType for ListType {
         walk.items(x.iter(), y.iter())
     }
 
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<ListObj>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::List(y) = other else { return None };
+        // The copies guard against the lists changing under a comparison
+        // (an item's order may run into them); they cost work and memory
+        // like any copy.
+        let n = data.borrow().len().min(y.borrow().len());
+        if let Err(e) = walk.meter().fuel(n as u64) {
+            return Some(Err(e));
+        }
+        let (x, y) = (data.borrow().clone(), y.borrow().clone());
+        Some(walk.items(op, &x, &y))
+    }
+
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<ListObj>,

@@ -667,6 +667,17 @@ impl crate::types::protocol::PyType for SetType {
         set_eq(&data.borrow(), other, walk)
     }
 
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<StoreCell<KeySet>>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = data;
+        order::subset_order(walk.meter(), op, lhs, other)
+    }
+
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Rc<StoreCell<KeySet>>,
@@ -755,6 +766,17 @@ impl crate::types::protocol::PyType for FrozenSetType {
         walk: &mut E,
     ) -> Option<bool> {
         set_eq(data, other, walk)
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<FrozenSetObj>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = data;
+        order::subset_order(walk.meter(), op, lhs, other)
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(

@@ -1055,6 +1055,19 @@ impl crate::types::protocol::PyType for StrType {
         Some(data == y)
     }
 
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Str,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::Str(y) = other else { return None };
+        let o = super::str_order(walk.meter(), data, y);
+        Some(o.map(|o| crate::types::protocol::holds(op, Some(o))))
+    }
+
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
         cx: &mut C,
         data: &Str,
