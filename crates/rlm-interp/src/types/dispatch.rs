@@ -9,7 +9,7 @@ use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::cost::Cost;
 use crate::fault::R;
-use crate::types::protocol::{EqWalk, OrderWalk, PyType, ReprWalk};
+use crate::types::protocol::{EqWalk, HashWalk, OrderWalk, PyType, ReprWalk};
 use crate::value::*;
 
 /// `$body` with `$ty` the protocol type of `$v` and `$data` its payload,
@@ -190,6 +190,13 @@ pub(crate) fn data_attr(v: &Value, name: &str) -> Option<Value> {
 #[inline]
 pub(crate) fn eq<E: EqWalk>(a: &Value, b: &Value, walk: &mut E) -> Option<Option<bool>> {
     with_type!(a, |T, data| Some(T::eq(data, b, walk)), _ => None)
+}
+
+/// A key's hash when it is of a protocol type (`None` for an unhashable
+/// one); `Err(())` for any other value.
+#[inline]
+pub(crate) fn hash<W: HashWalk>(v: &Value, walk: &mut W) -> Result<Option<()>, ()> {
+    with_type!(v, |T, data| Ok(T::hash(data, walk)), _ => Err(()))
 }
 
 /// `a op b` for an ordering `op` when `a` is of a protocol type with an

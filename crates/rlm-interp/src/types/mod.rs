@@ -20,6 +20,7 @@ pub(crate) mod equality;
 pub(crate) mod exception;
 pub(crate) mod exception_group;
 pub(crate) mod float;
+pub(crate) mod hash_walk;
 pub(crate) mod host_object;
 pub(crate) mod int;
 pub(crate) mod iter;

@@ -120,6 +120,15 @@ pub(crate) trait PyType {
     /// out).
     fn eq<E: EqWalk>(data: &Self::Data, other: &Value, walk: &mut E) -> Option<bool>;
 
+    /// A dict or set key's hash, written into the walk's hasher, its items
+    /// one level deeper through [`HashWalk::item`]: values that are equal
+    /// (`1 == 1.0 == True`) hash alike. `None` for an unhashable type
+    /// (`equality::key` refuses its values before any is hashed).
+    fn hash<W: HashWalk>(data: &Self::Data, walk: &mut W) -> Option<()> {
+        let _ = (data, walk);
+        None
+    }
+
     /// `lhs op other` for an ordering `op` (`<`, `<=`, `>`, `>=`), `lhs`
     /// holding `data`, its items ordered one level deeper through the walk;
     /// `None` when the type has no order with `other`'s (the machine's
@@ -292,4 +301,17 @@ pub(crate) trait OrderWalk {
         }
         Ok(holds(op, Some(x.len().cmp(&y.len()))))
     }
+}
+
+/// The hash walk (`types/hash_walk.rs`) as a type's hash sees it.
+pub(crate) trait HashWalk {
+    /// The hasher written to.
+    type State: std::hash::Hasher;
+
+    /// The hasher.
+    fn state(&mut self) -> &mut Self::State;
+
+    /// `v`'s hash, one level deeper (a tuple's items); nothing past the
+    /// walk's depth cap, where a hash that stops still agrees with equality.
+    fn item(&mut self, v: &Value);
 }

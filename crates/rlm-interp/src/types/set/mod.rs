@@ -760,6 +760,17 @@ impl crate::types::protocol::PyType for FrozenSetType {
         set_repr(&order::set_order(data), true, walk)
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(
+        data: &Rc<FrozenSetObj>,
+        walk: &mut W,
+    ) -> Option<()> {
+        use std::hash::Hash;
+        // Its size alone: equal sets hash alike whatever their elements'
+        // order in the table.
+        data.len().hash(walk.state());
+        Some(())
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<FrozenSetObj>,
         other: &Value,

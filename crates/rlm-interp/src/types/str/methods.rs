@@ -1043,6 +1043,12 @@ impl crate::types::protocol::PyType for StrType {
         super::repr::repr_str_walk(data, walk)
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(data: &Str, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        data.hash_code().hash(walk.state());
+        Some(())
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Str,
         other: &Value,

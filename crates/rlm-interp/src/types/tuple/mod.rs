@@ -159,6 +159,15 @@ impl crate::types::protocol::PyType for TupleType {
         Ok(())
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(data: &Rc<TupleObj>, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        data.len().hash(walk.state());
+        for x in data.iter() {
+            walk.item(x);
+        }
+        Some(())
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<TupleObj>,
         other: &Value,
