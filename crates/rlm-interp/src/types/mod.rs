@@ -1,8 +1,10 @@
 //! The value types, one file or folder each: its storage, methods,
 //! operators, indexing, `repr` and constructor, and its implementation of
 //! the value protocol (`protocol.rs`), which `dispatch.rs` calls from a
-//! value, in one place. Generic walks the protocol does not yet carry
-//! (comparison, attributes, the operator dispatch) are in `vm/`.
+//! value, in one place. The walks over values that reach a type's own
+//! answer are `eq_walk.rs`, `hash_walk.rs` and the ordering in
+//! `vm/compare.rs`; what the protocol does not yet carry (attributes, the
+//! operator dispatch, memory size) is in `vm/` and the value layer.
 //!
 //! This file answers what the machine asks of a method call on any value:
 //! its names, cost, argument-count and keyword errors (`method_arity.rs`,
