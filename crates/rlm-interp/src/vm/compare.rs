@@ -62,7 +62,11 @@ impl Vm {
         {
             return crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0));
         }
-        self.order_value(op, a, b, 0)
+        if Native::as_tuple(b).is_some() {
+            return self.order_value(op, a, b, 0);
+        }
+        // Neither a module's tuple nor two numbers (both asked above).
+        self.order_typed(op, a, b, 0)
     }
 
     /// [`Vm::order`] `depth` levels into nested sequences, the depth and
@@ -84,6 +88,12 @@ impl Vm {
         if let Some(o) = number_order(a, b) {
             return Ok(holds(op, o));
         }
+        self.order_typed(op, a, b, depth)
+    }
+
+    /// [`Vm::order_value`] of two values that are neither two numbers nor
+    /// a module's tuple: their types' order, else the natives'.
+    fn order_typed(&mut self, op: CmpOp, a: &Value, b: &Value, depth: usize) -> R<bool> {
         if let Some(r) = crate::types::dispatch::order(&mut OrderStep { vm: self, depth }, op, a, b)
         {
             return r;
