@@ -96,6 +96,13 @@ pub(crate) fn len(v: &Value) -> Option<R<usize>> {
     with_type!(v, |T, data| T::len(data), _ => None)
 }
 
+/// The items and bytes of a value of a protocol type as costs count them;
+/// `None` for any other value.
+#[inline]
+pub(crate) fn size(v: &Value) -> Option<(u64, u64)> {
+    with_type!(v, |T, data| Some(T::size(data)), _ => None)
+}
+
 /// The methods of a value of a protocol type; `None` for any other value.
 pub(crate) fn method_names(v: &Value) -> Option<Cow<'static, [&'static str]>> {
     with_type!(v, |T, data| Some(T::method_names(data)), _ => None)

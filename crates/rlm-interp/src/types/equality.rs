@@ -124,7 +124,7 @@ pub(crate) fn position_in_blocks<C: Callbacks + ?Sized>(
         // `X.index(-1)` over 130,263 dicts took 63 ns an item charged 1.25
         // units (17x the loop's time a unit, issue #77's fuzzer). Charged
         // before they are compared, the block's copy itself bounded.
-        crate::call_cost::charge_shared_copies(cx.meter(), items.iter())?;
+        crate::meter::charge_shared_copies(cx.meter(), items.iter())?;
         match scan_plain(items.iter(), x) {
             Some(Some(k)) => return Ok(Some(i + k)),
             Some(None) => {}

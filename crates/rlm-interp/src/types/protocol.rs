@@ -31,6 +31,14 @@ pub(crate) trait PyType {
         None
     }
 
+    /// Its items and bytes as the cost model counts them (`call_cost.rs`:
+    /// a call's or an operator's charge over its operands); none for an
+    /// unsized type.
+    fn size(data: &Self::Data) -> (u64, u64) {
+        let _ = data;
+        (0, 0)
+    }
+
     /// Its methods, by name (`dir()`, `hasattr`, an attribute error's hint).
     fn method_names(data: &Self::Data) -> Cow<'static, [&'static str]>;
 

@@ -52,7 +52,7 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
             // unit, issue #77's fuzzer); its repeats find it in the cache.
             {
                 let dm = d.borrow();
-                crate::call_cost::charge_shared_copies(cx.meter(), dm.map.keys().map(|k| &k.0))?;
+                crate::meter::charge_shared_copies(cx.meter(), dm.map.keys().map(|k| &k.0))?;
             }
             let mut out = Vec::with_capacity(total.unwrap_or(0));
             for (k, v) in d.borrow().map.iter() {

@@ -717,6 +717,11 @@ impl crate::types::protocol::PyType for DictType {
         }
     }
 
+    #[inline]
+    fn size(data: &Rc<StoreCell<Dict>>) -> (u64, u64) {
+        (data.borrow().map.len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<StoreCell<Dict>>,
         other: &Value,

@@ -234,7 +234,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             // Charged before the copy is made (it was charged after).
             let n = l.borrow().len();
             cx.meter().check_len(n)?;
-            crate::call_cost::charge_shared_copies(cx.meter(), l.borrow().iter())?;
+            crate::meter::charge_shared_copies(cx.meter(), l.borrow().iter())?;
             let v = l.borrow().clone();
             Ok(Value::list(v))
         }
@@ -251,7 +251,7 @@ pub(crate) fn list_add(meter: &mut Meter, x: &Rc<ListObj>, b: &Value) -> R<Value
     // `x` grown to fit `y` held both buffers for a moment, uncounted.
     let n = x.borrow().len().saturating_add(y.borrow().len());
     meter.check_len(n)?;
-    crate::call_cost::charge_shared_copies(meter, x.borrow().iter().chain(y.borrow().iter()))?;
+    crate::meter::charge_shared_copies(meter, x.borrow().iter().chain(y.borrow().iter()))?;
     let mut v = Vec::with_capacity(n);
     v.extend(x.borrow().iter().cloned());
     v.extend(y.borrow().iter().cloned());
@@ -474,6 +474,11 @@ impl crate::types::protocol::PyType for ListType {
         walk.out().push(']');
         walk.leave();
         Ok(())
+    }
+
+    #[inline]
+    fn size(data: &Rc<ListObj>) -> (u64, u64) {
+        (data.borrow().len() as u64, 0)
     }
 
     fn eq<E: crate::types::protocol::EqWalk>(

@@ -251,6 +251,12 @@ impl crate::types::protocol::PyType for RangeType {
         Some(())
     }
 
+    #[inline]
+    fn size(data: &Rc<(i64, i64, i64)>) -> (u64, u64) {
+        // As long as it says, though nothing holds its items.
+        (range_len(data.0, data.1, data.2).max(0) as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<(i64, i64, i64)>,
         other: &Value,

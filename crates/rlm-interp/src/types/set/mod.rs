@@ -659,6 +659,11 @@ impl crate::types::protocol::PyType for SetType {
         set_repr(&items, false, walk)
     }
 
+    #[inline]
+    fn size(data: &Rc<StoreCell<KeySet>>) -> (u64, u64) {
+        (data.borrow().len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<StoreCell<KeySet>>,
         other: &Value,
@@ -769,6 +774,11 @@ impl crate::types::protocol::PyType for FrozenSetType {
         // order in the table.
         data.len().hash(walk.state());
         Some(())
+    }
+
+    #[inline]
+    fn size(data: &Rc<FrozenSetObj>) -> (u64, u64) {
+        (data.len() as u64, 0)
     }
 
     fn eq<E: crate::types::protocol::EqWalk>(

@@ -1049,6 +1049,11 @@ impl crate::types::protocol::PyType for StrType {
         Some(())
     }
 
+    #[inline]
+    fn size(data: &Str) -> (u64, u64) {
+        (0, data.byte_len() as u64)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Str,
         other: &Value,

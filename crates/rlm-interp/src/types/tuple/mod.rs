@@ -168,6 +168,11 @@ impl crate::types::protocol::PyType for TupleType {
         Some(())
     }
 
+    #[inline]
+    fn size(data: &Rc<TupleObj>) -> (u64, u64) {
+        (data.len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<TupleObj>,
         other: &Value,
