@@ -4,7 +4,8 @@
 //! value, in one place. The walks over values that reach a type's own
 //! answer are `eq_walk.rs`, `hash_walk.rs` and the ordering in
 //! `vm/compare.rs`; what the protocol does not yet carry (attributes, the
-//! operator dispatch, memory size) is in `vm/` and the value layer.
+//! operator dispatch, the memory a value holds) is in `vm/` and the value
+//! layer.
 //!
 //! This file answers what the machine asks of a method call on any value:
 //! its names, cost, argument-count and keyword errors (`method_arity.rs`,
