@@ -14,29 +14,22 @@ use crate::meter::Meter;
 use crate::value::*;
 
 /// The items and bytes of one value, as costs count them (0 for unsized
-/// values). A range is as long as it says, though nothing holds its items:
-/// one past the collection cap is refused by whatever would materialise it,
-/// and counted 0 here (`charged_size`).
+/// values): its type's (`PyType::size`), a dict view's as its dict's. A
+/// range is as long as it says, though nothing holds its items: one past
+/// the collection cap is refused by whatever would materialise it, and
+/// counted 0 here (`charged_size`).
 #[inline]
 pub fn size_of(v: &Value) -> (u64, u64) {
-    let items = match v {
-        Value::Str(s) => return (0, s.byte_len() as u64),
-        Value::List(l) => l.borrow().len(),
-        Value::Tuple(t) => t.len(),
-        Value::Dict(d) => d.borrow().map.len(),
-        Value::Set(s) => s.borrow().len(),
-        Value::FrozenSet(s) => s.len(),
-        Value::Deque(d) => d.borrow().len(),
-        Value::Range(r) => {
-            return (range_len(r.0, r.1, r.2).max(0) as u64, 0);
-        }
+    if let Some(size) = crate::types::dispatch::size(v) {
+        return size;
+    }
+    match v {
         Value::Native(n) => match &**n {
-            Native::DictView(_, d) => d.borrow().map.len(),
-            _ => 0,
+            Native::DictView(_, d) => (d.borrow().map.len() as u64, 0),
+            _ => (0, 0),
         },
-        _ => 0,
-    };
-    (items as u64, 0)
+        _ => (0, 0),
+    }
 }
 
 /// Values below this many items and bytes cost less than a few
@@ -213,21 +206,34 @@ pub(crate) fn charge_slice(meter: &mut Meter, of_str: bool, len: usize) -> R<()>
     meter.fuel(n)
 }
 
-/// Before `items` are copied (a list's or tuple's copy, slice or
-/// concatenation, as `list(x)`'s, `vm::iter::charge_copy`): [`FUEL_PER_SHARED_VALUE_COPIED`] for
-/// each held by reference, besides the copy's own rate. `X.copy()` over
-/// 524,288 tuples took 26 ns an item charged one unit, `X[::2]` over
-/// strings and `l + m` over lists alike (11-32x the loop's time a unit,
-/// issue #77's fuzzer).
-///
-/// [`FUEL_PER_SHARED_VALUE_COPIED`]: crate::cost::FUEL_PER_SHARED_VALUE_COPIED
-pub(crate) fn charge_shared_copies<'a>(
-    meter: &mut crate::meter::Meter,
-    items: impl IntoIterator<Item = &'a Value>,
-) -> R<()> {
-    let shared = items
-        .into_iter()
-        .filter(|v| !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)))
-        .count() as u64;
-    meter.fuel(shared.saturating_mul(crate::cost::FUEL_PER_SHARED_VALUE_COPIED))
+#[cfg(test)]
+mod tests {
+    use super::size_of;
+    use crate::value::Value;
+
+    /// Each type's size as costs count it (`PyType::size`, a dict view's
+    /// here): items for containers and ranges, bytes for strings, nothing
+    /// for numbers.
+    #[test]
+    fn each_type_states_its_size() {
+        let mut s = crate::Interpreter::default();
+        let _ = s.run_cell(
+            "import collections\n\
+             s = 'héllo'\nl = [1, 2, 3]\nt = (1, 2)\nd = {1: 2, 3: 4}\nst = {1}\n\
+             fs = frozenset([1, 2, 3, 4])\ndq = collections.deque([1] * 5)\n\
+             r = range(0, 10, 3)\nk = d.keys()\ni = 7\nf = 1.5",
+        );
+        let size = |name: &str| size_of(&s.get_global(name).unwrap_or(Value::None));
+        assert_eq!(size("s"), (0, 6));
+        assert_eq!(size("l"), (3, 0));
+        assert_eq!(size("t"), (2, 0));
+        assert_eq!(size("d"), (2, 0));
+        assert_eq!(size("st"), (1, 0));
+        assert_eq!(size("fs"), (4, 0));
+        assert_eq!(size("dq"), (5, 0));
+        assert_eq!(size("r"), (4, 0));
+        assert_eq!(size("k"), (2, 0));
+        assert_eq!(size("i"), (0, 0));
+        assert_eq!(size("f"), (0, 0));
+    }
 }

@@ -14,7 +14,6 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use smol_str::SmolStr;
@@ -477,95 +476,14 @@ impl Key {
     }
 }
 
-/// Below this depth a tuple key's items are not hashed (only its length):
-/// keys are validated shallower than the nesting cap (`Vm::key`), and a
-/// hash that stops at a fixed depth still agrees with equality.
-const MAX_HASH_DEPTH: usize = 256;
-
-fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
-    hash_nested(v, state, 0)
-}
-
-fn hash_nested<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
-    match v {
-        Value::None => 0u8.hash(state),
-        Value::Bool(b) => (*b as i64).hash(state),
-        Value::Int(i) => i.hash(state),
-        Value::Float(f) => {
-            // An integral float in the ints' range hashes as the int it
-            // equals (`{2.0**62: 1}[2**62]`), as in CPython; no float
-            // outside it equals an int.
-            if f.fract() == 0.0
-                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(f)
-            {
-                (*f as i64).hash(state)
-            } else {
-                f.to_bits().hash(state)
-            }
-        }
-        Value::Str(s) => s.hash_code().hash(state),
-        Value::Tuple(t) => {
-            t.len().hash(state);
-            if depth < MAX_HASH_DEPTH {
-                for x in t.iter() {
-                    hash_nested(x, state, depth + 1);
-                }
-            }
-        }
-        Value::FrozenSet(s) => s.len().hash(state),
-        Value::Type(t) => t.name().hash(state),
-        Value::Range(r) => r.hash(state),
-        // `re.IGNORECASE`: as the int it equals.
-        Value::Native(n) if n.as_int().is_some() => n.as_int().hash(state),
-        // `sys.version_info`, `date.isocalendar()`: as the tuple they equal.
-        Value::Native(_) if Native::as_tuple(v).is_some() => {
-            if let Some(t) = Native::as_tuple(v) {
-                hash_nested(t, state, depth)
-            }
-        }
-        other => (Rc::as_ptr(&rc_identity(other)) as usize).hash(state),
-    }
-}
-
-/// An identity for reference values (used for hashing functions etc.).
-fn rc_identity(v: &Value) -> Rc<()> {
-    // Functions and other identity-hashed values: hash by address of their Rc.
-    thread_local! { static UNIT: Rc<()> = Rc::new(()); }
-    let _ = v;
-    UNIT.with(|u| u.clone())
-}
-
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_key(&self.0, state)
-    }
-}
-
-/// [`hash_value`] with the keys programs use most (strings, whose hash is
-/// cached, and ints) hashed inline: every dict lookup hashes its key, and the
-/// general `match` over every variant cost a call and a jump table each.
-#[inline(always)]
-fn hash_key<H: Hasher>(v: &Value, state: &mut H) {
-    match v {
-        Value::Str(s) => s.hash_code().hash(state),
-        Value::Int(i) => i.hash(state),
-        other => hash_value(other, state),
-    }
-}
-
 /// A value looked up as a [`Key`] without being cloned into one (it hashes
 /// and compares as `Key` does). Only for values already known hashable.
 pub(crate) struct KeyRef<'a>(pub &'a Value);
 
-impl Hash for KeyRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_key(self.0, state)
-    }
-}
-
 // A key's equality (`PartialEq`, `Eq`, and `KeyRef`'s `Equivalent`) is
-// implemented beside the equality walk it uses, in `types/equality.rs`: the
-// value layer holds the data and its hash, not the comparison of values.
+// implemented beside the equality walk it uses, in `types/eq_walk.rs`, and
+// its hash beside it, in `types/hash_walk.rs` (each type's own): the value
+// layer holds a key's data, not how values compare or hash.
 
 // Every stack slot, local, list item and dict value is a `Value`, moved on
 // nearly every instruction: two words, the tag sharing its byte with `Ty`'s.

@@ -9,7 +9,7 @@ use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
 use crate::cost::Cost;
 use crate::fault::R;
-use crate::types::protocol::{EqWalk, PyType, ReprWalk};
+use crate::types::protocol::{EqWalk, HashWalk, OrderWalk, PyType, ReprWalk};
 use crate::value::*;
 
 /// `$body` with `$ty` the protocol type of `$v` and `$data` its payload,
@@ -94,6 +94,13 @@ pub(crate) fn truth(v: &Value) -> bool {
 #[inline]
 pub(crate) fn len(v: &Value) -> Option<R<usize>> {
     with_type!(v, |T, data| T::len(data), _ => None)
+}
+
+/// The items and bytes of a value of a protocol type as costs count them;
+/// `None` for any other value.
+#[inline]
+pub(crate) fn size(v: &Value) -> Option<(u64, u64)> {
+    with_type!(v, |T, data| Some(T::size(data)), _ => None)
 }
 
 /// The methods of a value of a protocol type; `None` for any other value.
@@ -190,6 +197,25 @@ pub(crate) fn data_attr(v: &Value, name: &str) -> Option<Value> {
 #[inline]
 pub(crate) fn eq<E: EqWalk>(a: &Value, b: &Value, walk: &mut E) -> Option<Option<bool>> {
     with_type!(a, |T, data| Some(T::eq(data, b, walk)), _ => None)
+}
+
+/// A key's hash when it is of a protocol type (`None` for an unhashable
+/// one); `Err(())` for any other value.
+#[inline]
+pub(crate) fn hash<W: HashWalk>(v: &Value, walk: &mut W) -> Result<Option<()>, ()> {
+    with_type!(v, |T, data| Ok(T::hash(data, walk)), _ => Err(()))
+}
+
+/// `a op b` for an ordering `op` when `a` is of a protocol type with an
+/// order with `b`'s; `None` for any other `a` or `b`.
+#[inline]
+pub(crate) fn order<W: OrderWalk>(
+    walk: &mut W,
+    op: rlm_syntax::ast::CmpOp,
+    a: &Value,
+    b: &Value,
+) -> Option<R<bool>> {
+    with_type!(a, |T, data| T::order(walk, op, a, data, b), _ => None)
 }
 
 /// `item in x` for a value of a protocol type; `None` for any other value

@@ -3,8 +3,9 @@
 //! `eq_walk.rs`'s `eq_shallow`), and a charged search for an item equal to
 //! another, which compares through the running program (`Callbacks`), so
 //! that a container type's file reaches `==` without naming the walk that
-//! dispatches to it. `==` itself is `eq_walk.rs`'s; ordering and membership
-//! are the VM's (`vm/compare.rs`).
+//! dispatches to it. `==` itself is `eq_walk.rs`'s; the ordering walk and
+//! membership are the VM's (`vm/compare.rs`), each type's order its own
+//! (`PyType::order`).
 
 use std::rc::Rc;
 
@@ -123,7 +124,7 @@ pub(crate) fn position_in_blocks<C: Callbacks + ?Sized>(
         // `X.index(-1)` over 130,263 dicts took 63 ns an item charged 1.25
         // units (17x the loop's time a unit, issue #77's fuzzer). Charged
         // before they are compared, the block's copy itself bounded.
-        crate::call_cost::charge_shared_copies(cx.meter(), items.iter())?;
+        crate::meter::charge_shared_copies(cx.meter(), items.iter())?;
         match scan_plain(items.iter(), x) {
             Some(Some(k)) => return Ok(Some(i + k)),
             Some(None) => {}

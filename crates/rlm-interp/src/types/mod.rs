@@ -1,8 +1,11 @@
 //! The value types, one file or folder each: its storage, methods,
 //! operators, indexing, `repr` and constructor, and its implementation of
 //! the value protocol (`protocol.rs`), which `dispatch.rs` calls from a
-//! value, in one place. Generic walks the protocol does not yet carry
-//! (comparison, attributes, the operator dispatch) are in `vm/`.
+//! value, in one place. The walks over values that reach a type's own
+//! answer are `eq_walk.rs`, `hash_walk.rs` and the ordering in
+//! `vm/compare.rs`; what the protocol does not yet carry (attributes, the
+//! operator dispatch, the memory a value holds) is in `vm/` and the value
+//! layer.
 //!
 //! This file answers what the machine asks of a method call on any value:
 //! its names, cost, argument-count and keyword errors (`method_arity.rs`,
@@ -20,6 +23,7 @@ pub(crate) mod equality;
 pub(crate) mod exception;
 pub(crate) mod exception_group;
 pub(crate) mod float;
+pub(crate) mod hash_walk;
 pub(crate) mod host_object;
 pub(crate) mod int;
 pub(crate) mod iter;

@@ -7,8 +7,9 @@
 //! per-operation `match`es it replaces were.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
-use rlm_syntax::ast::{BinOp, UnaryOp};
+use rlm_syntax::ast::{BinOp, CmpOp, UnaryOp};
 
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
@@ -28,6 +29,14 @@ pub(crate) trait PyType {
     fn len(data: &Self::Data) -> Option<R<usize>> {
         let _ = data;
         None
+    }
+
+    /// Its items and bytes as the cost model counts them (`call_cost.rs`:
+    /// a call's or an operator's charge over its operands); none for an
+    /// unsized type.
+    fn size(data: &Self::Data) -> (u64, u64) {
+        let _ = data;
+        (0, 0)
     }
 
     /// Its methods, by name (`dir()`, `hasattr`, an attribute error's hint).
@@ -118,6 +127,30 @@ pub(crate) trait PyType {
     /// `None` when the walk stops (its depth, the stack or its work ran
     /// out).
     fn eq<E: EqWalk>(data: &Self::Data, other: &Value, walk: &mut E) -> Option<bool>;
+
+    /// A dict or set key's hash, written into the walk's hasher, its items
+    /// one level deeper through [`HashWalk::item`]: values that are equal
+    /// (`1 == 1.0 == True`) hash alike. `None` for an unhashable type
+    /// (`equality::key` refuses its values before any is hashed).
+    fn hash<W: HashWalk>(data: &Self::Data, walk: &mut W) -> Option<()> {
+        let _ = (data, walk);
+        None
+    }
+
+    /// `lhs op other` for an ordering `op` (`<`, `<=`, `>`, `>=`), `lhs`
+    /// holding `data`, its items ordered one level deeper through the walk;
+    /// `None` when the type has no order with `other`'s (the machine's
+    /// `TypeError`). Numbers are ordered before, in the machine.
+    fn order<W: OrderWalk>(
+        walk: &mut W,
+        op: CmpOp,
+        lhs: &Value,
+        data: &Self::Data,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = (walk, op, lhs, data, other);
+        None
+    }
 
     /// `repr(x)`, written into the walk that reached it (its items one
     /// level deeper through [`ReprWalk::item`]).
@@ -236,4 +269,57 @@ pub(crate) trait EqWalk {
         }
         Some(true)
     }
+}
+
+/// Whether the ordering `op` holds of an order (`None`: unordered, a NaN's,
+/// and no `op` holds).
+#[inline]
+pub(crate) fn holds(op: CmpOp, o: Option<Ordering>) -> bool {
+    match (op, o) {
+        (_, None) => false,
+        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+        (CmpOp::LtE, Some(o)) => o != Ordering::Greater,
+        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+        (_, Some(o)) => o != Ordering::Less,
+    }
+}
+
+/// The ordering walk (`vm/compare.rs`) as a type's order sees it.
+pub(crate) trait OrderWalk {
+    /// The meter the walk charges.
+    fn meter(&mut self) -> &mut Meter;
+
+    /// `a op b`, one level deeper (the depth cap and the stack checked).
+    fn item(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool>;
+
+    /// `a == b`, charged as the equality walk charges it.
+    fn eq(&mut self, a: &Value, b: &Value) -> R<bool>;
+
+    /// `a op b` as a comparison of its own (a Counter's counts).
+    fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool>;
+
+    /// Two sequences in CPython's order: by their first items that differ
+    /// (those items' own `op`, so `(1, {2}) < (1, {1})` is a subset test and
+    /// `[nan] <= [1]` is false), else by length.
+    fn items(&mut self, op: CmpOp, x: &[Value], y: &[Value]) -> R<bool> {
+        for (p, q) in x.iter().zip(y.iter()) {
+            if !self.eq(p, q)? {
+                return self.item(op, p, q);
+            }
+        }
+        Ok(holds(op, Some(x.len().cmp(&y.len()))))
+    }
+}
+
+/// The hash walk (`types/hash_walk.rs`) as a type's hash sees it.
+pub(crate) trait HashWalk {
+    /// The hasher written to.
+    type State: std::hash::Hasher;
+
+    /// The hasher.
+    fn state(&mut self) -> &mut Self::State;
+
+    /// `v`'s hash, one level deeper (a tuple's items); nothing past the
+    /// walk's depth cap, where a hash that stops still agrees with equality.
+    fn item(&mut self, v: &Value);
 }

@@ -1,15 +1,18 @@
-//! Comparison: ordering (`<` on numbers, strings, sequences, sets as
-//! subsets, dates), membership (`in`), and the comparison operators, which
-//! reach equality, identity and the key check in `types/equality.rs`.
+//! Comparison: the ordering walk (`<`; numbers here, each other type's
+//! order its own, `PyType::order`, reached through `types/dispatch.rs`;
+//! dates and time deltas), membership (`in`), and the comparison operators,
+//! which reach equality, identity and the key check in `types/equality.rs`.
 
 use std::cmp::Ordering;
 
 use rlm_syntax::ast::CmpOp;
 
 use crate::fault::{R, type_err};
+use crate::meter::Meter;
 use crate::types::attr_error::qualified_type_name;
-use crate::types::equality::{is_same, is_set_like};
-use crate::types::set::order::set_items;
+use crate::types::equality::is_same;
+use crate::types::protocol::{OrderWalk, holds};
+use crate::types::str::str_order;
 use crate::value::*;
 use crate::vm::Vm;
 
@@ -29,17 +32,6 @@ fn number_order(a: &Value, b: &Value) -> Option<Option<Ordering>> {
     })
 }
 
-/// Whether `op` holds of an order (`None`: unordered, and no `op` holds).
-fn holds(op: CmpOp, o: Option<Ordering>) -> bool {
-    match (op, o) {
-        (_, None) => false,
-        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
-        (CmpOp::LtE, Some(o)) => o != Ordering::Greater,
-        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
-        (_, Some(o)) => o != Ordering::Less,
-    }
-}
-
 /// Fuel for each item `x in iterator` draws and compares: the draw, the
 /// item's clone and drop and a generic `==` ran ~2x the dispatch loop's time
 /// a unit at 1 (`"a" in itertools.repeat("b")`,
@@ -48,157 +40,92 @@ fn holds(op: CmpOp, o: Option<Ordering>) -> bool {
 const FUEL_PER_ITEM_DRAWN: u64 = 2;
 
 impl Vm {
-    /// Strings in code-point order (UTF-8's byte order), charged for the
-    /// bytes the comparison may read.
-    #[inline]
-    fn cmp_str(&mut self, x: &Str, y: &Str) -> R<Ordering> {
-        self.meter.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
-        Ok(x.as_str().cmp(y.as_str()))
-    }
-
-    /// The order of two values that are neither sequences nor sets: ints,
-    /// strings, dates, time deltas, numbers; else CPython's `TypeError`.
-    fn cmp_flat(&mut self, a: &Value, b: &Value, op: CmpOp) -> R<Ordering> {
-        match (a, b) {
-            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-            (Value::Str(x), Value::Str(y)) => self.cmp_str(x, y),
-            (Value::Native(x), Value::Native(y)) => {
-                use crate::modules::datetime::{date_time::DateTime, timedelta::TimeDelta};
-                if let (Some(p), Some(q)) = (x.module::<DateTime>(), y.module::<DateTime>()) {
-                    return crate::modules::datetime::date_time::datetime_cmp(p, q, op.as_str());
-                }
-                if let (Some(TimeDelta(a, b, c)), Some(TimeDelta(d, e, f))) =
-                    (x.module::<TimeDelta>(), y.module::<TimeDelta>())
-                {
-                    return Ok((a, b, c).cmp(&(d, e, f)));
-                }
-                type_err(format!(
-                    "'{}' not supported between instances of '{}' and '{}'",
-                    op.as_str(),
-                    qualified_type_name(a),
-                    qualified_type_name(b)
-                ))
-            }
-            _ => {
-                if let Some(o) = number_order(a, b) {
-                    return Ok(o.unwrap_or(Ordering::Equal));
-                }
-                type_err(format!(
-                    "'{}' not supported between instances of '{}' and '{}'",
-                    op.as_str(),
-                    qualified_type_name(a),
-                    qualified_type_name(b)
-                ))
-            }
-        }
-    }
-
     /// `a < b`, `a <= b`, `a > b` or `a >= b`, as CPython answers it:
     /// numbers exactly (an int and a float at any magnitude; NaN orders
-    /// with nothing), a list or tuple by its first item that differs from
-    /// the other's (that item's own `op`, so `(1, {2}) < (1, {1})` is a
-    /// subset test and `[nan] <= [1]` is false) else by length, sets as
-    /// subsets, the rest by their order.
+    /// with nothing), the rest by their types' order (`PyType::order`: a
+    /// list or tuple by its first item that differs from the other's, sets
+    /// as subsets), dates and time deltas by theirs, else the `TypeError`.
     fn order(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         if let Some(o) = number_order(a, b) {
             return Ok(holds(op, o));
         }
-        match (a, b) {
-            (Value::Str(x), Value::Str(y)) => Ok(holds(op, Some(self.cmp_str(x, y)?))),
-            (Value::Dict(x), Value::Dict(y))
-                if matches!(x.borrow().kind, DictKind::Counter)
-                    && matches!(y.borrow().kind, DictKind::Counter) =>
-            {
-                // Held while the counts compare: no comparison runs a
-                // program's code, so neither can change under it. Counts
-                // may be Counters in turn: each level checks the stack.
-                crate::stack_guard::walk_over(a, || {
-                    crate::stack_guard::guard_stack(&self.meter)?;
-                    let (x, y) = (x.borrow(), y.borrow());
-                    self.meter.fuel((x.map.len() + y.map.len()) as u64)?;
-                    crate::types::dict::counter::counter_order(op, &x, &y, &mut |op, p, q| {
-                        self.compare(op, p, q)
-                    })
-                })
-            }
-            (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
-                crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0))
-            }
-            // A module's object that is a tuple (`sys.version_info`)
-            // orders as one.
-            (Value::Native(_), _) | (_, Value::Native(_)) => {
-                let (x, y) = (Native::as_tuple(a), Native::as_tuple(b));
-                if x.is_none() && y.is_none() {
-                    return self.order_flat(op, a, b);
-                }
-                let (a, b) = (x.unwrap_or(a), y.unwrap_or(b));
-                if let (Value::Tuple(_), Value::Tuple(_)) = (a, b) {
-                    return crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0));
-                }
-                self.order_flat(op, a, b)
-            }
-            _ => self.order_flat(op, a, b),
+        // Two strings, the most ordered values after numbers (sorting
+        // words), without the walk's checks.
+        if let (Value::Str(x), Value::Str(y)) = (a, b) {
+            return Ok(holds(op, Some(str_order(&mut self.meter, x, y)?)));
         }
+        // Only a sequence or a Counter walks into what it holds: the stack
+        // segment and its checks are for them (a date's order paid 380
+        // instructions for the segment's).
+        if matches!(a, Value::List(_) | Value::Tuple(_) | Value::Dict(_))
+            || Native::as_tuple(a).is_some()
+        {
+            return crate::stack_guard::walk_over(a, || self.order_depth(op, a, b, 0));
+        }
+        if Native::as_tuple(b).is_some() {
+            return self.order_value(op, a, b, 0);
+        }
+        // Neither a module's tuple nor two numbers (both asked above).
+        self.order_typed(op, a, b, 0)
     }
 
-    /// [`Vm::order`] one level into nested sequences.
+    /// [`Vm::order`] `depth` levels into nested sequences, the depth and
+    /// the stack checked.
     fn order_depth(&mut self, op: CmpOp, a: &Value, b: &Value, depth: usize) -> R<bool> {
         if depth > self.meter.limits.max_nesting {
             return Err(self.meter.nesting_err());
         }
         crate::stack_guard::guard_stack(&self.meter)?;
+        self.order_value(op, a, b, depth)
+    }
+
+    /// [`Vm::order_depth`] past its checks: by the numbers' order, the
+    /// types' own, the natives'.
+    fn order_value(&mut self, op: CmpOp, a: &Value, b: &Value, depth: usize) -> R<bool> {
+        // A module's object that is a tuple (`sys.version_info`) orders
+        // as one.
         let (a, b) = (Native::as_tuple(a).unwrap_or(a), Native::as_tuple(b).unwrap_or(b));
-        let (x, y) = match (a, b) {
-            (Value::List(x), Value::List(y)) => {
-                // The copies guard against the lists changing under a
-                // comparison; they cost work and memory like any copy.
-                let n = x.borrow().len().min(y.borrow().len());
-                self.meter.fuel(n as u64)?;
-                (x.borrow().clone(), y.borrow().clone())
-            }
-            (Value::Tuple(x), Value::Tuple(y)) => (x.to_vec(), y.to_vec()),
-            _ => {
-                if let Some(o) = number_order(a, b) {
-                    return Ok(holds(op, o));
-                }
-                return self.order_flat(op, a, b);
-            }
-        };
-        for (p, q) in x.iter().zip(y.iter()) {
-            if !crate::types::eq_walk::eq(&mut self.meter, p, q)? {
-                return self.order_depth(op, p, q, depth + 1);
-            }
+        if let Some(o) = number_order(a, b) {
+            return Ok(holds(op, o));
         }
-        Ok(holds(op, Some(x.len().cmp(&y.len()))))
+        self.order_typed(op, a, b, depth)
     }
 
-    /// The order of two values that are not both sequences: sets as
-    /// subsets, the rest by [`Vm::cmp`].
-    fn order_flat(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
-        // Sets: subset relations (copying the items is only worth it for
-        // two set-likes).
-        if !(is_set_like(a) && is_set_like(b)) {
-            return self.order_by_cmp(op, a, b);
+    /// [`Vm::order_value`] of two values that are neither two numbers nor
+    /// a module's tuple: their types' order, else the natives'.
+    fn order_typed(&mut self, op: CmpOp, a: &Value, b: &Value, depth: usize) -> R<bool> {
+        if let Some(r) = crate::types::dispatch::order(&mut OrderStep { vm: self, depth }, op, a, b)
+        {
+            return r;
         }
-        if let (Some(x), Some(y)) = (set_items(a), set_items(b)) {
-            self.meter.fuel((x.len() + y.len()) as u64)?;
-            let sub = x.iter().all(|k| y.contains(k));
-            let sup = y.iter().all(|k| x.contains(k));
-            return Ok(match op {
-                CmpOp::Lt => sub && x.len() < y.len(),
-                CmpOp::LtE => sub,
-                CmpOp::Gt => sup && x.len() > y.len(),
-                _ => sup,
-            });
-        }
-        self.order_by_cmp(op, a, b)
+        self.order_native(op, a, b)
     }
 
-    /// Dates, time deltas and the type errors: their order by
-    /// [`Vm::cmp_flat`] (`a` and `b` are no module tuples by now).
-    fn order_by_cmp(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
-        let o = self.cmp_flat(a, b, op)?;
-        Ok(holds(op, Some(o)))
+    /// The order of values of no protocol type with an order: a dict's keys
+    /// or items views as subsets, dates, time deltas; else CPython's
+    /// `TypeError`.
+    fn order_native(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        if let Some(r) = crate::types::set::order::subset_order(&mut self.meter, op, a, b) {
+            return r;
+        }
+        if let (Value::Native(x), Value::Native(y)) = (a, b) {
+            use crate::modules::datetime::{date_time::DateTime, timedelta::TimeDelta};
+            if let (Some(p), Some(q)) = (x.module::<DateTime>(), y.module::<DateTime>()) {
+                let o = crate::modules::datetime::date_time::datetime_cmp(p, q, op.as_str())?;
+                return Ok(holds(op, Some(o)));
+            }
+            if let (Some(TimeDelta(a, b, c)), Some(TimeDelta(d, e, f))) =
+                (x.module::<TimeDelta>(), y.module::<TimeDelta>())
+            {
+                return Ok(holds(op, Some((a, b, c).cmp(&(d, e, f)))));
+            }
+        }
+        type_err(format!(
+            "'{}' not supported between instances of '{}' and '{}'",
+            op.as_str(),
+            qualified_type_name(a),
+            qualified_type_name(b)
+        ))
     }
 
     pub(crate) fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
@@ -245,5 +172,32 @@ impl Vm {
             Value::Iter(_) => self.contains_drawn(container, item),
             _ => type_err(format!("argument of type '{}' is not iterable", container.type_name())),
         }
+    }
+}
+
+/// The ordering walk as a type's order sees it ([`OrderWalk`]): one call
+/// of [`Vm::order_depth`] deep.
+struct OrderStep<'a> {
+    vm: &'a mut Vm,
+    depth: usize,
+}
+
+impl OrderWalk for OrderStep<'_> {
+    #[inline]
+    fn meter(&mut self) -> &mut Meter {
+        &mut self.vm.meter
+    }
+
+    fn item(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        self.vm.order_depth(op, a, b, self.depth + 1)
+    }
+
+    #[inline]
+    fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
+        crate::types::eq_walk::eq(&mut self.vm.meter, a, b)
+    }
+
+    fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        self.vm.compare(op, a, b)
     }
 }

@@ -206,6 +206,6 @@ impl Vm {
 /// by the unit per 8.
 fn charge_copy(meter: &mut crate::meter::Meter, items: &[Value]) -> R<()> {
     meter.fuel(items.len() as u64 / 8)?;
-    crate::call_cost::charge_shared_copies(meter, items)?;
+    crate::meter::charge_shared_copies(meter, items)?;
     meter.alloc(crate::mem::vec_block::<Value>(items.len()))
 }

@@ -51,11 +51,11 @@ impl Vm {
             Value::List(l) => {
                 let items = l.borrow();
                 let at = |k: usize| items.get((start + k as i64 * step) as usize);
-                crate::call_cost::charge_shared_copies(&mut self.meter, (0..n).filter_map(at))
+                crate::meter::charge_shared_copies(&mut self.meter, (0..n).filter_map(at))
             }
             Value::Tuple(t) => {
                 let at = |k: usize| t.get((start + k as i64 * step) as usize);
-                crate::call_cost::charge_shared_copies(&mut self.meter, (0..n).filter_map(at))
+                crate::meter::charge_shared_copies(&mut self.meter, (0..n).filter_map(at))
             }
             _ => Ok(()),
         }

@@ -32,7 +32,6 @@ const LAYERS: &[(&str, &[&str])] = &[
             "epoch",
             "meter",
             "paid",
-            "call_cost",
             "callbacks",
             "gc",
             "adopt",
@@ -45,7 +44,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "undo",
         ],
     ),
-    ("types", &["types", "format"]),
+    // A call's charge (`call_cost`) reads its operands' sizes, each type's
+    // own (`PyType::size`).
+    ("types", &["types", "format", "call_cost"]),
     ("machine", &["vm", "compile", "builtins", "modules", "error_info"]),
     ("api", &["lib"]),
 ];

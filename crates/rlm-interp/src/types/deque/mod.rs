@@ -346,6 +346,11 @@ impl crate::types::protocol::PyType for DequeType {
         (name == "maxlen").then(|| data.maxlen.map_or(Value::None, |m| Value::Int(m as i64)))
     }
 
+    #[inline]
+    fn size(data: &Rc<DequeObj>) -> (u64, u64) {
+        (data.borrow().len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<DequeObj>,
         other: &Value,

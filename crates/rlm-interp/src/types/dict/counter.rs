@@ -52,7 +52,7 @@ pub(crate) fn counter_method<C: Callbacks + ?Sized>(
             // unit, issue #77's fuzzer); its repeats find it in the cache.
             {
                 let dm = d.borrow();
-                crate::call_cost::charge_shared_copies(cx.meter(), dm.map.keys().map(|k| &k.0))?;
+                crate::meter::charge_shared_copies(cx.meter(), dm.map.keys().map(|k| &k.0))?;
             }
             let mut out = Vec::with_capacity(total.unwrap_or(0));
             for (k, v) in d.borrow().map.iter() {
@@ -258,7 +258,23 @@ pub(crate) fn counter_arith<C: Callbacks + ?Sized>(
 /// `a < b`, `a <= b`, `a > b` or `a >= b` of two Counters (Python 3.10):
 /// multiset inclusion, each count compared with `compare` (a missing one
 /// counts as zero); the strict ones also ask that the two differ.
-pub(crate) fn counter_order(
+/// Two Counters' order (`Counter(a=1) < Counter(a=2)`), charged a unit
+/// for each count, their counts compared through `walk`.
+pub(crate) fn counter_order_charged<W: crate::types::protocol::OrderWalk>(
+    walk: &mut W,
+    op: rlm_syntax::ast::CmpOp,
+    x: &std::rc::Rc<StoreCell<Dict>>,
+    y: &std::rc::Rc<StoreCell<Dict>>,
+) -> R<bool> {
+    // Held while the counts compare: no comparison runs a program's code,
+    // so neither can change under it. Counts may be Counters in turn: each
+    // level checks the stack (the walk did, before this level).
+    let (x, y) = (x.borrow(), y.borrow());
+    walk.meter().fuel((x.map.len() + y.map.len()) as u64)?;
+    counter_order(op, &x, &y, &mut |op, p, q| walk.compare(op, p, q))
+}
+
+fn counter_order(
     op: rlm_syntax::ast::CmpOp,
     x: &Dict,
     y: &Dict,

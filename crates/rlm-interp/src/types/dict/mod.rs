@@ -717,6 +717,11 @@ impl crate::types::protocol::PyType for DictType {
         }
     }
 
+    #[inline]
+    fn size(data: &Rc<StoreCell<Dict>>) -> (u64, u64) {
+        (data.borrow().map.len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<StoreCell<Dict>>,
         other: &Value,
@@ -728,6 +733,22 @@ impl crate::types::protocol::PyType for DictType {
         }
         walk.stack_left()?;
         dict_eq(&data.borrow(), &y.borrow(), walk)
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<StoreCell<Dict>>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::Dict(y) = other else { return None };
+        let counter = |d: &Rc<StoreCell<Dict>>| matches!(d.borrow().kind, DictKind::Counter);
+        if !(counter(data) && counter(y)) {
+            return None;
+        }
+        Some(counter::counter_order_charged(walk, op, data, y))
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(

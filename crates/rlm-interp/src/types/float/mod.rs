@@ -254,6 +254,21 @@ impl crate::types::protocol::PyType for FloatType {
         }
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(data: &f64, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        // An integral float in the ints' range hashes as the int it equals
+        // (`{2.0**62: 1}[2**62]`), as in CPython; no float outside it
+        // equals an int.
+        if data.fract() == 0.0
+            && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(data)
+        {
+            (*data as i64).hash(walk.state())
+        } else {
+            data.to_bits().hash(walk.state())
+        }
+        Some(())
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &f64,
         other: &Value,

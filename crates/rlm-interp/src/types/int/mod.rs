@@ -382,6 +382,12 @@ impl crate::types::protocol::PyType for IntType {
         int_data_attr(*data, name)
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(data: &i64, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        data.hash(walk.state());
+        Some(())
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &i64,
         other: &Value,
@@ -445,6 +451,13 @@ impl crate::types::protocol::PyType for BoolType {
 
     fn data_attr(data: &bool, name: &str) -> Option<Value> {
         int_data_attr(*data as i64, name)
+    }
+
+    fn hash<W: crate::types::protocol::HashWalk>(data: &bool, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        // As the int it equals.
+        (*data as i64).hash(walk.state());
+        Some(())
     }
 
     fn eq<E: crate::types::protocol::EqWalk>(

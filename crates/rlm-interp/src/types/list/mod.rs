@@ -234,7 +234,7 @@ pub(crate) fn list_method<C: Callbacks + ?Sized>(
             // Charged before the copy is made (it was charged after).
             let n = l.borrow().len();
             cx.meter().check_len(n)?;
-            crate::call_cost::charge_shared_copies(cx.meter(), l.borrow().iter())?;
+            crate::meter::charge_shared_copies(cx.meter(), l.borrow().iter())?;
             let v = l.borrow().clone();
             Ok(Value::list(v))
         }
@@ -251,7 +251,7 @@ pub(crate) fn list_add(meter: &mut Meter, x: &Rc<ListObj>, b: &Value) -> R<Value
     // `x` grown to fit `y` held both buffers for a moment, uncounted.
     let n = x.borrow().len().saturating_add(y.borrow().len());
     meter.check_len(n)?;
-    crate::call_cost::charge_shared_copies(meter, x.borrow().iter().chain(y.borrow().iter()))?;
+    crate::meter::charge_shared_copies(meter, x.borrow().iter().chain(y.borrow().iter()))?;
     let mut v = Vec::with_capacity(n);
     v.extend(x.borrow().iter().cloned());
     v.extend(y.borrow().iter().cloned());
@@ -476,6 +476,11 @@ impl crate::types::protocol::PyType for ListType {
         Ok(())
     }
 
+    #[inline]
+    fn size(data: &Rc<ListObj>) -> (u64, u64) {
+        (data.borrow().len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<ListObj>,
         other: &Value,
@@ -487,6 +492,26 @@ impl crate::types::protocol::PyType for ListType {
         }
         let (x, y) = (data.borrow(), y.borrow());
         walk.items(x.iter(), y.iter())
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<ListObj>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::List(y) = other else { return None };
+        // The copies guard against the lists changing under a comparison
+        // (an item's order may run into them); they cost work and memory
+        // like any copy.
+        let n = data.borrow().len().min(y.borrow().len());
+        if let Err(e) = walk.meter().fuel(n as u64) {
+            return Some(Err(e));
+        }
+        let (x, y) = (data.borrow().clone(), y.borrow().clone());
+        Some(walk.items(op, &x, &y))
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(

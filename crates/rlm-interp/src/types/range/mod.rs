@@ -232,6 +232,31 @@ impl crate::types::protocol::PyType for RangeType {
         }))
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(
+        data: &Rc<(i64, i64, i64)>,
+        walk: &mut W,
+    ) -> Option<()> {
+        use std::hash::Hash;
+        // What its equality reads: the length, the start of a non-empty
+        // range and the step of a longer one (`range(0) == range(5, 5)`).
+        let (start, _, step) = **data;
+        let len = range_len_exact(start, data.1, step);
+        len.hash(walk.state());
+        if len > 0 {
+            start.hash(walk.state());
+        }
+        if len > 1 {
+            step.hash(walk.state());
+        }
+        Some(())
+    }
+
+    #[inline]
+    fn size(data: &Rc<(i64, i64, i64)>) -> (u64, u64) {
+        // As long as it says, though nothing holds its items.
+        (range_len(data.0, data.1, data.2).max(0) as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<(i64, i64, i64)>,
         other: &Value,

@@ -659,12 +659,28 @@ impl crate::types::protocol::PyType for SetType {
         set_repr(&items, false, walk)
     }
 
+    #[inline]
+    fn size(data: &Rc<StoreCell<KeySet>>) -> (u64, u64) {
+        (data.borrow().len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<StoreCell<KeySet>>,
         other: &Value,
         walk: &mut E,
     ) -> Option<bool> {
         set_eq(&data.borrow(), other, walk)
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<StoreCell<KeySet>>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = data;
+        order::subset_order(walk.meter(), op, lhs, other)
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
@@ -749,12 +765,39 @@ impl crate::types::protocol::PyType for FrozenSetType {
         set_repr(&order::set_order(data), true, walk)
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(
+        data: &Rc<FrozenSetObj>,
+        walk: &mut W,
+    ) -> Option<()> {
+        use std::hash::Hash;
+        // Its size alone: equal sets hash alike whatever their elements'
+        // order in the table.
+        data.len().hash(walk.state());
+        Some(())
+    }
+
+    #[inline]
+    fn size(data: &Rc<FrozenSetObj>) -> (u64, u64) {
+        (data.len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<FrozenSetObj>,
         other: &Value,
         walk: &mut E,
     ) -> Option<bool> {
         set_eq(data, other, walk)
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<FrozenSetObj>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = data;
+        order::subset_order(walk.meter(), op, lhs, other)
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(

@@ -1,8 +1,36 @@
 //! The elements of a set-like value (a set, a frozenset, a dict's keys or
-//! items view) and the order CPython iterates a set in.
+//! items view), their order as subsets (`<` on sets), and the order CPython
+//! iterates a set in.
+
+use rlm_syntax::ast::CmpOp;
 
 use crate::args::as_int;
+use crate::fault::R;
+use crate::meter::Meter;
 use crate::value::*;
+
+/// `a op b` for two set-likes (sets, frozensets, a dict's keys or items
+/// views) as subset relations, charged a unit an element; `None` when
+/// either is no set-like whose elements are all hashable (the machine's
+/// `TypeError`).
+pub(crate) fn subset_order(meter: &mut Meter, op: CmpOp, a: &Value, b: &Value) -> Option<R<bool>> {
+    // Copying the elements is only worth it for two set-likes.
+    if !(crate::types::equality::is_set_like(a) && crate::types::equality::is_set_like(b)) {
+        return None;
+    }
+    let (Some(x), Some(y)) = (set_items(a), set_items(b)) else { return None };
+    if let Err(e) = meter.fuel((x.len() + y.len()) as u64) {
+        return Some(Err(e));
+    }
+    let sub = x.iter().all(|k| y.contains(k));
+    let sup = y.iter().all(|k| x.contains(k));
+    Some(Ok(match op {
+        CmpOp::Lt => sub && x.len() < y.len(),
+        CmpOp::LtE => sub,
+        CmpOp::Gt => sup && x.len() > y.len(),
+        _ => sup,
+    }))
+}
 
 pub fn set_items(v: &Value) -> Option<KeySet> {
     match v {

@@ -1043,6 +1043,17 @@ impl crate::types::protocol::PyType for StrType {
         super::repr::repr_str_walk(data, walk)
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(data: &Str, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        data.hash_code().hash(walk.state());
+        Some(())
+    }
+
+    #[inline]
+    fn size(data: &Str) -> (u64, u64) {
+        (0, data.byte_len() as u64)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Str,
         other: &Value,
@@ -1053,6 +1064,19 @@ impl crate::types::protocol::PyType for StrType {
             walk.spend((data.byte_len() / 64) as u64)?;
         }
         Some(data == y)
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Str,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::Str(y) = other else { return None };
+        let o = super::str_order(walk.meter(), data, y);
+        Some(o.map(|o| crate::types::protocol::holds(op, Some(o))))
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(

@@ -84,6 +84,14 @@ pub(crate) fn str_repeat(meter: &mut Meter, s: &Str, n: &Value) -> R<Value> {
 }
 
 /// `item in s`.
+/// Two strings in code-point order (UTF-8's byte order), charged for the
+/// bytes the comparison may read.
+#[inline]
+pub(crate) fn str_order(meter: &mut Meter, x: &Str, y: &Str) -> R<std::cmp::Ordering> {
+    meter.fuel((x.byte_len().min(y.byte_len()) / 64) as u64)?;
+    Ok(x.as_str().cmp(y.as_str()))
+}
+
 pub(crate) fn str_contains(meter: &mut Meter, s: &Str, item: &Value) -> R<bool> {
     match item {
         Value::Str(t) => str_in_str(meter, t, s),

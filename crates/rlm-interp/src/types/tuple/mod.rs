@@ -159,6 +159,20 @@ impl crate::types::protocol::PyType for TupleType {
         Ok(())
     }
 
+    fn hash<W: crate::types::protocol::HashWalk>(data: &Rc<TupleObj>, walk: &mut W) -> Option<()> {
+        use std::hash::Hash;
+        data.len().hash(walk.state());
+        for x in data.iter() {
+            walk.item(x);
+        }
+        Some(())
+    }
+
+    #[inline]
+    fn size(data: &Rc<TupleObj>) -> (u64, u64) {
+        (data.len() as u64, 0)
+    }
+
     fn eq<E: crate::types::protocol::EqWalk>(
         data: &Rc<TupleObj>,
         other: &Value,
@@ -169,6 +183,19 @@ impl crate::types::protocol::PyType for TupleType {
             return Some(true);
         }
         walk.items(data.iter(), y.iter())
+    }
+
+    fn order<W: crate::types::protocol::OrderWalk>(
+        walk: &mut W,
+        op: rlm_syntax::ast::CmpOp,
+        lhs: &Value,
+        data: &Rc<TupleObj>,
+        other: &Value,
+    ) -> Option<R<bool>> {
+        let _ = lhs;
+        let Value::Tuple(y) = other else { return None };
+        let (x, y) = (data.to_vec(), y.to_vec());
+        Some(walk.items(op, &x, &y))
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
