@@ -738,11 +738,10 @@ impl crate::types::protocol::PyType for DictType {
     fn order<W: crate::types::protocol::OrderWalk>(
         walk: &mut W,
         op: rlm_syntax::ast::CmpOp,
-        lhs: &Value,
+        _lhs: &Value,
         data: &Rc<StoreCell<Dict>>,
         other: &Value,
     ) -> Option<R<bool>> {
-        let _ = lhs;
         let Value::Dict(y) = other else { return None };
         let counter = |d: &Rc<StoreCell<Dict>>| matches!(d.borrow().kind, DictKind::Counter);
         if !(counter(data) && counter(y)) {

@@ -497,11 +497,10 @@ impl crate::types::protocol::PyType for ListType {
     fn order<W: crate::types::protocol::OrderWalk>(
         walk: &mut W,
         op: rlm_syntax::ast::CmpOp,
-        lhs: &Value,
+        _lhs: &Value,
         data: &Rc<ListObj>,
         other: &Value,
     ) -> Option<R<bool>> {
-        let _ = lhs;
         let Value::List(y) = other else { return None };
         // The copies guard against the lists changing under a comparison
         // (an item's order may run into them); they cost work and memory

@@ -1069,11 +1069,10 @@ impl crate::types::protocol::PyType for StrType {
     fn order<W: crate::types::protocol::OrderWalk>(
         walk: &mut W,
         op: rlm_syntax::ast::CmpOp,
-        lhs: &Value,
+        _lhs: &Value,
         data: &Str,
         other: &Value,
     ) -> Option<R<bool>> {
-        let _ = lhs;
         let Value::Str(y) = other else { return None };
         let o = super::str_order(walk.meter(), data, y);
         Some(o.map(|o| crate::types::protocol::holds(op, Some(o))))

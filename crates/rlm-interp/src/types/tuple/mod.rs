@@ -188,11 +188,10 @@ impl crate::types::protocol::PyType for TupleType {
     fn order<W: crate::types::protocol::OrderWalk>(
         walk: &mut W,
         op: rlm_syntax::ast::CmpOp,
-        lhs: &Value,
+        _lhs: &Value,
         data: &Rc<TupleObj>,
         other: &Value,
     ) -> Option<R<bool>> {
-        let _ = lhs;
         let Value::Tuple(y) = other else { return None };
         let (x, y) = (data.to_vec(), y.to_vec());
         Some(walk.items(op, &x, &y))
