@@ -193,8 +193,8 @@ impl crate::types::protocol::PyType for TupleType {
         other: &Value,
     ) -> Option<R<bool>> {
         let Value::Tuple(y) = other else { return None };
-        let (x, y) = (data.to_vec(), y.to_vec());
-        Some(walk.items(op, &x, &y))
+        // No copies, unlike a list's order: a tuple cannot change under it.
+        Some(walk.items(op, &data.0, &y.0))
     }
 
     fn contains<C: crate::callbacks::Callbacks + ?Sized>(
