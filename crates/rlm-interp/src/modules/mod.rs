@@ -62,6 +62,61 @@ const REGISTRY: &[(&str, Attrs, CostTable)] = &[
     ("operator", operator::attrs, OPERATOR_COSTS),
 ];
 
+/// A module's own type (`re.Pattern`, `io.StringIO`): its name as the cost
+/// table qualifies its methods, the methods it registers, and what each
+/// costs. Listed here, beside the modules' lines, so that the cost table
+/// (`builtins::cost::entries`), its coverage test and the fuel probes
+/// (`tests/fuel_cost_table.rs`) find every type a module adds without a
+/// second registration.
+pub(crate) struct ModuleType {
+    pub(crate) name: &'static str,
+    /// What the cost table's coverage test compares `costs` with (the
+    /// machine asks the object itself: `NativeObject::method_names`).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) methods: &'static [&'static str],
+    pub(crate) costs: CostTable,
+}
+
+/// Every module's own types with methods (a date's methods depend on its
+/// kind: the cost table's coverage test asks each kind of date for them).
+pub(crate) const TYPES: &[ModuleType] = &[
+    ModuleType {
+        name: "re.Pattern",
+        methods: re::pattern::METHODS,
+        costs: crate::types::native::PATTERN_COSTS,
+    },
+    ModuleType {
+        name: "re.Match",
+        methods: re::match_obj::METHODS,
+        costs: crate::types::native::MATCH_COSTS,
+    },
+    ModuleType {
+        name: "re.SRE_Scanner",
+        methods: re::scanner::METHODS,
+        costs: crate::types::native::SCANNER_COSTS,
+    },
+    ModuleType {
+        name: "datetime.datetime",
+        methods: &[],
+        costs: crate::types::native::DATETIME_COSTS,
+    },
+    ModuleType {
+        name: "io.StringIO",
+        methods: crate::types::stringio::METHODS,
+        costs: crate::types::native::STRINGIO_COSTS,
+    },
+    ModuleType {
+        name: "csv.writer",
+        methods: csv::WRITER_METHODS,
+        costs: crate::types::native::CSV_WRITER_COSTS,
+    },
+    ModuleType {
+        name: "sys.stdout",
+        methods: sys::STREAM_METHODS,
+        costs: crate::types::native::SYS_STREAM_COSTS,
+    },
+];
+
 /// The function calls of each module of `REGISTRY`. Generic over the
 /// program the functions call back into (`Callbacks`, issue #59), so not in
 /// the registry's table: a constant cannot hold a generic function, and a
@@ -270,9 +325,11 @@ pub(crate) fn costs(m: &str) -> CostTable {
     REGISTRY.iter().find(|(n, ..)| *n == m).map_or(&[], |(.., c)| c)
 }
 
-/// Every module's name and cost table (`builtins::cost::entries`).
+/// Every module's name and cost table, then every module type's
+/// (`builtins::cost::entries`).
 pub(crate) fn all_costs() -> Vec<(&'static str, CostTable)> {
-    REGISTRY.iter().map(|(n, .., c)| (*n, *c)).collect()
+    let modules = REGISTRY.iter().map(|(n, .., c)| (*n, *c));
+    modules.chain(TYPES.iter().map(|t| (t.name, t.costs))).collect()
 }
 
 /// Every module's name and attributes, for the cost table's coverage test.
