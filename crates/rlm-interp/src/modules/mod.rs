@@ -16,6 +16,7 @@ pub(crate) mod json;
 pub(crate) mod math;
 pub(crate) mod native;
 pub(crate) mod operator;
+pub(crate) mod random;
 pub(crate) mod re;
 pub(crate) mod string;
 pub(crate) mod sys;
@@ -60,9 +61,10 @@ const REGISTRY: &[(&str, Attrs, CostTable)] = &[
     ("io", io::attrs, &[("StringIO", cost(Arg(0), COPY))]),
     ("sys", sys::attrs, SYS_COSTS),
     ("operator", operator::attrs, OPERATOR_COSTS),
+    ("random", random::attrs, random::COSTS),
 ];
 
-/// A module's own type (`re.Pattern`, `io.StringIO`): its name as the cost
+/// A module's own type (`re.Pattern`, `random.Random`): its name as the cost
 /// table qualifies its methods, the methods it registers, and what each
 /// costs. Listed here, beside the modules' lines, so that the cost table
 /// (`builtins::cost::entries`), its coverage test and the fuel probes
@@ -115,6 +117,7 @@ pub(crate) const TYPES: &[ModuleType] = &[
         methods: sys::STREAM_METHODS,
         costs: crate::types::native::SYS_STREAM_COSTS,
     },
+    ModuleType { name: "random.Random", methods: random::METHODS, costs: random::METHOD_COSTS },
 ];
 
 /// The function calls of each module of `REGISTRY`. Generic over the
@@ -138,6 +141,7 @@ fn calls_of<C: Callbacks + ?Sized>(m: &str) -> Option<Call<C>> {
         "io" => io::call,
         "sys" => sys::call,
         "operator" => operator::call,
+        "random" => random::call,
         _ => return None,
     })
 }

@@ -74,6 +74,8 @@ pub(crate) fn native_method<C: Callbacks + ?Sized>(
         || m.is::<crate::modules::asyncio::timeout::Timeout>()
     {
         cx.event_loop(Some(recv), name, args, kwargs)
+    } else if let Some(g) = m.downcast_ref::<crate::modules::random::Generator>() {
+        crate::modules::random::method(cx, g, name, args, kwargs)
     } else if let Some(t) = Native::as_tuple(recv) {
         // `sys.version_info`, `date.isocalendar()`: it calls as the tuple it
         // stands for.

@@ -78,7 +78,7 @@ pub fn setup_source(input: Input, n: usize) -> String {
         Input::Rows => format!("X = [[1] for _ in range({n})]"),
     };
     format!(
-        "import collections, csv, datetime, functools, io, itertools, json, math, re, string, textwrap\n\
+        "import collections, csv, datetime, functools, io, itertools, json, math, random, re, string, textwrap\n\
          P = re.compile('zz+')\n\
          Q = re.compile('[^z]*z')\n\
          M = re.match('a', 'ab')\n\
@@ -224,6 +224,10 @@ pub const PROBES: &[Probe] = &[
     p("datetime.datetime.strftime", Text, "r = D0.strftime(X)"),
     p("io.StringIO.write", Text, "F.write(X)"),
     p("io.StringIO.writelines", Strs, "F.writelines(X)"),
+    p("random.Random.choices", Ints, "r = random.choices(X, k=len(X))"),
+    p("random.Random.sample", Ints, "r = random.sample(X, len(X))"),
+    p("random.Random.seed", Text, "random.seed(X)"),
+    p("random.Random.shuffle", Ints, "random.shuffle(X)"),
     p("csv.writer.writerow", Ints, "W.writerow(X)"),
     p("csv.writer.writerows", Rows, "W.writerows(X)"),
     // A date's class methods, called on a date.
@@ -265,6 +269,7 @@ pub const PROBES: &[Probe] = &[
     // Module functions.
     p("string.capwords", Text, "r = string.capwords(X)"),
     p("io.StringIO", Text, "r = io.StringIO(X)"),
+    p("random.Random", Text, "r = random.Random(X)"),
     p("re.compile", Text, "r = re.compile(X)"),
     p("re.escape", Text, "r = re.escape(X)"),
     p("re.findall", Text, "r = re.findall('zz', X)"),

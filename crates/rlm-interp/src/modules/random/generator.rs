@@ -1,0 +1,634 @@
+//! `random.Random`: a generator and its methods, each CPython 3.11's
+//! algorithm over the twister's outputs (`twister.rs`), so that a seeded
+//! program draws what CPython draws. Arguments are bound as CPython binds
+//! a Python method's, with its messages. The state is not journaled: a
+//! cell a limit undoes leaves the generator where the cell left it, as
+//! CPython's would be.
+
+use std::cell::RefCell;
+
+use rlm_syntax::ast::{BinOp, CmpOp};
+
+use crate::args::Kwargs;
+use crate::callbacks::Callbacks;
+use crate::charged::ChargedVec;
+use crate::cost::Over::{Arg, WorkDone};
+use crate::cost::{CostTable, FREE, HASH, SCAN, cost};
+use crate::fault::{R, exc, type_err, value_err};
+use crate::modules::random::seed::key_of;
+use crate::modules::random::twister::Twister;
+use crate::value::*;
+use crate::value::{NativeObject, ReprPart, boxed_cost};
+
+/// A generator: the twister and the second of `gauss`'s pair.
+pub(crate) struct Generator(RefCell<State>);
+
+struct State {
+    twister: Twister,
+    gauss_next: Option<f64>,
+}
+
+/// Its methods, sorted; also the `random` module's functions (its default
+/// generator's bound methods).
+pub(crate) const METHODS: &[&str] = &[
+    "choice",
+    "choices",
+    "expovariate",
+    "gauss",
+    "getrandbits",
+    "randint",
+    "random",
+    "randrange",
+    "sample",
+    "seed",
+    "shuffle",
+    "triangular",
+    "uniform",
+];
+
+/// What they cost beyond the call: a draw is a few nanoseconds; `shuffle`
+/// swaps each item once; `sample` and `choices` pay each item they draw
+/// and copy as they go; a str seed is hashed.
+pub(crate) const COSTS: CostTable = &[
+    ("choice", FREE),
+    ("choices", cost(WorkDone, SCAN)),
+    ("expovariate", FREE),
+    ("gauss", FREE),
+    ("getrandbits", FREE),
+    ("randint", FREE),
+    ("random", FREE),
+    ("randrange", FREE),
+    ("sample", cost(WorkDone, SCAN)),
+    ("seed", cost(Arg(0), HASH)),
+    ("shuffle", cost(WorkDone, SCAN)),
+    ("triangular", FREE),
+    ("uniform", FREE),
+];
+
+/// Fuel for each item `sample` or `choices` draws: a draw, an item read
+/// through the sequence's subscript and pushed.
+const FUEL_PER_ITEM_DRAWN: u64 = 4;
+
+/// Fuel for each swap of `shuffle`: a draw (a retry half the time at
+/// worst) and two items exchanged.
+const FUEL_PER_SWAP: u64 = 3;
+
+impl Generator {
+    /// A generator seeded by `key` (see `seed.rs`).
+    pub(crate) fn from_key(key: &[u32]) -> Generator {
+        Generator(RefCell::new(State { twister: Twister::from_key(key), gauss_next: None }))
+    }
+
+    fn random(&self) -> f64 {
+        self.0.borrow_mut().twister.next_f64()
+    }
+
+    fn below(&self, n: u64) -> u64 {
+        self.0.borrow_mut().twister.below(n)
+    }
+}
+
+impl NativeObject for Generator {
+    fn ty(&self) -> Ty {
+        Ty::Other(&"Random")
+    }
+
+    fn repr(&self) -> Vec<ReprPart> {
+        vec![ReprPart::Text("<random.Random object>".to_string())]
+    }
+
+    fn method_names(&self) -> &'static [&'static str] {
+        METHODS
+    }
+
+    fn method_costs(&self) -> CostTable {
+        COSTS
+    }
+
+    /// Its box, the twister's 624 words inside it.
+    fn mem_cost(&self) -> usize {
+        boxed_cost::<Generator>()
+    }
+}
+
+/// `g.name(*args, **kwargs)`.
+pub(crate) fn method<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    match name {
+        "random" => {
+            let [] = bind("random", args, kwargs, &[], 0, &[])?;
+            Ok(Value::Float(g.random()))
+        }
+        "seed" => {
+            let [a, version] = bind("seed", args, kwargs, &["a", "version"], 0, &[])?;
+            seed(cx, g, a.as_ref(), version.as_ref())?;
+            Ok(Value::None)
+        }
+        "getrandbits" => {
+            let [k] = bind("getrandbits", args, kwargs, &["k"], 1, &[])?;
+            let k = crate::args::index_int(&k.unwrap_or(Value::None))?;
+            match k {
+                k if k < 0 => value_err("number of bits must be non-negative"),
+                0..=63 => Ok(Value::Int(g.0.borrow_mut().twister.bits(k as u32) as i64)),
+                _ => crate::types::int::overflow(),
+            }
+        }
+        "randrange" => {
+            let [start, stop, step] =
+                bind("randrange", args, kwargs, &["start", "stop", "step"], 1, &[])?;
+            randrange(cx, g, &start.unwrap_or(Value::None), stop.as_ref(), step.as_ref())
+        }
+        "randint" => {
+            let [a, b] = bind("randint", args, kwargs, &["a", "b"], 2, &[])?;
+            let (a, b) = (a.unwrap_or(Value::None), b.unwrap_or(Value::None));
+            let stop = cx.binary(BinOp::Add, &b, &Value::Int(1))?;
+            randrange(cx, g, &a, Some(&stop), None)
+        }
+        "uniform" => {
+            let [a, b] = bind("uniform", args, kwargs, &["a", "b"], 2, &[])?;
+            let (a, b) = (a.unwrap_or(Value::None), b.unwrap_or(Value::None));
+            let width = cx.binary(BinOp::Sub, &b, &a)?;
+            let part = cx.binary(BinOp::Mult, &width, &Value::Float(g.random()))?;
+            cx.binary(BinOp::Add, &a, &part)
+        }
+        "triangular" => triangular(cx, g, args, kwargs),
+        "gauss" => {
+            let [mu, sigma] = bind("gauss", args, kwargs, &["mu", "sigma"], 0, &[])?;
+            let z = gauss(g);
+            let scaled =
+                cx.binary(BinOp::Mult, &Value::Float(z), &sigma.unwrap_or(Value::Float(1.0)))?;
+            cx.binary(BinOp::Add, &mu.unwrap_or(Value::Float(0.0)), &scaled)
+        }
+        "expovariate" => {
+            let [lambd] = bind("expovariate", args, kwargs, &["lambd"], 0, &[])?;
+            let drawn = Value::Float(-(1.0 - g.random()).ln());
+            cx.binary(BinOp::Div, &drawn, &lambd.unwrap_or(Value::Float(1.0)))
+        }
+        "choice" => {
+            let [seq] = bind("choice", args, kwargs, &["seq"], 1, &[])?;
+            let seq = seq.unwrap_or(Value::None);
+            let n = length(&seq)?;
+            if n == 0 {
+                return exc(ExcKind::IndexError, "Cannot choose from an empty sequence");
+            }
+            let i = g.below(n as u64);
+            cx.getitem(&seq, &Value::Int(i as i64))
+        }
+        "shuffle" => {
+            let [x] = bind("shuffle", args, kwargs, &["x"], 1, &[])?;
+            shuffle(cx, g, &x.unwrap_or(Value::None))?;
+            Ok(Value::None)
+        }
+        "sample" => {
+            let [population, k, counts] =
+                bind("sample", args, kwargs, &["population", "k"], 2, &["counts"])?;
+            let population = population.unwrap_or(Value::None);
+            sample(cx, g, &population, &k.unwrap_or(Value::None), counts.as_ref())
+        }
+        "choices" => {
+            let [population, weights, cum_weights, k] = bind(
+                "choices",
+                args,
+                kwargs,
+                &["population", "weights"],
+                1,
+                &["cum_weights", "k"],
+            )?;
+            let population = population.unwrap_or(Value::None);
+            choices(cx, g, &population, weights, cum_weights, k)
+        }
+        _ => exc(ExcKind::AttributeError, format!("'Random' object has no attribute '{name}'")),
+    }
+}
+
+/// `g.seed(a, version)`: `None` draws a new key from the generator itself
+/// (the sandbox has no entropy source; a run stays reproducible).
+pub(crate) fn seed<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    a: Option<&Value>,
+    version: Option<&Value>,
+) -> R<()> {
+    let version = match version {
+        None => 2,
+        Some(v) => crate::args::as_int(v).unwrap_or(2),
+    };
+    let key = match a {
+        None | Some(Value::None) => {
+            let mut st = g.0.borrow_mut();
+            (0..4).map(|_| st.twister.next_u32()).collect()
+        }
+        Some(a) => key_of(cx, a, version)?,
+    };
+    let mut st = g.0.borrow_mut();
+    st.twister = Twister::from_key(&key);
+    st.gauss_next = None;
+    Ok(())
+}
+
+/// The length of a sequence argument, or CPython's `TypeError`.
+fn length(seq: &Value) -> R<usize> {
+    match crate::types::dispatch::len(seq) {
+        Some(n) => n,
+        None => type_err(format!("object of type '{}' has no len()", seq.type_name())),
+    }
+}
+
+/// `randrange(start, stop, step)`, its arguments converted as CPython 3.11
+/// converts them (an integral float still accepted).
+fn randrange<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    start: &Value,
+    stop: Option<&Value>,
+    step: Option<&Value>,
+) -> R<Value> {
+    let istart = integer(cx, start, "arg 1")?;
+    let Some(stop) = stop.filter(|v| !matches!(v, Value::None)) else {
+        if step.is_some() {
+            return type_err("Missing a non-None stop argument");
+        }
+        if istart > 0 {
+            return Ok(Value::Int(g.below(istart as u64) as i64));
+        }
+        return value_err("empty range for randrange()");
+    };
+    let istop = integer(cx, stop, "stop")?;
+    let width = i128::from(istop) - i128::from(istart);
+    let istep = match step {
+        None => 1,
+        Some(s) => integer(cx, s, "step")?,
+    };
+    if istep == 1 {
+        if width > 0 {
+            return Ok(Value::Int((i128::from(istart) + i128::from(g.below(width as u64))) as i64));
+        }
+        return value_err(format!("empty range for randrange() ({istart}, {istop}, {width})"));
+    }
+    let istep = i128::from(istep);
+    let n = match istep {
+        s if s > 0 => (width + s - 1).div_euclid(s),
+        s if s < 0 => (width + s + 1).div_euclid(s),
+        _ => return value_err("zero step for randrange()"),
+    };
+    if n <= 0 {
+        return value_err("empty range for randrange()");
+    }
+    let r = i128::from(g.below(n as u64));
+    Ok(Value::Int((i128::from(istart) + istep * r) as i64))
+}
+
+/// One of `randrange`'s arguments as CPython 3.11 reads it: an index,
+/// else `int(v)` when that equals `v` (an integral float, deprecated there
+/// and still accepted).
+fn integer<C: Callbacks + ?Sized>(cx: &mut C, v: &Value, which: &str) -> R<i64> {
+    if let Some(i) = crate::args::as_int(v) {
+        return Ok(i);
+    }
+    let as_int = cx.call_value(&Value::Type(Ty::Int), vec![v.clone()], Vec::new())?;
+    if !cx.compare(CmpOp::Eq, &as_int, v)? {
+        return value_err(format!("non-integer {which} for randrange()"));
+    }
+    crate::args::index_int(&as_int)
+}
+
+/// `gauss()`'s standard normal draw: a pair made by the Box-Muller
+/// transform, the second kept for the next call.
+fn gauss(g: &Generator) -> f64 {
+    let mut st = g.0.borrow_mut();
+    if let Some(z) = st.gauss_next.take() {
+        return z;
+    }
+    let x2pi = st.twister.next_f64() * std::f64::consts::TAU;
+    let g2rad = (-2.0 * (1.0 - st.twister.next_f64()).ln()).sqrt();
+    st.gauss_next = Some(x2pi.sin() * g2rad);
+    x2pi.cos() * g2rad
+}
+
+/// `triangular(low=0.0, high=1.0, mode=None)`.
+fn triangular<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+) -> R<Value> {
+    let [low, high, mode] = bind("triangular", args, kwargs, &["low", "high", "mode"], 0, &[])?;
+    let mut low = low.unwrap_or(Value::Float(0.0));
+    let mut high = high.unwrap_or(Value::Float(1.0));
+    let mut u = g.random();
+    let c = match mode.filter(|m| !matches!(m, Value::None)) {
+        None => 0.5,
+        Some(mode) => {
+            let over = cx.binary(BinOp::Sub, &mode, &low)?;
+            let under = cx.binary(BinOp::Sub, &high, &low)?;
+            if matches!(under, Value::Int(0)) || matches!(under, Value::Float(f) if f == 0.0) {
+                return Ok(low);
+            }
+            match cx.binary(BinOp::Div, &over, &under)? {
+                Value::Float(c) => c,
+                other => {
+                    return type_err(format!("must be real number, not {}", other.type_name()));
+                }
+            }
+        }
+    };
+    let mut c = c;
+    if u > c {
+        u = 1.0 - u;
+        c = 1.0 - c;
+        std::mem::swap(&mut low, &mut high);
+    }
+    let width = cx.binary(BinOp::Sub, &high, &low)?;
+    let part = cx.binary(BinOp::Mult, &width, &Value::Float((u * c).sqrt()))?;
+    cx.binary(BinOp::Add, &low, &part)
+}
+
+/// `shuffle(x)`: CPython's swaps, from the end, each with an item at or
+/// before it, through the sequence's own item assignment.
+fn shuffle<C: Callbacks + ?Sized>(cx: &mut C, g: &Generator, x: &Value) -> R<()> {
+    let n = length(x)?;
+    cx.meter().fuel((n as u64).saturating_mul(FUEL_PER_SWAP))?;
+    if let Value::List(l) = x {
+        // The common case in place, the journal's copy made first.
+        let mut items = l.borrow_mut();
+        for i in (1..items.len()).rev() {
+            let j = g.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+        return Ok(());
+    }
+    for i in (1..n).rev() {
+        let j = g.below(i as u64 + 1) as i64;
+        let (iv, jv) = (Value::Int(i as i64), Value::Int(j));
+        let a = cx.getitem(x, &jv)?;
+        let b = cx.getitem(x, &iv)?;
+        crate::types::dispatch::setitem(cx, x, iv, a)?;
+        crate::types::dispatch::setitem(cx, x, jv, b)?;
+    }
+    Ok(())
+}
+
+/// `sample(population, k, *, counts=None)`: CPython's two ways, a pool
+/// list when the population is small beside `k`, else a set of the
+/// indices drawn, so that `sample(range(10**9), 3)` copies nothing.
+fn sample<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    population: &Value,
+    k: &Value,
+    counts: Option<&Value>,
+) -> R<Value> {
+    if !matches!(
+        population,
+        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Deque(_)
+    ) {
+        return type_err("Population must be a sequence.  For dicts or sets, use sorted(d).");
+    }
+    let n = length(population)?;
+    if let Some(counts) = counts.filter(|c| !matches!(c, Value::None)) {
+        return sample_counted(cx, g, population, n, k, counts);
+    }
+    let k = crate::args::index_int(k)?;
+    if k < 0 || k as usize > n {
+        return value_err("Sample larger than population or is negative");
+    }
+    let k = k as usize;
+    let mut setsize = 21usize;
+    if k > 5 {
+        let exp = ((k * 3) as f64).ln() / 4f64.ln();
+        setsize += 4usize.saturating_pow(exp.ceil() as u32);
+    }
+    let mut result = ChargedVec::new();
+    if n <= setsize {
+        cx.meter().fuel(n as u64)?;
+        let mut pool = cx.iterate(population)?;
+        for i in 0..k {
+            cx.meter().fuel(FUEL_PER_ITEM_DRAWN)?;
+            let j = g.below((n - i) as u64) as usize;
+            let last = pool[n - i - 1].clone();
+            let picked = std::mem::replace(&mut pool[j], last);
+            result.push(cx.meter(), picked)?;
+        }
+    } else {
+        let mut selected = std::collections::HashSet::with_capacity(k);
+        cx.meter().alloc(k.saturating_mul(16))?;
+        for _ in 0..k {
+            cx.meter().fuel(FUEL_PER_ITEM_DRAWN)?;
+            let mut j = g.below(n as u64);
+            while !selected.insert(j) {
+                cx.meter().fuel(1)?;
+                j = g.below(n as u64);
+            }
+            let item = cx.getitem(population, &Value::Int(j as i64))?;
+            result.push(cx.meter(), item)?;
+        }
+    }
+    Ok(Value::list(result.into_vec()))
+}
+
+/// `sample(population, k, counts=...)`: a sample of `range(total)`, each
+/// drawn number mapped to the item whose cumulative count passes it.
+fn sample_counted<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    population: &Value,
+    n: usize,
+    k: &Value,
+    counts: &Value,
+) -> R<Value> {
+    let counts = cx.iterate(counts)?;
+    let mut cumulative = Vec::with_capacity(counts.len());
+    let mut total: i64 = 0;
+    for c in &counts {
+        let Some(c) = crate::args::as_int(c) else {
+            return type_err("Counts must be integers");
+        };
+        total = match total.checked_add(c) {
+            Some(t) => t,
+            None => return crate::types::int::overflow(),
+        };
+        cumulative.push(total);
+    }
+    if cumulative.len() != n {
+        return value_err("The number of counts does not match the population");
+    }
+    cumulative.pop();
+    if total <= 0 {
+        return value_err("Total of counts must be greater than zero");
+    }
+    let range = Value::Range(std::rc::Rc::new((0, total, 1)));
+    let Value::List(picked) = sample(cx, g, &range, k, None)? else {
+        return value_err("sample() did not return a list");
+    };
+    let picked = picked.borrow().clone();
+    let mut result = ChargedVec::new();
+    for s in picked {
+        cx.meter().fuel(FUEL_PER_ITEM_DRAWN)?;
+        let s = crate::args::as_int(&s).unwrap_or(0);
+        let i = cumulative.partition_point(|&c| c <= s);
+        let item = cx.getitem(population, &Value::Int(i as i64))?;
+        result.push(cx.meter(), item)?;
+    }
+    Ok(Value::list(result.into_vec()))
+}
+
+/// `choices(population, weights=None, *, cum_weights=None, k=1)`: each
+/// pick one `random()`, scaled to the population or found among the
+/// cumulative weights by bisection (weights of any number type, compared
+/// as the program compares them).
+fn choices<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    g: &Generator,
+    population: &Value,
+    weights: Option<Value>,
+    cum_weights: Option<Value>,
+    k: Option<Value>,
+) -> R<Value> {
+    let n = length(population)?;
+    let k = match k {
+        None => 1,
+        Some(k) => crate::args::index_int(&k)?,
+    };
+    let weights = weights.filter(|w| !matches!(w, Value::None));
+    let cum_weights = cum_weights.filter(|w| !matches!(w, Value::None));
+    let mut result = ChargedVec::new();
+    let Some(cum) = cumulative_weights(cx, weights, cum_weights)? else {
+        let scale = n as f64;
+        for _ in 0..k.max(0) {
+            cx.meter().fuel(FUEL_PER_ITEM_DRAWN)?;
+            let i = (g.random() * scale).floor() as i64;
+            let item = cx.getitem(population, &Value::Int(i))?;
+            result.push(cx.meter(), item)?;
+        }
+        return Ok(Value::list(result.into_vec()));
+    };
+    if cum.len() != n {
+        return value_err("The number of weights does not match the population");
+    }
+    let total = match cx.binary(BinOp::Add, &cum[n - 1], &Value::Float(0.0))? {
+        Value::Float(t) => t,
+        other => return type_err(format!("must be real number, not {}", other.type_name())),
+    };
+    if total <= 0.0 {
+        return value_err("Total of weights must be greater than zero");
+    }
+    if !total.is_finite() {
+        return value_err("Total of weights must be finite");
+    }
+    for _ in 0..k.max(0) {
+        cx.meter().fuel(FUEL_PER_ITEM_DRAWN + u64::from(usize::BITS - n.leading_zeros()))?;
+        let x = Value::Float(g.random() * total);
+        let (mut lo, mut hi) = (0usize, n - 1);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if cx.compare(CmpOp::Lt, &x, &cum[mid])? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let item = cx.getitem(population, &Value::Int(lo as i64))?;
+        result.push(cx.meter(), item)?;
+    }
+    Ok(Value::list(result.into_vec()))
+}
+
+/// The cumulative weights `choices` bisects: given, or summed from the
+/// weights as `itertools.accumulate` sums them; `None` for equal weights.
+fn cumulative_weights<C: Callbacks + ?Sized>(
+    cx: &mut C,
+    weights: Option<Value>,
+    cum_weights: Option<Value>,
+) -> R<Option<Vec<Value>>> {
+    match (weights, cum_weights) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => type_err("Cannot specify both weights and cumulative weights"),
+        (None, Some(cum)) => cx.iterate(&cum).map(Some),
+        (Some(w), None) => {
+            if let Value::Int(k) = w {
+                return type_err(format!(
+                    "The number of choices must be a keyword argument: k={k}"
+                ));
+            }
+            let items = cx.iterate(&w)?;
+            let mut sums = Vec::with_capacity(items.len());
+            let mut total: Option<Value> = None;
+            for x in items {
+                let next = match &total {
+                    None => x,
+                    Some(t) => cx.binary(BinOp::Add, t, &x)?,
+                };
+                sums.push(next.clone());
+                total = Some(next);
+            }
+            Ok(Some(sums))
+        }
+    }
+}
+
+/// Binds a method's arguments as CPython binds a Python method's:
+/// `positional` by position or keyword (the first `required` of them
+/// required), `keyword_only` by keyword; `None` for one not given.
+fn bind<const S: usize>(
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Kwargs,
+    positional: &[&str],
+    required: usize,
+    keyword_only: &[&str],
+) -> R<[Option<Value>; S]> {
+    let mut slots: [Option<Value>; S] = std::array::from_fn(|_| None);
+    if args.len() > positional.len() {
+        let takes = if required == positional.len() {
+            format!("{}", positional.len() + 1)
+        } else {
+            format!("from {} to {}", required + 1, positional.len() + 1)
+        };
+        let s = if positional.len() + 1 == 1 && required == positional.len() { "" } else { "s" };
+        return type_err(format!(
+            "Random.{name}() takes {takes} positional argument{s} but {} were given",
+            args.len() + 1
+        ));
+    }
+    for (slot, v) in slots.iter_mut().zip(args) {
+        *slot = Some(v);
+    }
+    for (k, v) in kwargs {
+        let at = positional.iter().chain(keyword_only).position(|p| *p == k.as_str());
+        match at {
+            None => {
+                return type_err(format!(
+                    "Random.{name}() got an unexpected keyword argument '{k}'"
+                ));
+            }
+            Some(i) if slots[i].is_some() => {
+                return type_err(format!("Random.{name}() got multiple values for argument '{k}'"));
+            }
+            Some(i) => slots[i] = Some(v),
+        }
+    }
+    let missing: Vec<String> = positional[..required]
+        .iter()
+        .zip(&slots)
+        .filter(|(_, s)| s.is_none())
+        .map(|(p, _)| format!("'{p}'"))
+        .collect();
+    if !missing.is_empty() {
+        let list = match missing.as_slice() {
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+            [] => String::new(),
+        };
+        let s = if missing.len() == 1 { "" } else { "s" };
+        return type_err(format!(
+            "Random.{name}() missing {} required positional argument{s}: {list}",
+            missing.len()
+        ));
+    }
+    Ok(slots)
+}
