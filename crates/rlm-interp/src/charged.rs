@@ -75,6 +75,11 @@ impl<T> ChargedVec<T> {
         &self.items
     }
 
+    /// The items, to change in place (their number stays as charged).
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.items
+    }
+
     /// Reverses the items in place (`rsplit` finds its parts from the end).
     pub(crate) fn reverse(&mut self) {
         self.items.reverse();

@@ -20,7 +20,7 @@ pub(crate) use generator::{COSTS as METHOD_COSTS, Generator, METHODS, method};
 use crate::args::{Kwargs, nargs};
 use crate::callbacks::Callbacks;
 use crate::cost::Over::Arg;
-use crate::cost::{CostTable, HASH, cost};
+use crate::cost::{CostTable, NUMERAL, cost};
 use crate::fault::{R, exc};
 use crate::modules::function::function;
 use crate::value::*;
@@ -40,7 +40,7 @@ pub(crate) fn attrs() -> Vec<(&'static str, Value)> {
 }
 
 /// `Random(x)` seeds as `seed(x)`; its other functions are methods.
-pub(crate) const COSTS: CostTable = &[("Random", cost(Arg(0), HASH))];
+pub(crate) const COSTS: CostTable = &[("Random", cost(Arg(0), NUMERAL))];
 
 pub(crate) fn call<C: Callbacks + ?Sized>(
     cx: &mut C,

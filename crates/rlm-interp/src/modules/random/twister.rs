@@ -21,21 +21,29 @@ impl Twister {
     /// The generator seeded by `key`, as CPython's `init_by_array` seeds it
     /// (an empty key is read as one zero word, as CPython's for 0).
     pub(crate) fn from_key(key: &[u32]) -> Twister {
-        let key: &[u32] = if key.is_empty() { &[0] } else { key };
+        if key.is_empty() {
+            return Twister::from_words(1, |_| 0);
+        }
+        Twister::from_words(key.len(), |j| key[j])
+    }
+
+    /// [`Twister::from_key`] of the `len` words `word(0)`, `word(1)`... (a
+    /// str seed's words are read off its bytes, never copied out).
+    pub(crate) fn from_words(len: usize, word: impl Fn(usize) -> u32) -> Twister {
         let mut t = Twister::from_word(19_650_218);
         let mt = &mut t.words;
         let (mut i, mut j) = (1usize, 0usize);
-        for _ in 0..N.max(key.len()) {
+        for _ in 0..N.max(len) {
             let prev = mt[i - 1] ^ (mt[i - 1] >> 30);
             mt[i] =
-                (mt[i] ^ prev.wrapping_mul(1_664_525)).wrapping_add(key[j]).wrapping_add(j as u32);
+                (mt[i] ^ prev.wrapping_mul(1_664_525)).wrapping_add(word(j)).wrapping_add(j as u32);
             i += 1;
             j += 1;
             if i >= N {
                 mt[0] = mt[N - 1];
                 i = 1;
             }
-            if j >= key.len() {
+            if j >= len {
                 j = 0;
             }
         }

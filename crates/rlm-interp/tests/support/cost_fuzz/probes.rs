@@ -70,7 +70,7 @@ impl Probe {
     /// The cell that builds `X` for the shape (and the helpers probes use).
     pub fn setup_source(&self, shape: &Shape) -> String {
         let mut s = String::from(
-            "import asyncio, collections, csv, datetime, functools, io, itertools, json, math, re, string, textwrap\n\
+            "import asyncio, collections, csv, datetime, functools, io, itertools, json, math, random, re, string, textwrap\n\
              P = re.compile('zz+')\n\
              Q = re.compile('[^z]*z')\n\
              M = re.match('a', 'ab')\n\
@@ -377,6 +377,17 @@ pub const PROBES: &[Probe] = &[
         &["readlines()", "read()", "readline()"],
     ),
     p("io.StringIO", Text, "r = io.StringIO(X)"),
+    // random: the draws of a sample or a shuffle, a str seed's digest.
+    pa(
+        "random.Random.choices",
+        List,
+        "r = random.choices(X, {A})",
+        &["k=len(X)", "weights=X, k=len(X)", "cum_weights=X, k=len(X)", "k=10"],
+    ),
+    pa("random.Random.sample", List, "r = random.sample(X, {A})", &["len(X)", "len(X) // 7", "5"]),
+    p("random.Random.shuffle", List, "random.shuffle(X)"),
+    p("random.Random.seed", Text, "random.seed(X)"),
+    p("random.Random", Text, "r = random.Random(X)"),
     p("csv.writer.writerow", List, "W.writerow(X)"),
     p("csv.writer.writerows", Rows, "W.writerows(X)"),
     pa(
