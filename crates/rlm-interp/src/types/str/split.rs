@@ -53,20 +53,51 @@ fn space_at(s: &str, i: usize) -> (bool, usize) {
 }
 
 /// Calls `word(start, end)` with the byte range of each word of Python's
-/// whitespace split, in order (`split` makes each word as it is found: no
-/// vector of ranges). Bytes are classed by a table whatever the rest of the
-/// text holds (a context with one accented word is mostly ASCII); only the
-/// lead bytes of possible spaces are decoded.
+/// whitespace split, in order (see [`WhitespaceWords`]).
 #[inline(always)]
 pub(crate) fn for_each_whitespace_word(
     s: &str,
     maxsplit: i64,
     mut word: impl FnMut(usize, usize) -> R<()>,
 ) -> R<()> {
-    let n = s.len();
-    let mut words: i64 = 0;
-    let mut i = 0;
-    loop {
+    for (a, b, _) in WhitespaceWords::new(s, maxsplit) {
+        word(a, b)?;
+    }
+    Ok(())
+}
+
+/// The words of Python's whitespace split, in order: `(start, end, ascii)`,
+/// a word's byte range and whether the scan saw it is all ASCII (false: not
+/// known; the rest after a `maxsplit` is not read). `split` makes each word
+/// as it is found (no vector of ranges), in its own loop (a call per word
+/// to a closure cost a tenth of a short word's making), and knowing a word
+/// is ASCII spares it reading the word again to count its code points.
+/// Bytes are classed by a table whatever the rest of the text holds (a
+/// context with one accented word is mostly ASCII); only the lead bytes of
+/// possible spaces are decoded.
+pub(crate) struct WhitespaceWords<'a> {
+    s: &'a str,
+    /// Where the scan is.
+    i: usize,
+    /// Words still to find before the rest is one word (`maxsplit`); no
+    /// limit is `u64::MAX`, which no text's words count down to 0.
+    left: u64,
+}
+
+impl<'a> WhitespaceWords<'a> {
+    pub(crate) fn new(s: &'a str, maxsplit: i64) -> Self {
+        WhitespaceWords { s, i: 0, left: u64::try_from(maxsplit).unwrap_or(u64::MAX) }
+    }
+}
+
+impl Iterator for WhitespaceWords<'_> {
+    type Item = (usize, usize, bool);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, usize, bool)> {
+        let s = self.s;
+        let n = s.len();
+        let mut i = self.i;
         while i < n {
             let (ws, l) = space_at(s, i);
             if !ws {
@@ -75,18 +106,20 @@ pub(crate) fn for_each_whitespace_word(
             i += l;
         }
         if i >= n {
-            break;
+            self.i = n;
+            return None;
         }
-        if maxsplit >= 0 && words == maxsplit {
-            word(i, n)?;
-            break;
+        if self.left == 0 {
+            self.i = n;
+            return Some((i, n, false));
         }
         let start = i;
         let bytes = s.as_bytes();
+        let mut ascii = true;
         while i < n {
             // Eight bytes at a time to the first that may be a space (as
             // `splitlines` reads): a word's bytes one by one were a fifth
-            // of `split`'s instructions.
+            // of `split`'s instructions. Eight unflagged bytes are ASCII.
             if let Some(chunk) = bytes.get(i..).and_then(|t| t.first_chunk::<8>()) {
                 let flagged = space_candidates(u64::from_le_bytes(*chunk));
                 if flagged == 0 {
@@ -97,14 +130,19 @@ pub(crate) fn for_each_whitespace_word(
             }
             let (ws, l) = space_at(s, i);
             if ws {
-                break;
+                // The space that ends the word is read once: the next
+                // word's search starts after it.
+                self.i = i + l;
+                self.left = self.left.wrapping_sub(1);
+                return Some((start, i, ascii));
             }
+            ascii &= bytes[i].is_ascii();
             i += l;
         }
-        word(start, i)?;
-        words += 1;
+        self.i = n;
+        self.left = self.left.wrapping_sub(1);
+        Some((start, n, ascii))
     }
-    Ok(())
 }
 
 /// A new list of strings only (the parts), registered at what
@@ -263,13 +301,7 @@ pub(super) fn split_family(
                 // still copies or views the rest).
                 None | Some(Value::None) if name == "split" => {
                     meter.charge_work(PIECES, 0, text.len())?;
-                    // Views into the receiver (no copy of shared context
-                    // text) when longer than a string's inline bytes.
-                    let parts = s.parts();
-                    for_each_whitespace_word(text, maxsplit, |a, b| {
-                        meter.charge_work(PIECES, 1, 0)?;
-                        out.push_str(meter, parts.part_str(a, b))
-                    })?;
+                    split_whitespace(meter, s, maxsplit, &mut out)?;
                 }
                 None | Some(Value::None) => {
                     meter.charge_work(PIECES, 0, text.len())?;
@@ -386,6 +418,25 @@ pub(super) fn split_family(
     }
 }
 
+/// `s.split()`'s words into `out`, each charged as it is made. Views into
+/// the receiver (no copy of shared context text) when longer than a
+/// string's inline bytes. A function of its own: inside `split_family` the
+/// optimiser left parts of a word's making out of line.
+#[inline(never)]
+fn split_whitespace(
+    meter: &mut Meter,
+    s: &Str,
+    maxsplit: i64,
+    out: &mut ChargedVec<Value>,
+) -> R<()> {
+    let parts = s.parts();
+    for (a, b, ascii) in WhitespaceWords::new(s.as_str(), maxsplit) {
+        meter.charge_work(PIECES, 1, 0)?;
+        out.push_str(meter, parts.part_scanned(a, b, ascii))?;
+    }
+    Ok(())
+}
+
 /// Charges a part of `bytes` bytes of `s` about to be made that no
 /// search read (the rest after a `maxsplit`, a `partition`'s sides, a
 /// `strip`'s middle): its bytes copied ([`COPY`]), unless it will be a
@@ -399,15 +450,26 @@ pub(crate) fn charge_part(meter: &mut Meter, s: &Str, bytes: usize) -> R<()> {
 mod tests {
     use super::*;
 
-    /// The words `for_each_whitespace_word` finds, as text.
+    /// The words `WhitespaceWords` finds, as text, each reported ASCII
+    /// exactly when it is (what `split` trusts to skip counting).
     fn words(s: &str) -> Vec<&str> {
-        let mut out = Vec::new();
-        let scanned = for_each_whitespace_word(s, -1, |a, b| {
-            out.push(&s[a..b]);
-            Ok(())
-        });
-        assert!(scanned.is_ok(), "nothing here fails");
-        out
+        WhitespaceWords::new(s, -1)
+            .map(|(a, b, ascii)| {
+                assert_eq!(ascii, s[a..b].is_ascii(), "{s:?} {a}..{b}");
+                &s[a..b]
+            })
+            .collect()
+    }
+
+    /// After `maxsplit` words the rest is one word from the next non-space,
+    /// trailing spaces kept, and not known to be ASCII (it was not read).
+    #[test]
+    fn maxsplit_leaves_the_rest_unread() {
+        let s = "  alpha béta  gamma delta  ";
+        let found: Vec<_> = WhitespaceWords::new(s, 2).collect();
+        assert_eq!(found, [(2, 7, true), (8, 13, false), (15, s.len(), false)]);
+        assert_eq!(WhitespaceWords::new(s, 0).collect::<Vec<_>>(), [(2, s.len(), false)]);
+        assert_eq!(WhitespaceWords::new("   ", 0).count(), 0);
     }
 
     /// Python's `str.split()`, written the plain way.
