@@ -295,7 +295,6 @@ fn escapes_are_refused_with_clear_errors() {
         "builtins",
         "importlib",
         "ctypes",
-        "random",
         "time",
         "os.path",
     ] {

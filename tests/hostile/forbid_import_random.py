@@ -1,4 +1,0 @@
-# expect: forbidden
-# Randomness would make runs non-deterministic.
-import random
-print("ESCAPED", random.random())
