@@ -288,16 +288,7 @@ fn escapes_are_refused_with_clear_errors() {
             other => panic!("{f}: {other:?}"),
         }
     }
-    for m in [
-        "os",
-        "subprocess",
-        "socket",
-        "builtins",
-        "importlib",
-        "ctypes",
-        "time",
-        "os.path",
-    ] {
+    for m in ["os", "subprocess", "socket", "builtins", "importlib", "ctypes", "time", "os.path"] {
         check(
             m,
             &format!("import {m}"),
