@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 
 use rlm_syntax::ast::{BinOp, CmpOp};
+use smol_str::SmolStr;
 
 use crate::args::Kwargs;
 use crate::callbacks::Callbacks;
@@ -516,10 +517,11 @@ fn sample_counted<C: Callbacks + ?Sized>(
     k: &Value,
     counts: &Value,
 ) -> R<Value> {
-    let counts = cx.iterate(counts)?;
-    let mut cumulative = Vec::with_capacity(counts.len());
+    let counts = charged_items(cx, counts)?;
+    cx.meter().fuel((counts.len() as u64).saturating_mul(FUEL_PER_WEIGHT_SUMMED))?;
+    let mut cumulative = ChargedVec::new();
     let mut total: i64 = 0;
-    for c in &counts {
+    for c in counts.as_slice() {
         let Some(c) = crate::args::as_int(c) else {
             return type_err("Counts must be integers");
         };
@@ -527,25 +529,25 @@ fn sample_counted<C: Callbacks + ?Sized>(
             Some(t) => t,
             None => return crate::types::int::overflow(),
         };
-        cumulative.push(total);
+        cumulative.push(cx.meter(), total)?;
     }
     if cumulative.len() != n {
         return value_err("The number of counts does not match the population");
     }
-    cumulative.pop();
     if total <= 0 {
         return value_err("Total of counts must be greater than zero");
     }
+    // The bounds bisected: every cumulative count but the total.
+    let bounds = &cumulative.as_slice()[..n - 1];
     let range = Value::Range(std::rc::Rc::new((0, total, 1)));
     let Value::List(picked) = sample(cx, g, &range, k, None)? else {
         return value_err("sample() did not return a list");
     };
-    let picked = picked.borrow().clone();
     let mut result = ChargedVec::new();
-    for s in picked {
+    for at in 0..picked.borrow().len() {
         cx.meter().fuel(draw_fuel(n))?;
-        let s = crate::args::as_int(&s).unwrap_or(0);
-        let i = cumulative.partition_point(|&c| c <= s);
+        let s = crate::args::as_int(&picked.borrow()[at]).unwrap_or(0);
+        let i = bounds.partition_point(|&c| c <= s);
         let item = item_at(cx, population, i)?;
         result.push(cx.meter(), item)?;
     }
@@ -672,17 +674,11 @@ fn bind<const S: usize>(
     keyword_only: &[&str],
 ) -> R<[Option<Value>; S]> {
     let mut slots: [Option<Value>; S] = std::array::from_fn(|_| None);
+    let fname = format!("Random.{name}");
     if args.len() > positional.len() {
-        let takes = if required == positional.len() {
-            format!("{}", positional.len() + 1)
-        } else {
-            format!("from {} to {}", required + 1, positional.len() + 1)
-        };
-        let s = if positional.len() + 1 == 1 && required == positional.len() { "" } else { "s" };
-        return type_err(format!(
-            "Random.{name}() takes {takes} positional argument{s} but {} were given",
-            args.len() + 1
-        ));
+        // Counted with `self`, as CPython counts a method's.
+        let (min, max) = (required + 1, positional.len() + 1);
+        return type_err(crate::signature::too_many_positional(&fname, min, max, args.len() + 1));
     }
     for (slot, v) in slots.iter_mut().zip(args) {
         *slot = Some(v);
@@ -691,33 +687,22 @@ fn bind<const S: usize>(
         let at = positional.iter().chain(keyword_only).position(|p| *p == k.as_str());
         match at {
             None => {
-                return type_err(format!(
-                    "Random.{name}() got an unexpected keyword argument '{k}'"
-                ));
+                return type_err(format!("{fname}() got an unexpected keyword argument '{k}'"));
             }
             Some(i) if slots[i].is_some() => {
-                return type_err(format!("Random.{name}() got multiple values for argument '{k}'"));
+                return type_err(format!("{fname}() got multiple values for argument '{k}'"));
             }
             Some(i) => slots[i] = Some(v),
         }
     }
-    let missing: Vec<String> = positional[..required]
+    let missing: Vec<SmolStr> = positional[..required]
         .iter()
         .zip(&slots)
         .filter(|(_, s)| s.is_none())
-        .map(|(p, _)| format!("'{p}'"))
+        .map(|(p, _)| SmolStr::new(p))
         .collect();
     if !missing.is_empty() {
-        let list = match missing.as_slice() {
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-            [] => String::new(),
-        };
-        let s = if missing.len() == 1 { "" } else { "s" };
-        return type_err(format!(
-            "Random.{name}() missing {} required positional argument{s}: {list}",
-            missing.len()
-        ));
+        return type_err(crate::signature::missing_positional(&fname, &missing));
     }
     Ok(slots)
 }
