@@ -204,6 +204,10 @@ mod postgres {
                 assert_eq!(stats.totals.by_status.len(), 1, "{:?}", stats.totals.by_status);
                 assert_eq!(stats.buckets.iter().map(|b| b.totals.executions).sum::<u64>(), 48);
                 assert_eq!(stats.per_session.len(), 8);
+                // Every batch locks its rows in one order, whichever of its
+                // statements its connection had prepared: none deadlocked
+                // (a deadlock is retried, so it would show only here).
+                assert_eq!(store.transient_retries(), 0, "a batch lost a lock to another");
             })
             .await;
         }

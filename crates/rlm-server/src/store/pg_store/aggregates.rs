@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::sql::{Tx, big, decode, encode, owner_scope, pg, prepared, session_scope};
+use super::sql::{Tx, big, decode, encode, first_cause, owner_scope, pg, prepared, session_scope};
 use super::{OWNER_ROW, PgStore};
 use crate::store::aggregate::{
     Aggregate, BUCKET_SECS, BucketTotals, StatsSnapshot, StoredBucket, bucket_of, contribution,
@@ -133,7 +133,28 @@ pub(super) async fn apply_changes(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result
         return Ok(());
     }
     // Independent rows: the two sent together (one round trip).
-    futures::try_join!(apply_to_aggregates(tx, changes), apply_to_buckets(tx, changes))?;
+    first_cause(futures::join!(apply_to_aggregates(tx, changes), apply_to_buckets(tx, changes)))?;
+    Ok(())
+}
+
+/// Prepares every statement [`apply_changes`] may send (the connection's
+/// cache), before a pipelined join that holds it: each of its statements
+/// is then sent when the join first polls it, in the join's order, so
+/// every transaction locks aggregate and bucket rows before the rows the
+/// join names after them (sessions), whatever its connection has cached.
+/// Uncached, a prepare's round trip let the sessions' lock go first on
+/// one connection and last on another: a deadlock.
+pub(super) async fn prepare_changes(tx: &Tx<'_>) -> Result<(), StoreError> {
+    const STATEMENTS: [&str; 5] = [
+        LOCK_AGGREGATES,
+        WRITE_AGGREGATES,
+        DELETE_AGGREGATES,
+        UPSERT_BUCKETS,
+        DELETE_EMPTY_BUCKETS,
+    ];
+    for sql in STATEMENTS {
+        prepared(tx, sql).await?;
+    }
     Ok(())
 }
 
@@ -282,7 +303,7 @@ async fn apply_to_buckets(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), Sto
         .await
         .map_err(pg)
     };
-    futures::try_join!(upsert, delete)?;
+    first_cause(futures::join!(upsert, delete))?;
     Ok(())
 }
 

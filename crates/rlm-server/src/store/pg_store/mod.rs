@@ -6,8 +6,12 @@
 //! `migrations/`). A write is acknowledged once its transaction commits
 //! (PostgreSQL's commit is durable), and every read-modify-write locks the
 //! rows it reads (`SELECT … FOR UPDATE`; job claims `SKIP LOCKED`), rows of
-//! one kind always in key order, so concurrent writers neither lose
-//! updates nor deadlock. Executions' starts and settlements are written by
+//! one kind always in key order and the kinds in one order (executions,
+//! aggregates, buckets, sessions), so concurrent writers neither lose
+//! updates nor deadlock. Statements sent together in a transaction are
+//! prepared before they are joined, so they reach the server in the order
+//! written, and their outcome is the first failing one's, not the echo
+//! (`25P02`) of a later one (`sql::first_cause`). Executions' starts and settlements are written by
 //! group commit (`batcher.rs`): those that arrive while a batch is written
 //! share the next one, one transaction of array statements, and each is
 //! answered once that transaction has committed.

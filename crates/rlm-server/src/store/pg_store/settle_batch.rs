@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use super::PgStore;
-use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard};
+use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard, prepare_changes};
 use super::batch_items::Settling;
-use super::sql::{Tx, big, decode, encode, pg, prepared};
+use super::sql::{Tx, big, decode, encode, first_cause, pg, prepared};
 use super::traces::trace_rows;
 use crate::store::aggregate::contribution;
 use crate::store::errors::StoreError;
@@ -136,15 +136,19 @@ async fn write_executions(
     let ids: Vec<Uuid> = writing.iter().map(|s| s.settled.record.id).collect();
     let records = record_columns(writing.iter().map(|s| &s.settled.record), &shards)?;
     let traces = TraceColumns::of(writing);
-    let (insert_trace, write_records, drop_leases, lock_sessions) = futures::try_join!(
-        prepared(tx, INSERT_TRACES),
-        prepared(tx, WRITE_EXECUTIONS),
-        prepared(tx, DROP_EXECUTION_LEASES),
-        prepared(tx, LOCK_SESSIONS),
-    )?;
+    let (insert_trace, write_records, drop_leases, lock_sessions, ()) =
+        first_cause(futures::join!(
+            prepared(tx, INSERT_TRACES),
+            prepared(tx, WRITE_EXECUTIONS),
+            prepared(tx, DROP_EXECUTION_LEASES),
+            prepared(tx, LOCK_SESSIONS),
+            prepare_changes(tx),
+        ))?;
     // In the order a single settlement writes them: the trace's check of
-    // its attempt reads the record before the record is rewritten.
-    let (_, _, _, _, rows) = futures::try_join!(
+    // its attempt reads the record before the record is rewritten; the
+    // aggregates' and buckets' rows locked before the sessions' (every
+    // statement prepared above, so each is sent in this order).
+    let (_, _, _, _, rows) = first_cause(futures::join!(
         async {
             if traces.ids.is_empty() {
                 return Ok(0);
@@ -165,7 +169,7 @@ async fn write_executions(
         apply_changes(tx, &changes),
         async { tx.execute(&drop_leases, &[&ids]).await.map_err(pg) },
         async { tx.query(&lock_sessions, &[&session_ids]).await.map_err(pg) },
-    )?;
+    ))?;
     for s in writing {
         let new = &s.settled.record;
         if !stored.contains_key(&new.id) {
@@ -211,12 +215,12 @@ async fn write_sessions(
         .iter()
         .filter_map(|s| Some((s.settled.record.session_id?, s.release.as_deref()?)))
         .unzip();
-    let (insert_history, write_records, release) = futures::try_join!(
+    let (insert_history, write_records, release) = first_cause(futures::join!(
         prepared(tx, INSERT_HISTORY),
         prepared(tx, WRITE_SESSIONS),
         prepared(tx, RELEASE_SESSION_LEASES),
-    )?;
-    futures::try_join!(
+    ))?;
+    first_cause(futures::join!(
         async {
             if history.0.is_empty() {
                 return Ok(0);
@@ -235,7 +239,7 @@ async fn write_sessions(
             }
             tx.execute(&release, &[&released.0, &released.1]).await.map_err(pg)
         },
-    )?;
+    ))?;
     Ok(())
 }
 

@@ -38,6 +38,67 @@ pub(super) fn pg(e: tokio_postgres::Error) -> StoreError {
     if lost { StoreError::Unavailable(message) } else { StoreError::Backend(message) }
 }
 
+/// The SQLSTATE of a statement sent after one that failed in its
+/// transaction (`in_failed_sql_transaction`): an echo of that failure,
+/// never its cause.
+const IN_FAILED_TRANSACTION: &str = "25P02";
+
+/// Whether `e` only echoes an earlier statement's failure in its
+/// transaction (see [`first_cause`]). [`pg`] ends a database error's
+/// message with its code.
+fn is_echo(e: &StoreError) -> bool {
+    matches!(e, StoreError::Backend(m) if m.ends_with(&format!("({IN_FAILED_TRANSACTION})")))
+}
+
+/// The outcome of statements pipelined in one transaction
+/// (`futures::join!` of them): every value, or the first error that is
+/// not an echo. `try_join!` would answer with whichever error it polls
+/// first, and a statement sent after the failing one (a multi-statement
+/// future's later step) answers `25P02`: a deadlock, which is retried,
+/// would surface as that echo, which is not.
+pub(super) fn first_cause<J: Joined>(joined: J) -> Result<J::Values, StoreError> {
+    joined.first_cause()
+}
+
+/// A tuple of statements' results (see [`first_cause`]).
+pub(super) trait Joined {
+    type Values;
+    fn first_cause(self) -> Result<Self::Values, StoreError>;
+}
+
+macro_rules! joined {
+    ($($v:ident),+) => {
+        impl<$($v),+> Joined for ($(Result<$v, StoreError>,)+) {
+            type Values = ($($v,)+);
+            #[allow(non_snake_case)]
+            fn first_cause(self) -> Result<Self::Values, StoreError> {
+                let ($($v,)+) = self;
+                let mut echo = None;
+                $(
+                    let $v = match $v {
+                        Ok(value) => Some(value),
+                        Err(e) if is_echo(&e) => {
+                            echo.get_or_insert(e);
+                            None
+                        }
+                        Err(e) => return Err(e),
+                    };
+                )+
+                match ($($v,)+) {
+                    ($(Some($v),)+) => Ok(($($v,)+)),
+                    _ => Err(echo.unwrap_or_else(|| {
+                        StoreError::Backend("a pipelined statement gave no result".into())
+                    })),
+                }
+            }
+        }
+    };
+}
+joined!(A, B);
+joined!(A, B, C);
+joined!(A, B, C, D);
+joined!(A, B, C, D, E);
+
 /// Whether a driver error is a fault that running the operation again on
 /// a fresh connection may not meet: the connection closed, refused or
 /// reset (an I/O error), a connection exception (class `08`), the server
@@ -165,4 +226,31 @@ pub(super) fn paged_sql(table: &str, filter: &str, first_page_param: usize) -> S
          SELECT s.created_at, s.id, CASE WHEN s.before = 0 OR s.before + s.len <= ${bytes} THEN t.record END \
          FROM sized s JOIN {table} t ON t.id = s.id ORDER BY s.created_at DESC, s.id DESC"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo() -> StoreError {
+        StoreError::Backend(format!("db error ({IN_FAILED_TRANSACTION})"))
+    }
+
+    #[test]
+    fn the_cause_is_answered_before_the_echoes_polled_ahead_of_it() {
+        let deadlock = StoreError::Unavailable("db error (40P01)".into());
+        let joined: (Result<u8, _>, Result<u8, _>, Result<u8, _>) =
+            (Ok(1), Err(echo()), Err(deadlock));
+        let error = first_cause(joined).unwrap_err();
+        assert!(error.is_unavailable(), "the deadlock, retried: {error:?}");
+    }
+
+    #[test]
+    fn only_echoes_answer_an_echo_and_all_values_answer_them_all() {
+        let echoes: (Result<u8, _>, Result<u8, _>) = (Err(echo()), Ok(2));
+        assert!(is_echo(&first_cause(echoes).unwrap_err()));
+        let values: (Result<u8, StoreError>, Result<&str, StoreError>) = (Ok(1), Ok("two"));
+        assert_eq!(first_cause(values).unwrap(), (1, "two"));
+        assert!(!is_echo(&StoreError::Backend("db error (23505)".into())));
+    }
 }

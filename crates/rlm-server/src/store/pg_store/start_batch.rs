@@ -11,10 +11,10 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard};
+use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard, prepare_changes};
 use super::batch_items::{Started, Starting};
 use super::settle_batch::{LOCK_EXECUTIONS, WRITE_EXECUTIONS, record_columns};
-use super::sql::{Tx, decode, pg, prepared};
+use super::sql::{Tx, decode, first_cause, pg, prepared};
 use super::{PgStore, still_ahead};
 use crate::store::aggregate::contribution;
 use crate::store::clock::Micros;
@@ -58,7 +58,8 @@ pub(super) async fn start_batch(
         .collect();
     taking.sort_by_key(|s| s.record.session_id);
     let ids: Vec<Uuid> = batch.iter().map(|s| s.record.id).collect();
-    let (taken, stored) = futures::try_join!(take_leases(&tx, &taking), lock_records(&tx, &ids))?;
+    let (taken, stored) =
+        first_cause(futures::join!(take_leases(&tx, &taking), lock_records(&tx, &ids)))?;
     let records: Vec<ExecutionRecord> = batch
         .iter()
         .map(|s| match (s.take, s.record.session_id) {
@@ -156,17 +157,20 @@ async fn write_starts(
             c
         });
     let session_ids: Vec<Uuid> = taken.iter().copied().collect();
-    let (write_records, lease, read_sessions) = futures::try_join!(
+    // Every statement prepared first, so the join below sends them in
+    // its order (see `aggregates::prepare_changes`).
+    let (write_records, lease, read_sessions, ()) = first_cause(futures::join!(
         prepared(tx, WRITE_EXECUTIONS),
         prepared(tx, LEASE_EXECUTIONS),
         prepared(tx, READ_SESSIONS),
-    )?;
-    let (_, _, _, rows) = futures::try_join!(
+        prepare_changes(tx),
+    ))?;
+    let (_, _, _, rows) = first_cause(futures::join!(
         async { tx.execute(&write_records, &columns.params()).await.map_err(pg) },
         apply_changes(tx, &changes),
         async { tx.execute(&lease, &[&leases.0, &leases.1, &leases.2]).await.map_err(pg) },
         async { tx.query(&read_sessions, &[&session_ids]).await.map_err(pg) },
-    )?;
+    ))?;
     for new in records.iter().filter(|n| !stored.contains_key(&n.id)) {
         // A record made now: its blob counted from now.
         move_blob_refs(tx, None, execution_blob(new)).await?;
