@@ -2,17 +2,23 @@
 //! lease and its session's lease in one transaction, the session's lease
 //! given up with the settlement; an owner's aggregates and time buckets
 //! kept in shards (migration 10) and read as one, a store of version 9
-//! read and counted on as it is.
+//! read and counted on as it is; the newest time buckets held in the
+//! aggregate rows (migration 11), a store of version 10 read and counted
+//! on as it is.
 
 #[cfg(feature = "postgres")]
 mod postgres {
     use rlm_server::store::prelude::*;
-    use rlm_server::store::{ExecutionRecord, ExecutionStatus, PgStore, SessionRecord};
+    use rlm_server::store::{
+        ExecutionRecord, ExecutionStatus, PgStore, SessionRecord, SettledExecution,
+    };
     use uuid::Uuid;
 
     use crate::common::pg::{admin, database_url, with_store};
 
-    use crate::store_contract::{T0, execution, session as session_at, settled};
+    use crate::store_contract::{
+        T0, check_timelines, completed, execution, session as session_at, settled,
+    };
 
     fn session(owner: &str) -> SessionRecord {
         session_at(owner, T0)
@@ -107,6 +113,7 @@ mod postgres {
                 store.put_execution(&running).await.unwrap();
                 // Back to version 9: every execution counted in those rows.
                 let schema = store.schema().to_string();
+                to_version_10(&schema).await;
                 admin()
                     .await
                     .batch_execute(&format!(
@@ -141,6 +148,99 @@ mod postgres {
                 assert_eq!(stats.buckets.iter().map(|b| b.totals.executions).sum::<u64>(), 10);
                 assert_eq!(stats.buckets.iter().map(|b| b.totals.completed).sum::<u64>(), 10);
                 assert_eq!(again.stats("cy", Some(s.id)).await.unwrap().totals.executions, 10);
+            })
+            .await;
+        }
+    }
+
+    /// `done` as its settlement writes it.
+    fn as_settled(done: &ExecutionRecord) -> SettledExecution {
+        SettledExecution { record: done.clone(), state: None, started: None, job: None }
+    }
+
+    /// Takes the store in `schema` back to version 10: the buckets its
+    /// aggregate rows hold added to the `buckets` table, where version 10
+    /// kept every bucket, and their column gone.
+    async fn to_version_10(schema: &str) {
+        admin()
+            .await
+            .batch_execute(&format!(
+                "SET search_path = {schema};
+                 INSERT INTO buckets (scope, width, bucket, shard, executions, completed,
+                                      failed, tokens, cost_nano)
+                 SELECT CASE WHEN a.session_id = '{OWNER}' THEN 'o:' || a.owner
+                             ELSE 's:' || a.session_id END,
+                        (w.ord - 1)::int4, (w.held->>0)::int8, a.shard,
+                        (w.held->1->>0)::int8, (w.held->1->>1)::int8, (w.held->1->>2)::int8,
+                        (w.held->1->>3)::int8, (w.held->1->>4)::int8
+                 FROM aggregates a,
+                      jsonb_array_elements(a.hot::jsonb->'widths') WITH ORDINALITY AS w(held, ord)
+                 WHERE a.hot <> '' AND w.held <> 'null'::jsonb
+                 ON CONFLICT (scope, width, bucket, shard) DO UPDATE SET
+                     executions = buckets.executions + excluded.executions,
+                     completed = buckets.completed + excluded.completed,
+                     failed = buckets.failed + excluded.failed,
+                     tokens = buckets.tokens + excluded.tokens,
+                     cost_nano = buckets.cost_nano + excluded.cost_nano;
+                 DELETE FROM buckets WHERE executions <= 0;
+                 ALTER TABLE aggregates DROP COLUMN hot;
+                 DELETE FROM rlm_migrations WHERE version = 11;",
+                OWNER = Uuid::nil(),
+            ))
+            .await
+            .unwrap();
+    }
+
+    rlm_testenv::needs_postgres! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_version_10_store_is_read_and_counted_on() {
+            with_store(|store| async move {
+                let s = session_at("iris", T0);
+                store.put_session(&s).await.unwrap();
+                let at = |secs: i64| T0 + secs * 1_000_000;
+                // Executions a minute to days apart, each in its session or
+                // not; the older half ended, the newer half running.
+                let mut stored: Vec<ExecutionRecord> = Vec::new();
+                for (n, offset) in [0i64, 30, 70, 4000, 90_000, 200_000].into_iter().enumerate() {
+                    let e = execution("iris", (n % 3 != 2).then_some(s.id), at(offset));
+                    store.put_execution(&e).await.unwrap();
+                    let e = if n < 3 {
+                        let done = completed(e, 10 + n as i64, 5 * n as u64 + 1);
+                        assert!(store.finish_execution(&as_settled(&done)).await.unwrap().execution);
+                        done
+                    } else {
+                        e
+                    };
+                    stored.push(e);
+                }
+                check_timelines(&store, s.id, &stored).await;
+                to_version_10(store.schema()).await;
+                let again = PgStore::connect(&database_url(), store.schema()).await.unwrap();
+                check_timelines(&again, s.id, &stored).await;
+                // Counted on: the running ones end (in buckets version 10
+                // holds), newer and older ones come, and all are deleted.
+                for n in 3..stored.len() {
+                    let done = completed(stored[n].clone(), 7, 3);
+                    assert!(again.finish_execution(&as_settled(&done)).await.unwrap().execution);
+                    stored[n] = done;
+                    check_timelines(&again, s.id, &stored).await;
+                }
+                for offset in [200_030i64, 50, 3_000_000] {
+                    let e = completed(execution("iris", Some(s.id), at(offset)), 4, 2);
+                    again.put_execution(&e).await.unwrap();
+                    stored.push(e);
+                    check_timelines(&again, s.id, &stored).await;
+                }
+                while let Some(gone) = stored.pop() {
+                    assert!(again.delete_execution(gone.id).await.unwrap());
+                    check_timelines(&again, s.id, &stored).await;
+                }
+                let left = admin()
+                    .await
+                    .query_one(&format!("SELECT count(*) FROM {}.buckets", store.schema()), &[])
+                    .await
+                    .unwrap();
+                assert_eq!(left.get::<_, i64>(0), 0, "no bucket row outlives its executions");
             })
             .await;
         }

@@ -57,7 +57,7 @@ pub(crate) fn settled(e: ExecutionRecord) -> SettledExecution {
     SettledExecution { record: completed(e, 5, 3), state: None, started: None, job: None }
 }
 
-fn completed(mut e: ExecutionRecord, latency_ms: i64, tokens: u64) -> ExecutionRecord {
+pub fn completed(mut e: ExecutionRecord, latency_ms: i64, tokens: u64) -> ExecutionRecord {
     e.status = ExecutionStatus::Completed;
     e.finish = Some("final".into());
     e.started_at = Some(e.created_at);
@@ -490,7 +490,7 @@ pub async fn contract_timelines_are_what_the_executions_make(store: &dyn Store) 
 
 /// `stats`' timelines of the owner "iris" and of session `sid`, against the
 /// ones computed from `stored`.
-async fn check_timelines(store: &dyn Store, sid: Uuid, stored: &[ExecutionRecord]) {
+pub async fn check_timelines(store: &dyn Store, sid: Uuid, stored: &[ExecutionRecord]) {
     use rlm_server::store::aggregate::{BUCKET_SECS, BucketTotals, bucket_of, timeline_span};
     for session in [None, Some(sid)] {
         let mine: Vec<&ExecutionRecord> =

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use super::hot_buckets::{Deltas, HotBuckets, add_into};
 use super::sql::{Tx, big, decode, encode, first_cause, owner_scope, pg, prepared, session_scope};
 use super::{OWNER_ROW, PgStore};
 use crate::store::aggregate::{
@@ -126,14 +127,52 @@ pub(super) async fn apply_aggregates(
 
 /// Every change of `changes` (of one execution or of a batch of them) in
 /// a fixed number of statements: the aggregate rows locked in key order
-/// by one, written back by one and the emptied ones deleted by one; the
-/// buckets by one upsert whose rows are in key order, and one delete.
+/// by one; then, sent together, the rows written back with their newest
+/// buckets (`hot_buckets.rs`) by one, the emptied ones deleted by one, and
+/// the older buckets' changes by one upsert whose rows are in key order
+/// and one delete (none in the common case).
 pub(super) async fn apply_changes(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), StoreError> {
     if changes.is_empty() {
         return Ok(());
     }
-    // Independent rows: the two sent together (one round trip).
-    first_cause(futures::join!(apply_to_aggregates(tx, changes), apply_to_buckets(tx, changes)))?;
+    let mut aggregates: BTreeMap<AggKey, Vec<&Change>> = BTreeMap::new();
+    for c in changes {
+        let owner_row = (c.record.owner.clone(), OWNER_ROW, c.shard);
+        aggregates.entry(owner_row).or_default().push(c);
+        if let Some(s) = c.record.session_id {
+            aggregates.entry((c.record.owner.clone(), s, 0)).or_default().push(c);
+        }
+    }
+    let mut stored = lock_aggregates(tx, aggregates.keys().cloned()).await?;
+    let mut deltas = bucket_deltas(changes);
+    let mut cold: BTreeMap<BucketKey, Deltas> = BTreeMap::new();
+    let (mut kept, mut emptied) = (Vec::new(), Vec::new());
+    for (key, applied) in aggregates {
+        let (mut a, mut hot) = stored.remove(&key).unwrap_or_default();
+        for c in applied {
+            a.apply(c.record, c.add);
+        }
+        let (scope, shard) = bucket_scope(&key);
+        let mut to_cold = |width: usize, bucket: i64, d: &Deltas| {
+            let key = (scope.clone(), width as i32, bucket, shard);
+            add_into(cold.entry(key).or_default(), d);
+        };
+        for ((width, bucket), d) in deltas.remove(&key).unwrap_or_default() {
+            hot.add(width, bucket, &d, &mut to_cold);
+        }
+        if a.executions == 0 {
+            hot.drain(&mut to_cold);
+            emptied.push(key);
+        } else {
+            kept.push((key, encode(&a)?, hot.encode()?));
+        }
+    }
+    cold.retain(|_, d| d.iter().any(|v| *v != 0));
+    first_cause(futures::join!(
+        write_aggregates(tx, kept),
+        delete_aggregates(tx, emptied),
+        apply_to_buckets(tx, cold),
+    ))?;
     Ok(())
 }
 
@@ -162,73 +201,86 @@ pub(super) async fn prepare_changes(tx: &Tx<'_>) -> Result<(), StoreError> {
 /// own) and shard.
 type AggKey = (String, Uuid, i32);
 
+/// A `buckets` row's key: scope, width, bucket and shard.
+type BucketKey = (String, i32, i64, i32);
+
 /// Made if missing and locked, every row in one statement (its stored
 /// value back).
 const LOCK_AGGREGATES: &str = "INSERT INTO aggregates (owner, session_id, shard, agg)
      SELECT k.owner, k.session_id, k.shard, ''
      FROM unnest($1::text[], $2::uuid[], $3::int4[]) AS k(owner, session_id, shard)
      ON CONFLICT (owner, session_id, shard) DO UPDATE SET agg = aggregates.agg
-     RETURNING owner, session_id, shard, agg";
+     RETURNING owner, session_id, shard, agg, hot";
 
-const WRITE_AGGREGATES: &str = "UPDATE aggregates a SET agg = k.agg
-     FROM unnest($1::text[], $2::uuid[], $3::int4[], $4::text[]) AS k(owner, session_id, shard, agg)
+const WRITE_AGGREGATES: &str = "UPDATE aggregates a SET agg = k.agg, hot = k.hot
+     FROM unnest($1::text[], $2::uuid[], $3::int4[], $4::text[], $5::text[])
+         AS k(owner, session_id, shard, agg, hot)
      WHERE a.owner = k.owner AND a.session_id = k.session_id AND a.shard = k.shard";
 
 const DELETE_AGGREGATES: &str = "DELETE FROM aggregates a
      USING unnest($1::text[], $2::uuid[], $3::int4[]) AS k(owner, session_id, shard)
      WHERE a.owner = k.owner AND a.session_id = k.session_id AND a.shard = k.shard";
 
-/// The aggregates' part of [`apply_changes`]: the rows read under lock,
-/// changed, and written back (or deleted once they count nothing).
-async fn apply_to_aggregates(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), StoreError> {
-    let mut aggregates: BTreeMap<AggKey, Vec<&Change>> = BTreeMap::new();
-    for c in changes {
-        let owner_row = (c.record.owner.clone(), OWNER_ROW, c.shard);
-        aggregates.entry(owner_row).or_default().push(c);
-        if let Some(s) = c.record.session_id {
-            aggregates.entry((c.record.owner.clone(), s, 0)).or_default().push(c);
-        }
-    }
-    let (owners, sessions, shards) = agg_columns(aggregates.keys().cloned());
+/// The aggregate rows of `keys` (in key order), made if missing, locked
+/// for the transaction: each one's totals and held buckets.
+async fn lock_aggregates(
+    tx: &Tx<'_>,
+    keys: impl IntoIterator<Item = AggKey>,
+) -> Result<BTreeMap<AggKey, (Aggregate, HotBuckets)>, StoreError> {
+    let (owners, sessions, shards) = agg_columns(keys);
     let rows = tx
         .query(&prepared(tx, LOCK_AGGREGATES).await?, &[&owners, &sessions, &shards])
         .await
         .map_err(pg)?;
-    let mut stored: BTreeMap<AggKey, Aggregate> = BTreeMap::new();
+    let mut stored = BTreeMap::new();
     for r in &rows {
         let text: &str = r.get(3);
         let a = if text.is_empty() { Aggregate::default() } else { decode("aggregate", text)? };
-        stored.insert((r.get(0), r.get(1), r.get(2)), a);
+        stored.insert((r.get(0), r.get(1), r.get(2)), (a, HotBuckets::decode(r.get(4))?));
     }
-    let (mut kept, mut kept_aggs, mut emptied) = (Vec::new(), Vec::new(), Vec::new());
-    for (key, applied) in aggregates {
-        let mut a = stored.remove(&key).unwrap_or_default();
-        for c in applied {
-            a.apply(c.record, c.add);
-        }
-        if a.executions == 0 {
-            emptied.push(key);
-        } else {
-            kept_aggs.push(encode(&a)?);
-            kept.push(key);
-        }
+    Ok(stored)
+}
+
+/// Writes back the rows of `kept`: each one's key, totals and held buckets.
+async fn write_aggregates(
+    tx: &Tx<'_>,
+    kept: Vec<(AggKey, String, String)>,
+) -> Result<(), StoreError> {
+    if kept.is_empty() {
+        return Ok(());
     }
-    if !kept.is_empty() {
-        let (owners, sessions, shards) = agg_columns(kept);
-        tx.execute(
-            &prepared(tx, WRITE_AGGREGATES).await?,
-            &[&owners, &sessions, &shards, &kept_aggs],
-        )
+    let (mut keys, mut aggs, mut hots) = (Vec::new(), Vec::new(), Vec::new());
+    for (key, agg, hot) in kept {
+        keys.push(key);
+        aggs.push(agg);
+        hots.push(hot);
+    }
+    let (owners, sessions, shards) = agg_columns(keys);
+    tx.execute(
+        &prepared(tx, WRITE_AGGREGATES).await?,
+        &[&owners, &sessions, &shards, &aggs, &hots],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+/// Deletes the rows of `emptied` (they count no execution).
+async fn delete_aggregates(tx: &Tx<'_>, emptied: Vec<AggKey>) -> Result<(), StoreError> {
+    if emptied.is_empty() {
+        return Ok(());
+    }
+    let (owners, sessions, shards) = agg_columns(emptied);
+    tx.execute(&prepared(tx, DELETE_AGGREGATES).await?, &[&owners, &sessions, &shards])
         .await
         .map_err(pg)?;
-    }
-    if !emptied.is_empty() {
-        let (owners, sessions, shards) = agg_columns(emptied);
-        tx.execute(&prepared(tx, DELETE_AGGREGATES).await?, &[&owners, &sessions, &shards])
-            .await
-            .map_err(pg)?;
-    }
     Ok(())
+}
+
+/// The time buckets' scope and shard an aggregate row's held buckets
+/// belong to: the owner's in its shard, or the session's (shard 0).
+fn bucket_scope((owner, session, shard): &AggKey) -> (String, i32) {
+    if *session == OWNER_ROW { (owner_scope(owner), *shard) } else { (session_scope(*session), 0) }
 }
 
 /// Aggregate keys as the three array parameters of the statements above.
@@ -262,8 +314,10 @@ const DELETE_EMPTY_BUCKETS: &str = "DELETE FROM buckets b
 
 /// The buckets' part of [`apply_changes`]: signed deltas per key, one
 /// upsert, then the emptied ones out.
-async fn apply_to_buckets(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), StoreError> {
-    let deltas = bucket_deltas(changes);
+async fn apply_to_buckets(
+    tx: &Tx<'_>,
+    deltas: BTreeMap<BucketKey, Deltas>,
+) -> Result<(), StoreError> {
     if deltas.is_empty() {
         return Ok(());
     }
@@ -307,32 +361,36 @@ async fn apply_to_buckets(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result<(), Sto
     Ok(())
 }
 
-/// The signed deltas of `changes` per bucket key (scope, width, bucket,
-/// shard), the keys that change nothing left out.
-fn bucket_deltas(changes: &[Change<'_>]) -> BTreeMap<(String, i32, i64, i32), [i64; 5]> {
-    let mut deltas: BTreeMap<(String, i32, i64, i32), [i64; 5]> = BTreeMap::new();
+/// The signed deltas of `changes` per aggregate row and (width, bucket),
+/// the ones that change nothing left out.
+fn bucket_deltas(changes: &[Change<'_>]) -> BTreeMap<AggKey, BTreeMap<(usize, i64), Deltas>> {
+    let mut deltas: BTreeMap<AggKey, BTreeMap<(usize, i64), Deltas>> = BTreeMap::new();
     for c in changes {
         let mut one = BucketTotals::default();
         one.apply(c.record, true);
         let sign = if c.add { 1 } else { -1 };
-        let mut scopes = vec![(owner_scope(&c.record.owner), c.shard)];
+        let delta = [
+            sign * big(one.executions),
+            sign * big(one.completed),
+            sign * big(one.failed),
+            sign * big(one.tokens),
+            sign * one.cost_nano,
+        ];
+        let mut rows = vec![(c.record.owner.clone(), OWNER_ROW, c.shard)];
         if let Some(s) = c.record.session_id {
-            scopes.push((session_scope(s), 0));
+            rows.push((c.record.owner.clone(), s, 0));
         }
-        for (scope, shard) in scopes {
+        for row in rows {
+            let of_row = deltas.entry(row).or_default();
             for width in 0..BUCKET_SECS.len() {
-                let key =
-                    (scope.clone(), width as i32, bucket_of(c.record.created_at, width), shard);
-                let d = deltas.entry(key).or_default();
-                d[0] += sign * big(one.executions);
-                d[1] += sign * big(one.completed);
-                d[2] += sign * big(one.failed);
-                d[3] += sign * big(one.tokens);
-                d[4] += sign * one.cost_nano;
+                let key = (width, bucket_of(c.record.created_at, width));
+                add_into(of_row.entry(key).or_default(), &delta);
             }
         }
     }
-    deltas.retain(|_, d| d.iter().any(|v| *v != 0));
+    for of_row in deltas.values_mut() {
+        of_row.retain(|_, d| d.iter().any(|v| *v != 0));
+    }
     deltas
 }
 
@@ -346,54 +404,49 @@ impl PgStore {
         Ok(row.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
     }
 
+    /// The totals of one scope (`session`, or [`OWNER_ROW`] for the
+    /// owner's): its rows' sum, and the buckets they hold.
     pub(super) async fn aggregate(
         &self,
         client: &tokio_postgres::Client,
         owner: &str,
         session: Uuid,
-    ) -> Result<Aggregate, StoreError> {
+    ) -> Result<(Aggregate, Vec<HotBuckets>), StoreError> {
         // Its shards, summed.
         let rows = client
             .query(
-                "SELECT agg FROM aggregates WHERE owner = $1 AND session_id = $2",
+                "SELECT agg, hot FROM aggregates WHERE owner = $1 AND session_id = $2",
                 &[&owner, &session],
             )
             .await
             .map_err(pg)?;
-        let mut total = Aggregate::default();
+        let (mut total, mut held) = (Aggregate::default(), Vec::new());
         for r in rows {
             let text: &str = r.get(0);
             if !text.is_empty() {
                 total.merge(&decode("aggregate", text)?);
             }
+            held.push(HotBuckets::decode(r.get(1))?);
         }
-        Ok(total)
+        Ok((total, held))
     }
 
-    /// A scope's timeline: the minute buckets' first and last say the span,
-    /// then one range read of at most 60 buckets.
+    /// A scope's timeline: the minute buckets' first and last (of the
+    /// `buckets` rows and of those its aggregate rows hold, `held`) say the
+    /// span, then one range read of at most 60 buckets, the held ones
+    /// added.
     pub(super) async fn timeline(
         &self,
         client: &tokio_postgres::Client,
         scope: &str,
+        held: &[HotBuckets],
     ) -> Result<(u64, Vec<StoredBucket>), StoreError> {
-        let row = client
-            .query_one(
-                "SELECT min(bucket), max(bucket) FROM buckets WHERE scope = $1 AND width = 0",
-                &[&scope],
-            )
-            .await
-            .map_err(pg)?;
-        let (Some(oldest), Some(newest)) =
-            (row.get::<_, Option<i64>>(0), row.get::<_, Option<i64>>(1))
-        else {
+        let Some((oldest, newest)) = minute_span(client, scope, held).await? else {
             return Ok((0, Vec::new()));
         };
         let (width, first, last) = timeline_span(oldest, newest);
         let secs = BUCKET_SECS[width] as i64;
-        let mut buckets: Vec<StoredBucket> = (first..=last)
-            .map(|b| StoredBucket { start_secs: b * secs, totals: BucketTotals::default() })
-            .collect();
+        let mut sums: Vec<Deltas> = vec![Deltas::default(); (last - first + 1) as usize];
         let rows = client
             .query(
                 "SELECT bucket, sum(executions)::int8, sum(completed)::int8, sum(failed)::int8,
@@ -404,21 +457,79 @@ impl PgStore {
             )
             .await
             .map_err(pg)?;
-        for r in rows {
-            let n: i64 = r.get(0);
-            let whole = |i: usize| r.get::<_, i64>(i).max(0) as u64;
-            if let Some(b) = usize::try_from(n - first).ok().and_then(|i| buckets.get_mut(i)) {
-                b.totals = BucketTotals {
-                    executions: whole(1),
-                    completed: whole(2),
-                    failed: whole(3),
-                    tokens: whole(4),
-                    cost_nano: r.get(5),
-                };
+        let mut add = |bucket: i64, d: &Deltas| {
+            if let Some(sum) = usize::try_from(bucket - first).ok().and_then(|i| sums.get_mut(i)) {
+                add_into(sum, d);
             }
+        };
+        for r in rows {
+            add(r.get(0), &[r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)]);
         }
+        for (bucket, d) in held.iter().filter_map(|h| h.at(width)) {
+            add(bucket, d);
+        }
+        let whole = |n: i64| n.max(0) as u64;
+        let buckets = (first..=last)
+            .zip(sums)
+            .map(|(b, d)| StoredBucket {
+                start_secs: b * secs,
+                totals: BucketTotals {
+                    executions: whole(d[0]),
+                    completed: whole(d[1]),
+                    failed: whole(d[2]),
+                    tokens: whole(d[3]),
+                    cost_nano: d[4],
+                },
+            })
+            .collect();
         Ok((secs as u64, buckets))
     }
+}
+
+/// The oldest and newest minute bucket of `scope` that counts an
+/// execution: of its `buckets` rows (each counts one: a row counting none
+/// is deleted) but the minutes its aggregate rows hold (`held`), and of
+/// those, whose totals are their rows' plus what is held (one round trip).
+async fn minute_span(
+    client: &tokio_postgres::Client,
+    scope: &str,
+    held: &[HotBuckets],
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let mut held_minutes: BTreeMap<i64, i64> = BTreeMap::new();
+    for (minute, d) in held.iter().filter_map(|h| h.at(0)) {
+        *held_minutes.entry(minute).or_default() += d[0];
+    }
+    let minutes: Vec<i64> = held_minutes.keys().copied().collect();
+    let minutes = &minutes;
+    let end = |order: &'static str| async move {
+        let sql = format!(
+            "SELECT bucket FROM buckets WHERE scope = $1 AND width = 0 AND bucket <> ALL($2)
+             ORDER BY bucket {order} LIMIT 1"
+        );
+        let row = client.query_opt(&sql, &[&scope, minutes]).await.map_err(pg)?;
+        Ok::<_, StoreError>(row.map(|r| r.get::<_, i64>(0)))
+    };
+    let stored_held = async {
+        client
+            .query(
+                "SELECT bucket, sum(executions)::int8 FROM buckets
+                 WHERE scope = $1 AND width = 0 AND bucket = ANY($2) GROUP BY bucket",
+                &[&scope, minutes],
+            )
+            .await
+            .map_err(pg)
+    };
+    let (oldest, newest, stored) =
+        first_cause(futures::join!(end("ASC"), end("DESC"), stored_held))?;
+    for r in stored {
+        *held_minutes.entry(r.get(0)).or_default() += r.get::<_, i64>(1);
+    }
+    let counted = held_minutes.into_iter().filter(|(_, n)| *n > 0).map(|(minute, _)| minute);
+    let span = counted.chain(oldest).chain(newest).fold(None, |span, m| match span {
+        None => Some((m, m)),
+        Some((o, n)) => Some((m.min(o), m.max(n))),
+    });
+    Ok(span)
 }
 
 #[async_trait::async_trait]
@@ -426,12 +537,12 @@ impl StatsStore for PgStore {
     async fn stats(&self, owner: &str, session: Option<Uuid>) -> Result<StatsSnapshot, StoreError> {
         self.reading(move || async move {
             let client = self.client().await?;
-            let (totals, per_session, scope) = match session {
+            let (totals, per_session, scope, held) = match session {
                 Some(s) => {
-                    let a = self.aggregate(&client, owner, s).await?;
+                    let (a, held) = self.aggregate(&client, owner, s).await?;
                     let per_session =
                         if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
-                    (a, per_session, session_scope(s))
+                    (a, per_session, session_scope(s), held)
                 }
                 None => {
                     let rows = client
@@ -455,14 +566,14 @@ impl StatsStore for PgStore {
                             _ => per_session.push((id, a)),
                         }
                     }
-                    let totals = self.aggregate(&client, owner, OWNER_ROW).await?;
-                    (totals, per_session, owner_scope(owner))
+                    let (totals, held) = self.aggregate(&client, owner, OWNER_ROW).await?;
+                    (totals, per_session, owner_scope(owner), held)
                 }
             };
             if totals.executions == 0 {
                 return Ok(StatsSnapshot { totals, ..StatsSnapshot::default() });
             }
-            let (bucket_secs, buckets) = self.timeline(&client, &scope).await?;
+            let (bucket_secs, buckets) = self.timeline(&client, &scope, &held).await?;
             Ok(StatsSnapshot { totals, per_session, bucket_secs, buckets })
         })
         .await

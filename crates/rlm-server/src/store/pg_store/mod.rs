@@ -1,20 +1,22 @@
-//! [`Store`](crate::store::Store) on PostgreSQL (`--database-url`): several servers may share
-//! one database. Records are stored as the same serde JSON the sled store
-//! keeps (as `text`: exact, key order kept), with the columns the indexes
-//! need beside them; counts, aggregates and time buckets are rows written
-//! in the transaction of the record they describe (schema in
-//! `migrations/`). A write is acknowledged once its transaction commits
-//! (PostgreSQL's commit is durable), and every read-modify-write locks the
-//! rows it reads (`SELECT … FOR UPDATE`; job claims `SKIP LOCKED`), rows of
-//! one kind always in key order and the kinds in one order (executions,
-//! aggregates, buckets, sessions), so concurrent writers neither lose
+//! [`Store`](crate::store::Store) on PostgreSQL (`--database-url`): several
+//! servers may share one database. Records are stored as the same serde
+//! JSON the sled store keeps (as `text`: exact, key order kept), with the
+//! columns the indexes need beside them; counts, aggregates and time
+//! buckets are rows written in the transaction of the record they describe
+//! (schema in `migrations/`). A write is acknowledged once its transaction
+//! commits (PostgreSQL's commit is durable), and every read-modify-write
+//! locks the rows it reads (`SELECT … FOR UPDATE`; job claims `SKIP
+//! LOCKED`), rows of one kind always in key order and the kinds in one
+//! order (executions, aggregates, sessions; a scope's time buckets only
+//! under its aggregate row's lock), so concurrent writers neither lose
 //! updates nor deadlock. Statements sent together in a transaction are
 //! prepared before they are joined, so they reach the server in the order
 //! written, and their outcome is the first failing one's, not the echo
-//! (`25P02`) of a later one (`sql::first_cause`). Executions' starts and settlements are written by
-//! group commit (`batcher.rs`): those that arrive while a batch is written
-//! share the next one, one transaction of array statements, and each is
-//! answered once that transaction has committed.
+//! (`25P02`) of a later one (`sql::first_cause`). Executions' starts and
+//! settlements are written by group commit (`batcher.rs`): those that
+//! arrive while a batch is written share the next one, one transaction of
+//! array statements, and each is answered once that transaction has
+//! committed.
 //!
 //! The store lives in one schema (its `search_path`), so tests make their
 //! own and drop it. Losing the connection (a restarted database,
@@ -42,6 +44,7 @@ mod batch_items;
 mod batcher;
 mod checkpoints;
 mod executions;
+mod hot_buckets;
 mod idempotency;
 mod jobs;
 mod leases;
@@ -72,6 +75,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (8, include_str!("../../../migrations/0008_recording_parts.sql")),
     (9, include_str!("../../../migrations/0009_process_leases_attempts.sql")),
     (10, include_str!("../../../migrations/0010_owner_shards.sql")),
+    (11, include_str!("../../../migrations/0011_hot_buckets.sql")),
 ];
 
 /// How many connections one server keeps at most.

@@ -146,8 +146,8 @@ async fn write_executions(
         ))?;
     // In the order a single settlement writes them: the trace's check of
     // its attempt reads the record before the record is rewritten; the
-    // aggregates' and buckets' rows locked before the sessions' (every
-    // statement prepared above, so each is sent in this order).
+    // aggregate rows locked before the sessions' (every statement prepared
+    // above, so each is sent in this order).
     let (_, _, _, _, rows) = first_cause(futures::join!(
         async {
             if traces.ids.is_empty() {

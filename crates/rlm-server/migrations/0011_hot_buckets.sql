@@ -1,0 +1,13 @@
+-- rlm-server's PostgreSQL store, version 11 (issue #80): each aggregate
+-- row also holds what its scope and shard added to the newest time bucket
+-- of every width (`pg_store/hot_buckets.rs`).
+--
+-- An execution's start and settlement each changed 18 `buckets` rows (9
+-- widths, for the owner's shard and for the session) besides the 2
+-- aggregate rows they rewrite anyway: 18 of their 22.6 row updates. A
+-- change in the newest buckets now goes into the aggregate row's `hot`
+-- column; a bucket goes to `buckets` when a newer one begins at its width,
+-- once, and a change of an older bucket goes there directly. A bucket's
+-- total is its `buckets` rows' plus what the aggregate rows of its scope
+-- hold for it, so a store of version 10 is read and counted on as it is.
+ALTER TABLE aggregates ADD COLUMN hot text NOT NULL DEFAULT '';
