@@ -152,10 +152,10 @@ pub(super) async fn apply_changes(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result
         for c in applied {
             a.apply(c.record, c.add);
         }
-        let (scope, shard) = bucket_scope(&key);
+        // A bucket goes to the table rarely: its scope named only then.
         let mut to_cold = |width: usize, bucket: i64, d: &Deltas| {
-            let key = (scope.clone(), width as i32, bucket, shard);
-            add_into(cold.entry(key).or_default(), d);
+            let (scope, shard) = bucket_scope(&key);
+            add_into(cold.entry((scope, width as i32, bucket, shard)).or_default(), d);
         };
         for ((width, bucket), d) in deltas.remove(&key).unwrap_or_default() {
             hot.add(width, bucket, &d, &mut to_cold);
@@ -179,8 +179,8 @@ pub(super) async fn apply_changes(tx: &Tx<'_>, changes: &[Change<'_>]) -> Result
 /// Prepares every statement [`apply_changes`] may send (the connection's
 /// cache), before a pipelined join that holds it: each of its statements
 /// is then sent when the join first polls it, in the join's order, so
-/// every transaction locks aggregate and bucket rows before the rows the
-/// join names after them (sessions), whatever its connection has cached.
+/// every transaction locks its aggregate rows before the rows the join
+/// names after them (sessions), whatever its connection has cached.
 /// Uncached, a prepare's round trip let the sessions' lock go first on
 /// one connection and last on another: a deadlock.
 pub(super) async fn prepare_changes(tx: &Tx<'_>) -> Result<(), StoreError> {
@@ -405,21 +405,39 @@ impl PgStore {
     }
 
     /// The totals of one scope (`session`, or [`OWNER_ROW`] for the
-    /// owner's): its rows' sum, and the buckets they hold.
+    /// owner's): its rows' sum.
     pub(super) async fn aggregate(
         &self,
         client: &tokio_postgres::Client,
         owner: &str,
         session: Uuid,
+    ) -> Result<Aggregate, StoreError> {
+        const TOTALS: &str = "SELECT agg, '' FROM aggregates WHERE owner = $1 AND session_id = $2";
+        Ok(self.scope_rows(client, TOTALS, owner, session).await?.0)
+    }
+
+    /// [`PgStore::aggregate`], and the buckets the scope's rows hold.
+    async fn aggregate_and_held(
+        &self,
+        client: &tokio_postgres::Client,
+        owner: &str,
+        session: Uuid,
     ) -> Result<(Aggregate, Vec<HotBuckets>), StoreError> {
-        // Its shards, summed.
-        let rows = client
-            .query(
-                "SELECT agg, hot FROM aggregates WHERE owner = $1 AND session_id = $2",
-                &[&owner, &session],
-            )
-            .await
-            .map_err(pg)?;
+        const WITH_HELD: &str =
+            "SELECT agg, hot FROM aggregates WHERE owner = $1 AND session_id = $2";
+        self.scope_rows(client, WITH_HELD, owner, session).await
+    }
+
+    /// A scope's rows read by `sql` (their totals, then their held buckets
+    /// or ''): the totals summed over its shards, the held buckets each.
+    async fn scope_rows(
+        &self,
+        client: &tokio_postgres::Client,
+        sql: &str,
+        owner: &str,
+        session: Uuid,
+    ) -> Result<(Aggregate, Vec<HotBuckets>), StoreError> {
+        let rows = client.query(sql, &[&owner, &session]).await.map_err(pg)?;
         let (mut total, mut held) = (Aggregate::default(), Vec::new());
         for r in rows {
             let text: &str = r.get(0);
@@ -539,7 +557,7 @@ impl StatsStore for PgStore {
             let client = self.client().await?;
             let (totals, per_session, scope, held) = match session {
                 Some(s) => {
-                    let (a, held) = self.aggregate(&client, owner, s).await?;
+                    let (a, held) = self.aggregate_and_held(&client, owner, s).await?;
                     let per_session =
                         if a.executions > 0 { vec![(s, a.clone())] } else { Vec::new() };
                     (a, per_session, session_scope(s), held)
@@ -566,7 +584,7 @@ impl StatsStore for PgStore {
                             _ => per_session.push((id, a)),
                         }
                     }
-                    let (totals, held) = self.aggregate(&client, owner, OWNER_ROW).await?;
+                    let (totals, held) = self.aggregate_and_held(&client, owner, OWNER_ROW).await?;
                     (totals, per_session, owner_scope(owner), held)
                 }
             };

@@ -136,7 +136,6 @@ impl ExecutionStore for PgStore {
             let total = self
                 .aggregate(&client, &filter.owner, filter.session_id.unwrap_or(OWNER_ROW))
                 .await?
-                .0
                 .executions as usize;
             let limit = big_usize(page.limit.saturating_add(1));
             let offset = big_usize(page.offset);
