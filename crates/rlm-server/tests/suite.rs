@@ -22,6 +22,7 @@ mod pg_faults;
 mod pg_outage;
 mod pg_session_start;
 mod pg_settle_batch;
+mod pg_trace_batches;
 mod redis_prefix;
 mod redis_ready;
 mod request_checks;

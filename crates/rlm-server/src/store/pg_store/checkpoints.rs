@@ -9,6 +9,15 @@ use crate::store::errors::StoreError;
 use crate::store::records::{CheckpointRecord, CheckpointWrite};
 use crate::store::traits::CheckpointStore;
 
+/// How many of the execution's stored trace events have a `seq` below
+/// `$2`: the rows of version 11 and the events of its batches (no position
+/// is held twice, `traces.rs`).
+const COUNT_COVERED_EVENTS: &str = "SELECT
+     (SELECT count(*) FROM trace
+      WHERE execution_id = $1 AND (event::json->>'seq')::bigint < $2)
+   + (SELECT count(*) FROM trace_batches b, json_array_elements(b.events::json) AS p(pair)
+      WHERE b.execution_id = $1 AND (p.pair->1->>'seq')::bigint < $2)";
+
 #[async_trait::async_trait]
 impl CheckpointStore for PgStore {
     async fn save_checkpoint(
@@ -36,11 +45,7 @@ impl CheckpointStore for PgStore {
             }
             let expected = i64::try_from(write.trace_events).unwrap_or(i64::MAX);
             let stored: i64 = tx
-                .query_one(
-                    "SELECT count(*) FROM trace
-             WHERE execution_id = $1 AND (event::json->>'seq')::bigint < $2",
-                    &[&execution, &expected],
-                )
+                .query_one(COUNT_COVERED_EVENTS, &[&execution, &expected])
                 .await
                 .map_err(pg)?
                 .get(0);

@@ -13,7 +13,7 @@ use super::sql::{
     Tx, big, big_usize, cursor_of, decode, encode, page_bytes, paged, paged_sql, pg, prepared,
     prepared_on,
 };
-use super::traces::{INSERT_TRACE, trace_rows};
+use super::traces::{INSERT_TRACE_BATCHES, TraceColumns, merge_refused};
 use super::{OWNER_ROW, PgStore};
 use crate::store::clock::{Micros, now_micros};
 use crate::store::errors::StoreError;
@@ -306,15 +306,16 @@ async fn settle_in(
     let record = &settled.record;
     let old = lock_execution(tx, record.id).await?;
     // The trace events not stored yet, in the settlement's transaction (a
-    // superseded attempt's are refused by the statement, as an append's).
-    if let Some(rows) = trace_rows(record.id, trace) {
-        let attempt = rows.attempt_param();
-        tx.execute(
-            &prepared(tx, INSERT_TRACE).await?,
-            &[&rows.ids, &rows.positions, &rows.bodies, &record.id, &attempt],
-        )
-        .await
-        .map_err(pg)?;
+    // superseded attempt's refused, as an append's; a batch meeting stored
+    // events merged with them).
+    let mut traces = TraceColumns::default();
+    traces.push(record.id, trace);
+    if !traces.is_empty() {
+        let written = tx
+            .query(&prepared(tx, INSERT_TRACE_BATCHES).await?, &traces.params())
+            .await
+            .map_err(pg)?;
+        merge_refused(tx, &traces, &written).await?;
     }
     if let Some(old) = old.as_ref().filter(|o| o.status.is_terminal()) {
         // Ended already: by an earlier try of this settlement (its commit's

@@ -16,7 +16,12 @@
 //! settlements are written by group commit (`batcher.rs`): those that
 //! arrive while a batch is written share the next one, one transaction of
 //! array statements, and each is answered once that transaction has
-//! committed.
+//! committed. An execution's trace events are stored as they are written,
+//! each batch one `trace_batches` row (its events a JSON array of
+//! `[position, event]` pairs, the sled store's chunk). A batch whose span
+//! meets stored events, and a cut of the trace, rewrite the rows concerned
+//! only under the execution's row lock, taken before them, so an
+//! execution's trace rows add no kind to the order above (`traces.rs`).
 //!
 //! The store lives in one schema (its `search_path`), so tests make their
 //! own and drop it. Losing the connection (a restarted database,
@@ -58,6 +63,8 @@ mod settler;
 mod sql;
 mod start_batch;
 mod starter;
+mod trace_chunks;
+mod trace_rewrites;
 mod traces;
 
 pub use batch_items::Settling;
@@ -76,6 +83,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (9, include_str!("../../../migrations/0009_process_leases_attempts.sql")),
     (10, include_str!("../../../migrations/0010_owner_shards.sql")),
     (11, include_str!("../../../migrations/0011_hot_buckets.sql")),
+    (12, include_str!("../../../migrations/0012_trace_batches.sql")),
 ];
 
 /// How many connections one server keeps at most.

@@ -15,6 +15,11 @@ use crate::store::job_records::{JobRecord, JobStatus};
 use crate::store::pages::{Listed, PageRequest};
 use crate::store::records::{ExecutionRecord, SessionRecord, check_write, execution_blob};
 
+/// A deleted execution's trace: its batches and the rows of version 11 (one
+/// statement, one round trip).
+const DELETE_TRACE: &str = "WITH legacy AS (DELETE FROM trace WHERE execution_id = $1)
+     DELETE FROM trace_batches WHERE execution_id = $1";
+
 /// Writes `new` (or deletes the execution with `None`) with its aggregates.
 pub(super) async fn write_execution(
     tx: &Tx<'_>,
@@ -69,12 +74,7 @@ pub(super) async fn write_execution(
                     )
                     .await
                     .map_err(pg)?;
-                tx.execute(
-                    &prepared(tx, "DELETE FROM trace WHERE execution_id = $1").await?,
-                    &[&o.id],
-                )
-                .await
-                .map_err(pg)?;
+                tx.execute(&prepared(tx, DELETE_TRACE).await?, &[&o.id]).await.map_err(pg)?;
                 row.map_or(0, |r| r.get(0))
             }
             None => 0,

@@ -18,7 +18,7 @@ use super::PgStore;
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard, prepare_changes};
 use super::batch_items::Settling;
 use super::sql::{Tx, big, decode, encode, first_cause, pg, prepared};
-use super::traces::trace_rows;
+use super::traces::{INSERT_TRACE_BATCHES, TraceColumns, merge_refused};
 use crate::store::aggregate::contribution;
 use crate::store::errors::StoreError;
 use crate::store::records::{ExecutionRecord, SessionRecord, check_write, execution_blob};
@@ -29,14 +29,6 @@ type Stored = HashMap<Uuid, (ExecutionRecord, i32)>;
 
 pub(super) const LOCK_EXECUTIONS: &str = "SELECT id, record, agg_shard FROM executions
      WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
-
-/// [`super::traces::INSERT_TRACE`] for many executions: a row of an attempt
-/// a later one has superseded is refused.
-const INSERT_TRACES: &str = "INSERT INTO trace (execution_id, position, event)
-     SELECT t.id, t.position, t.event
-     FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::int4[]) AS t(id, position, event, attempt)
-     WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = t.id AND e.attempt > t.attempt)
-     ON CONFLICT (execution_id, position) DO UPDATE SET event = excluded.event";
 
 pub(super) const WRITE_EXECUTIONS: &str = "INSERT INTO executions
          (id, owner, session_id, created_at, terminal, record, attempt, agg_shard)
@@ -135,10 +127,13 @@ async fn write_executions(
         writing.iter().filter_map(|s| s.settled.record.session_id).collect();
     let ids: Vec<Uuid> = writing.iter().map(|s| s.settled.record.id).collect();
     let records = record_columns(writing.iter().map(|s| &s.settled.record), &shards)?;
-    let traces = TraceColumns::of(writing);
+    let mut traces = TraceColumns::default();
+    for s in writing {
+        traces.push(s.settled.record.id, &s.trace);
+    }
     let (insert_trace, write_records, drop_leases, lock_sessions, ()) =
         first_cause(futures::join!(
-            prepared(tx, INSERT_TRACES),
+            prepared(tx, INSERT_TRACE_BATCHES),
             prepared(tx, WRITE_EXECUTIONS),
             prepared(tx, DROP_EXECUTION_LEASES),
             prepared(tx, LOCK_SESSIONS),
@@ -148,17 +143,12 @@ async fn write_executions(
     // its attempt reads the record before the record is rewritten; the
     // aggregate rows locked before the sessions' (every statement prepared
     // above, so each is sent in this order).
-    let (_, _, _, _, rows) = first_cause(futures::join!(
+    let (written, _, _, _, rows) = first_cause(futures::join!(
         async {
-            if traces.ids.is_empty() {
-                return Ok(0);
+            if traces.is_empty() {
+                return Ok(Vec::new());
             }
-            tx.execute(
-                &insert_trace,
-                &[&traces.ids, &traces.positions, &traces.bodies, &traces.attempts],
-            )
-            .await
-            .map_err(pg)
+            tx.query(&insert_trace, &traces.params()).await.map_err(pg)
         },
         async {
             if ids.is_empty() {
@@ -170,6 +160,9 @@ async fn write_executions(
         async { tx.execute(&drop_leases, &[&ids]).await.map_err(pg) },
         async { tx.query(&lock_sessions, &[&session_ids]).await.map_err(pg) },
     ))?;
+    // A batch meeting stored events is merged with them (the executions
+    // are locked already; the writing ones are not superseded).
+    merge_refused(tx, &traces, &written).await?;
     for s in writing {
         let new = &s.settled.record;
         if !stored.contains_key(&new.id) {
@@ -314,34 +307,5 @@ impl RecordColumns {
             &self.attempts,
             &self.shards,
         ]
-    }
-}
-
-/// The writing settlements' trace events as [`INSERT_TRACES`]'s arrays
-/// (each batch's rows with its attempt).
-struct TraceColumns<'a> {
-    ids: Vec<Uuid>,
-    positions: Vec<i64>,
-    bodies: Vec<&'a str>,
-    attempts: Vec<i32>,
-}
-
-impl<'a> TraceColumns<'a> {
-    fn of(writing: &[&'a Settling]) -> Self {
-        let mut c = TraceColumns {
-            ids: Vec::new(),
-            positions: Vec::new(),
-            bodies: Vec::new(),
-            attempts: Vec::new(),
-        };
-        for s in writing {
-            let Some(rows) = trace_rows(s.settled.record.id, &s.trace) else { continue };
-            let attempt = rows.attempt_param();
-            c.attempts.extend(std::iter::repeat_n(attempt, rows.ids.len()));
-            c.ids.extend(rows.ids);
-            c.positions.extend(rows.positions);
-            c.bodies.extend(rows.bodies);
-        }
-        c
     }
 }

@@ -1,52 +1,126 @@
-//! Trace events on PostgreSQL, one row per `(execution, position)`.
+//! Trace events on PostgreSQL: each written batch is one row of
+//! `trace_batches` (migration 12; its text `trace_chunks.rs`), the rows of
+//! `trace` a store of version 11 wrote (one per event) read beside them.
+//!
+//! No two rows hold one position, and no two batches' spans
+//! (`first_position..=last_position`) overlap: a batch is written as it is
+//! only when its span meets no stored event ([`INSERT_TRACE_BATCHES`]);
+//! one that does (a re-sent batch, a retry) is merged with the events it
+//! meets under the execution's lock (`trace_rewrites.rs`), the batch's
+//! events winning. Should two writers of one execution both pass that check
+//! at once, a read still gives each position once (the row read last wins).
 
 use std::collections::BTreeMap;
 
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::PgStore;
-use super::sql::{big, decode, pg, prepared_on};
+use super::sql::{Tx, big, decode, pg, prepared_on};
+use super::trace_chunks::{batch_events, trace_batch};
+use super::trace_rewrites::{cut_trace, merge_batch};
 use crate::store::errors::StoreError;
-use crate::store::records::{EncodedEvent, StreamedEvent, attempt_of_position};
+use crate::store::records::{EncodedEvent, StreamedEvent};
 use crate::store::traits::TraceStore;
 
-/// Stores a batch's rows, refused whole (no row written) when a later
-/// attempt runs the execution now: `$1`-`$3` the rows, `$4` the execution,
-/// `$5` the batch's attempt.
-pub(super) const INSERT_TRACE: &str = "INSERT INTO trace (execution_id, position, event)
-     SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])
-     WHERE NOT EXISTS (SELECT 1 FROM executions WHERE id = $4 AND attempt > $5)
-     ON CONFLICT (execution_id, position) DO UPDATE SET event = excluded.event";
+/// Stores each execution's batch as one row, unless a later attempt runs
+/// the execution now (refused whole) or the batch's span meets stored
+/// events (left to [`merge_refused`]): `$1`-`$4` the rows, `$5` each
+/// batch's attempt. Returns the executions whose batch it wrote.
+pub(super) const INSERT_TRACE_BATCHES: &str = "INSERT INTO trace_batches
+         (execution_id, first_position, last_position, events)
+     SELECT t.id, t.first_position, t.last_position, t.events
+     FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::text[], $5::int4[])
+         AS t(id, first_position, last_position, events, attempt)
+     WHERE NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = t.id AND e.attempt > t.attempt)
+       AND NOT EXISTS (SELECT 1 FROM trace_batches b WHERE b.execution_id = t.id
+           AND b.first_position <= t.last_position AND b.last_position >= t.first_position)
+       AND NOT EXISTS (SELECT 1 FROM trace l WHERE l.execution_id = t.id
+           AND l.position BETWEEN t.first_position AND t.last_position)
+     ON CONFLICT (execution_id, first_position) DO NOTHING
+     RETURNING execution_id";
 
-/// The rows of a batch, for [`INSERT_TRACE`].
-pub(super) struct TraceRows<'a> {
-    pub ids: Vec<Uuid>,
-    pub positions: Vec<i64>,
-    pub bodies: Vec<&'a str>,
-    /// The batch's attempt (its positions name it).
-    pub attempt: u32,
+/// An execution's events, legacy rows first and batches in span order, so
+/// that the row read last holds a position's event.
+const READ_TRACE: &str = "SELECT false, position, position, event FROM trace
+     WHERE execution_id = $1
+     UNION ALL
+     SELECT true, first_position, last_position, events FROM trace_batches
+     WHERE execution_id = $1
+     ORDER BY 1, 2";
+
+/// Batches of executions' events as [`INSERT_TRACE_BATCHES`]'s arrays, with
+/// the events as given (a batch it refuses is merged from them).
+#[derive(Default)]
+pub(super) struct TraceColumns<'a> {
+    ids: Vec<Uuid>,
+    firsts: Vec<i64>,
+    lasts: Vec<i64>,
+    texts: Vec<String>,
+    attempts: Vec<i32>,
+    given: Vec<(u32, &'a [EncodedEvent<'a>])>,
 }
 
-impl TraceRows<'_> {
-    pub fn attempt_param(&self) -> i32 {
-        i32::try_from(self.attempt).unwrap_or(i32::MAX)
+impl<'a> TraceColumns<'a> {
+    /// Adds `execution`'s batch of `events` (nothing with no event).
+    pub fn push(&mut self, execution: Uuid, events: &'a [EncodedEvent<'a>]) {
+        let Some(batch) = trace_batch(events) else { return };
+        self.ids.push(execution);
+        self.firsts.push(big(batch.first));
+        self.lasts.push(big(batch.last));
+        self.attempts.push(batch.attempt_param());
+        self.texts.push(batch.text);
+        self.given.push((batch.attempt, events));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn params(&self) -> [&(dyn ToSql + Sync); 5] {
+        [&self.ids, &self.firsts, &self.lasts, &self.texts, &self.attempts]
     }
 }
 
-/// One row per position, the last event given for it winning (as on
-/// sled); `None` with no event.
-pub(super) fn trace_rows<'a>(
-    execution: Uuid,
-    events: &'a [EncodedEvent<'_>],
-) -> Option<TraceRows<'a>> {
-    let mut by_position: BTreeMap<i64, &str> = BTreeMap::new();
-    for e in events {
-        by_position.insert(big(e.position), e.json.as_ref());
+/// A batch a later attempt refused: its execution, its attempt, the later one.
+pub(super) type Refused = (Uuid, u32, u32);
+
+/// Writes in `tx` the batches of `columns` that [`INSERT_TRACE_BATCHES`]
+/// did not (`written` its rows), each merged with the stored events it
+/// meets; those a later attempt refuses are returned, nothing of theirs written.
+pub(super) async fn merge_refused(
+    tx: &Tx<'_>,
+    columns: &TraceColumns<'_>,
+    written: &[Row],
+) -> Result<Vec<Refused>, StoreError> {
+    let written: Vec<Uuid> = written.iter().map(|r| r.get(0)).collect();
+    let mut refused = Vec::new();
+    for (id, (attempt, events)) in columns.ids.iter().zip(&columns.given) {
+        if written.contains(id) {
+            continue;
+        }
+        if let Some(newer) = merge_batch(tx, *id, *attempt, events).await? {
+            refused.push((*id, *attempt, newer));
+        }
     }
-    let attempt = events.iter().map(|e| attempt_of_position(e.position)).min()?;
-    let ids = vec![execution; by_position.len()];
-    let (positions, bodies): (Vec<i64>, Vec<&str>) = by_position.into_iter().unzip();
-    Some(TraceRows { ids, positions, bodies, attempt })
+    Ok(refused)
+}
+
+/// The events of `rows` ([`READ_TRACE`]'s), one per position, in order.
+fn read_events(rows: &[Row]) -> Result<Vec<StreamedEvent>, StoreError> {
+    let mut events = BTreeMap::new();
+    for r in rows {
+        let (first, last, text): (i64, i64, &str) = (r.get(1), r.get(2), r.get(3));
+        if r.get::<_, bool>(0) {
+            for e in batch_events(first, last, text)? {
+                events.insert(e.position, e.event);
+            }
+        } else {
+            events.insert(first.max(0) as u64, decode("trace event", text)?);
+        }
+    }
+    Ok(events.into_iter().map(|(position, event)| StreamedEvent { position, event }).collect())
 }
 
 #[async_trait::async_trait]
@@ -57,20 +131,27 @@ impl TraceStore for PgStore {
         events: &[EncodedEvent<'_>],
     ) -> Result<(), StoreError> {
         self.writing(move || async move {
-            let Some(rows) = trace_rows(execution, events) else { return Ok(()) };
-            let client = self.client().await?;
-            let attempt = rows.attempt_param();
-            let written = client
-                .execute(
-                    &prepared_on(&client, INSERT_TRACE).await?,
-                    &[&rows.ids, &rows.positions, &rows.bodies, &execution, &attempt],
-                )
-                .await
-                .map_err(pg)?;
-            if written == 0 {
-                return Err(superseded(self, execution, rows.attempt).await);
+            let mut columns = TraceColumns::default();
+            columns.push(execution, events);
+            if columns.is_empty() {
+                return Ok(());
             }
-            Ok(())
+            let mut client = self.client().await?;
+            let statement = prepared_on(&client, INSERT_TRACE_BATCHES).await?;
+            let written = client.query(&statement, &columns.params()).await.map_err(pg)?;
+            if !written.is_empty() {
+                return Ok(());
+            }
+            // Stored events met, or a later attempt: decided under the execution's lock.
+            let tx = client.transaction().await.map_err(pg)?;
+            let refused = merge_refused(&tx, &columns, &written).await?;
+            tx.commit().await.map_err(pg)?;
+            match refused.first() {
+                Some(&(execution, attempt, newer)) => {
+                    Err(StoreError::Superseded { execution, attempt, newer })
+                }
+                None => Ok(()),
+            }
         })
         .await
     }
@@ -78,50 +159,21 @@ impl TraceStore for PgStore {
     async fn trace(&self, execution: Uuid) -> Result<Vec<StreamedEvent>, StoreError> {
         self.reading(move || async move {
             let client = self.client().await?;
-            let rows = client
-                .query(
-                    "SELECT position, event FROM trace WHERE execution_id = $1 ORDER BY position",
-                    &[&execution],
-                )
-                .await
-                .map_err(pg)?;
-            rows.iter()
-                .map(|r| {
-                    Ok(StreamedEvent {
-                        position: r.get::<_, i64>(0).max(0) as u64,
-                        event: decode("trace event", r.get(1))?,
-                    })
-                })
-                .collect()
+            let statement = prepared_on(&client, READ_TRACE).await?;
+            let rows = client.query(&statement, &[&execution]).await.map_err(pg)?;
+            read_events(&rows)
         })
         .await
     }
 
     async fn drop_trace_from(&self, execution: Uuid, position: u64) -> Result<u64, StoreError> {
         self.writing(move || async move {
-            let client = self.client().await?;
-            client
-                .execute(
-                    "DELETE FROM trace WHERE execution_id = $1 AND position >= $2",
-                    &[&execution, &big(position)],
-                )
-                .await
-                .map_err(pg)
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let removed = cut_trace(&tx, execution, position).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(removed)
         })
         .await
     }
-}
-
-/// The refusal of a superseded attempt's write (the newer attempt read back).
-pub(super) async fn superseded(store: &PgStore, execution: Uuid, attempt: u32) -> StoreError {
-    let newer = match store.client().await {
-        Ok(client) => client
-            .query_opt("SELECT attempt FROM executions WHERE id = $1", &[&execution])
-            .await
-            .ok()
-            .flatten()
-            .map_or(attempt + 1, |r| u32::try_from(r.get::<_, i32>(0)).unwrap_or(attempt + 1)),
-        Err(_) => attempt + 1,
-    };
-    StoreError::Superseded { execution, attempt, newer }
 }
