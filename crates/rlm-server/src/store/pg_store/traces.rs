@@ -10,7 +10,7 @@
 //! events winning. Should two writers of one execution both pass that check
 //! at once, a read still gives each position once (the row read last wins).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -94,7 +94,11 @@ pub(super) async fn merge_refused(
     columns: &TraceColumns<'_>,
     written: &[Row],
 ) -> Result<Vec<Refused>, StoreError> {
-    let written: Vec<Uuid> = written.iter().map(|r| r.get(0)).collect();
+    // Every batch written (the settlements' case): nothing to look up.
+    if written.len() == columns.ids.len() {
+        return Ok(Vec::new());
+    }
+    let written: HashSet<Uuid> = written.iter().map(|r| r.get(0)).collect();
     let mut refused = Vec::new();
     for (id, (attempt, events)) in columns.ids.iter().zip(&columns.given) {
         if written.contains(id) {
