@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 
-use rlm_syntax::ast::{Constant, Expr, ExprKind, FPart, Stmt, StmtKind};
+use rlm_syntax::ast::{Constant, Expr, ExprKind, FPart, Module, Stmt, StmtKind};
 
 /// What a program shows for a FINAL (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,9 +33,10 @@ pub(crate) enum Evidence {
     Computed,
 }
 
-/// Classifies `code` (see the module docs).
-pub(crate) fn of_program(code: &str) -> Evidence {
-    let Ok(module) = rlm_syntax::parse(code) else { return Evidence::Computed };
+/// Classifies a program by its syntax tree (`None`: it does not parse; see
+/// the module docs).
+pub(crate) fn of_program(module: Option<&Module>) -> Evidence {
+    let Some(module) = module else { return Evidence::Computed };
     let mut literals: HashSet<&str> = HashSet::new();
     let mut printed = false;
     for stmt in &module.body {
@@ -111,11 +112,14 @@ pub(crate) struct AnswerSites {
 /// The name `answer["content"] = ...` binds in [`AnswerSites::binds`].
 pub(crate) const ANSWER_CONTENT: &str = "answer[\"content\"]";
 
-/// Where `code`'s answers come from, given the names earlier programs
-/// bound to literals (`literal_before`). A program that does not parse
-/// answers nothing.
-pub(crate) fn answer_sites(code: &str, literal_before: &HashSet<String>) -> AnswerSites {
-    let Ok(module) = rlm_syntax::parse(code) else { return AnswerSites::default() };
+/// Where a program's answers come from, given its syntax tree and the
+/// names earlier programs bound to literals (`literal_before`). A program
+/// that does not parse (`None`) answers nothing.
+pub(crate) fn answer_sites(
+    module: Option<&Module>,
+    literal_before: &HashSet<String>,
+) -> AnswerSites {
+    let Some(module) = module else { return AnswerSites::default() };
     let mut literals: HashSet<&str> = literal_before.iter().map(String::as_str).collect();
     let mut sites = AnswerSites::default();
     let mut stack: Vec<&Stmt> = module.body.iter().rev().collect();
@@ -236,8 +240,16 @@ fn is_literal(expr: &Expr, literals: &HashSet<&str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{ANSWER_CONTENT, AnswerSites, Evidence, answer_sites, of_program};
+    use super::{ANSWER_CONTENT, AnswerSites, Evidence};
     use std::collections::HashSet;
+
+    fn of_program(code: &str) -> Evidence {
+        super::of_program(rlm_syntax::parse(code).ok().as_ref())
+    }
+
+    fn answer_sites(code: &str, literal_before: &HashSet<String>) -> AnswerSites {
+        super::answer_sites(rlm_syntax::parse(code).ok().as_ref(), literal_before)
+    }
 
     #[test]
     fn a_final_s_origin_follows_its_argument_and_the_names_it_reads() {

@@ -76,9 +76,9 @@ impl Runner {
                 // An expression over the program's variables is computed; a
                 // literal (or text that is no expression) is written.
                 Some(ProseFinal::Final(inner)) => {
-                    let call = format!("FINAL({inner})");
-                    rlm_syntax::parse(&call).is_ok()
-                        && !evidence::answer_sites(&call, &self.literal_vars).literal_final
+                    let call = rlm_syntax::parse(&format!("FINAL({inner})")).ok();
+                    call.is_some()
+                        && !evidence::answer_sites(call.as_ref(), &self.literal_vars).literal_final
                 }
                 None => false,
             },

@@ -30,6 +30,7 @@ mod durable;
 mod evidence;
 mod grounded;
 mod guards;
+mod parsed;
 mod repeats;
 mod schema;
 
@@ -189,6 +190,8 @@ struct Runner {
     ledger: crate::ledger::Ledger,
     /// The programs that would print what they printed before (`repeats.rs`).
     repeats: repeats::Repeats,
+    /// The programs the checks above read, each parsed once (`parsed.rs`).
+    parsed: parsed::Parsed,
     /// The replies with nothing to run so far, as hashes of their words (the
     /// last few; a reply may be MiBs): one sent again is degenerate
     /// (`degenerate_reply`).
@@ -328,6 +331,7 @@ impl Runner {
             schema_candidate: None,
             ledger,
             repeats: repeats::Repeats::default(),
+            parsed: parsed::Parsed::default(),
             invalid_seen: Vec::new(),
             break_degenerate: false,
             outputs: Vec::new(),
@@ -468,7 +472,8 @@ impl Runner {
         }
         if !ex.code.is_empty()
             && let repeats::Repeat::Skip { step, times } =
-                self.repeats.check(&joined_code, &|name| calls_a_model(&engine, name))
+                self.repeats
+                    .check(&joined_code, &mut self.parsed, &|name| calls_a_model(&engine, name))
         {
             return self.skip_repeat(step, times);
         }
@@ -758,8 +763,9 @@ impl Runner {
 
     /// Runs `code` in the sandbox; a step's program (`counted`) counts for the guards.
     async fn run_program(&mut self, code: &str, counted: bool) -> ProgramReport {
-        let kind = evidence::of_program(code);
-        let sites = evidence::answer_sites(code, &self.literal_vars);
+        let module = self.parsed.module(code);
+        let kind = evidence::of_program(module.as_deref());
+        let sites = evidence::answer_sites(module.as_deref(), &self.literal_vars);
         self.literal_final = sites.literal_final;
         for (name, literal) in sites.binds {
             if literal {
@@ -787,7 +793,7 @@ impl Runner {
         let shown = truncate_middle(report.stdout.trim_end_matches('\n'), max);
         self.ledger.evidence(&shown);
         let engine = Arc::clone(&self.scope.engine);
-        self.repeats.ran(code, self.steps, &|name| calls_a_model(&engine, name));
+        self.repeats.ran(code, self.steps, &mut self.parsed, &|name| calls_a_model(&engine, name));
         self.keep_output(&shown);
         if let Some(answered) = self.server.answered.as_mut() {
             self.ledger.absorb(std::mem::take(answered));

@@ -13,6 +13,8 @@
 //! program that is not pure, or calls a model (a sub-model may answer
 //! otherwise), runs as it always did.
 
+use super::parsed::Parsed;
+
 /// Method names that change the object they are called on.
 const MUTATING_METHODS: &[&str] = &[
     ".append(",
@@ -63,12 +65,17 @@ pub(crate) enum Repeat {
 impl Repeats {
     /// Whether `code` (a step's blocks, joined) is a repeat to skip;
     /// `calls_model` names the functions that reach a model or a tool.
-    pub(crate) fn check(&mut self, code: &str, calls_model: &dyn Fn(&str) -> bool) -> Repeat {
-        let code = normalised(code);
-        if !is_pure(&code, calls_model) {
+    pub(crate) fn check(
+        &mut self,
+        code: &str,
+        parsed: &mut Parsed,
+        calls_model: &dyn Fn(&str) -> bool,
+    ) -> Repeat {
+        let normal = normalised(code);
+        if !is_pure(code, &normal, parsed, calls_model) {
             return Repeat::Run;
         }
-        match self.pure_since.iter_mut().find(|r| r.code == code) {
+        match self.pure_since.iter_mut().find(|r| r.code == normal) {
             Some(ran) => {
                 ran.repeats += 1;
                 Repeat::Skip { step: ran.step, times: ran.repeats }
@@ -78,14 +85,20 @@ impl Repeats {
     }
 
     /// `code` ran at `step`: an impure program forgets every earlier one.
-    pub(crate) fn ran(&mut self, code: &str, step: u32, calls_model: &dyn Fn(&str) -> bool) {
-        let code = normalised(code);
-        if !is_pure(&code, calls_model) {
+    pub(crate) fn ran(
+        &mut self,
+        code: &str,
+        step: u32,
+        parsed: &mut Parsed,
+        calls_model: &dyn Fn(&str) -> bool,
+    ) {
+        let normal = normalised(code);
+        if !is_pure(code, &normal, parsed, calls_model) {
             self.pure_since.clear();
             return;
         }
-        if !self.pure_since.iter().any(|r| r.code == code) {
-            self.pure_since.push(Ran { code, step, repeats: 0 });
+        if !self.pure_since.iter().any(|r| r.code == normal) {
+            self.pure_since.push(Ran { code: normal, step, repeats: 0 });
         }
     }
 }
@@ -142,16 +155,23 @@ fn normalised_line(line: &str) -> String {
 }
 
 /// Whether the program binds no variable but loop variables, mutates
-/// nothing and reaches no model (see the module docs). One that does not
-/// parse is not pure (its error may change with nothing else).
-fn is_pure(code: &str, calls_model: &dyn Fn(&str) -> bool) -> bool {
-    if code.contains(":=") || MUTATING_METHODS.iter().any(|m| code.contains(m)) {
+/// nothing and reaches no model (see the module docs). Its text is read as
+/// `normal` (`x.append (1)` is `x.append(1)` there), its syntax tree is the
+/// program's own, as the sandbox runs it. One that does not parse is not
+/// pure (its error may change with nothing else).
+fn is_pure(
+    code: &str,
+    normal: &str,
+    parsed: &mut Parsed,
+    calls_model: &dyn Fn(&str) -> bool,
+) -> bool {
+    if normal.contains(":=") || MUTATING_METHODS.iter().any(|m| normal.contains(m)) {
         return false;
     }
-    if identifiers(code).any(|name| calls_model(name) || is_answer_call(name)) {
+    if identifiers(normal).any(|name| calls_model(name) || is_answer_call(name)) {
         return false;
     }
-    let Ok(module) = rlm_syntax::parse(code) else { return false };
+    let Some(module) = parsed.module(code) else { return false };
     let mut stack: Vec<&rlm_syntax::ast::Stmt> = module.body.iter().collect();
     while let Some(stmt) = stack.pop() {
         use rlm_syntax::ast::StmtKind as S;
@@ -200,20 +220,21 @@ mod tests {
     #[test]
     fn the_same_pure_program_is_a_repeat_until_an_impure_one_runs() {
         let mut r = Repeats::default();
+        let mut p = Parsed::default();
         let grep = "print(grep('handler'))";
-        assert_eq!(r.check(grep, &model), Repeat::Run);
-        r.ran(grep, 2, &model);
+        assert_eq!(r.check(grep, &mut p, &model), Repeat::Run);
+        r.ran(grep, 2, &mut p, &model);
         let other = "for l in context.splitlines()[:3]:\n    print(l)";
-        assert_eq!(r.check(other, &model), Repeat::Run);
-        r.ran(other, 3, &model);
+        assert_eq!(r.check(other, &mut p, &model), Repeat::Run);
+        r.ran(other, 3, &mut p, &model);
         assert_eq!(
-            r.check("print( grep('handler') )\n\n", &model),
+            r.check("print( grep('handler') )\n\n", &mut p, &model),
             Repeat::Skip { step: 2, times: 1 }
         );
-        assert_eq!(r.check(other, &model), Repeat::Skip { step: 3, times: 1 });
-        assert_eq!(r.check(grep, &model), Repeat::Skip { step: 2, times: 2 });
-        r.ran("x = 1", 4, &model);
-        assert_eq!(r.check(grep, &model), Repeat::Run, "a variable was bound since");
+        assert_eq!(r.check(other, &mut p, &model), Repeat::Skip { step: 3, times: 1 });
+        assert_eq!(r.check(grep, &mut p, &model), Repeat::Skip { step: 2, times: 2 });
+        r.ran("x = 1", 4, &mut p, &model);
+        assert_eq!(r.check(grep, &mut p, &model), Repeat::Run, "a variable was bound since");
     }
 
     #[test]
@@ -229,8 +250,9 @@ mod tests {
             "if (n := 3):\n    print(n)",
         ] {
             let mut r = Repeats::default();
-            r.ran(code, 1, &model);
-            assert_eq!(r.check(code, &model), Repeat::Run, "{code}");
+            let mut p = Parsed::default();
+            r.ran(code, 1, &mut p, &model);
+            assert_eq!(r.check(code, &mut p, &model), Repeat::Run, "{code}");
         }
     }
 }
