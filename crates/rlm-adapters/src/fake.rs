@@ -191,6 +191,8 @@ struct RecordedRequests {
     kept: std::collections::VecDeque<(CompletionRequest, usize)>,
     /// The sum of the kept requests' sizes.
     bytes: usize,
+    /// Nothing is kept ([`FakeAdapter::without_recording`]).
+    off: bool,
 }
 
 impl RecordedRequests {
@@ -198,6 +200,9 @@ impl RecordedRequests {
     /// request larger than the whole byte bound is not kept (only counted
     /// by [`FakeAdapter::calls`]), so the bound holds whatever is sent.
     fn push(&mut self, request: &CompletionRequest) {
+        if self.off {
+            return;
+        }
         let size = request_bytes(request);
         if size > MAX_RECORDED_BYTES {
             return;
@@ -328,13 +333,28 @@ impl FakeAdapter {
             Mode::Script { rules, .. } => rules.len(),
             Mode::Echo | Mode::Fixed(_) => 0,
         };
+        let requests =
+            RecordedRequests { off: self.lock().requests.off, ..RecordedRequests::default() };
         FakeAdapter {
             model: self.model.clone(),
             mode: Arc::clone(&self.mode),
             context_window: self.context_window,
             grammar: false,
-            state: Mutex::new(FakeState { rule_uses: vec![0; rules], ..FakeState::default() }),
+            state: Mutex::new(FakeState {
+                rule_uses: vec![0; rules],
+                requests,
+                ..FakeState::default()
+            }),
         }
+    }
+
+    /// Keeps no copy of the requests it is sent ([`FakeAdapter::requests`]
+    /// stays empty), nor do its [`FakeAdapter::from_start`] copies: for a
+    /// server, where nothing inspects them and copying each prompt (a root
+    /// call's whole history) was a tenth of the scripted demo's work.
+    pub fn without_recording(mut self) -> Self {
+        self.state.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).requests.off = true;
+        self
     }
 
     pub fn with_model_name(mut self, name: impl Into<String>) -> Self {
@@ -563,6 +583,21 @@ mod tests {
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
         let report = rt.block_on(adapter.call(request));
         assert!(report.result.is_ok(), "{:?}", report.result.err());
+    }
+
+    /// Without recording, neither the adapter nor its copies from the start
+    /// keep a request; both still answer and count the calls.
+    #[test]
+    fn an_adapter_without_recording_keeps_no_request() {
+        let adapter = FakeAdapter::fixed("ok").without_recording();
+        answered(&adapter, &CompletionRequest::user("a prompt"));
+        let copy = adapter.from_start();
+        answered(&copy, &CompletionRequest::user("another"));
+        assert_eq!((adapter.calls(), copy.calls()), (1, 1));
+        assert!(adapter.requests().is_empty() && copy.requests().is_empty());
+        let recording = FakeAdapter::fixed("ok");
+        answered(&recording, &CompletionRequest::user("a prompt"));
+        assert_eq!(recording.requests().len(), 1);
     }
 
     /// A run of large requests keeps at most the byte bound: the newest

@@ -175,9 +175,11 @@ impl SessionRunner {
             return Err(ServerError::Config("concurrency must be at least 1".into()));
         }
         // The scripted model's script is compiled once (its rules' regexes);
-        // each execution plays a copy from its start.
+        // each execution plays a copy from its start. Nothing in a server
+        // reads the requests a scripted model was sent: none are kept.
         let script = FakeAdapter::scripted(config.script.clone())
-            .map_err(|e| ServerError::Config(format!("the scripted model: {e}")))?;
+            .map_err(|e| ServerError::Config(format!("the scripted model: {e}")))?
+            .without_recording();
         // `record` and `replay` name server files: a server records and
         // replays per execution instead (the knob table's serve cells).
         let served = rlm_config::RlmConfig { record: None, replay: None, ..engine.clone() };
