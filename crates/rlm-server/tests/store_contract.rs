@@ -1244,13 +1244,14 @@ async fn sled_deleting_a_session_removes_its_turns_with_it() {
     // The history tree itself, read under the store: nothing of the deleted
     // session is left, the other session's turn is.
     // (The dropped store lets go of sled's lock when its flusher does.)
-    let mut db = sled::open(&path);
+    let config = sled::Config::new().path(&path).segment_size(SledStore::segment_size(&path));
+    let mut db = config.open();
     for _ in 0..250 {
         if db.is_ok() {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
-        db = sled::open(&path);
+        db = config.open();
     }
     let db = db.unwrap();
     let history = db.open_tree("history").unwrap();

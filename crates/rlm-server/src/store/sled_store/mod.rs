@@ -31,6 +31,7 @@ mod migrate;
 mod outbox;
 mod reads;
 mod recordings;
+mod segment;
 mod sessions;
 mod traces;
 mod tx;
@@ -147,6 +148,13 @@ impl SledStore {
         }
     }
 
+    /// The segment size sled must open the store in `dir` with: a tool
+    /// reading the store with sled directly passes it to
+    /// `sled::Config::segment_size` (see `segment.rs`).
+    pub fn segment_size(dir: &Path) -> usize {
+        segment::segment_size(dir)
+    }
+
     /// [`SledStore::open`] on the calling thread.
     fn open_here(dir: &Path) -> Result<Self, StoreError> {
         let path: PathBuf = dir.to_path_buf();
@@ -158,8 +166,13 @@ impl SledStore {
         // account (issue #74: replayed executions' records stayed held): its
         // cache is bounded to [`CACHE_BYTES`], the operating system's page
         // cache keeps the rest warm.
-        let config =
-            sled::Config::new().path(&path).flush_every_ms(Some(200)).cache_capacity(CACHE_BYTES);
+        // Its segments are large enough to keep big pages in the log
+        // (`segment.rs`); a store keeps the size it was created with.
+        let config = sled::Config::new()
+            .path(&path)
+            .flush_every_ms(Some(200))
+            .cache_capacity(CACHE_BYTES)
+            .segment_size(segment::segment_size(&path));
         // A handle dropped a moment ago releases its lock only when sled's
         // flusher lets go: retry briefly before reporting the lock.
         let deadline = Instant::now() + LOCK_RETRY_FOR;
