@@ -5,6 +5,7 @@
 # `cargo build --profile profiling -p rlm-cli` (release with symbols):
 #
 #   bash examples/bench/serve_callgrind.sh [path/to/rlm] [executions] [out dir]
+#   WORKLOAD=demo bash examples/bench/serve_callgrind.sh ...   # the README demo instead
 #
 # The server may also be rlm-server's `serve_demo` example (same server, built
 # with the library's tests: `cargo build -p rlm-server --example serve_demo`),
@@ -15,22 +16,36 @@
 # runs 20 executions to warm up, zeroes the counters, runs N executions
 # (default 200) round-robin over the sessions with curl, one at a time, dumps
 # the counters, stops the server, and prints Ir per execution and the top
-# inclusive functions (`callgrind_annotate --inclusive=yes`).
+# inclusive functions (`callgrind_annotate --inclusive=yes`). WORKLOAD=demo
+# runs serve_throughput.sh's demo instead: the default scripted model (3 root
+# steps, 6 subcalls) on sessions holding the 214 KB corpus.
 set -euo pipefail
 RLM=${1:-${CARGO_TARGET_DIR:-target}/profiling/rlm}
 N=${2:-200}
 OUT=${3:-$(mktemp -d /tmp/rlm-callgrind-XXXXXX)}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=${PORT:-18150}
-B=http://127.0.0.1:$PORT
+ROOT=$(cd "$HERE/../.." && pwd)
 mkdir -p "$OUT"
+case "${WORKLOAD:-trivial}" in
+  trivial)
+    SCRIPT_FLAGS=(--script "$HERE/serve_trivial.toml") SCRIPT_ENV="$HERE/serve_trivial.toml"
+    echo '{"name": "bench", "context": "small context"}' >"$OUT/session.json"
+    QUERY="Which service logged the most errors?" ;;
+  demo)
+    SCRIPT_FLAGS=() SCRIPT_ENV=
+    jq -Rs '{name: "bench", context: .}' "$ROOT/examples/corpus/service_logs.txt" >"$OUT/session.json"
+    QUERY="Which service logged the most errors, and what is the vault passphrase?" ;;
+  *) echo "WORKLOAD is trivial or demo" >&2; exit 2 ;;
+esac
+B=http://127.0.0.1:$PORT
 rm -rf "$OUT/data" "$OUT"/callgrind.out.*
 if [ "$(basename "$RLM")" = serve_demo ]; then
-  RLM_SCRIPT="$HERE/serve_trivial.toml" valgrind --tool=callgrind \
+  RLM_SCRIPT="$SCRIPT_ENV" valgrind --tool=callgrind \
     --callgrind-out-file="$OUT/callgrind.out.%p" "$RLM" "127.0.0.1:$PORT" 2>"$OUT/serve.log" &
 else
   valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
-    "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" --script "$HERE/serve_trivial.toml" \
+    "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" "${SCRIPT_FLAGS[@]}" \
     2>"$OUT/serve.log" &
 fi
 SERVER=$!
@@ -39,13 +54,13 @@ for _ in $(seq 600); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.2; do
 sessions=()
 for _ in $(seq 8); do
   sessions+=("$(curl -sf "$B/api/sessions" -H 'content-type: application/json' \
-    --data-binary '{"name": "bench", "context": "small context"}' | jq -r .id)")
+    --data-binary "@$OUT/session.json" | jq -r .id)")
 done
 run() { # run COUNT
   for i in $(seq "$1"); do
     local id=${sessions[$((i % 8))]}
     curl -sf "$B/api/execute" -H 'content-type: application/json' \
-      --data-binary "{\"session_id\": \"$id\", \"user_query\": \"Which service logged the most errors?\"}" \
+      --data-binary "{\"session_id\": \"$id\", \"user_query\": \"$QUERY\"}" \
       | jq -e '.status == "completed"' >/dev/null
   done
 }
