@@ -460,9 +460,14 @@ impl Executions {
         }
         let permit = if req.interactive { Some(self.slot(&req.owner)?) } else { None };
         let memory = self.memory_budget(req).await?;
+        // A new execution's id is ordered by time (UUID version 7): the
+        // store's trees and indexes keyed by it take each new one at their
+        // end, not in a random node of a tree that no longer fits sled's
+        // cache (issue #80: reading those nodes back was a quarter of the
+        // sled writer's time under the demo's load).
         let (id, now, attempts) = match existing {
             Some(e) => (e.id, e.created_at, e.attempts.clone()),
-            None => (Uuid::new_v4(), now_micros(), Vec::new()),
+            None => (Uuid::now_v7(), now_micros(), Vec::new()),
         };
         let record = ExecutionRecord {
             session_id: session.as_ref().map(|s| s.id),
