@@ -73,7 +73,9 @@ wait "$SERVER" 2>/dev/null || true
 trap - EXIT
 # The dump taken after the N executions is the file with the `.1` part.
 DUMP=$(ls "$OUT"/callgrind.out.*.1 | head -1)
-TOTAL=$(callgrind_annotate "$DUMP" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+# awk reads the whole report: leaving at the first match ended callgrind_annotate with SIGPIPE,
+# which `pipefail` made the script's failure after the dump.
+TOTAL=$(callgrind_annotate "$DUMP" 2>/dev/null | awk '/PROGRAM TOTALS/ && !t {gsub(",", "", $1); t = $1} END {print t}')
 echo "dump: $DUMP"
 echo "Ir total over $N executions: $TOTAL"
 echo "Ir per execution: $((TOTAL / N))"
