@@ -160,7 +160,7 @@ impl JobQueue {
         let bucket = config.results_bucket();
         let results = match js.get_key_value(bucket.as_str()).await {
             Ok(store) => store,
-            Err(_) => js
+            Err(_) => match js
                 .create_key_value(kv::Config {
                     bucket: bucket.clone(),
                     history: 1,
@@ -168,7 +168,16 @@ impl JobQueue {
                     ..Default::default()
                 })
                 .await
-                .map_err(|e| QueueError::js("results bucket", e))?,
+            {
+                Ok(store) => store,
+                // Another process made it in the same moment (an api and a
+                // worker started together: NATS refused the second creation,
+                // "subjects overlap with an existing stream"): use theirs.
+                Err(e) => js
+                    .get_key_value(bucket.as_str())
+                    .await
+                    .map_err(|_| QueueError::js("results bucket", e))?,
+            },
         };
         Ok(Self { config, client, js, consumer, results })
     }

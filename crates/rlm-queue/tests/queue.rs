@@ -245,3 +245,24 @@ async fn a_nats_restart_mid_run_loses_no_job_and_doubles_none() {
     a.await.unwrap();
     b.await.unwrap();
 }
+
+/// Processes connecting at the same moment to a queue no one made yet (an
+/// api and a worker started together) all connect: one makes the results
+/// bucket, the others use it (NATS refused the second creation, and the
+/// guide's cluster page saw a worker exit at start-up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_starting_together_share_one_results_bucket() {
+    let config = config(SHARED_URL, "together");
+    let connects = (0..8).map(|_| JobQueue::connect(config.clone()));
+    let queues: Vec<JobQueue> = futures::future::join_all(connects)
+        .await
+        .into_iter()
+        .map(|q| q.expect("each process connects"))
+        .collect();
+    queues[0].enqueue(&job("shared", 2)).await.unwrap();
+    assert_eq!(queues[7].pending().await.unwrap(), 1);
+    for queue in queues.into_iter().skip(1) {
+        drop(queue);
+    }
+    JobQueue::connect(config).await.unwrap().destroy().await.unwrap();
+}
