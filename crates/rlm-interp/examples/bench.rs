@@ -22,7 +22,8 @@
 //! `bench --once NAME REPS` runs only our side of one workload REPS times,
 //! with no warm-up and no Python: `benches/callgrind.sh` runs it under
 //! callgrind, collecting inside `run_ours` only (context generation excluded).
-//! `bench --startup` runs only the start-up row and its breakdown.
+//! `bench --startup` runs only the start-up row and its breakdown;
+//! `bench --only A,B` only the workloads named (and the breakdown).
 //! `bench --file PATH` runs one program at the default limits (peak-memory
 //! checks with this binary's allocator; host calls answered "ok" at once).
 //! `bench --write-context PATH [NAME]` writes the context workload NAME runs
@@ -245,8 +246,17 @@ fn main() {
     // `bench --startup`: the start-up row and breakdown only (the parser's
     // and compiler's changes are measured without the 12 workloads' minutes).
     let startup_only = args.get(1).map(String::as_str) == Some("--startup");
+    // `bench --only A,B`: those workloads alone (a change aimed at two of
+    // them is measured in a minute, beside CPython as the full table is).
+    let only: Option<Vec<&str>> = match args.get(1).map(String::as_str) {
+        Some("--only") => args.get(2).map(|list| list.split(',').collect()),
+        _ => None,
+    };
     for (name, rounds, batch) in names {
         if startup_only && name != "startup" {
+            continue;
+        }
+        if only.as_ref().is_some_and(|only| !only.contains(&name)) {
             continue;
         }
         let src = std::fs::read_to_string(dir.join(format!("{name}.py"))).expect("read workload");

@@ -143,8 +143,8 @@ pub(crate) fn charge_call(
 }
 
 /// The same, with the cost found by `cost` (asked only for a call on a
-/// value that is not small).
-#[inline]
+/// value that is not small). Always inline: two checks on the hot path.
+#[inline(always)]
 pub(crate) fn charge_with(
     meter: &mut Meter,
     recv: Option<&Value>,

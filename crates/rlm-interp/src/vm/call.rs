@@ -233,30 +233,30 @@ impl Vm {
         // Charged as `call_dispatch` charges a call, before any work.
         self.meter.fuel(2)?;
         self.check_call_depth()?;
+        // A returned frame parked above the caller is rebound where it lies.
+        if let Some((caller, callee)) = self.frames.stack.reuse_top() {
+            let func = bind_plain_args(caller, &mut callee.locals, argc, nlocals)?;
+            bind_defaults(&func, &mut callee.locals, argc);
+            callee.code = func.code.clone();
+            callee.pc = 0;
+            callee.collect = Collect::No;
+            if !func.closure.is_empty() {
+                callee.cells.clone_from(&func.closure);
+            }
+            self.frames.stack.push_reused();
+            return Ok(true);
+        }
+        self.call_plain_new_frame(argc, nlocals)
+    }
+
+    /// [`Vm::call_plain`] with no returned frame parked to rebind: a new
+    /// frame (the first call at this depth). Out of line, so that the
+    /// dispatch loop holds the binding once.
+    #[inline(never)]
+    fn call_plain_new_frame(&mut self, argc: usize, nlocals: usize) -> R<bool> {
         let (stack, mut locals) = self.frames.take_spare();
-        let caller = top!(self);
-        // Every slot unbound, then the arguments moved in from the top of
-        // the caller's stack down (pops: no drain to set up and close).
-        // Pushed one by one: `Vec::resize` was a call, its `None` passed
-        // through memory (the recycled locals have the room).
-        for _ in 0..nlocals {
-            locals.push(None);
-        }
-        let Some(params) = locals.get_mut(..argc) else {
-            return Err(crate::vm::internal("call_plain: fewer locals than arguments"));
-        };
-        for slot in params.iter_mut().rev() {
-            *slot = caller.stack.pop();
-        }
-        let Some(Value::Func(func)) = caller.stack.pop() else {
-            return Err(crate::vm::internal("call_plain: callee moved"));
-        };
-        // Defaults for the trailing parameters not given (checked above: enough).
-        let first_default = nargs - func.defaults.len();
-        let used_defaults = func.defaults.get(argc - first_default..).unwrap_or_default();
-        for (slot, default) in locals[argc..nargs].iter_mut().zip(used_defaults) {
-            *slot = Some(default.clone_fast());
-        }
+        let func = bind_plain_args(top!(self), &mut locals, argc, nlocals)?;
+        bind_defaults(&func, &mut locals, argc);
         // Built in place on the frame stack (the depth was checked above).
         self.frames.stack.push(plain_frame_of(&func, stack, locals));
         Ok(true)
@@ -579,6 +579,49 @@ fn join_names(names: &[SmolStr]) -> String {
         1 => q[0].clone(),
         2 => format!("{} and {}", q[0], q[1]),
         _ => format!("{}, and {}", q[..q.len() - 1].join(", "), q[q.len() - 1]),
+    }
+}
+
+/// Binds a plain call's `argc` arguments, from the top of `caller`'s
+/// operand stack, into `locals` (empty, made `nlocals` long, every other
+/// slot unbound), and pops the callee under them: the function called.
+#[inline(always)]
+fn bind_plain_args(
+    caller: &mut Frame,
+    locals: &mut Vec<Option<Value>>,
+    argc: usize,
+    nlocals: usize,
+) -> R<Rc<Function>> {
+    // Every slot unbound, then the arguments moved in from the top of the
+    // caller's stack down (pops: no drain to set up and close). Pushed one
+    // by one: `Vec::resize` was a call, its `None` passed through memory
+    // (recycled locals have the room).
+    for _ in 0..nlocals {
+        locals.push(None);
+    }
+    let Some(params) = locals.get_mut(..argc) else {
+        return Err(crate::vm::internal("call_plain: fewer locals than arguments"));
+    };
+    for slot in params.iter_mut().rev() {
+        *slot = caller.stack.pop();
+    }
+    match caller.stack.pop() {
+        Some(Value::Func(func)) => Ok(func),
+        _ => Err(crate::vm::internal("call_plain: callee moved")),
+    }
+}
+
+/// The defaults of a plain call's trailing parameters not given (the
+/// caller checked there are enough).
+#[inline(always)]
+fn bind_defaults(func: &Function, locals: &mut [Option<Value>], argc: usize) {
+    let nargs = func.code.argcount;
+    let first_default = nargs.saturating_sub(func.defaults.len());
+    let used_defaults = func.defaults.get(argc.saturating_sub(first_default)..).unwrap_or_default();
+    if let Some(rest) = locals.get_mut(argc..nargs) {
+        for (slot, default) in rest.iter_mut().zip(used_defaults) {
+            *slot = Some(default.clone_fast());
+        }
     }
 }
 

@@ -148,7 +148,7 @@ pub struct Vm {
     /// The program's names: global slots and what an unassigned name
     /// resolves to (`globals.rs`).
     pub(crate) globals: Globals,
-    /// The running task's frames and the spare ones (`frames.rs`).
+    /// The running task's frames and the returned ones kept (`frames.rs`).
     frames: Frames,
     /// The event loop: tasks, ready queue, clock (`event_loop.rs`).
     event_loop: EventLoop,
@@ -192,7 +192,8 @@ impl Drop for Vm {
         let frames: Vec<Frame> = self
             .frames
             .stack
-            .drain(..)
+            .take_all()
+            .into_iter()
             .chain(
                 self.event_loop
                     .tasks

@@ -40,10 +40,10 @@ impl Vm {
     /// task `t` (the one a limit stopped), or of the main task.
     fn traceback_of(&self, t: usize) -> Vec<(String, u32)> {
         let frames = match self.event_loop.tasks.get(t).and_then(Option::as_ref) {
-            Some(task) if !task.frames.is_empty() => &task.frames,
+            Some(task) if !task.frames.is_empty() => &task.frames[..],
             _ => match self.event_loop.tasks.first().and_then(Option::as_ref) {
-                Some(task) if !task.frames.is_empty() => &task.frames,
-                _ => &self.frames.stack,
+                Some(task) if !task.frames.is_empty() => &task.frames[..],
+                _ => &self.frames.stack[..],
             },
         };
         frames
@@ -64,7 +64,8 @@ impl Vm {
         let frames = self
             .frames
             .stack
-            .drain(..)
+            .take_all()
+            .into_iter()
             .chain(self.event_loop.tasks.drain(..).flatten().flat_map(|t| t.frames));
         for f in frames {
             released.extend(f.into_values());

@@ -314,7 +314,7 @@ impl Vm {
         }
         self.event_loop.current_task = t;
         if let Some(task) = self.event_loop.tasks[t].as_mut() {
-            std::mem::swap(&mut self.frames.stack, &mut task.frames);
+            self.frames.stack.swap_with(&mut task.frames);
         }
         let result = match send {
             _ if self.frames.stack.is_empty() => match send {
@@ -334,7 +334,7 @@ impl Vm {
             None => self.exec(0),
         };
         if let Some(task) = self.event_loop.tasks[t].as_mut() {
-            std::mem::swap(&mut self.frames.stack, &mut task.frames);
+            self.frames.stack.swap_with(&mut task.frames);
         }
         self.frames.stack.clear();
         self.after_step(t, era, &fut, result)
