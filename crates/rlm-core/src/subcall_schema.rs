@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rlm_interp::{ExcKind, HostError, Value};
+use rlm_interp::{AlignedBool, ExcKind, HostError, Value};
 use rlm_taskspec::{OutputSchema, parse_json_answer};
 use serde_json::Value as Json;
 
@@ -99,7 +99,7 @@ fn schema_json(name: &str, value: &Value) -> Result<Json, HostError> {
             serde_json::from_str(s.as_str())
                 .map_err(|e| value_error(name, format!("is not JSON text: {e}")))
         }
-        Value::Dict(_) | Value::Bool(_) => {
+        Value::Dict(_) | Value::Bool(AlignedBool(_)) => {
             check_size(name, value)?;
             rlm_interp::to_json(value).map_err(|e| value_error(name, format!("is not JSON: {e}")))
         }
@@ -227,7 +227,7 @@ mod tests {
         assert!(wide.message.contains("entries"), "{}", wide.message);
         let dag = e(bound_v("v = {'x': 1}\nfor _ in range(40):\n    v = {'a': v, 'b': v}\n"));
         assert!(dag.message.contains("entries"), "{}", dag.message);
-        assert!(cache.compile("llm_query", &Value::Bool(true)).is_ok());
+        assert!(cache.compile("llm_query", &Value::Bool(AlignedBool(true))).is_ok());
     }
 
     fn cache_err(cache: &mut SchemaCache, v: Value) -> HostError {

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use rlm_context::{Context, FindOptions, TextView};
 use rlm_interp::{
-    Dict, ExcKind, HostError, HostFunc, HostObject, HostReturn, Interpreter, Key, LimitError,
-    SmolStr, Str, TextBuffer, Value,
+    AlignedBool, Dict, ExcKind, HostError, HostFunc, HostObject, HostReturn, Interpreter, Key,
+    LimitError, SmolStr, Str, TextBuffer, Value,
 };
 
 /// Bytes of scanning one unit of fuel pays for (the interpreter's own rate).
@@ -273,7 +273,7 @@ fn int_arg(
     match arg(args, kwargs, pos, name) {
         None | Some(Value::None) => Ok(None),
         Some(Value::Int(i)) => Ok(Some(*i)),
-        Some(Value::Bool(b)) => Ok(Some(i64::from(*b))),
+        Some(Value::Bool(AlignedBool(b))) => Ok(Some(i64::from(*b))),
         Some(other) => Err(HostError::typed(
             ExcKind::TypeError,
             format!("'{name}' must be an int, not {}", other.type_name()),

@@ -4,7 +4,7 @@
 //! (declared in [`crate::FunctionRegistry`], whose entries point here).
 
 use rlm_context::{Context, ContextError, CountPlan, DateWindow, Stamp, parse_stamp};
-use rlm_interp::{Dict, ExcKind, FuelMeter, HostError, Key, Value};
+use rlm_interp::{AlignedBool, Dict, ExcKind, FuelMeter, HostError, Key, Value};
 
 /// Bytes of scanning one unit of fuel pays for (the interpreter's own rate).
 pub(crate) const BYTES_PER_FUEL: u64 = 64;
@@ -131,7 +131,7 @@ pub(crate) fn count_plan(
     put("terms", Value::list(plan.terms.iter().map(|t| Value::str(t.as_str())).collect()));
     put("since", stamp(plan.window.and_then(|w| w.since)));
     put("until", stamp(plan.window.and_then(|w| w.until)));
-    put("exact", Value::Bool(plan.exact));
+    put("exact", Value::Bool(AlignedBool(plan.exact)));
     Ok(Value::dict(d))
 }
 
@@ -173,7 +173,7 @@ pub(crate) fn extract_after(
     };
     let max_len = match max_len {
         Some(Value::Int(n)) if *n >= 0 => *n as usize,
-        Some(Value::Bool(b)) => usize::from(*b),
+        Some(Value::Bool(AlignedBool(b))) => usize::from(*b),
         Some(Value::None) | None => 200,
         Some(_) => {
             return Err(HostError::typed(

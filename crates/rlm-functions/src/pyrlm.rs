@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use rlm_context::{Context, FindOptions};
 use rlm_interp::{
-    DefaultValue, Dict, ExcKind, FuelMeter, HostError, HostObject, HostReturn, Interpreter, Key,
-    LimitError, ParamType, Signature, SignatureParam, SmolStr, Str, Value, from_json,
+    AlignedBool, DefaultValue, Dict, ExcKind, FuelMeter, HostError, HostObject, HostReturn,
+    Interpreter, Key, LimitError, ParamType, Signature, SignatureParam, SmolStr, Str, Value,
+    from_json,
 };
 
 use crate::context_binding::{ContextText, charge, context_error, view_value};
@@ -79,7 +80,7 @@ fn value_error(message: impl Into<String>) -> HostError {
 fn int_of(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
-        Value::Bool(b) => Some(i64::from(*b)),
+        Value::Bool(AlignedBool(b)) => Some(i64::from(*b)),
         _ => None,
     }
 }

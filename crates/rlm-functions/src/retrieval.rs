@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rlm_context::Context;
-use rlm_interp::{ExcKind, HostError, Value};
+use rlm_interp::{AlignedBool, ExcKind, HostError, Value};
 use rlm_retrieval::{
     ContextIndex, Embedder, Filters, IndexOptions, RetrievalError, RetrievalPrompts, Retriever,
     SearchMode, open_context_index, open_context_index_with_vectors, question_evidence,
@@ -281,7 +281,7 @@ impl Request {
 pub(crate) fn check_k(name: &str, k: Option<&Value>) -> Result<i64, HostError> {
     let k = match k {
         Some(Value::Int(k)) => *k,
-        Some(Value::Bool(b)) => i64::from(*b),
+        Some(Value::Bool(AlignedBool(b))) => i64::from(*b),
         _ => 10,
     };
     if !(1..=MAX_PROGRAM_K).contains(&k) {

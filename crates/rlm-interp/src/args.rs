@@ -66,7 +66,7 @@ pub(crate) fn get_str_kw<'a>(
 pub fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
-        Value::Bool(b) => Some(*b as i64),
+        Value::Bool(AlignedBool(b)) => Some(*b as i64),
         // An int-like module object (`re.IGNORECASE`).
         Value::Native(n) => n.as_int(),
         _ => None,
@@ -84,7 +84,7 @@ pub fn index_int(v: &Value) -> R<i64> {
 pub fn as_float(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),
-        Value::Bool(b) => Some(*b as i64 as f64),
+        Value::Bool(AlignedBool(b)) => Some(*b as i64 as f64),
         Value::Float(f) => Some(*f),
         _ => None,
     }

@@ -126,7 +126,7 @@ pub fn host_call_fuel(
 /// A value with nothing inside to walk.
 #[inline]
 fn is_scalar(v: &Value) -> bool {
-    matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+    matches!(v, Value::None | Value::Bool(AlignedBool(_)) | Value::Int(_) | Value::Float(_))
 }
 
 /// Charges a call of `name` (from `table`) on `recv` with `args` before
@@ -176,7 +176,7 @@ fn charge_sized_operator(meter: &mut Meter, sym: &str, a: &Value, b: &Value) -> 
     let n = if sym == "*" {
         let (seq, times) = match (a, b) {
             (Value::Int(n), s) | (s, Value::Int(n)) => (s, (*n).max(0) as u64),
-            (Value::Bool(n), s) | (s, Value::Bool(n)) => (s, *n as u64),
+            (Value::Bool(AlignedBool(n)), s) | (s, Value::Bool(AlignedBool(n))) => (s, *n as u64),
             _ => return Ok(()),
         };
         let (items, bytes) = size_of(seq);

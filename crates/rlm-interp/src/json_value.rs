@@ -3,6 +3,7 @@
 //! persisted `memory` dict). The DSL's own `json` module works on text with
 //! Python's exact formatting; this is the tree-level codec for hosts.
 
+use crate::value::AlignedBool;
 use serde_json::Value as Json;
 
 use crate::value::{Dict, Key, Value};
@@ -30,7 +31,7 @@ fn to_json_at(v: &Value, depth: usize) -> Result<Json, NotJson> {
     };
     Ok(match v {
         Value::None => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
+        Value::Bool(AlignedBool(b)) => Json::Bool(*b),
         Value::Int(i) => Json::from(*i),
         // An int-like object (`re.IGNORECASE`, an int subclass in CPython) is its int.
         Value::Native(n) if n.as_int().is_some() => Json::from(n.as_int().unwrap_or_default()),
@@ -66,7 +67,7 @@ fn to_json_at(v: &Value, depth: usize) -> Result<Json, NotJson> {
 pub fn from_json(j: &Json) -> Value {
     match j {
         Json::Null => Value::None,
-        Json::Bool(b) => Value::Bool(*b),
+        Json::Bool(b) => Value::Bool(AlignedBool(*b)),
         Json::Number(n) => match n.as_i64() {
             Some(i) => Value::Int(i),
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),

@@ -81,7 +81,7 @@ pub use snapshot::{
     GlobalsSnapshot, LostGlobal, Node as SnapshotNode, NodeDictKind as SnapshotDictKind,
     SNAPSHOT_VERSION, SnapshotError, SnapshotLimits, snapshot_value,
 };
-pub use value::{Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
+pub use value::{AlignedBool, Dict, DictKind, ExcKind, HostObject, Key, Str, TextBuffer, Value};
 
 /// The values of a snapshot's globals, made outside any session (they are
 /// charged to the session that binds them): corrupt data is an error.

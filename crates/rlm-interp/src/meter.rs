@@ -12,6 +12,7 @@ use crate::gc::SessionRef;
 use crate::limits::{InterruptCheck, LimitError, LimitKind, Limits};
 use crate::mem::AccountRef;
 use crate::paid::Paid;
+use crate::value::AlignedBool;
 use crate::value::Value;
 
 /// How far past the budget the heap may get between two syncs of the
@@ -485,7 +486,12 @@ pub(crate) fn charge_shared_copies<'a>(
 ) -> R<()> {
     let shared = items
         .into_iter()
-        .filter(|v| !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)))
+        .filter(|v| {
+            !matches!(
+                v,
+                Value::None | Value::Bool(AlignedBool(_)) | Value::Int(_) | Value::Float(_)
+            )
+        })
         .count() as u64;
     meter.fuel(shared.saturating_mul(crate::cost::FUEL_PER_SHARED_VALUE_COPIED))
 }

@@ -8,6 +8,7 @@
 //! functions once and every session, server and prompt reads the same
 //! declaration. Binding never panics on any input.
 
+use crate::value::AlignedBool;
 use smol_str::SmolStr;
 
 use crate::host::HostError;
@@ -59,8 +60,10 @@ impl ParamType {
         match self {
             ParamType::Any | ParamType::Bool => true,
             ParamType::Str => matches!(v, Value::Str(_)),
-            ParamType::Int => matches!(v, Value::Int(_) | Value::Bool(_)),
-            ParamType::Number => matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)),
+            ParamType::Int => matches!(v, Value::Int(_) | Value::Bool(AlignedBool(_))),
+            ParamType::Number => {
+                matches!(v, Value::Int(_) | Value::Bool(AlignedBool(_)) | Value::Float(_))
+            }
             ParamType::List | ParamType::StrList => matches!(v, Value::List(_) | Value::Tuple(_)),
             ParamType::Optional(inner) => matches!(v, Value::None) || inner.accepts(v),
         }
@@ -94,7 +97,7 @@ impl DefaultValue {
     fn to_value(&self) -> Value {
         match self {
             DefaultValue::None => Value::None,
-            DefaultValue::Bool(b) => Value::Bool(*b),
+            DefaultValue::Bool(b) => Value::Bool(AlignedBool(*b)),
             DefaultValue::Int(i) => Value::Int(*i),
             DefaultValue::Float(f) => Value::Float(*f),
             DefaultValue::Str(s) => Value::str(s.as_str()),

@@ -11,6 +11,7 @@
 //! named with the reason ([`LostGlobal`]). Reading a snapshot checks every
 //! index, kind and key: corrupt data is a [`SnapshotError`], never a panic.
 
+use crate::value::AlignedBool;
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -153,7 +154,7 @@ impl Encoder<'_> {
     fn id_of(&mut self, v: &Value, depth: usize) -> Result<u32, SnapshotError> {
         let scalar = match v {
             Value::None => Some(Node::None),
-            Value::Bool(b) => Some(Node::Bool(*b)),
+            Value::Bool(AlignedBool(b)) => Some(Node::Bool(*b)),
             Value::Int(i) => Some(Node::Int(*i)),
             Value::Float(f) => Some(Node::Float(f.to_bits())),
             Value::Ellipsis => Some(Node::Ellipsis),
@@ -371,7 +372,7 @@ pub(crate) fn restore(
     for (i, node) in snap.nodes.iter().enumerate() {
         let v = match node {
             Node::None => Value::None,
-            Node::Bool(b) => Value::Bool(*b),
+            Node::Bool(b) => Value::Bool(AlignedBool(*b)),
             Node::Int(x) => Value::Int(*x),
             Node::Float(b) => Value::Float(f64::from_bits(*b)),
             Node::Ellipsis => Value::Ellipsis,

@@ -9,6 +9,7 @@
 //! path no cap foresaw (a re-entry that restarts its depth count) ends with
 //! an error instead of overflowing the thread.
 
+use crate::value::AlignedBool;
 use std::cell::Cell;
 
 use crate::fault::{Fault, R};
@@ -78,7 +79,7 @@ pub(crate) fn walk<T>(f: impl FnOnce() -> T) -> T {
 pub(crate) fn walk_over<T>(v: &Value, f: impl FnOnce() -> T) -> T {
     match v {
         Value::None
-        | Value::Bool(_)
+        | Value::Bool(AlignedBool(_))
         | Value::Int(_)
         | Value::Float(_)
         | Value::Str(_)

@@ -98,7 +98,7 @@ mod deferred_drop {
         !matches!(
             v,
             Value::None
-                | Value::Bool(_)
+                | Value::Bool(super::AlignedBool(_))
                 | Value::Int(_)
                 | Value::Float(_)
                 | Value::Str(_)
@@ -214,10 +214,28 @@ impl Drop for FrozenSetObj {
     }
 }
 
+/// A `bool`'s payload, aligned as a word: every variant of [`Value`] then
+/// holds its data 8 bytes in, after the tag byte, and a value is moved as
+/// a tag byte and a word, as it was written. A bare `bool` lay at byte 1
+/// (as did an exception type's kind), so the compiler moved every value as
+/// a byte and 15 more, in pieces that straddled the ones it had been
+/// written in: each such load waited for the stores before it to reach
+/// the cache (store forwarding fails), ~20% of the dispatch loop's time in
+/// call-heavy programs (docs/benchmarks/2026-11-30-issue-79-value-layout.md).
+#[repr(align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AlignedBool(pub bool);
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(AlignedBool(b))
+    }
+}
+
 #[derive(Clone)]
 pub enum Value {
     None,
-    Bool(bool),
+    Bool(AlignedBool),
     Int(i64),
     Float(f64),
     Str(Str),
@@ -293,7 +311,7 @@ impl Value {
     pub fn ty(&self) -> Ty {
         match self {
             Value::None => Ty::NoneType,
-            Value::Bool(_) => Ty::Bool,
+            Value::Bool(AlignedBool(_)) => Ty::Bool,
             Value::Int(_) => Ty::Int,
             Value::Float(_) => Ty::Float,
             Value::Str(_) => Ty::Str,
@@ -344,7 +362,7 @@ impl Value {
         match self {
             Value::Int(i) => Value::Int(*i),
             Value::None => Value::None,
-            Value::Bool(b) => Value::Bool(*b),
+            Value::Bool(AlignedBool(b)) => Value::Bool(AlignedBool(*b)),
             Value::Float(f) => Value::Float(*f),
             // Likewise a list (`x = [x]`, `xs.append(...)`): the derived
             // `clone` returns it in memory, copied out again by parts.
@@ -362,7 +380,10 @@ impl Value {
     /// rather than through the out-of-line drop of every variant.
     #[inline(always)]
     pub(crate) fn discard(self) {
-        if matches!(self, Value::Int(_) | Value::None | Value::Bool(_) | Value::Float(_)) {
+        if matches!(
+            self,
+            Value::Int(_) | Value::None | Value::Bool(AlignedBool(_)) | Value::Float(_)
+        ) {
             std::mem::forget(self);
         } else {
             drop(self);
@@ -402,7 +423,7 @@ impl Value {
         // The values containers hold most often cost nothing here: no call.
         match self {
             Value::None
-            | Value::Bool(_)
+            | Value::Bool(super::AlignedBool(_))
             | Value::Int(_)
             | Value::Float(_)
             | Value::Str(_)
@@ -491,3 +512,6 @@ pub(crate) struct KeyRef<'a>(pub &'a Value);
 // bytes, copied by parts around its tag byte.
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::size_of::<Option<Value>>() == 16);
+// Every variant's data 8 bytes in (see `AlignedBool`).
+const _: () = assert!(std::mem::align_of::<AlignedBool>() == 8);
+const _: () = assert!(std::mem::size_of::<ExcKind>() == 8);

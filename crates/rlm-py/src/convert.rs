@@ -5,7 +5,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
-use rlm_interp::{Dict, Key, Limits, Value};
+use rlm_interp::{AlignedBool, Dict, Key, Limits, Value};
 
 use crate::error::{BindError, BindResult};
 
@@ -29,7 +29,7 @@ fn to_value_at(obj: &Bound<'_, PyAny>, limits: &Limits, depth: usize) -> BindRes
         return Ok(Value::None);
     }
     if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+        return Ok(Value::Bool(AlignedBool(b.is_true())));
     }
     if let Ok(i) = obj.cast::<PyInt>() {
         return i.extract::<i64>().map(Value::Int).map_err(|_| {
@@ -83,7 +83,11 @@ fn to_value_at(obj: &Bound<'_, PyAny>, limits: &Limits, depth: usize) -> BindRes
 
 fn hashable(v: &Value) -> bool {
     match v {
-        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) => true,
+        Value::None
+        | Value::Bool(AlignedBool(_))
+        | Value::Int(_)
+        | Value::Float(_)
+        | Value::Str(_) => true,
         Value::Tuple(t) => t.iter().all(hashable),
         _ => false,
     }
@@ -120,7 +124,7 @@ fn to_py_at(
     }
     Ok(match v {
         Value::None => py.None(),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Value::Bool(AlignedBool(b)) => PyBool::new(py, *b).to_owned().into_any().unbind(),
         Value::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
         Value::Float(f) => PyFloat::new(py, *f).into_any().unbind(),
         Value::Str(s) => PyString::new(py, s.as_str()).into_any().unbind(),

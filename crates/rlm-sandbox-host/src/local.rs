@@ -11,7 +11,8 @@ use std::sync::Arc;
 use futures::future::LocalBoxFuture;
 use rlm_context::Context;
 use rlm_interp::{
-    Dict, ErrorKind, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits, Value,
+    AlignedBool, Dict, ErrorKind, GlobalsSnapshot, Interpreter, Key, SnapshotError, SnapshotLimits,
+    Value,
 };
 
 use crate::cell::{CallServer, CellEnd, run_cell, run_cell_keeping_last};
@@ -51,7 +52,7 @@ impl SessionRecipe {
 fn answer_dict() -> Value {
     let mut d = Dict::new();
     d.map.insert(Key(Value::str("content")), Value::str(""));
-    d.map.insert(Key(Value::str("ready")), Value::Bool(false));
+    d.map.insert(Key(Value::str("ready")), Value::Bool(AlignedBool(false)));
     Value::dict(d)
 }
 

@@ -10,7 +10,7 @@
 //! `Opened`; then any of `Run` → (`Suspended` → `Answers` | `Abandon`)* →
 //! `Ran`, and the one-reply queries; `Close` → `Closed`.
 
-use rlm_interp::{Dict, ErrorKind, ExcKind, HostCall, HostError, Key, SmolStr, Value};
+use rlm_interp::{AlignedBool, Dict, ErrorKind, ExcKind, HostCall, HostError, Key, SmolStr, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::{CellRun, RunEnd};
@@ -156,7 +156,7 @@ fn to_wire_at(v: &Value, depth: usize) -> Result<Wire, String> {
     };
     Ok(match v {
         Value::None => Wire::None,
-        Value::Bool(b) => Wire::Bool(*b),
+        Value::Bool(AlignedBool(b)) => Wire::Bool(*b),
         Value::Int(i) => Wire::Int(*i),
         Value::Float(f) => Wire::Float(f.to_bits()),
         Value::Str(s) => Wire::Str(s.as_str().to_string()),
@@ -192,7 +192,7 @@ fn type_name(v: &Value) -> &'static str {
 pub(crate) fn from_wire(w: &Wire) -> Result<Value, String> {
     Ok(match w {
         Wire::None => Value::None,
-        Wire::Bool(b) => Value::Bool(*b),
+        Wire::Bool(b) => Value::Bool(AlignedBool(*b)),
         Wire::Int(i) => Value::Int(*i),
         Wire::Float(bits) => Value::Float(f64::from_bits(*bits)),
         Wire::Str(s) => Value::str(s.as_str()),
@@ -300,7 +300,12 @@ mod tests {
             Key(Value::str("k")),
             Value::tuple(vec![Value::Int(1), Value::Float(f64::NAN)]),
         );
-        let v = Value::list(vec![Value::None, Value::Bool(true), Value::dict(d), Value::str("é")]);
+        let v = Value::list(vec![
+            Value::None,
+            Value::Bool(AlignedBool(true)),
+            Value::dict(d),
+            Value::str("é"),
+        ]);
         let wire = to_wire(&v).unwrap();
         let text = serde_json::to_string(&wire).unwrap();
         let back = from_wire(&serde_json::from_str(&text).unwrap()).unwrap();

@@ -59,7 +59,7 @@ pub(crate) fn construct<C: Callbacks + ?Sized>(
             None => Ok(Value::str("")),
             Some(v) => crate::format::repr::str_value(cx.meter(), v),
         },
-        Ty::Bool => Ok(Value::Bool(args.first().is_some_and(|v| v.truthy()))),
+        Ty::Bool => Ok(Value::Bool(AlignedBool(args.first().is_some_and(|v| v.truthy())))),
         Ty::List => match args.first() {
             None => Ok(Value::list(Vec::new())),
             Some(v) => {

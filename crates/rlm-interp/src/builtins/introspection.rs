@@ -19,16 +19,16 @@ pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
     match name {
         "isinstance" => {
             nargs("isinstance", &args, 2, 2)?;
-            Ok(Value::Bool(isinstance(&args[0], &args[1])?))
+            Ok(Value::Bool(AlignedBool(isinstance(&args[0], &args[1])?)))
         }
         "issubclass" => {
             nargs("issubclass", &args, 2, 2)?;
             match (&args[0], &args[1]) {
                 (Value::Type(Ty::Exc(a)), Value::Type(Ty::Exc(b))) => {
-                    Ok(Value::Bool(a.is_subclass_of(*b)))
+                    Ok(Value::Bool(AlignedBool(a.is_subclass_of(*b))))
                 }
                 (Value::Type(a), Value::Type(b)) => {
-                    Ok(Value::Bool(a == b || (*a == Ty::Bool && *b == Ty::Int)))
+                    Ok(Value::Bool(AlignedBool(a == b || (*a == Ty::Bool && *b == Ty::Int))))
                 }
                 _ => type_err("issubclass() arg 1 must be a class"),
             }
@@ -69,11 +69,13 @@ pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
                     }
                     _ => false,
                 };
-                return Ok(Value::Bool(r));
+                return Ok(Value::Bool(AlignedBool(r)));
             }
             match cx.get_attr(&args[0], &n) {
-                Ok(_) => Ok(Value::Bool(true)),
-                Err(Fault::Exc(e)) if e.kind == ExcKind::AttributeError => Ok(Value::Bool(false)),
+                Ok(_) => Ok(Value::Bool(AlignedBool(true))),
+                Err(Fault::Exc(e)) if e.kind == ExcKind::AttributeError => {
+                    Ok(Value::Bool(AlignedBool(false)))
+                }
                 Err(e) => Err(e),
             }
         }
@@ -96,12 +98,12 @@ pub(crate) fn introspection_builtin<C: Callbacks + ?Sized>(
         }
         "callable" => {
             nargs("callable", &args, 1, 1)?;
-            Ok(Value::Bool(
+            Ok(Value::Bool(AlignedBool(
                 matches!(
                     args[0],
                     Value::Func(_) | Value::Builtin(_) | Value::Method(_) | Value::Type(_)
                 ) || matches!(&args[0], Value::Native(n) if n.callable()),
-            ))
+            )))
         }
         "hash" => {
             nargs("hash", &args, 1, 1)?;

@@ -120,14 +120,16 @@ pub(crate) fn functional_builtin<C: Callbacks + ?Sized>(
         "any" | "all" => {
             nargs(name, &args, 1, 1)?;
             let it = cx.get_iter(args[0].clone())?;
-            let Value::Iter(it) = it else { return Ok(Value::Bool(name == "all")) };
+            let Value::Iter(it) = it else { return Ok(Value::Bool(AlignedBool(name == "all"))) };
             while let Some(v) = cx.iter_next(&it)? {
                 // An item held by reference is read in its own allocation
                 // (its count written, its truth read, its count lowered):
                 // `all(X)` over 154,932 dicts took 25.8 ns an item charged
                 // one unit (11.9x the loop's time a unit, issue #77).
-                let by_ref =
-                    !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_));
+                let by_ref = !matches!(
+                    v,
+                    Value::None | Value::Bool(AlignedBool(_)) | Value::Int(_) | Value::Float(_)
+                );
                 cx.meter().fuel(if by_ref {
                     1 + crate::cost::FUEL_PER_SHARED_VALUE_COPIED
                 } else {
@@ -135,13 +137,13 @@ pub(crate) fn functional_builtin<C: Callbacks + ?Sized>(
                 })?;
                 let t = v.truthy();
                 if name == "any" && t {
-                    return Ok(Value::Bool(true));
+                    return Ok(Value::Bool(AlignedBool(true)));
                 }
                 if name == "all" && !t {
-                    return Ok(Value::Bool(false));
+                    return Ok(Value::Bool(AlignedBool(false)));
                 }
             }
-            Ok(Value::Bool(name == "all"))
+            Ok(Value::Bool(AlignedBool(name == "all")))
         }
         "map" => {
             if args.len() < 2 {

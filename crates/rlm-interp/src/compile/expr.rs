@@ -2,6 +2,7 @@
 //! chained comparisons), subscripts and slices, calls (positional, keyword,
 //! `*args`/`**kwargs`), literals, f-strings, `await`, the walrus operator.
 
+use crate::value::AlignedBool;
 use rlm_syntax::ast::{self, Constant, Expr, ExprKind};
 
 use crate::compile::{CResult, CompKind, Compiler, FnBody, Instr, SeqKind};
@@ -419,7 +420,7 @@ fn is_two_to_63(e: &ast::Expr) -> bool {
 fn constant_value(c: &Constant) -> Result<Value, &str> {
     Ok(match c {
         Constant::None => Value::None,
-        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Bool(b) => Value::Bool(AlignedBool(*b)),
         Constant::Int(i) => Value::Int(*i),
         Constant::BigInt(digits) => return Err(digits.as_str()),
         Constant::Float(f) => Value::Float(*f),

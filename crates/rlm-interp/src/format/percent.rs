@@ -238,7 +238,7 @@ fn mapping_key<C: Callbacks + ?Sized>(
 fn star(a: &mut Args) -> R<i64> {
     match a.next()? {
         Value::Int(n) => Ok(n),
-        Value::Bool(b) => Ok(i64::from(b)),
+        Value::Bool(AlignedBool(b)) => Ok(i64::from(b)),
         _ => type_err("* wants int"),
     }
 }
@@ -340,7 +340,7 @@ fn format_long(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
             };
             (*n < 0, digits)
         }
-        Value::Bool(b) => (false, u8::from(*b).to_string()),
+        Value::Bool(AlignedBool(b)) => (false, u8::from(*b).to_string()),
         Value::Float(f) if matches!(d.ch, 'd' | 'i' | 'u') => float_digits(*f)?,
         // An int-like module object (`re.IGNORECASE`): its int.
         Value::Native(n) if n.as_int().is_some() => {
@@ -393,7 +393,7 @@ fn format_float(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
     let f = match v {
         Value::Float(f) => *f,
         Value::Int(n) => *n as f64,
-        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Bool(AlignedBool(b)) => f64::from(u8::from(*b)),
         Value::Native(n) if n.as_int().is_some() => n.as_int().unwrap_or(0) as f64,
         other => return type_err(format!("must be real number, not {}", other.type_name())),
     };
@@ -409,7 +409,7 @@ fn format_float(meter: &mut Meter, v: &Value, d: &Directive) -> R<String> {
 fn format_char(v: &Value) -> R<char> {
     match v {
         Value::Str(s) if s.char_len() == 1 => Ok(s.as_str().chars().next().unwrap_or('\0')),
-        Value::Int(_) | Value::Bool(_) => {
+        Value::Int(_) | Value::Bool(AlignedBool(_)) => {
             let i = crate::args::as_int(v).unwrap_or(-1);
             match u32::try_from(i).ok().filter(|c| *c <= 0x10FFFF) {
                 Some(c) => match char::from_u32(c) {

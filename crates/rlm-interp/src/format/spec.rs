@@ -356,7 +356,7 @@ pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String>
         Value::Str(s) if spec.is_empty() => return Ok(s.as_str().to_string()),
         Value::Float(f) if spec.is_empty() => return Ok(float_repr(*f)),
         Value::Str(_) => ('s', '<'),
-        Value::Int(_) | Value::Bool(_) => ('d', '>'),
+        Value::Int(_) | Value::Bool(AlignedBool(_)) => ('d', '>'),
         Value::Float(_) => ('\0', '>'),
         // Other types take only the empty spec, refused before it is read.
         other if spec.is_empty() => return crate::format::repr::py_str(meter, other),
@@ -384,7 +384,7 @@ pub(crate) fn format_spec(meter: &mut Meter, v: &Value, spec: &str) -> R<String>
     }
     match v {
         Value::Str(s) if sp.ty == 's' => format_str(s.as_str(), &sp),
-        Value::Int(_) | Value::Bool(_) => {
+        Value::Int(_) | Value::Bool(AlignedBool(_)) => {
             let i = as_int(v).unwrap_or(0);
             match sp.ty {
                 'b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n' => format_int(i, &sp),

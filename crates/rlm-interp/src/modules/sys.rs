@@ -102,7 +102,7 @@ fn one_arg(name: &str, args: &[Value]) -> R<()> {
 /// never raise it).
 fn set_recursion_limit<C: Callbacks + ?Sized>(cx: &mut C, n: &Value) -> R<Value> {
     let n = match (n, as_int(n)) {
-        (Value::Int(_) | Value::Bool(_), Some(n)) => n,
+        (Value::Int(_) | Value::Bool(AlignedBool(_)), Some(n)) => n,
         _ => {
             return type_err(format!(
                 "'{}' object cannot be interpreted as an integer",

@@ -53,7 +53,7 @@ macro_rules! with_type {
                 type $ty = crate::types::int::IntType;
                 $body
             }
-            Value::Bool($data) => {
+            Value::Bool(AlignedBool($data)) => {
                 type $ty = crate::types::int::BoolType;
                 $body
             }

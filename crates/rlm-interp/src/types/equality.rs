@@ -29,7 +29,7 @@ pub(crate) fn is_set_like(v: &Value) -> bool {
 pub fn is_same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::None, Value::None) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Bool(AlignedBool(x)), Value::Bool(AlignedBool(y))) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y && (-5..=256).contains(x),
         (Value::Str(x), Value::Str(y)) => Str::ptr_eq(x, y) || (x.byte_len() <= 1 && x == y),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
@@ -67,7 +67,7 @@ pub(crate) fn key(meter: &mut Meter, v: Value) -> R<Key> {
 #[inline(always)]
 pub(crate) fn key_is_free(v: &Value) -> bool {
     match v {
-        Value::Int(_) | Value::Bool(_) | Value::None => true,
+        Value::Int(_) | Value::Bool(AlignedBool(_)) | Value::None => true,
         Value::Str(s) => s.byte_len() < 64,
         _ => false,
     }

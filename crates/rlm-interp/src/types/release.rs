@@ -23,7 +23,8 @@ pub(crate) fn charge_release<'a>(
     let owners = 1 + copied as usize;
     let mut walk = ReleaseWalk::default();
     for v in values {
-        if matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) {
+        if matches!(v, Value::None | Value::Bool(AlignedBool(_)) | Value::Int(_) | Value::Float(_))
+        {
             continue;
         }
         walk.top += 1;

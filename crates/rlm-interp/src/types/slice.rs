@@ -86,7 +86,8 @@ pub(crate) fn slice_collect(items: &[Value], start: i64, step: i64, n: usize) ->
 
 /// `slice(stop)`, `slice(start, stop[, step])` (ints or None only).
 pub(crate) fn slice_new(args: Vec<Value>) -> R<Value> {
-    if args.iter().any(|a| !matches!(a, Value::None | Value::Int(_) | Value::Bool(_))) {
+    if args.iter().any(|a| !matches!(a, Value::None | Value::Int(_) | Value::Bool(AlignedBool(_))))
+    {
         return type_err("slice() arguments must be integers or None here");
     }
     let mut a = args.into_iter();

@@ -91,7 +91,10 @@ impl Ty {
 }
 
 /// Built-in exception classes (user classes do not exist in the DSL).
+/// A word wide, so that a type value (`Ty::Exc(kind)` inside `Value::Type`)
+/// keeps its data 8 bytes in, as every value does (see `AlignedBool`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u64)]
 pub enum ExcKind {
     BaseException,
     Exception,

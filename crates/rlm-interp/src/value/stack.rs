@@ -3,6 +3,7 @@
 //! call takes the `Value` through memory, stored by parts (tag, payload) and
 //! reloaded whole, a stalled store-to-load forwarding on every push.
 
+use crate::value::AlignedBool;
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
@@ -63,7 +64,7 @@ impl OperandStack {
             Value::Int(i) => self.push(Value::Int(*i)),
             Value::Str(s) => self.push(Value::Str(s.clone())),
             Value::None => self.push(Value::None),
-            Value::Bool(b) => self.push(Value::Bool(*b)),
+            Value::Bool(AlignedBool(b)) => self.push(Value::Bool(AlignedBool(*b))),
             Value::Float(f) => self.push(Value::Float(*f)),
             Value::List(l) => self.push(Value::List(Rc::clone(l))),
             Value::Dict(d) => self.push(Value::Dict(Rc::clone(d))),
@@ -185,7 +186,7 @@ impl OperandStack {
 /// Values that hold no allocation: dropping one does nothing.
 #[inline(always)]
 fn owns_nothing(v: &Value) -> bool {
-    matches!(v, Value::None | Value::Int(_) | Value::Bool(_) | Value::Float(_))
+    matches!(v, Value::None | Value::Int(_) | Value::Bool(AlignedBool(_)) | Value::Float(_))
 }
 
 impl Deref for OperandStack {

@@ -136,7 +136,7 @@ impl Vm {
     /// `modules/native.rs`), else CPython's `TypeError`.
     pub(crate) fn unary(&mut self, op: UnaryOp, a: &Value) -> R<Value> {
         if op == UnaryOp::Not {
-            return Ok(Value::Bool(!a.truthy()));
+            return Ok(Value::Bool(AlignedBool(!a.truthy())));
         }
         if let Some(v) = crate::types::dispatch::unary(self, op, a) {
             return v;

@@ -11,6 +11,7 @@
 //! queue, in the order of their times and then of their arming, as
 //! CPython's `_run_once` does.
 
+use crate::value::AlignedBool;
 use std::cell::Cell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
@@ -49,7 +50,7 @@ pub(super) fn seconds(v: &crate::value::Value) -> f64 {
     use crate::value::Value;
     let s = match v {
         Value::Int(i) => *i as f64,
-        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Bool(AlignedBool(b)) => f64::from(u8::from(*b)),
         Value::Float(f) => *f,
         _ => 0.0,
     };

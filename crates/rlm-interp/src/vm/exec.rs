@@ -160,7 +160,7 @@ impl Vm {
                 }
                 Instr::Compare(op) => {
                     let v = self.pop_compare(op)?;
-                    top!(self).stack.push(Value::Bool(v));
+                    top!(self).stack.push(Value::Bool(AlignedBool(v)));
                 }
                 Instr::Jump(t) => frame.pc = t as usize,
                 Instr::JumpIfFalse(t) => {
@@ -414,7 +414,7 @@ impl Vm {
                     let t = pop(frame)?;
                     let e = pop(frame)?;
                     let m = exc_matches(&e, &t)?;
-                    top!(self).stack.push(Value::Bool(m));
+                    top!(self).stack.push(Value::Bool(AlignedBool(m)));
                 }
                 Instr::FormatValue(conv, has_spec) => self.op_format_value(conv, has_spec)?,
                 Instr::BuildString(n) => self.op_build_string(n)?,

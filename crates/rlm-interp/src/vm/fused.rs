@@ -545,7 +545,7 @@ pub(super) fn int_compare_fast(op: CmpOp, a: &Value, b: &Value) -> Option<bool> 
 #[inline(always)]
 pub(super) fn truthy_fast(v: &Value) -> bool {
     match v {
-        Value::Bool(b) => *b,
+        Value::Bool(AlignedBool(b)) => *b,
         Value::Int(i) => *i != 0,
         other => other.truthy(),
     }

@@ -139,7 +139,7 @@ impl Vm {
             Some(Value::Builtin(_)) => {}
             _ => return Err(crate::vm::internal("any/all run at once without the builtin below")),
         }
-        caller.stack.push(Value::Bool(answer));
+        caller.stack.push(Value::Bool(AlignedBool(answer)));
         caller.pc += 3;
         Ok(())
     }

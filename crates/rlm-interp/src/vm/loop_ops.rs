@@ -292,7 +292,7 @@ impl Vm {
         }
         if !todo.is_empty() && !matches!(timeout, Value::None) {
             // `loop.call_later(timeout, ...)` adds it to the loop's time.
-            if !matches!(timeout, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+            if !matches!(timeout, Value::Int(_) | Value::Float(_) | Value::Bool(AlignedBool(_))) {
                 return type_err(format!(
                     "unsupported operand type(s) for +: 'float' and '{}'",
                     timeout.type_name()
@@ -322,8 +322,10 @@ impl Vm {
         let Some(f) = future_of(fut) else { return Ok(Value::None) };
         let is_task = f.task_slot().is_some();
         match name {
-            "done" => no_args(name, &args, &kwargs).map(|()| Value::Bool(f.done())),
-            "cancelled" => no_args(name, &args, &kwargs).map(|()| Value::Bool(f.cancelled())),
+            "done" => no_args(name, &args, &kwargs).map(|()| Value::Bool(AlignedBool(f.done()))),
+            "cancelled" => {
+                no_args(name, &args, &kwargs).map(|()| Value::Bool(AlignedBool(f.cancelled())))
+            }
             "result" => {
                 no_args(name, &args, &kwargs)?;
                 match f.outcome() {
@@ -344,7 +346,7 @@ impl Vm {
             "cancel" => {
                 let msg = args.into_iter().next().or_else(|| kw(&kwargs, "msg").cloned());
                 let msg = msg.filter(|m| !matches!(m, Value::None));
-                Ok(Value::Bool(self.cancel_future(fut, msg)))
+                Ok(Value::Bool(AlignedBool(self.cancel_future(fut, msg))))
             }
             "cancelling" if is_task => Ok(Value::Int(i64::from(f.inner.borrow().cancels))),
             "uncancel" if is_task => {
@@ -412,7 +414,7 @@ impl Vm {
         let op = |op: SyncOp, arg: Value| timed(TimedKind::Op { obj: obj.clone(), op, arg });
         match (s.kind, name) {
             (SyncKind::Event, "wait") => Ok(op(SyncOp::EventWait, Value::None)),
-            (SyncKind::Event, "is_set") => Ok(Value::Bool(s.st.borrow().flag)),
+            (SyncKind::Event, "is_set") => Ok(Value::Bool(AlignedBool(s.st.borrow().flag))),
             (SyncKind::Event, "clear") => {
                 s.st.borrow_mut().flag = false;
                 Ok(Value::None)
@@ -424,7 +426,9 @@ impl Vm {
             (SyncKind::Lock | SyncKind::Semaphore, "acquire") => {
                 Ok(op(SyncOp::Acquire, Value::None))
             }
-            (SyncKind::Lock | SyncKind::Semaphore, "locked") => Ok(Value::Bool(s.locked())),
+            (SyncKind::Lock | SyncKind::Semaphore, "locked") => {
+                Ok(Value::Bool(AlignedBool(s.locked())))
+            }
             (SyncKind::Lock, "release") => {
                 if !s.st.borrow().flag {
                     return exc(ExcKind::RuntimeError, "Lock is not acquired.");
@@ -450,8 +454,10 @@ impl Vm {
             }
             (SyncKind::Queue, "get_nowait") => self.queue_get_nowait(obj),
             (SyncKind::Queue, "qsize") => Ok(Value::Int(s.st.borrow().items.len() as i64)),
-            (SyncKind::Queue, "empty") => Ok(Value::Bool(s.st.borrow().items.is_empty())),
-            (SyncKind::Queue, "full") => Ok(Value::Bool(s.full())),
+            (SyncKind::Queue, "empty") => {
+                Ok(Value::Bool(AlignedBool(s.st.borrow().items.is_empty())))
+            }
+            (SyncKind::Queue, "full") => Ok(Value::Bool(AlignedBool(s.full()))),
             (SyncKind::Queue, "task_done") => {
                 let done = {
                     let mut st = s.st.borrow_mut();
@@ -486,7 +492,7 @@ impl Vm {
         };
         for w in waiters {
             if future_of(&w).is_some_and(|f| !f.done()) {
-                self.set_result(&w, Value::Bool(true));
+                self.set_result(&w, Value::Bool(AlignedBool(true)));
             }
         }
     }
@@ -496,7 +502,7 @@ impl Vm {
         let first = sync_of(lock).and_then(|s| s.st.borrow().waiters.front().cloned());
         if let Some(w) = first {
             if future_of(&w).is_some_and(|f| !f.done()) {
-                self.set_result(&w, Value::Bool(true));
+                self.set_result(&w, Value::Bool(AlignedBool(true)));
             }
         }
     }
@@ -508,7 +514,7 @@ impl Vm {
             s.st.borrow().waiters.iter().find(|w| future_of(w).is_some_and(|f| !f.done())).cloned();
         if let Some(w) = next {
             s.st.borrow_mut().value -= 1;
-            self.set_result(&w, Value::Bool(true));
+            self.set_result(&w, Value::Bool(AlignedBool(true)));
         }
     }
 
@@ -559,7 +565,7 @@ impl Vm {
     fn try_op(&mut self, obj: &Value, op: SyncOp, arg: &Value) -> R<OpStep> {
         let Some(s) = sync_of(obj) else { return Ok(OpStep::Ready(Value::None)) };
         let ready = match (s.kind, op) {
-            (_, SyncOp::EventWait) => s.st.borrow().flag.then_some(Value::Bool(true)),
+            (_, SyncOp::EventWait) => s.st.borrow().flag.then_some(Value::Bool(AlignedBool(true))),
             (SyncKind::Lock, _) => {
                 let free = {
                     let st = s.st.borrow();
@@ -569,14 +575,14 @@ impl Vm {
                 if free {
                     s.st.borrow_mut().flag = true;
                 }
-                free.then_some(Value::Bool(true))
+                free.then_some(Value::Bool(AlignedBool(true)))
             }
             (SyncKind::Semaphore, _) => {
                 let free = !s.locked();
                 if free {
                     s.st.borrow_mut().value -= 1;
                 }
-                free.then_some(Value::Bool(true))
+                free.then_some(Value::Bool(AlignedBool(true)))
             }
             (_, SyncOp::Get | SyncOp::NextDone) => {
                 if s.st.borrow().items.is_empty() {
@@ -867,7 +873,7 @@ impl Vm {
                     }
                     (SyncKind::Lock, _, Ok(_)) => {
                         s.st.borrow_mut().flag = true;
-                        Ok(Value::Bool(true))
+                        Ok(Value::Bool(AlignedBool(true)))
                     }
                     (SyncKind::Semaphore, _, Err(e)) => {
                         if !future_of(&waiter).is_some_and(Future::cancelled) {
@@ -880,9 +886,9 @@ impl Vm {
                         if s.st.borrow().value > 0 {
                             self.wake_next(&obj);
                         }
-                        Ok(Value::Bool(true))
+                        Ok(Value::Bool(AlignedBool(true)))
                     }
-                    (_, _, r) => r.map(|_| Value::Bool(true)),
+                    (_, _, r) => r.map(|_| Value::Bool(AlignedBool(true))),
                 }
             }
         };

@@ -144,7 +144,7 @@ pub(super) fn method_in_place(
                 return false;
             }
             let (s, p) = (s.as_str(), p.as_str());
-            Value::Bool(if ends { s.ends_with(p) } else { s.starts_with(p) })
+            Value::Bool(AlignedBool(if ends { s.ends_with(p) } else { s.starts_with(p) }))
         }
         _ => return false,
     };

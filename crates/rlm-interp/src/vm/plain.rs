@@ -158,7 +158,7 @@ impl Vm {
                         full_loop!(*instr)
                     };
                     fuel = after;
-                    stack.push(Value::Bool(v));
+                    stack.push(Value::Bool(AlignedBool(v)));
                 }
                 Instr::CompareJumpIfFalse(cop @ (CmpOp::In | CmpOp::NotIn), t) => {
                     let Some((v, after)) = pop_str_in(stack, cop, fuel + 1, last + PLAIN_MARGIN)
@@ -170,7 +170,7 @@ impl Vm {
                 }
                 Instr::Compare(cop) => {
                     let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
-                    stack.push(Value::Bool(v));
+                    stack.push(Value::Bool(AlignedBool(v)));
                 }
                 Instr::CompareJumpIfFalse(cop, t) => {
                     let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
@@ -181,7 +181,7 @@ impl Vm {
                     let Some(v) = stack.pop() else { full_loop!(*instr) };
                     let not = !truthy_fast(&v);
                     v.discard();
-                    stack.push(Value::Bool(not));
+                    stack.push(Value::Bool(AlignedBool(not)));
                 }
                 Instr::LoadCell(i) => match cells.get(i as usize).map(|c| c.borrow().clone()) {
                     Some(Some(v)) => stack.push(v),
@@ -390,7 +390,7 @@ impl Vm {
                 }
                 Instr::JumpIfFalseOrPop(t) | Instr::JumpIfTrueOrPop(t) => {
                     let jump = match stack.last() {
-                        Some(Value::Bool(b)) => *b,
+                        Some(Value::Bool(AlignedBool(b))) => *b,
                         Some(Value::Int(n)) => *n != 0,
                         _ => full_loop!(*instr),
                     } == matches!(instr, Instr::JumpIfTrueOrPop(_));

@@ -153,7 +153,7 @@ impl Vm {
         };
         if let Some(f) = wake {
             if future_of(&f).is_some_and(|x| !x.done()) {
-                self.set_result(&f, Value::Bool(true));
+                self.set_result(&f, Value::Bool(AlignedBool(true)));
             }
         }
         let Some(t) = future_of(task) else { return };

@@ -24,7 +24,7 @@ fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),
         Value::Float(f) => Some(*f),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        Value::Bool(AlignedBool(b)) => Some(f64::from(u8::from(*b))),
         _ => None,
     }
 }
@@ -71,7 +71,7 @@ impl Vm {
             "when" => Ok(tm.st.borrow().when.clone()),
             "expired" => {
                 let s = tm.st.borrow().state;
-                Ok(Value::Bool(matches!(s, TmState::Expiring | TmState::Expired)))
+                Ok(Value::Bool(AlignedBool(matches!(s, TmState::Expiring | TmState::Expired))))
             }
             "reschedule" => {
                 crate::args::check_kwargs(name, &kwargs, &["when"])?;

@@ -281,7 +281,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         "Queue" => {
             let a = bind(name, args, &kwargs, &["maxsize"], 0)?;
             let maxsize = match a.into_iter().next().flatten() {
-                Some(f @ (Value::Float(_) | Value::Bool(_))) => f,
+                Some(f @ (Value::Float(_) | Value::Bool(AlignedBool(_)))) => f,
                 v => Value::Int(v.as_ref().and_then(crate::args::as_int).unwrap_or(0)),
             };
             let finished = SyncObj::new(SyncKind::Event, 0, None);
@@ -301,7 +301,7 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
             let v = a.into_iter().next().flatten().unwrap_or(Value::None);
             let is = matches!(v, Value::Coroutine(_) | Value::HostFuture(_))
                 || Native::of::<Timed>(&v).is_some();
-            Ok(Value::Bool(is))
+            Ok(Value::Bool(AlignedBool(is)))
         }
         "run" => exc(
             ExcKind::RuntimeError,

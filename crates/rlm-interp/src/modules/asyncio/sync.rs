@@ -111,7 +111,9 @@ impl NativeObject for SyncObj {
             SyncKind::Semaphore => format!("value:{}", st.value),
             SyncKind::Queue => match self.maxsize {
                 Value::Float(f) => format!("maxsize={}", crate::types::float::repr::float_repr(f)),
-                Value::Bool(b) => format!("maxsize={}", if b { "True" } else { "False" }),
+                Value::Bool(AlignedBool(b)) => {
+                    format!("maxsize={}", if b { "True" } else { "False" })
+                }
                 _ => format!("maxsize={}", crate::args::as_int(&self.maxsize).unwrap_or(0)),
             },
         };

@@ -140,7 +140,7 @@ fn field_size_limit<C: Callbacks + ?Sized>(
     if let Some(v) = new {
         match v {
             Value::Int(n) => *cx.csv_field_limit() = *n,
-            Value::Bool(b) => *cx.csv_field_limit() = *b as i64,
+            Value::Bool(AlignedBool(b)) => *cx.csv_field_limit() = *b as i64,
             _ => return type_err("limit must be an integer"),
         }
     }
@@ -723,7 +723,8 @@ impl Writer {
             if i > 0 {
                 out.push(cx.meter(), d.delimiter)?;
             }
-            let numeric = matches!(cell, Value::Int(_) | Value::Float(_) | Value::Bool(_));
+            let numeric =
+                matches!(cell, Value::Int(_) | Value::Float(_) | Value::Bool(AlignedBool(_)));
             let text: std::borrow::Cow<'_, str> = match cell {
                 Value::None => "".into(),
                 Value::Str(s) => s.as_str().into(),

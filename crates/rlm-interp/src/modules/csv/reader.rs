@@ -215,11 +215,11 @@ impl NativeObject for DialectObj {
             "delimiter" => Value::str(d.delimiter.to_string()),
             "quotechar" => ch(d.quotechar),
             "escapechar" => ch(d.escapechar),
-            "doublequote" => Value::Bool(d.doublequote),
-            "skipinitialspace" => Value::Bool(d.skipinitialspace),
+            "doublequote" => Value::Bool(AlignedBool(d.doublequote)),
+            "skipinitialspace" => Value::Bool(AlignedBool(d.skipinitialspace)),
             "lineterminator" => Value::str(d.lineterminator.clone()),
             "quoting" => Value::Int(d.quoting),
-            "strict" => Value::Bool(d.strict),
+            "strict" => Value::Bool(AlignedBool(d.strict)),
             _ => return None,
         })
     }

@@ -105,7 +105,7 @@ pub(crate) fn construct_other(name: &str, args: Vec<Value>, kwargs: Kwargs) -> R
                 let i = POSITIONAL.iter().position(|p| *p == unit).unwrap_or(0);
                 match args.get(i).or_else(|| kw(&kwargs, unit)) {
                     Some(Value::Int(n)) => sum.add_int(*n as i128, micros),
-                    Some(Value::Bool(b)) => sum.add_int(*b as i128, micros),
+                    Some(Value::Bool(AlignedBool(b))) => sum.add_int(*b as i128, micros),
                     Some(Value::Float(x)) => sum.add_float(*x, micros)?,
                     Some(v) => {
                         return type_err(format!(

@@ -92,7 +92,10 @@ impl Combinatoric {
     /// number or `None`).
     fn held_by_reference(&self) -> u64 {
         let by_ref = |v: &Value| {
-            !matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+            !matches!(
+                v,
+                Value::None | Value::Bool(AlignedBool(_)) | Value::Int(_) | Value::Float(_)
+            )
         };
         let n = match self.kind {
             Kind::Product => {
@@ -247,10 +250,9 @@ pub(super) fn call<C: Callbacks + ?Sized>(
     };
     // The pools were charged as they were read; the iterator's box and
     // indices are counted when it is tracked (`IterState::mem_cost`).
-    let scalars_only = pools
-        .iter()
-        .flatten()
-        .all(|v| matches!(v, Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)));
+    let scalars_only = pools.iter().flatten().all(|v| {
+        matches!(v, Value::None | Value::Bool(AlignedBool(_)) | Value::Int(_) | Value::Float(_))
+    });
     let mut c =
         Combinatoric { kind, pools, indices, cycles, r, first: true, done, bytes: 0, scalars_only };
     c.bytes = c.measure();

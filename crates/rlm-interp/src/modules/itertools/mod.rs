@@ -228,7 +228,7 @@ fn endless(name: &str, args: Vec<Value>, kwargs: Kwargs) -> R<Value> {
             let start_v = args.first().or_else(|| kw(&kwargs, "start")).cloned();
             let step_v = args.get(1).or_else(|| kw(&kwargs, "step")).cloned();
             for v in [&start_v, &step_v].into_iter().flatten() {
-                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+                if !matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(AlignedBool(_))) {
                     return type_err("a number is required");
                 }
             }

@@ -180,7 +180,7 @@ pub(super) fn json_dump<C: Callbacks + ?Sized>(
     cx.meter().fuel(if depth > 0 { crate::cost::FUEL_PER_VALUE_WRITTEN } else { 1 })?;
     match v {
         Value::None => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Bool(AlignedBool(b)) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         // An int subclass (`re.IGNORECASE`) is written as its int, as CPython's `int.__repr__`.
         Value::Native(n) if n.as_int().is_some() => {
@@ -367,7 +367,7 @@ fn dump_dict<C: Callbacks + ?Sized>(
                 n.as_int().unwrap_or_default().to_string().into()
             }
             Value::Float(f) => json_float(*f, o.allow_nan)?.into(),
-            Value::Bool(b) => (if *b { "true" } else { "false" }).into(),
+            Value::Bool(AlignedBool(b)) => (if *b { "true" } else { "false" }).into(),
             Value::None => "null".into(),
             _ if o.skip_keys => continue,
             other => {

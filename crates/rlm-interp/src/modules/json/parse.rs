@@ -124,11 +124,11 @@ impl JsonParser<'_> {
             Some(b'"') => Ok(Value::Str(self.string()?)),
             Some(b't') if self.s[self.i..].starts_with("true") => {
                 self.i += 4;
-                Ok(Value::Bool(true))
+                Ok(Value::Bool(AlignedBool(true)))
             }
             Some(b'f') if self.s[self.i..].starts_with("false") => {
                 self.i += 5;
-                Ok(Value::Bool(false))
+                Ok(Value::Bool(AlignedBool(false)))
             }
             Some(b'n') if self.s[self.i..].starts_with("null") => {
                 self.i += 4;

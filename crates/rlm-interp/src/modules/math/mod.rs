@@ -102,9 +102,9 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         "log" => log(&args),
         // Unchecked in CPython: `degrees(1e308)` is inf.
         "degrees" => Ok(Value::Float(num(args.first())?.to_degrees())),
-        "isnan" => Ok(Value::Bool(num(args.first())?.is_nan())),
-        "isinf" => Ok(Value::Bool(num(args.first())?.is_infinite())),
-        "isfinite" => Ok(Value::Bool(num(args.first())?.is_finite())),
+        "isnan" => Ok(Value::Bool(AlignedBool(num(args.first())?.is_nan()))),
+        "isinf" => Ok(Value::Bool(AlignedBool(num(args.first())?.is_infinite()))),
+        "isfinite" => Ok(Value::Bool(AlignedBool(num(args.first())?.is_finite()))),
         "modf" => {
             let v = num(args.first())?;
             // C's modf: the fraction keeps the sign (`modf(-3.0)` is `(-0.0, -3.0)`;
@@ -501,7 +501,7 @@ fn aggregate_fn<C: Callbacks + ?Sized>(
                 || (a.is_finite()
                     && b.is_finite()
                     && (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs_tol));
-            Ok(Value::Bool(close))
+            Ok(Value::Bool(AlignedBool(close)))
         }
         _ => exc(ExcKind::AttributeError, format!("module 'math' has no attribute '{name}'")),
     }

@@ -91,22 +91,22 @@ pub(crate) fn call<C: Callbacks + ?Sized>(
         return match op {
             Unary::Op(op) => cx.unary(op, &a),
             Unary::Abs => cx.call_value(&function("", "abs"), vec![a], Vec::new()),
-            Unary::Truth => Ok(Value::Bool(a.truthy())),
+            Unary::Truth => Ok(Value::Bool(AlignedBool(a.truthy()))),
             Unary::Index => index_int(&a).map(Value::Int),
         };
     }
     let [a, b] = exactly::<2>(name, args)?;
     match name {
         "concat" => concat(cx, &a, &b),
-        "contains" => cx.contains(&a, &b).map(Value::Bool),
+        "contains" => cx.contains(&a, &b).map(Value::from),
         "countOf" => count_of(cx, &a, &b).map(Value::Int),
         "indexOf" => index_of(cx, &a, &b).map(Value::Int),
         "getitem" => cx.getitem(&a, &b),
-        "is_" => Ok(Value::Bool(crate::types::equality::is_same(&a, &b))),
-        "is_not" => Ok(Value::Bool(!crate::types::equality::is_same(&a, &b))),
+        "is_" => Ok(Value::Bool(AlignedBool(crate::types::equality::is_same(&a, &b)))),
+        "is_not" => Ok(Value::Bool(AlignedBool(!crate::types::equality::is_same(&a, &b)))),
         _ => match (binary_of(name), compare_of(name)) {
             (Some(op), _) => cx.binary(op, &a, &b),
-            (_, Some(op)) => cx.compare(op, &a, &b).map(Value::Bool),
+            (_, Some(op)) => cx.compare(op, &a, &b).map(Value::from),
             _ => {
                 exc(ExcKind::AttributeError, format!("module 'operator' has no attribute '{name}'"))
             }

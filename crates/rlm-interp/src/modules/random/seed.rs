@@ -17,7 +17,7 @@ pub(crate) fn seeded<C: Callbacks + ?Sized>(cx: &mut C, a: &Value, version: i64)
         Value::Str(s) if version == 1 => words_of_u64(version_one(s.as_str())),
         Value::Str(s) if version == 2 => return Ok(str_seeded(s.as_str().as_bytes())),
         Value::Int(i) => words_of_u64(i.unsigned_abs()),
-        Value::Bool(b) => words_of_u64(u64::from(*b)),
+        Value::Bool(AlignedBool(b)) => words_of_u64(u64::from(*b)),
         Value::Native(n) if n.as_int().is_some() => {
             words_of_u64(n.as_int().unwrap_or(0).unsigned_abs())
         }

@@ -102,7 +102,8 @@ pub(crate) fn flag_binary(op: BinOp, a: &Value, b: &Value, x: i64, y: i64) -> Op
         BinOp::BitXor => x ^ y,
         _ => return None,
     };
-    (is_flag(a) || is_flag(b) && !matches!(a, Value::Bool(_))).then(|| flag_or_overflow(v))
+    (is_flag(a) || is_flag(b) && !matches!(a, Value::Bool(AlignedBool(_))))
+        .then(|| flag_or_overflow(v))
 }
 
 /// The flag of value `v`, or CPython's error for a flag past 64 bits.

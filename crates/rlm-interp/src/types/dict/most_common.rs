@@ -28,7 +28,7 @@ pub(crate) fn most_common<C: Callbacks + ?Sized>(
             return sorted_desc(cx, items, size);
         }
         Some(Value::Int(n)) => *n,
-        Some(Value::Bool(b)) => i64::from(*b),
+        Some(Value::Bool(AlignedBool(b))) => i64::from(*b),
         Some(Value::Float(f)) if *f == 1.0 => 1,
         Some(Value::Float(f)) if *f >= size as f64 => {
             return type_err("slice indices must be integers or None or have an __index__ method");
@@ -72,7 +72,7 @@ fn int_counts_largest<C: Callbacks + ?Sized>(
     for (i, (_, c)) in items.iter().enumerate() {
         match c {
             Value::Int(v) => ranked.push((*v, i)),
-            Value::Bool(b) => ranked.push((i64::from(*b), i)),
+            Value::Bool(AlignedBool(b)) => ranked.push((i64::from(*b), i)),
             _ => return Ok(None),
         }
     }

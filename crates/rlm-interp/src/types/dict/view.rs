@@ -25,11 +25,11 @@ pub(crate) fn dict_view_method<C: Callbacks + ?Sized>(
             for o in &other {
                 for m in &mine {
                     if cx.compare(rlm_syntax::ast::CmpOp::Eq, m, o)? {
-                        return Ok(Value::Bool(false));
+                        return Ok(Value::Bool(AlignedBool(false)));
                     }
                 }
             }
-            Ok(Value::Bool(true))
+            Ok(Value::Bool(AlignedBool(true)))
         }
         _ => exc(
             ExcKind::AttributeError,

@@ -19,7 +19,7 @@ pub(crate) const FLOAT_METHODS: &[&str] = &["is_integer", "as_integer_ratio", "c
 
 pub(crate) fn float_method(recv: &Value, f: &f64, name: &str) -> R<Value> {
     match name {
-        "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
+        "is_integer" => Ok(Value::Bool(AlignedBool(f.is_finite() && f.fract() == 0.0))),
         "conjugate" => Ok(Value::Float(*f)),
         "hex" => Ok(Value::str(hex::float_hex(*f))),
         "as_integer_ratio" => {
@@ -279,7 +279,7 @@ impl crate::types::protocol::PyType for FloatType {
         Some(match other {
             Value::Float(y) => data == y,
             Value::Int(i) => int(*i),
-            Value::Bool(b) => (*b as i64 as f64) == *data,
+            Value::Bool(AlignedBool(b)) => (*b as i64 as f64) == *data,
             Value::Native(n) => n.as_int().is_some_and(int),
             _ => false,
         })

@@ -148,11 +148,11 @@ pub(crate) fn int_binary(op: BinOp, a: &Value, b: &Value, x: i64, y: i64) -> R<V
     }
     // bool & bool etc. stay bool.
     let (x, y) = (x != 0, y != 0);
-    Ok(Bool(match op {
+    Ok(Bool(AlignedBool(match op {
         BinOp::BitAnd => x & y,
         BinOp::BitOr => x | y,
         _ => x ^ y,
-    }))
+    })))
 }
 
 pub fn parse_int(s: &str, base: u32) -> Option<i64> {
@@ -319,7 +319,7 @@ pub(crate) fn int_new(
 fn int_eq(i: i64, other: &Value) -> bool {
     match other {
         Value::Int(y) => i == *y,
-        Value::Bool(y) => i == *y as i64,
+        Value::Bool(AlignedBool(y)) => i == *y as i64,
         Value::Float(y) => {
             crate::types::float::order::cmp_int_float(i, *y) == Some(std::cmp::Ordering::Equal)
         }
@@ -467,7 +467,7 @@ impl crate::types::protocol::PyType for BoolType {
     ) -> Option<bool> {
         let _ = walk;
         Some(match other {
-            Value::Bool(y) => data == y,
+            Value::Bool(AlignedBool(y)) => data == y,
             Value::Float(y) => (*data as i64 as f64) == *y,
             _ => int_eq(*data as i64, other),
         })

@@ -233,11 +233,11 @@ pub(crate) fn set_method<C: Callbacks + ?Sized>(
             };
             let mine = elems(recv).unwrap_or(Elems::Owned(KeySet::default()));
             cx.meter().fuel((mine.len() + o.len()) as u64)?;
-            Ok(Value::Bool(match name {
+            Ok(Value::Bool(AlignedBool(match name {
                 "issubset" => mine.iter().all(|k| o.contains(k)),
                 "issuperset" => o.iter().all(|k| mine.contains(k)),
                 _ => !mine.iter().any(|k| o.contains(k)),
-            }))
+            })))
         }
         _ => no_attr_among(recv, name, set_method_names(recv)),
     }

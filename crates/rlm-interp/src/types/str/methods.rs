@@ -581,10 +581,10 @@ pub(super) fn str_search<C: Callbacks + ?Sized>(
                 let p = p.as_str();
                 cx.meter().charge_work(SCAN, 1, p.len().min(hay.len()))?;
                 if if name == "startswith" { hay.starts_with(p) } else { hay.ends_with(p) } {
-                    return Ok(Value::Bool(true));
+                    return Ok(Value::Bool(AlignedBool(true)));
                 }
             }
-            Ok(Value::Bool(false))
+            Ok(Value::Bool(AlignedBool(false)))
         }
         _ => no_attr_among(&Value::Str(s.clone()), name, STR_METHODS.iter().copied()),
     }
@@ -605,7 +605,7 @@ fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
     if s.is_ascii()
         && let Some(r) = case::ascii_predicate(text.as_bytes(), name)
     {
-        return Ok(Value::Bool(r));
+        return Ok(Value::Bool(AlignedBool(r)));
     }
     match name {
         "isdigit" | "isnumeric" | "isdecimal" => {
@@ -614,22 +614,24 @@ fn str_predicate_case(meter: &mut Meter, s: &Str, name: &str) -> R<Value> {
                 "isnumeric" => crate::unicode::is_numeric,
                 _ => crate::unicode::is_decimal,
             };
-            Ok(Value::Bool(!text.is_empty() && text.chars().all(pred)))
+            Ok(Value::Bool(AlignedBool(!text.is_empty() && text.chars().all(pred))))
         }
-        "isalpha" => {
-            Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alpha)))
+        "isalpha" => Ok(Value::Bool(AlignedBool(
+            !text.is_empty() && text.chars().all(crate::unicode::is_alpha),
+        ))),
+        "isalnum" => Ok(Value::Bool(AlignedBool(
+            !text.is_empty() && text.chars().all(crate::unicode::is_alnum),
+        ))),
+        "isspace" => Ok(Value::Bool(AlignedBool(!text.is_empty() && text.chars().all(py_isspace)))),
+        "isascii" => Ok(Value::Bool(AlignedBool(s.is_ascii()))),
+        "isprintable" => {
+            Ok(Value::Bool(AlignedBool(text.chars().all(crate::unicode::is_printable))))
         }
-        "isalnum" => {
-            Ok(Value::Bool(!text.is_empty() && text.chars().all(crate::unicode::is_alnum)))
-        }
-        "isspace" => Ok(Value::Bool(!text.is_empty() && text.chars().all(py_isspace))),
-        "isascii" => Ok(Value::Bool(s.is_ascii())),
-        "isprintable" => Ok(Value::Bool(text.chars().all(crate::unicode::is_printable))),
         // A titlecase letter (`ǅ`) is neither, and makes both false.
-        "isupper" => Ok(Value::Bool(case::is_upper_text(text))),
-        "islower" => Ok(Value::Bool(case::is_lower_text(text))),
-        "istitle" => Ok(Value::Bool(case::is_title_text(text))),
-        "isidentifier" => Ok(Value::Bool(crate::unicode::is_identifier(text))),
+        "isupper" => Ok(Value::Bool(AlignedBool(case::is_upper_text(text)))),
+        "islower" => Ok(Value::Bool(AlignedBool(case::is_lower_text(text)))),
+        "istitle" => Ok(Value::Bool(AlignedBool(case::is_title_text(text)))),
+        "isidentifier" => Ok(Value::Bool(AlignedBool(crate::unicode::is_identifier(text)))),
         "title" | "capitalize" | "swapcase" => {
             let v = Value::str(case::change_case(meter, s.as_str(), s.is_ascii(), name)?);
             meter.guard_result(&v)?;
@@ -894,7 +896,7 @@ pub(crate) fn str_maketrans(meter: &mut Meter, args: &[Value]) -> R<Value> {
                     Value::Str(_) => {
                         return value_err("string keys in translate table must be of length 1");
                     }
-                    k @ (Value::Int(_) | Value::Bool(_)) => k.clone(),
+                    k @ (Value::Int(_) | Value::Bool(AlignedBool(_))) => k.clone(),
                     _ => {
                         return type_err("keys in translate table must be strings or integers");
                     }
