@@ -80,7 +80,7 @@ pub(crate) fn set_table_mem_cost(s: &KeySet) -> usize {
 /// containers' `Drop` hands their children to this queue, which the
 /// outermost drop empties in a loop.
 mod deferred_drop {
-    use crate::value::Value;
+    use crate::value::{AlignedBool, Value};
     use std::cell::{Cell, RefCell};
 
     thread_local! {
@@ -98,7 +98,7 @@ mod deferred_drop {
         !matches!(
             v,
             Value::None
-                | Value::Bool(super::AlignedBool(_))
+                | Value::Bool(AlignedBool(_))
                 | Value::Int(_)
                 | Value::Float(_)
                 | Value::Str(_)
@@ -423,7 +423,7 @@ impl Value {
         // The values containers hold most often cost nothing here: no call.
         match self {
             Value::None
-            | Value::Bool(super::AlignedBool(_))
+            | Value::Bool(AlignedBool(_))
             | Value::Int(_)
             | Value::Float(_)
             | Value::Str(_)
