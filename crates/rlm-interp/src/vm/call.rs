@@ -237,12 +237,7 @@ impl Vm {
         if let Some((caller, callee)) = self.frames.stack.reuse_top() {
             let func = bind_plain_args(caller, &mut callee.locals, argc, nlocals)?;
             bind_defaults(&func, &mut callee.locals, argc);
-            callee.code = func.code.clone();
-            callee.pc = 0;
-            callee.collect = Collect::No;
-            if !func.closure.is_empty() {
-                callee.cells.clone_from(&func.closure);
-            }
+            rebind_plain(callee, &func);
             self.frames.stack.push_reused();
             return Ok(true);
         }
@@ -643,6 +638,22 @@ fn plain_frame_of(
         handled: Vec::new(),
         _charge: None,
         collect: Collect::No,
+    }
+}
+
+/// A parked frame (emptied where it lies by `FrameStack::pop_returned`,
+/// its locals bound since) made [`plain_frame_of`]'s frame of `func` in
+/// place: every field named, so that a field added to `Frame` is set here
+/// too.
+#[inline(always)]
+fn rebind_plain(frame: &mut Frame, func: &Function) {
+    let Frame { code, pc, stack, locals: _, cells, blocks, handled, _charge, collect } = frame;
+    debug_assert!(stack.is_empty() && blocks.is_empty() && handled.is_empty() && _charge.is_none());
+    *code = func.code.clone();
+    *pc = 0;
+    *collect = Collect::No;
+    if !func.closure.is_empty() {
+        cells.clone_from(&func.closure);
     }
 }
 
