@@ -105,6 +105,40 @@ fn what_a_tee_keeps_counts_against_the_budget() {
     }
 }
 
+/// CPython allocates a combinatoric iterator's `r` indices when it is made
+/// (a MemoryError for `r = 2**62`, even where the result would be empty);
+/// here a width past the collection cap is that limit's error, made before
+/// anything of its size (the fuzz smoke test once found a capacity overflow).
+#[test]
+fn a_width_past_the_collection_cap_is_a_limit_not_a_crash() {
+    for call in [
+        "combinations([1], 2**62)",
+        "combinations_with_replacement([], 2**62)",
+        "combinations_with_replacement([1], 2**62)",
+        "permutations([1], 2**62)",
+        "combinations(range(3), 20000001)",
+    ] {
+        let mut s = Interpreter::new(Limits::default());
+        match s.run_cell(&format!("import itertools\nx = list(itertools.{call})")) {
+            Outcome::Error(e) => {
+                assert_eq!(
+                    e.kind,
+                    ErrorKind::Limit(LimitKind::CollectionLen),
+                    "{call}: {}",
+                    e.message
+                )
+            }
+            other => panic!("{call}: {other:?}"),
+        }
+    }
+    // Within the cap, a width past the pool is CPython's empty iterator.
+    let mut s = Interpreter::new(Limits::default());
+    let src = "import itertools\nx = [list(itertools.combinations([1], 10**6)), \
+               list(itertools.combinations_with_replacement([], 10**6)), \
+               list(itertools.permutations([1, 2], 3))]\nassert x == [[], [], []], x";
+    assert!(matches!(s.run_cell(src), Outcome::Done));
+}
+
 #[test]
 fn a_chain_of_tools_ends_at_the_call_depth_limit() {
     for make in [

@@ -208,6 +208,10 @@ pub(super) fn call<C: Callbacks + ?Sized>(
                 _ => (Kind::Permutations, Some(n)),
             };
             let r = width(args.get(1).or_else(|| kw(&kwargs, "r")), default, name)?;
+            // CPython allocates `r` indices up front (a MemoryError for
+            // `combinations([1], 2**62)`); here `r` is held to the
+            // collection cap before anything of its size is made.
+            cx.meter().check_len(r)?;
             (kind, vec![pool], r)
         }
         "product" => {
@@ -241,11 +245,12 @@ pub(super) fn call<C: Callbacks + ?Sized>(
         Kind::Combinations | Kind::Permutations => r > n,
         Kind::WithReplacement => n == 0 && r > 0,
     };
+    // An iterator that ended before it began never reads its indices.
     let (indices, cycles) = match kind {
+        _ if done => (Vec::new(), Vec::new()),
         Kind::Product => (vec![0; pools.len()], Vec::new()),
         Kind::Combinations => ((0..r).collect(), Vec::new()),
         Kind::WithReplacement => (vec![0; r], Vec::new()),
-        Kind::Permutations if done => (Vec::new(), Vec::new()),
         Kind::Permutations => ((0..n).collect(), (n - r + 1..=n).rev().collect()),
     };
     // The pools were charged as they were read; the iterator's box and
