@@ -55,7 +55,12 @@ impl Vm {
     pub(super) fn run_plain(&mut self) -> Option<Instr> {
         let Vm { frames: Frames { stack: frames, .. }, meter, globals, .. } = self;
         let Globals { values: globals, builtin_cache, .. } = globals;
-        let last = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?;
+        // `left`: how many units may still be charged before no
+        // instruction may start here (`PLAIN_MARGIN` short of the
+        // checkpoint), counted down in one register: the fuel used and the
+        // last start held apart cost the loop a register it spilled
+        // (issue #79, `arith_loop`). Written back as fuel on the way out.
+        let room = room_of(meter)?;
         let Frame { code, pc: frame_pc, stack, locals, cells, blocks, handled, collect, .. } =
             frames.last_mut()?;
         // The instructions as a slice, held across the loop: read through
@@ -65,23 +70,21 @@ impl Vm {
         let consts = &code.consts;
         let names = &code.names;
         let mut pc = *frame_pc;
-        // The fuel used, in a register until the loop hands over; no
-        // instruction starts here past `last`.
-        let mut fuel = meter.fuel_used;
+        let mut left = room;
         macro_rules! full_loop {
             ($op:expr) => {{
                 *frame_pc = pc;
-                meter.fuel_used = fuel;
+                meter.fuel_used = fuel_after(meter, left);
                 return Some($op);
             }};
         }
         loop {
-            if fuel > last {
+            if left < 0 {
                 break;
             }
             // Matched in place: each arm reads only its own operands.
             let Some(instr) = ops.get(pc) else { break };
-            fuel += 1;
+            left -= 1;
             pc += 1;
             match *instr {
                 Instr::LoadConst(i) => match consts.get(i as usize) {
@@ -106,7 +109,7 @@ impl Vm {
                         }
                         _ => full_loop!(*instr),
                     }
-                    fuel += 1;
+                    left -= 1;
                     pc += 1;
                 }
                 Instr::LoadGlobal(i) => match global_or_builtin(globals, builtin_cache, i) {
@@ -124,7 +127,7 @@ impl Vm {
                         }
                         _ => full_loop!(*instr),
                     }
-                    fuel += 1;
+                    left -= 1;
                     pc += 1;
                 }
                 Instr::StoreGlobal(i) => {
@@ -154,18 +157,17 @@ impl Vm {
                     stack.pop_int();
                 }
                 Instr::Compare(cop @ (CmpOp::In | CmpOp::NotIn)) => {
-                    let Some((v, after)) = pop_str_in(stack, cop, fuel, last + PLAIN_MARGIN) else {
+                    let Some((v, units)) = pop_str_in(stack, cop, within(left)) else {
                         full_loop!(*instr)
                     };
-                    fuel = after;
+                    left -= units as i64;
                     stack.push(Value::Bool(AlignedBool(v)));
                 }
                 Instr::CompareJumpIfFalse(cop @ (CmpOp::In | CmpOp::NotIn), t) => {
-                    let Some((v, after)) = pop_str_in(stack, cop, fuel + 1, last + PLAIN_MARGIN)
-                    else {
+                    let Some((v, units)) = pop_str_in(stack, cop, within(left - 1)) else {
                         full_loop!(*instr)
                     };
-                    fuel = after;
+                    left -= 1 + units as i64;
                     pc = if v { pc + 1 } else { t as usize };
                 }
                 Instr::Compare(cop) => {
@@ -174,7 +176,7 @@ impl Vm {
                 }
                 Instr::CompareJumpIfFalse(cop, t) => {
                     let Some(v) = pop_int_compare(stack, cop) else { full_loop!(*instr) };
-                    fuel += 1;
+                    left -= 1;
                     pc = if v { pc + 1 } else { t as usize };
                 }
                 Instr::Unary(UnaryOp::Not) => {
@@ -203,12 +205,10 @@ impl Vm {
                         _ => full_loop!(*instr),
                     };
                     let Some(v) = stack.last() else { full_loop!(*instr) };
-                    if truthy_fast(v) == until_true
-                        || fuel + FUEL_PER_ITEM_AT_ONCE > last + PLAIN_MARGIN
-                    {
+                    if truthy_fast(v) == until_true || !affordable(left, FUEL_PER_ITEM_AT_ONCE) {
                         full_loop!(*instr)
                     }
-                    fuel += FUEL_PER_ITEM_AT_ONCE;
+                    left -= FUEL_PER_ITEM_AT_ONCE as i64;
                     if let Some(v) = stack.pop() {
                         v.discard();
                     }
@@ -245,7 +245,7 @@ impl Vm {
                     };
                     let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
                     *x = r;
-                    fuel += 1;
+                    left -= 1;
                     pc += 1;
                 }
                 Instr::LoadFastConstBinary(l, c, bop, _) => {
@@ -256,7 +256,7 @@ impl Vm {
                     };
                     let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
                     stack.push(Value::Int(r));
-                    fuel += 2;
+                    left -= 2;
                     pc += 2;
                 }
                 Instr::LoadGlobalConstBinary(g, c, bop, _) => {
@@ -267,7 +267,7 @@ impl Vm {
                     };
                     let Some(r) = int_binary_fast(bop, *x, *y) else { full_loop!(*instr) };
                     stack.push(Value::Int(r));
-                    fuel += 2;
+                    left -= 2;
                     pc += 2;
                 }
                 Instr::LoadConstCompareJumpIfFalse(c, cop, t) => {
@@ -278,21 +278,21 @@ impl Vm {
                     };
                     let Some(v) = int_compare_fast(cop, a, b) else { full_loop!(*instr) };
                     stack.pop_int();
-                    fuel += 2;
+                    left -= 2;
                     pc = if v { pc + 2 } else { t as usize };
                 }
                 Instr::StoreFastJump(l, t) => {
                     if !store_local(stack, locals, l) {
                         full_loop!(*instr)
                     }
-                    fuel += 1;
+                    left -= 1;
                     pc = t as usize;
                 }
                 Instr::StoreGlobalJump(g, t) => {
                     if !pop_into_global(stack, globals, g) {
                         full_loop!(*instr)
                     }
-                    fuel += 1;
+                    left -= 1;
                     pc = t as usize;
                 }
                 Instr::ForIter(t) => match range_or_seq_step(stack) {
@@ -306,19 +306,19 @@ impl Vm {
                         // pair's step (`fused::enumerate_unpack`), when its
                         // charge and the unpack's stay short of the checkpoint.
                         if !matches!(ops.get(pc), Some(Instr::Unpack(2)))
-                            || fuel + ENUMERATE_STEP_FUEL + 1 > last + PLAIN_MARGIN
+                            || !affordable(left, ENUMERATE_STEP_FUEL + 1)
                         {
                             full_loop!(*instr)
                         }
                         match enumerate_step(stack) {
                             Some(Some((index, item))) => {
-                                fuel += ENUMERATE_STEP_FUEL + 1;
+                                left -= ENUMERATE_STEP_FUEL as i64 + 1;
                                 pc += 1;
                                 stack.push(item);
                                 stack.push(Value::Int(index));
                             }
                             Some(None) => {
-                                fuel += ENUMERATE_STEP_FUEL;
+                                left -= ENUMERATE_STEP_FUEL as i64;
                                 stack.pop();
                                 pc = t as usize;
                             }
@@ -332,7 +332,7 @@ impl Vm {
                     }
                     match range_or_seq_step(stack) {
                         Step::Item(v) => {
-                            fuel += 1;
+                            left -= 1;
                             pc += 1;
                             if let Some(old) = locals[l as usize].replace(v) {
                                 old.discard();
@@ -347,7 +347,7 @@ impl Vm {
                 }
                 Instr::ForIterStoreGlobal(t, g) => match range_or_seq_step(stack) {
                     Step::Item(v) => {
-                        fuel += 1;
+                        left -= 1;
                         pc += 1;
                         store_global_slot(globals, g, v);
                     }
@@ -405,7 +405,7 @@ impl Vm {
             }
         }
         *frame_pc = pc;
-        meter.fuel_used = fuel;
+        meter.fuel_used = fuel_after(meter, left);
         None
     }
 }
@@ -520,27 +520,51 @@ fn list_append(stack: &mut OperandStack, meter: &mut crate::meter::Meter, depth:
     true
 }
 
+/// The units left to the checkpoint when `left` is left to the last start
+/// (an instruction's own units charged, so `left` is at least
+/// `-PLAIN_MARGIN`).
+#[inline(always)]
+fn within(left: i64) -> u64 {
+    u64::try_from(left + PLAIN_MARGIN as i64).unwrap_or(0)
+}
+
+/// Whether `units` more stay within the checkpoint.
+#[inline(always)]
+fn affordable(left: i64, units: u64) -> bool {
+    units <= within(left)
+}
+
+/// The units from the fuel used to the plain loop's last start, `None`
+/// past it (the meter is not written while the loop runs, so it is the
+/// same on the way out).
+#[inline(always)]
+fn room_of(meter: &crate::meter::Meter) -> Option<i64> {
+    let room = meter.fuel_checkpoint.checked_sub(PLAIN_MARGIN)?.checked_sub(meter.fuel_used)?;
+    Some(i64::try_from(room).unwrap_or(i64::MAX))
+}
+
+/// The fuel used when the loop has `left` of the units it entered with.
+#[inline(always)]
+fn fuel_after(meter: &crate::meter::Meter, left: i64) -> u64 {
+    let room = room_of(meter).unwrap_or(0);
+    meter.fuel_used + room.abs_diff(left)
+}
+
 /// `needle in hay` (or `not in`) for two strings on top of the stack,
-/// searched and popped when the text is short and the search's charge keeps
-/// `fuel` (the instruction's own units counted) within `checkpoint`: the
-/// answer and the fuel after it. `None`: other operands, a longer text or a
-/// dearer search, nothing done.
+/// searched and popped when the text is short and the search's charge stays
+/// within `budget` (the units left to the checkpoint): the answer and the
+/// units it costs. `None`: other operands, a longer text or a dearer
+/// search, nothing done.
 #[inline(never)]
-fn pop_str_in(
-    stack: &mut OperandStack,
-    op: CmpOp,
-    fuel: u64,
-    checkpoint: u64,
-) -> Option<(bool, u64)> {
+fn pop_str_in(stack: &mut OperandStack, op: CmpOp, budget: u64) -> Option<(bool, u64)> {
     let [.., Value::Str(needle), Value::Str(hay)] = &**stack else { return None };
-    let budget = checkpoint.checked_sub(fuel)?;
     let (found, units) = crate::types::str::str_in_str_prepaid(needle, hay, budget)?;
     for _ in 0..2 {
         if let Some(v) = stack.pop() {
             v.discard();
         }
     }
-    Some((found == (op == CmpOp::In), fuel + units))
+    Some((found == (op == CmpOp::In), units))
 }
 
 /// `StoreFast(i)`'s work; false, nothing done, when the stack is empty or
