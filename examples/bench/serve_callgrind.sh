@@ -18,7 +18,10 @@
 # the counters, stops the server, and prints Ir per execution and the top
 # inclusive functions (`callgrind_annotate --inclusive=yes`). WORKLOAD=demo
 # runs serve_throughput.sh's demo instead: the default scripted model (3 root
-# steps, 6 subcalls) on sessions holding the 214 KB corpus.
+# steps, 6 subcalls) on sessions holding the 214 KB corpus. SERVE_FLAGS adds
+# flags to `rlm serve` (PostgreSQL as the store: --database-url URL
+# --database-schema NAME); the executions run one at a time, so each is a
+# batch of one in PostgreSQL's group commit.
 set -euo pipefail
 RLM=${1:-${CARGO_TARGET_DIR:-target}/profiling/rlm}
 N=${2:-200}
@@ -44,8 +47,9 @@ if [ "$(basename "$RLM")" = serve_demo ]; then
   RLM_SCRIPT="$SCRIPT_ENV" valgrind --tool=callgrind \
     --callgrind-out-file="$OUT/callgrind.out.%p" "$RLM" "127.0.0.1:$PORT" 2>"$OUT/serve.log" &
 else
+  # shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
   valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
-    "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" "${SCRIPT_FLAGS[@]}" \
+    "$RLM" serve --data "$OUT/data" --bind "127.0.0.1:$PORT" ${SERVE_FLAGS:-} "${SCRIPT_FLAGS[@]}" \
     2>"$OUT/serve.log" &
 fi
 SERVER=$!

@@ -25,7 +25,7 @@ WRK_THREADS=32 SESSIONS="$OUT/sessions" wrk -t32 -c32 -d3s -s "$HERE/serve_execu
 WRK_THREADS=32 SESSIONS="$OUT/sessions" wrk -t32 -c32 -d$((SECS+2))s --latency -s "$HERE/serve_execute.lua" $B/api/execute >"$OUT/wrk.txt" &
 W=$!
 sleep 1
-perf record -e cpu-clock -F 2000 -g --call-graph dwarf,16384 -p $S -o "$OUT/perf.data" -- sleep "$SECS" 2>"$OUT/perf.log" || perf record -e cpu-clock -F 2000 -g -p $S -o "$OUT/perf.data" -- sleep "$SECS"
+perf record -e cpu-clock -F 2000 -g --call-graph dwarf,${PERF_STACK:-16384} -p $S -o "$OUT/perf.data" -- sleep "$SECS" 2>"$OUT/perf.log" || perf record -e cpu-clock -F 2000 -g -p $S -o "$OUT/perf.data" -- sleep "$SECS"
 wait $W
 curl -s $B/api/stats | jq -c '{total_executions, executions_by_status, latency}' >"$OUT/stats.json"
 kill $S; wait $S 2>/dev/null || true

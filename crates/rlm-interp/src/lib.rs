@@ -61,6 +61,13 @@ mod vm;
 
 use std::rc::Rc;
 
+/// `rlm_syntax::parse(source)`, shared with this thread's runs of cells: a
+/// program a check reads before or after the interpreter ran it is parsed
+/// once (`parse_cache.rs`). The tree is the one a parse would give.
+pub fn parse_cached(source: &str) -> Result<Rc<rlm_syntax::ast::Module>, rlm_syntax::ParseError> {
+    parse_cache::parse(source)
+}
+
 /// The fuel cost table (`builtins/cost.rs`): every builtin, method, module
 /// function and operator with the cost it declares, for the tests generated
 /// from it and the calibration example.

@@ -20,6 +20,7 @@ mod openai_responses;
 mod persistence;
 mod pg_faults;
 mod pg_outage;
+mod pg_session_reads;
 mod pg_session_start;
 mod pg_settle_batch;
 mod pg_trace_batches;

@@ -1,7 +1,10 @@
 //! The programs the loop's own checks read (`evidence.rs`, `repeats.rs`),
 //! each parsed once. Every check parsed the program itself: a step's program
 //! was parsed four or five times besides the sandbox's own parse, 15% of
-//! the README demo's instructions in `rlm serve` (issue #80).
+//! the README demo's instructions in `rlm serve` (issue #80). A text not
+//! among the run's last few comes from the interpreter's parse cache, which
+//! holds what the sandbox parsed on this thread: each execution of a
+//! server's sessions parsed its program again there.
 
 use std::rc::Rc;
 
@@ -24,7 +27,9 @@ impl Parsed {
         if let Some((_, module)) = self.recent.iter().find(|(text, _)| &**text == code) {
             return module.clone();
         }
-        let module = rlm_syntax::parse(code).ok().map(Rc::new);
+        // The sandbox parsed the step's program on this thread (its cache
+        // answers); a FINAL in prose is parsed here once.
+        let module = rlm_interp::parse_cached(code).ok();
         if self.recent.len() == KEPT {
             self.recent.remove(0);
         }
@@ -47,8 +52,10 @@ mod tests {
         for i in 0..KEPT {
             parsed.module(&format!("y = {i}"));
         }
+        // Pushed out of the run's memo: the interpreter's cache of this
+        // thread answers with the same tree.
         let again = parsed.module("x = 1").expect("parses");
-        assert!(!Rc::ptr_eq(&first, &again), "pushed out, parsed again");
+        assert!(Rc::ptr_eq(&first, &again), "the thread's parse cache holds it");
         assert_eq!(*first, *again);
     }
 }

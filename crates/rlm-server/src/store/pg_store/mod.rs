@@ -57,6 +57,7 @@ mod outbox;
 mod recordings;
 mod retry;
 mod rows;
+mod session_reads;
 mod sessions;
 mod settle_batch;
 mod settler;
@@ -104,6 +105,9 @@ pub struct PgStore {
     /// the clones).
     settler: std::sync::Arc<batcher::Batcher<Settling, crate::store::settlement::Settled>>,
     starter: std::sync::Arc<batcher::Batcher<batch_items::Starting, batch_items::Started>>,
+    /// The reads of sessions by id waiting for their batch (`session_reads.rs`).
+    session_reader:
+        std::sync::Arc<batcher::Batcher<Uuid, Option<crate::store::records::SessionRecord>>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -157,6 +161,7 @@ impl PgStore {
             health,
             settler: Default::default(),
             starter: Default::default(),
+            session_reader: Default::default(),
         };
         store.migrate().await?;
         let up = store.database_uptime().await?;

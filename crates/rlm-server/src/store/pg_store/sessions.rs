@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::PgStore;
 use super::aggregates::{add_count, context_bytes, move_blob_refs};
 use super::rows::{OwnedTable, list_owned, lock_session, write_session};
-use super::sql::{Tx, big, big_usize, decode, encode, page_bytes, pg, prepared_on};
+use super::sql::{Tx, big, big_usize, decode, encode, page_bytes, pg};
 use crate::store::clock::now_micros;
 use crate::store::errors::StoreError;
 use crate::store::memory_edit::MemoryEdit;
@@ -27,18 +27,7 @@ impl SessionStore for PgStore {
     }
 
     async fn get_session(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError> {
-        self.reading(move || async move {
-            let client = self.client().await?;
-            let row = client
-                .query_opt(
-                    &prepared_on(&client, "SELECT record FROM sessions WHERE id = $1").await?,
-                    &[&id],
-                )
-                .await
-                .map_err(pg)?;
-            row.map(|r| decode("session", r.get(0))).transpose()
-        })
-        .await
+        self.read_session_grouped(id).await
     }
 
     async fn list_sessions(
