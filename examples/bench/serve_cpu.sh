@@ -14,6 +14,8 @@
 set -euo pipefail
 RLM=$1; SECS=${2:-10}; PORT=${PORT:-18470}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=sessions.sh
+. "$HERE/sessions.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/rlm-cpu-XXXXXX)
 B=http://127.0.0.1:$PORT
@@ -27,13 +29,8 @@ esac
   "${SCRIPT_FLAGS[@]}" 2>"$WORK/serve.log" &
 S=$!
 trap 'kill $S 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.1; done
-: >"$WORK/sessions"
-for _ in $(seq 32); do
-  jq -Rs '{name: "bench", context: .}' "$WORK/context" |
-    curl -sf "$B/api/sessions" -H 'content-type: application/json' --data-binary @- |
-    jq -r .id >>"$WORK/sessions"
-done
+wait_ready "$B"
+make_sessions "$B" "$WORK/context" "$WORK/sessions"
 WRK_THREADS=32 SESSIONS="$WORK/sessions" wrk -t32 -c32 -d3s -s "$HERE/serve_execute.lua" "$B/api/execute" >/dev/null
 ticks() { # ticks PID...: the processes' utime+stime, in clock ticks
   local t=0 p

@@ -19,6 +19,8 @@ set -euo pipefail
 RLM=${1:-${CARGO_TARGET_DIR:-target}/release/rlm}
 SECS=${2:-20}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=sessions.sh
+. "$HERE/sessions.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/rlm-throughput-XXXXXX)
 PORT=${PORT:-18140}
@@ -39,13 +41,8 @@ bench() { # bench LABEL CONTEXT_FILE [serve flags...]
       2>"$WORK/$label.log" &
   fi
   SERVER=$!
-  for _ in $(seq 100); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.1; done
-  : >"$WORK/$label.sessions"
-  for _ in $(seq 32); do
-    jq -Rs '{name: "bench", context: .}' "$context" |
-      curl -sf "$B/api/sessions" -H 'content-type: application/json' --data-binary @- |
-      jq -r .id >>"$WORK/$label.sessions"
-  done
+  wait_ready "$B"
+  make_sessions "$B" "$context" "$WORK/$label.sessions"
   echo "== $label: warm-up (3 s, not counted)"
   WRK_THREADS=32 SESSIONS="$WORK/$label.sessions" wrk -t32 -c32 -d3s -s "$HERE/serve_execute.lua" "$B/api/execute" >/dev/null
   echo "== $label: POST /api/execute, 32 connections each on its own session, ${SECS} s, beside GET /healthz (4 connections)"
