@@ -18,7 +18,9 @@ use super::sql::{decode, pg, prepared_on};
 use crate::store::errors::StoreError;
 use crate::store::records::SessionRecord;
 
-const READ_SESSIONS: &str = "SELECT id, record FROM sessions WHERE id = ANY($1::uuid[])";
+/// The sessions `$1` as stored (a start's batch reads them in its
+/// transaction too, `start_batch.rs`).
+pub(super) const READ_SESSIONS: &str = "SELECT id, record FROM sessions WHERE id = ANY($1::uuid[])";
 
 impl PgStore {
     /// The session `id` as stored now, or `None`; read in the next batch

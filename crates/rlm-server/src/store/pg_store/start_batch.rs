@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard, prepare_changes};
 use super::batch_items::{Started, Starting};
+use super::session_reads::READ_SESSIONS;
 use super::settle_batch::{LOCK_EXECUTIONS, WRITE_EXECUTIONS, record_columns};
 use super::sql::{Tx, decode, first_cause, pg, prepared};
 use super::{PgStore, still_ahead};
@@ -38,8 +39,6 @@ const LEASE_EXECUTIONS: &str = "INSERT INTO execution_leases (execution_id, hold
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::int8[])
      ON CONFLICT (execution_id) DO UPDATE
      SET holder = excluded.holder, expires_at = excluded.expires_at";
-
-const READ_SESSIONS: &str = "SELECT id, record FROM sessions WHERE id = ANY($1::uuid[])";
 
 /// The starts of `batch` (each execution and each session at most once)
 /// in one transaction: each one's outcome, in order. A record that may
