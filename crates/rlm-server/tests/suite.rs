@@ -19,6 +19,7 @@ mod openai_errors;
 mod openai_responses;
 mod persistence;
 mod pg_faults;
+mod pg_lz4_records;
 mod pg_outage;
 mod pg_session_reads;
 mod pg_session_start;

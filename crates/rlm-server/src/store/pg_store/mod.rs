@@ -85,6 +85,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (10, include_str!("../../../migrations/0010_owner_shards.sql")),
     (11, include_str!("../../../migrations/0011_hot_buckets.sql")),
     (12, include_str!("../../../migrations/0012_trace_batches.sql")),
+    (13, include_str!("../../../migrations/0013_lz4_records.sql")),
 ];
 
 /// How many connections one server keeps at most.
