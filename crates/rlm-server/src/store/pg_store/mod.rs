@@ -48,6 +48,7 @@ mod aggregates;
 mod batch_items;
 mod batcher;
 mod checkpoints;
+mod decoded_sessions;
 mod executions;
 mod hot_buckets;
 mod idempotency;
@@ -109,6 +110,8 @@ pub struct PgStore {
     /// The reads of sessions by id waiting for their batch (`session_reads.rs`).
     session_reader:
         std::sync::Arc<batcher::Batcher<Uuid, Option<crate::store::records::SessionRecord>>>,
+    /// Sessions' records as last decoded, by their text (`decoded_sessions.rs`).
+    decoded_sessions: std::sync::Arc<decoded_sessions::DecodedSessions>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -163,6 +166,7 @@ impl PgStore {
             settler: Default::default(),
             starter: Default::default(),
             session_reader: Default::default(),
+            decoded_sessions: Default::default(),
         };
         store.migrate().await?;
         let up = store.database_uptime().await?;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::PgStore;
-use super::sql::{decode, pg, prepared_on};
+use super::sql::{pg, prepared_on};
 use crate::store::errors::StoreError;
 use crate::store::records::SessionRecord;
 
@@ -52,7 +52,9 @@ impl PgStore {
         let stored: HashMap<Uuid, &str> =
             rows.iter().map(|row| (row.get::<_, Uuid>(0), row.get::<_, &str>(1))).collect();
         ids.iter()
-            .map(|id| stored.get(id).map(|text| decode("session", text)).transpose())
+            .map(|id| {
+                stored.get(id).map(|text| self.decoded_sessions.decode(*id, text)).transpose()
+            })
             .collect()
     }
 }

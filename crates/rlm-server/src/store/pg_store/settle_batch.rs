@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::PgStore;
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard, prepare_changes};
 use super::batch_items::Settling;
+use super::decoded_sessions::DecodedSessions;
 use super::sql::{Tx, big, decode, encode, first_cause, pg, prepared};
 use super::traces::{INSERT_TRACE_BATCHES, TraceColumns, merge_refused};
 use crate::store::aggregate::contribution;
@@ -42,7 +43,7 @@ const DROP_EXECUTION_LEASES: &str =
     "DELETE FROM execution_leases WHERE execution_id = ANY($1::uuid[])";
 
 const LOCK_SESSIONS: &str =
-    "SELECT record FROM sessions WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+    "SELECT id, record FROM sessions WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
 
 const INSERT_HISTORY: &str = "INSERT INTO session_history (session_id, turn, body)
      SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])
@@ -68,8 +69,9 @@ pub(super) async fn settle_batch(
     let outcomes: Vec<(Settled, bool)> = batch.iter().map(|s| outcome(s, &stored)).collect();
     let writing: Vec<&Settling> =
         batch.iter().zip(&outcomes).filter(|(_, (_, w))| *w).map(|(s, _)| *s).collect();
-    let sessions = write_executions(&tx, &writing, &stored).await?;
-    write_sessions(&tx, &writing, sessions, batch).await?;
+    let decoded = &store.decoded_sessions;
+    let sessions = write_executions(&tx, &writing, &stored, decoded).await?;
+    write_sessions(&tx, (&writing, batch), sessions, decoded).await?;
     tx.commit().await.map_err(pg)?;
     Ok(outcomes.into_iter().map(|(settled, _)| settled).collect())
 }
@@ -108,6 +110,7 @@ async fn write_executions(
     tx: &Tx<'_>,
     writing: &[&Settling],
     stored: &Stored,
+    decoded: &DecodedSessions,
 ) -> Result<BTreeMap<Uuid, SessionRecord>, StoreError> {
     let shard_of = |s: &Settling| stored.get(&s.settled.record.id).map(|(_, shard)| *shard);
     // Settlements of executions never started here share one shard (as a
@@ -172,8 +175,8 @@ async fn write_executions(
     }
     let mut sessions = BTreeMap::new();
     for r in &rows {
-        let session: SessionRecord = decode("session", r.get(0))?;
-        sessions.insert(session.id, session);
+        let id: Uuid = r.get(0);
+        sessions.insert(id, decoded.decode(id, r.get(1))?);
     }
     Ok(sessions)
 }
@@ -181,12 +184,13 @@ async fn write_executions(
 /// The writing settlements' sessions: each one's new state merged into the
 /// stored one in the batch's order (two of one session as one after the
 /// other), history turns and records written; then every settlement's
-/// lease on its session given up.
+/// lease on its session given up (`batch`: the writing ones and the
+/// others). A record written is remembered as its text's decoding.
 async fn write_sessions(
     tx: &Tx<'_>,
-    writing: &[&Settling],
+    (writing, batch): (&[&Settling], &[&Settling]),
     mut sessions: BTreeMap<Uuid, SessionRecord>,
-    batch: &[&Settling],
+    decoded: &DecodedSessions,
 ) -> Result<(), StoreError> {
     let mut history: (Vec<Uuid>, Vec<i64>, Vec<String>) = Default::default();
     let mut changed = std::collections::BTreeSet::new();
@@ -201,8 +205,10 @@ async fn write_sessions(
     }
     let mut written: (Vec<Uuid>, Vec<String>) = Default::default();
     for id in changed {
+        let text = encode(&sessions[&id])?;
+        decoded.remember(id, &text, &sessions[&id]);
         written.0.push(id);
-        written.1.push(encode(&sessions[&id])?);
+        written.1.push(text);
     }
     let released: (Vec<Uuid>, Vec<&str>) = batch
         .iter()

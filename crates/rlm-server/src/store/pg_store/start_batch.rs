@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::aggregates::{Change, apply_changes, move_blob_refs, new_shard, prepare_changes};
 use super::batch_items::{Started, Starting};
+use super::decoded_sessions::DecodedSessions;
 use super::session_reads::READ_SESSIONS;
 use super::settle_batch::{LOCK_EXECUTIONS, WRITE_EXECUTIONS, record_columns};
 use super::sql::{Tx, decode, first_cause, pg, prepared};
@@ -68,7 +69,8 @@ pub(super) async fn start_batch(
             _ => s.record.clone(),
         })
         .collect();
-    let sessions = write_starts(&tx, batch, &records, &stored, &taken).await?;
+    let decoded = &store.decoded_sessions;
+    let sessions = write_starts(&tx, batch, &records, (&stored, &taken), decoded).await?;
     tx.commit().await.map_err(pg)?;
     Ok(batch
         .iter()
@@ -118,13 +120,14 @@ async fn lock_records(
 
 /// The records with their aggregates and leases, and the sessions whose
 /// lease was taken read (sent together: one round trip, then the
-/// aggregates' write-back).
+/// aggregates' write-back). `stored`: the records stored before, and the
+/// sessions whose lease was taken.
 async fn write_starts(
     tx: &Tx<'_>,
     batch: &[&Starting],
     records: &[ExecutionRecord],
-    stored: &HashMap<Uuid, (ExecutionRecord, i32)>,
-    taken: &HashSet<Uuid>,
+    (stored, taken): (&HashMap<Uuid, (ExecutionRecord, i32)>, &HashSet<Uuid>),
+    decoded: &DecodedSessions,
 ) -> Result<HashMap<Uuid, Option<SessionRecord>>, StoreError> {
     let mut shards = Vec::with_capacity(records.len());
     let mut changes = Vec::new();
@@ -177,7 +180,8 @@ async fn write_starts(
     let mut sessions: HashMap<Uuid, Option<SessionRecord>> =
         taken.iter().map(|sid| (*sid, None)).collect();
     for r in &rows {
-        sessions.insert(r.get(0), Some(decode("session", r.get(1))?));
+        let id: Uuid = r.get(0);
+        sessions.insert(id, Some(decoded.decode(id, r.get(1))?));
     }
     Ok(sessions)
 }
