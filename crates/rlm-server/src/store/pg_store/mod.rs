@@ -133,7 +133,8 @@ impl PgStore {
             url.parse().map_err(|e: tokio_postgres::Error| {
                 StoreError::Backend(format!("bad database URL: {e}"))
             })?;
-        config.options(format!("-c search_path={schema}"));
+        let options = connection_options(config.get_options(), schema);
+        config.options(options);
         config.application_name(format!("rlm-server:{schema}"));
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(std::time::Duration::from_secs(5));
@@ -273,6 +274,16 @@ impl PgStore {
     }
 }
 
+/// The options a connection starts with: the URL's own (`?options=-c …`,
+/// PostgreSQL settings the operator chose) and the store's schema as the
+/// search path, last, so no setting of the URL's can move the store.
+fn connection_options(given: Option<&str>, schema: &str) -> String {
+    match given.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(given) => format!("{given} -c search_path={schema}"),
+        None => format!("-c search_path={schema}"),
+    }
+}
+
 /// A lease's end asked for at `asked`, moved by the time its write has
 /// spent retrying once that is past a second: a renewal that waited out an
 /// outage still grants a whole lease from when it is written, never one
@@ -321,6 +332,19 @@ impl StoreHealth for PgStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_urls_options_are_kept_and_the_schema_is_set_last() {
+        assert_eq!(connection_options(None, "rlm"), "-c search_path=rlm");
+        assert_eq!(connection_options(Some("  "), "rlm"), "-c search_path=rlm");
+        let url =
+            "postgresql://u@h/db?options=-c%20statement_timeout%3D5000%20-c%20search_path%3Dx";
+        let config: tokio_postgres::Config = url.parse().unwrap();
+        assert_eq!(
+            connection_options(config.get_options(), "rlm"),
+            "-c statement_timeout=5000 -c search_path=x -c search_path=rlm"
+        );
+    }
 
     #[test]
     fn only_plain_schema_names_are_spliced_into_sql() {
